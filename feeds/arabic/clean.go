@@ -1,0 +1,370 @@
+package arabic
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// wpFooter matches WordPress's feed footer "The post X appeared first on Hespress." The
+// excerpt's "[…]" before it stays for trimEllipsisTail, which drops the cut sentence too.
+var wpFooter = regexp.MustCompile(`(?s)\s*The post .*? appeared first on .*$`)
+
+// dateline matches a dateline at the start of an article: a place of one to five words
+// (a date may follow, as in Petra's "عمان 5 شباط (بترا) -"), then an agency or outlet, then a
+// dash or colon: "القاهرة - (رويترز) -", "دبي، الإمارات العربية المتحدة (CNN)--",
+// "بيروت ـ «الشرق الأوسط»:", "عمّان - المملكة -". Group 1 is a bracketed agency, group 2 an
+// unbracketed one, which must be a known outlet (see isAgency) so that "قال الوزير - في
+// تصريح له - إن" keeps its words. The remainder is the lead sentence.
+var dateline = regexp.MustCompile(`^[\p{Arabic}\p{Mn}]+(?:[ ،,]+[\p{Arabic}\p{Mn}\d]+){0,4}\s*` +
+	`(?:(\(\s*[^()\n]{1,30}\)|«[^«»\n]{1,30}»)\s*[-–—ـ:]+|[-–—ـ]\s*(?:(\(\s*[^()\n]{1,30}\)|«[^«»\n]{1,30}»)|([^\s()«»"\-–—ـ:.،!?؟]{1,20}(?:\s[^\s()«»"\-–—ـ:.،!?؟]{1,20}){0,3}))\s*[-–—ـ:]+)\s*`)
+
+// datelineLine matches a dateline on a line of its own: "عمّان - المملكة".
+var datelineLine = regexp.MustCompile(`^[\p{Arabic}\p{Mn}]+(?:\s[\p{Arabic}\p{Mn}]+){0,2}\s*[-–—ـ]\s*([(«]?[\p{L}\p{Mn}\d]+(?:\s[\p{L}\p{Mn}\d]+){0,3}[)»]?)$`)
+
+// agencyPrefix matches a bare agency credit opening the text: "(رويترز) -", "(CNN)--".
+var agencyPrefix = regexp.MustCompile(`^\(\s*[^()\n]{1,25}\)\s*[-–—ـ:]+\s*`)
+
+// bylinePrefix matches an opinion byline glued to the first sentence: "يكتب صيدم: ".
+// Past-tense "كتب فلان:" is left alone: "كتب ترامب على منصته: …" is news, not a byline.
+var bylinePrefix = regexp.MustCompile(`^(?:يكتب|تكتب|بقلم)\s+[^:.!?؟\n]{1,40}:\s*`)
+
+// Normalised line openings that mark a whole line as boilerplate, whatever its length.
+var boilerPrefixes = []string{
+	"نسخ رابط", "نسخ الرابط", "رابط مختصر", "رابط الخبر", "الرابط المختصر",
+	"اقرا ايضا", "اقرا ايضاً", "اقرا كذلك", "اقرا المزيد", "اقرا ايضا:", "اقرئي ايضا", "طالع ايضا", "شاهد ايضا", "قد يهمك ايضا", "اخبار ذات صله",
+	"تابعونا علي", "تابعوا ", "تابعنا علي", "تابعونا عبر", "تابعوا اخبار", "تابعوا اخر",
+	"اشترك في", "اشتركوا في", "حمل تطبيق", "لتحميل تطبيق", "انضم الي قناه", "انضموا الي قناه",
+	"read more", "read also", "related:", "share this", "follow us", "click here", "copy link", "subscribe to",
+}
+
+// Normalised openings that mark a short line (at most shortBoiler words) as boilerplate:
+// "شارك" opens real sentences too ("شارك الرئيس في …"), but a six-word "شارك على فيسبوك"
+// line is a button label.
+var shortBoilerPrefixes = []string{
+	"شارك", "مشاركه", "المصدر:", "المصدر :", "مصدر الصوره", "حقوق الصوره", "صوره ارشيفيه", "صوره:",
+	"الصوره:", "الصوره :", "تصوير:", "تصوير :", "صوره من", "(صوره", "photo:", "image:", "credit:",
+	"getty images", "كتب:", "كتب :", "كتبت:", "بقلم:", "بقلم", "اعداد:", "تحرير:",
+}
+
+const shortBoiler = 8
+
+// isURLLine reports a line that is nothing but a link.
+func isURLLine(line string) bool {
+	return (strings.HasPrefix(line, "http://") || strings.HasPrefix(line, "https://") || strings.HasPrefix(line, "www.")) &&
+		!strings.ContainsAny(line, " \t")
+}
+
+// isBoilerLine reports whether a whole line is boilerplate (see boilerPrefixes).
+func isBoilerLine(line string) bool {
+	if isURLLine(line) {
+		return true
+	}
+	n := Normalize(line)
+	for _, p := range boilerPrefixes {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	if countWords(n) <= shortBoiler {
+		for _, p := range shortBoilerPrefixes {
+			if strings.HasPrefix(n, p) {
+				return true
+			}
+		}
+		if isParenthetical(line) {
+			return true // "(أرشيفية)", "(رويترز)", "(Getty Images)": credits and captions
+		}
+	}
+	return false
+}
+
+// nonEmpty counts the non-empty lines.
+func nonEmpty(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		if l != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// knownAgencies are news agencies and outlets (normalised) that sign datelines.
+var knownAgencies = []string{
+	"ا ف ب", "اف ب", "د ب ا", "ا ب", "يو بي اي", "وكالات", "رويترز", "الاناضول", "سبوتنيك", "شينخوا",
+	"afp", "reuters", "ap", "cnn", "dpa", "bbc",
+}
+
+// isAgency reports whether an unbracketed dateline credit names a known outlet or agency.
+func isAgency(s string) bool {
+	n := strings.Trim(Normalize(s), "()«» ")
+	for _, list := range [][]string{knownAgencies, knownSites} {
+		for _, a := range list {
+			if n == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isParenthetical reports a line entirely in brackets.
+func isParenthetical(line string) bool {
+	return (strings.HasPrefix(line, "(") && strings.HasSuffix(line, ")")) ||
+		(strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"))
+}
+
+// isSignature reports a short last line that signs the text rather than saying anything:
+// "المملكة", "وكالات", "أ ف ب", "رويترز". It has at most three words and no sentence
+// punctuation or digits.
+func isSignature(line string) bool {
+	if utf8.RuneCountInString(line) > 30 || countWords(line) > 3 {
+		return false
+	}
+	for _, r := range line {
+		if isStop(r) || unicode.IsDigit(r) || r == '،' || r == ',' || r == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// stripInvisible removes bidi controls and zero-width characters and folds every kind of
+// horizontal space to ' '.
+func stripInvisible(s string) string {
+	clean := true
+	for _, r := range s {
+		if isInvisible(r) || r == '\r' || r == '\t' || r == utf8.RuneError || (r >= 0x80 && unicode.IsSpace(r)) || (r < 0x20 && r != '\n') || r == 0x7F {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range s {
+		switch {
+		case isInvisible(r), r == utf8.RuneError:
+		case r == '\r':
+			if i+1 >= len(s) || s[i+1] != '\n' {
+				b.WriteByte('\n')
+			}
+		case r == '\n', r == 0x2028, r == 0x2029, r == 0x85:
+			b.WriteByte('\n')
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		case r < 0x20, r == 0x7F, r >= 0x80 && r < 0xA0:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// foldSpaces folds runs of spaces to one and trims.
+func foldSpaces(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "  ") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// trimEllipsisTail removes the "[…]" or "…" that marks a feed excerpt cut mid-sentence,
+// and the cut sentence with it when a complete sentence precedes it; a text that is a
+// single cut fragment keeps its words and ends in "…" so no reader mistakes it for a
+// whole sentence.
+func trimEllipsisTail(lines []string) []string {
+	if len(lines) == 0 {
+		return lines
+	}
+	last := lines[len(lines)-1]
+	cut := last
+	for _, tail := range []string{"[…]", "[...]", "[..]", "…", "...", ".."} {
+		if strings.HasSuffix(cut, tail) {
+			cut = strings.TrimSpace(strings.TrimSuffix(cut, tail))
+			break
+		}
+	}
+	if cut == last {
+		return lines
+	}
+	sents := appendSentences(nil, cut)
+	switch {
+	case len(sents) > 1:
+		// Keep everything up to the end of the last complete sentence.
+		lastSent := sents[len(sents)-1]
+		end := strings.LastIndex(cut, lastSent)
+		lines[len(lines)-1] = strings.TrimSpace(cut[:end])
+	case len(lines) > 1:
+		lines = lines[:len(lines)-1]
+	case cut != "":
+		lines[len(lines)-1] = cut + "…"
+	default:
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// Clean removes what must never reach a card and returns the text with one paragraph (or
+// line) per "\n": bidi controls and zero-width characters; share-link, "اقرأ أيضا",
+// "تابعونا على" and "The post … appeared first on …" lines; bare links; image credits and
+// captions; a byline or dateline at the start ("عمّان - المملكة", "القاهرة - (رويترز) -":
+// the dateline goes, the sentence stays); a short source signature as the last line
+// ("المملكة"); the "[…]"/"…" tail of an excerpt with its cut sentence. Hard-wrapped lines
+// are re-joined, so Sentences of the result returns substrings of it. Whitespace is folded.
+func Clean(text string) string {
+	text = stripInvisible(text)
+	raw := strings.Split(text, "\n")
+	lines := raw[:0]
+	blank := false // a blank line was dropped since the last kept line
+	for _, line := range raw {
+		line = foldSpaces(line)
+		if strings.Contains(line, "appeared first on") {
+			line = strings.TrimSpace(wpFooter.ReplaceAllString(line, ""))
+		}
+		if line == "" || isBoilerLine(line) {
+			blank = blank || line == ""
+			continue
+		}
+		if blank && len(lines) > 0 {
+			lines = append(lines, "") // keep paragraph boundaries for unwrap
+		}
+		blank = false
+		lines = append(lines, line)
+	}
+	// Bylines and datelines at the start.
+	for len(lines) > 0 {
+		first := lines[0]
+		if first == "" {
+			lines = lines[1:]
+			continue
+		}
+		if m := datelineLine.FindStringSubmatch(first); m != nil && len(lines) > 1 && isAgency(m[1]) {
+			lines = lines[1:]
+			continue
+		}
+		if m := dateline.FindStringSubmatchIndex(first); m != nil && m[1] < len(first) &&
+			(m[2] >= 0 || m[4] >= 0 || isAgency(first[m[6]:m[7]])) {
+			first = first[m[1]:]
+		}
+		if loc := agencyPrefix.FindStringIndex(first); loc != nil && loc[1] < len(first) {
+			first = first[loc[1]:]
+		}
+		if loc := bylinePrefix.FindStringIndex(first); loc != nil && loc[1] < len(first) {
+			first = first[loc[1]:]
+		}
+		lines[0] = first
+		break
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if nonEmpty(lines) > 1 && isSignature(lines[len(lines)-1]) {
+		lines = lines[:len(lines)-1]
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	lines = trimEllipsisTail(lines)
+	out := strings.Join(lines, "\n")
+	// Re-join hard wraps, then drop the blank lines that kept paragraphs apart.
+	for range 4 {
+		u := unwrap(out)
+		if u == out {
+			break
+		}
+		out = u
+	}
+	for strings.Contains(out, "\n\n") {
+		out = strings.ReplaceAll(out, "\n\n", "\n")
+	}
+	return strings.TrimSpace(out)
+}
+
+// siteSuffix matches " | site" at the end of a title.
+var titleSeparators = []string{" | ", " - ", " – ", " — ", " :: ", " « ", " » "}
+
+// knownSites are outlet names (normalised) that follow " - " in titles; after " | " any
+// short segment is taken as the site.
+var knownSites = []string{
+	"الحره", "الجزيره نت", "الجزيره", "العربيه", "العربيه نت", "سكاي نيوز عربيه", "المملكه", "هسبريس",
+	"عربي21", "عربي 21", "الشرق الاوسط", "رويترز", "فرانس 24", "بي بي سي عربي", "بي بي سي نيوز عربي",
+	"اليوم السابع", "مصراوي", "الوطن", "الراي", "الغد", "القدس العربي", "الامارات اليوم", "الخليج",
+	"الشروق", "المصري اليوم", "الاهرام", "العربي الجديد", "النهار", "عكاظ", "سبق", "الرياض", "روسيا اليوم",
+	"ار تي عربي", "سي ان ان بالعربيه", "الاناضول", "وكاله الانباء", "بترا", "واس", "وام", "قنا", "كونا", "سانا",
+}
+
+// CleanTitle returns a title fit for a card: bidi and zero-width characters removed,
+// whitespace folded, and a trailing site name dropped (" | الحرة", " - سكاي نيوز عربية",
+// " - CNN Arabic"). After " | " a segment of up to three words is the site; after a dash only
+// a known outlet or a Latin-script name is, since Arabic titles use dashes in their text
+// ("الحرب الأميركية - الإسرائيلية").
+func CleanTitle(title string) string {
+	t := strings.ReplaceAll(stripInvisible(title), "\n", " ")
+	t = foldSpaces(t)
+	for range 2 {
+		cut := false
+		for _, sep := range titleSeparators {
+			i := strings.LastIndex(t, sep)
+			if i <= 0 {
+				continue
+			}
+			head, site := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
+			if countWords(head) < 2 || site == "" {
+				continue
+			}
+			if isSiteName(site, sep == " | " || sep == " :: ") {
+				t, cut = head, true
+				break
+			}
+		}
+		if !cut {
+			break
+		}
+	}
+	return t
+}
+
+// isSiteName reports whether a title segment names the outlet.
+func isSiteName(seg string, anyShort bool) bool {
+	n := Normalize(seg)
+	words := countWords(n)
+	if words == 0 || words > 4 {
+		return false
+	}
+	for _, s := range knownSites {
+		if n == s {
+			return true
+		}
+	}
+	if anyShort && words <= 3 {
+		return true
+	}
+	// A Latin-script name after a dash: "CNN Arabic", "BBC News عربي".
+	latin := false
+	for _, r := range seg {
+		if r < 0x80 && isASCIIAlpha(byte(r)) {
+			latin = true
+		}
+	}
+	return latin
+}

@@ -1,0 +1,91 @@
+package arabic
+
+import "math/bits"
+
+// SameStoryMaxDistance is the largest Hamming distance between two fingerprints of the same
+// story. Measured on the pairs in fingerprint_test.go (light rewrites of real items:
+// reordered sentences, another dateline or boilerplate, tashkeel added, a sentence dropped,
+// against different stories on the same topic).
+const SameStoryMaxDistance = 12
+
+// Feature weights: the title says what the story is, so its terms count more.
+const (
+	fpTitleWeight = 3
+	fpBodyWeight  = 1
+	fpMaxTerms    = 400 // body terms used: the lead carries the story, tails vary by outlet
+)
+
+// Fingerprint returns a 64-bit SimHash of the story: features are the normalised, stemmed,
+// stop-word-free terms of title and text, as unigrams and adjacent pairs (shingles), title
+// features weighted fpTitleWeight times. Stories that share most features get fingerprints
+// a few bits apart, whatever the dateline, diacritics or boilerplate; see SameStory.
+func Fingerprint(title, text string) uint64 {
+	var acc [64]int32
+	var buf [64]string
+	add := func(h uint64, w int32) {
+		h = mix64(h)
+		for bit := range 64 {
+			if h&(1<<bit) != 0 {
+				acc[bit] += w
+			} else {
+				acc[bit] -= w
+			}
+		}
+	}
+	feed := func(s string, w int32, limit int) {
+		terms := appendTerms(buf[:0], Normalize(s))
+		if len(terms) > limit {
+			terms = terms[:limit]
+		}
+		var prev uint64
+		for i, t := range terms {
+			h := fnv64(t)
+			add(h, w)
+			if i > 0 {
+				add(prev*0x9E3779B97F4A7C15^h, w)
+			}
+			prev = h
+		}
+	}
+	feed(title, fpTitleWeight, fpMaxTerms)
+	feed(text, fpBodyWeight, fpMaxTerms)
+	var fp uint64
+	for bit := range 64 {
+		if acc[bit] > 0 {
+			fp |= 1 << bit
+		}
+	}
+	return fp
+}
+
+// fnv64 is FNV-1a over the bytes of s.
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// mix64 is the splitmix64 finaliser: FNV's high bits are weak, SimHash needs every bit even.
+func mix64(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xBF58476D1CE4E5B9
+	h ^= h >> 27
+	h *= 0x94D049BB133111EB
+	h ^= h >> 31
+	return h
+}
+
+// Distance returns the Hamming distance between two fingerprints: the number of differing
+// bits, 0 for the same text, about 32 for unrelated ones.
+func Distance(a, b uint64) int {
+	return bits.OnesCount64(a ^ b)
+}
+
+// SameStory reports whether two fingerprints are at most SameStoryMaxDistance bits apart,
+// which in our measurements means the same story told with small edits.
+func SameStory(a, b uint64) bool {
+	return Distance(a, b) <= SameStoryMaxDistance
+}

@@ -1,0 +1,188 @@
+package arabic
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// isInvisible reports the characters that must never reach a card and never take part in
+// matching: bidi embeddings, overrides and isolates, zero-width (non-)joiners and spaces,
+// the Arabic letter mark, the byte-order mark and the soft hyphen. Publishers' CMSes sprinkle
+// them into titles; they make identical strings compare unequal and can reorder a card.
+func isInvisible(r rune) bool {
+	switch {
+	case r == 0xFEFF, r == 0x00AD, r == 0x061C, r == 0x180E, r == 0x2060:
+		return true
+	case r >= 0x200B && r <= 0x200F:
+		return true
+	case r >= 0x202A && r <= 0x202E:
+		return true
+	case r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+// isTashkeel reports Arabic diacritics (fathatan … sukun and the superscript alef), which
+// writers add or omit freely, so matching ignores them.
+func isTashkeel(r rune) bool {
+	return (r >= 0x064B && r <= 0x0652) || r == 0x0670
+}
+
+// normRune maps one rune for matching; ok is false when the rune is dropped.
+func normRune(r rune) (out rune, ok bool) {
+	switch {
+	case r < 0x80:
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A', true
+		}
+		return r, true
+	case r == 0x0640 || isTashkeel(r) || isInvisible(r):
+		return 0, false
+	case r == 0x0622, r == 0x0623, r == 0x0625, r == 0x0671: // آ أ إ ٱ
+		return 0x0627, true
+	case r == 0x0649: // ى
+		return 0x064A, true
+	case r == 0x0629: // ة
+		return 0x0647, true
+	case r >= 0x0660 && r <= 0x0669:
+		return '0' + r - 0x0660, true
+	case r >= 0x06F0 && r <= 0x06F9:
+		return '0' + r - 0x06F0, true
+	}
+	return unicode.ToLower(r), true
+}
+
+// composeHamza folds a decomposed alef + madda/hamza mark (as NFC would compose it, then
+// Normalize maps the result) so that "ا"+U+0653 matches "آ" and thus "ا".
+func composeHamza(prev, r rune) (rune, bool) {
+	if r < 0x0653 || r > 0x0655 {
+		return 0, false
+	}
+	switch prev {
+	case 0x0627:
+		return 0x0627, true
+	case 0x0648:
+		if r == 0x0654 {
+			return 0x0624, true // ؤ
+		}
+	case 0x064A:
+		if r == 0x0654 {
+			return 0x0626, true // ئ
+		}
+	}
+	return 0, false
+}
+
+// Normalize returns s folded for matching: tashkeel, tatweel and invisible controls removed,
+// أ إ آ ٱ → ا, ى → ي, ة → ه, Arabic-Indic and Persian digits → ASCII, letters lower-cased.
+// The result is for indexes and scoring only, never for display: cards quote the original.
+func Normalize(s string) string {
+	if isNormalized(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	var prev rune = -1
+	for _, r := range s {
+		if c, ok := composeHamza(prev, r); ok {
+			// The base letter is already written; an alef stays an alef, و/ي become ؤ/ئ.
+			if c != prev {
+				cur := b.String()
+				_, size := utf8.DecodeLastRuneInString(cur)
+				trimmed := cur[:len(cur)-size]
+				b.Reset()
+				b.Grow(len(s))
+				b.WriteString(trimmed)
+				b.WriteRune(c)
+			}
+			prev = c
+			continue
+		}
+		m, ok := normRune(r)
+		if !ok {
+			continue
+		}
+		b.WriteRune(m)
+		prev = m
+	}
+	return b.String()
+}
+
+// isNormalized reports whether Normalize(s) == s, letting the common all-plain case skip
+// the copy.
+func isNormalized(s string) bool {
+	var prev rune = -1
+	for _, r := range s {
+		if r < 0x80 {
+			if r >= 'A' && r <= 'Z' {
+				return false
+			}
+			prev = r
+			continue
+		}
+		if r == utf8.RuneError {
+			return false
+		}
+		if _, ok := composeHamza(prev, r); ok {
+			return false
+		}
+		m, ok := normRune(r)
+		if !ok || m != r {
+			return false
+		}
+		prev = r
+	}
+	return true
+}
+
+// isWordRune reports the runes that make up tokens: letters and numbers of any script, the
+// same runs rouge.py's tokenizer finds ([^\W_]+).
+func isWordRune(r rune) bool {
+	if r < 0x80 {
+		return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r)
+}
+
+// nextToken returns the first token of s at or after byte i and the byte index after it;
+// tok is empty when there is none.
+func nextToken(s string, i int) (tok string, next int) {
+	for i < len(s) {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if isWordRune(r) {
+			break
+		}
+		i += size
+	}
+	start := i
+	for i < len(s) {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if !isWordRune(r) {
+			break
+		}
+		i += size
+	}
+	return s[start:i], i
+}
+
+// countWords counts tokens (runs of letters and digits) in s: the unit of Budget.Words and
+// of ROUGE.
+func countWords(s string) int {
+	n := 0
+	for i := 0; ; {
+		var tok string
+		tok, i = nextToken(s, i)
+		if tok == "" {
+			return n
+		}
+		n++
+	}
+}
