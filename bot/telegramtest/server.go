@@ -1,0 +1,843 @@
+// Package telegramtest is a fake Telegram Bot API server for tests, load
+// scenarios and the bot's local mode. It keeps state like Telegram does
+// (updates, chats, message ids, memberships, commands, webhook), speaks the
+// real wire format so go-telegram-bot-api decodes its answers, answers with
+// Telegram's exact error bodies, parses HTML like Telegram, and can enforce
+// Telegram's rate limits so a load test can prove the bot never floods.
+package telegramtest
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// BotID is the user id of the fake's bot.
+const BotID = 1000
+
+// Options configures a Server. The zero value is a usable, limit-free server.
+type Options struct {
+	// Token is the only token accepted in /bot<token>/<method>; any other
+	// gets 401 Unauthorized. Default "1000:telegramtest".
+	Token string
+	// BotUsername is the bot's username (getMe). Default "akhbar_test_bot".
+	BotUsername string
+
+	// Limits enforces Telegram's flood limits with 429 answers.
+	Limits bool
+	// GlobalPerSecond is the bulk limit over all chats. Default 30.
+	GlobalPerSecond float64
+	// PaidPerSecond is the bulk limit for sends with
+	// allow_paid_broadcast=true, which use their own bucket. Default 1000.
+	PaidPerSecond float64
+	// PrivatePerSecond is the limit per private chat. Default 1.
+	PrivatePerSecond float64
+	// GroupPerMinute is the limit per group, supergroup or channel
+	// (chat id < 0). Default 20.
+	GroupPerMinute float64
+	// Burst is how many back-to-back sends a chat's bucket tolerates before
+	// 429. Default 1: a chat takes one message per interval. Every bucket
+	// also tolerates a tenth of its interval of early arrival, so network
+	// jitter of a correctly paced bot is not punished.
+	Burst int
+	// GlobalBurst is the same for the bulk buckets. Default 5.
+	GlobalBurst int
+
+	// Now is the clock for limits, dates and records. Default time.Now.
+	// Long polling and fault delays always use real time.
+	Now func() time.Time
+	// OnUnknownMethod is called (outside any lock) for each request to a
+	// method the fake does not implement; tests pass a t.Errorf wrapper so a
+	// new API call cannot go unnoticed. The request still gets 404.
+	OnUnknownMethod func(method string)
+	// LenientEntities makes sends accept HTML entities Telegram leaves
+	// undecoded (&nbsp;), exactly like Telegram, instead of rejecting them
+	// as ParseHTML does.
+	LenientEntities bool
+}
+
+func (o *Options) setDefaults() {
+	if o.Token == "" {
+		o.Token = "1000:telegramtest"
+	}
+	if o.BotUsername == "" {
+		o.BotUsername = "akhbar_test_bot"
+	}
+	if o.GlobalPerSecond <= 0 {
+		o.GlobalPerSecond = 30
+	}
+	if o.PaidPerSecond <= 0 {
+		o.PaidPerSecond = 1000
+	}
+	if o.PrivatePerSecond <= 0 {
+		o.PrivatePerSecond = 1
+	}
+	if o.GroupPerMinute <= 0 {
+		o.GroupPerMinute = 20
+	}
+	if o.Burst <= 0 {
+		o.Burst = 1
+	}
+	if o.GlobalBurst <= 0 {
+		o.GlobalBurst = 5
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Faults makes the fake fail at random, for load tests of the bot's retry
+// and back-off logic. Rates are probabilities per request in [0, 1].
+type Faults struct {
+	// Seed seeds the random source, so a failing run can be replayed.
+	Seed uint64
+	// Rate429 answers 429 with a retry_after drawn from
+	// [RetryAfterMin, RetryAfterMax] seconds (defaults 1 and 5). The chat
+	// is parked for that long, as with a real 429.
+	Rate429                      float64
+	RetryAfterMin, RetryAfterMax int
+	// Rate5xx answers 502 with an HTML body, as a proxy in front of
+	// Telegram does.
+	Rate5xx float64
+	// RateSlow delays the answer by SlowDelay (real time).
+	RateSlow  float64
+	SlowDelay time.Duration
+	// Methods limits the faults to these methods (case-insensitive).
+	// Default: every method except getMe and getUpdates.
+	Methods []string
+}
+
+// Server is a fake Telegram Bot API server. All methods are safe for
+// concurrent use.
+type Server struct {
+	opts    Options
+	ts      *httptest.Server
+	handler http.Handler
+	closed  chan struct{}
+	close   sync.Once
+
+	mu             sync.Mutex
+	chats          map[int64]*chatState
+	users          map[int64]User
+	updates        []Update
+	nextUpdateID   int
+	allowedUpdates []string
+	updateSignal   chan struct{} // closed when updates arrive; nil if nobody waits
+	poller         chan struct{} // closed to terminate the running getUpdates
+	webhook        webhookInfo
+	sent           []Message
+	sentCount      int           // records with Edited == false
+	sentSignal     chan struct{} // closed when sentCount grows; nil if nobody waits
+	calls          []Call
+	stats          Stats
+	failNext       map[string][]injected
+	faults         Faults
+	faultMethods   map[string]bool
+	rng            *rand.Rand
+	global, paid   gcra
+	globalParked   time.Time
+	commands       map[string][]BotCommand
+	nextQueryID    int
+	callbacks      map[string]bool // id → answered
+	callbackAns    []CallbackAnswer
+	inlineQueries  map[string]bool // id → answered
+	inlineAns      []InlineAnswer
+}
+
+type chatState struct {
+	chat        Chat
+	nextID      int
+	fail        *apiError // set by Block, Kick, Migrate, FailChat
+	members     map[int64]string
+	messages    map[int]*storedMessage
+	bucket      gcra
+	parkedUntil time.Time
+}
+
+type storedMessage struct {
+	msg     Message
+	deleted bool
+}
+
+type webhookInfo struct {
+	URL         string
+	SecretToken string
+}
+
+type injected struct {
+	status int
+	body   string
+}
+
+// NewServer starts a fake on a loopback port. Close it when done.
+func NewServer(opts Options) *Server {
+	s := NewUnstarted(opts)
+	s.ts = httptest.NewServer(s.handler)
+	return s
+}
+
+// NewUnstarted returns a fake that listens nowhere: mount Handler on a
+// listener of your own (the bot's local mode does). URL returns "".
+func NewUnstarted(opts Options) *Server {
+	opts.setDefaults()
+	s := &Server{
+		opts:          opts,
+		closed:        make(chan struct{}),
+		chats:         make(map[int64]*chatState),
+		users:         make(map[int64]User),
+		failNext:      make(map[string][]injected),
+		commands:      make(map[string][]BotCommand),
+		callbacks:     make(map[string]bool),
+		inlineQueries: make(map[string]bool),
+		nextUpdateID:  1,
+		stats:         Stats{Calls: map[string]int{}, ClientErrors: map[string]int{}},
+	}
+	s.handler = http.HandlerFunc(s.serveHTTP)
+	return s
+}
+
+// Handler serves the Bot API under /bot<token>/<method>.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// URL is the base URL, like "http://127.0.0.1:port"; clients call
+// URL()+"/bot<token>/<method>".
+func (s *Server) URL() string {
+	if s.ts == nil {
+		return ""
+	}
+	return s.ts.URL
+}
+
+// Token is the token the fake accepts.
+func (s *Server) Token() string { return s.opts.Token }
+
+// Close ends pending long polls (they answer with no updates) and stops the
+// listener. It is safe to call more than once.
+func (s *Server) Close() {
+	s.close.Do(func() { close(s.closed) })
+	if s.ts != nil {
+		s.ts.Close()
+	}
+}
+
+// apiError is an error answer.
+type apiError struct {
+	status      int
+	description string
+	retryAfter  int
+	migrateTo   int64
+}
+
+func (e *apiError) Error() string { return e.description }
+
+func errorf(status int, description string) *apiError {
+	return &apiError{status: status, description: description}
+}
+
+type responseParameters struct {
+	MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
+	RetryAfter      int   `json:"retry_after,omitempty"`
+}
+
+type errorBody struct {
+	OK          bool                `json:"ok"`
+	ErrorCode   int                 `json:"error_code"`
+	Description string              `json:"description"`
+	Parameters  *responseParameters `json:"parameters,omitempty"`
+}
+
+func (e *apiError) body() []byte {
+	b := errorBody{ErrorCode: e.status, Description: e.description}
+	if e.retryAfter != 0 || e.migrateTo != 0 {
+		b.Parameters = &responseParameters{MigrateToChatID: e.migrateTo, RetryAfter: e.retryAfter}
+	}
+	out, _ := json.Marshal(b) // cannot fail: plain strings and numbers
+	return out
+}
+
+func tooManyRequests(retryAfter int) *apiError {
+	return &apiError{status: http.StatusTooManyRequests, description: "Too Many Requests: retry after " + strconv.Itoa(retryAfter), retryAfter: retryAfter}
+}
+
+type okBody struct {
+	OK     bool `json:"ok"`
+	Result any  `json:"result"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
+	token, methodName, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 || strings.Contains(methodName, "/") {
+		writeJSON(w, http.StatusNotFound, errorf(http.StatusNotFound, "Not Found").body())
+		return
+	}
+	if token != s.opts.Token {
+		writeJSON(w, http.StatusUnauthorized, errorf(http.StatusUnauthorized, "Unauthorized").body())
+		return
+	}
+	m, known := methods[strings.ToLower(methodName)]
+	name := methodName
+	if known {
+		name = m.name
+	}
+	params, perr := readParams(w, r)
+	now := s.opts.Now()
+
+	if !known {
+		if s.opts.OnUnknownMethod != nil {
+			s.opts.OnUnknownMethod(methodName)
+		}
+		e := errorf(http.StatusNotFound, "Not Found: method not found")
+		s.finish(name, params, now, e.status, e)
+		writeJSON(w, e.status, e.body())
+		return
+	}
+	if perr != nil {
+		s.finish(name, params, now, perr.status, perr)
+		writeJSON(w, perr.status, perr.body())
+		return
+	}
+	if status, body, isFault := s.fault(r.Context(), name, params, now); isFault {
+		s.finish(name, params, now, status, nil)
+		if strings.HasPrefix(body, "{") {
+			writeJSON(w, status, []byte(body))
+		} else {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(body))
+		}
+		return
+	}
+
+	req := &request{ctx: r.Context(), p: params, now: now}
+	result, e := m.handle(s, req)
+	if e != nil {
+		s.finish(name, params, now, e.status, e)
+		writeJSON(w, e.status, e.body())
+		return
+	}
+	body, err := json.Marshal(okBody{OK: true, Result: result})
+	if err != nil {
+		e := errorf(http.StatusInternalServerError, "Internal Server Error: "+err.Error())
+		s.finish(name, params, now, e.status, e)
+		writeJSON(w, e.status, e.body())
+		return
+	}
+	s.finish(name, params, now, http.StatusOK, nil)
+	writeJSON(w, http.StatusOK, body)
+}
+
+// finish records a call and counts its outcome.
+func (s *Server) finish(method string, params map[string]string, now time.Time, status int, e *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, Call{Method: method, Params: params, Time: now, Status: status})
+	s.stats.Calls[method]++
+	switch {
+	case status == http.StatusTooManyRequests:
+		s.stats.TooManyRequests++
+	case status >= 500:
+		s.stats.ServerErrors++
+	case status >= 400 && e != nil:
+		s.stats.ClientErrors[e.description]++
+	}
+}
+
+// request is one decoded API call.
+type request struct {
+	ctx context.Context
+	p   map[string]string
+	now time.Time
+}
+
+// SendUpdate queues an update for getUpdates, assigning its update_id
+// (any UpdateID set by the caller is replaced).
+func (s *Server) SendUpdate(u Update) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queueLocked(u)
+}
+
+func (s *Server) queueLocked(u Update) {
+	u.UpdateID = s.nextUpdateID
+	s.nextUpdateID++
+	s.updates = append(s.updates, u)
+	if s.updateSignal != nil {
+		close(s.updateSignal)
+		s.updateSignal = nil
+	}
+}
+
+// chatLocked returns the state of a chat, creating it on first sight.
+func (s *Server) chatLocked(id int64) *chatState {
+	cs := s.chats[id]
+	if cs == nil {
+		cs = &chatState{chat: Chat{ID: id, Type: chatTypeFor(id)}, nextID: 1}
+		if id > 0 {
+			if u, ok := s.users[id]; ok {
+				cs.chat.FirstName, cs.chat.LastName, cs.chat.Username = u.FirstName, u.LastName, u.Username
+			}
+		}
+		s.chats[id] = cs
+	}
+	return cs
+}
+
+func chatTypeFor(id int64) string {
+	switch {
+	case id > 0:
+		return "private"
+	case id <= -1000000000000:
+		return "supergroup"
+	default:
+		return "group"
+	}
+}
+
+// AddChat registers a chat's type, title and username (getChat answers with
+// them, @username chat ids resolve, Kick words its error by type). Chats
+// need no registration otherwise.
+func (s *Server) AddChat(c Chat) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addChatLocked(c)
+}
+
+func (s *Server) addChatLocked(c Chat) Chat {
+	cs := s.chatLocked(c.ID)
+	if c.Type == "" {
+		c.Type = cs.chat.Type
+	}
+	if c.Type == "private" && c.FirstName == "" {
+		c.FirstName, c.LastName, c.Username = cs.chat.FirstName, cs.chat.LastName, cs.chat.Username
+	}
+	cs.chat = c
+	return c
+}
+
+// UserMessage queues a message from a user, as Telegram delivers it: a
+// leading /command gets its bot_command entity. It returns the message id,
+// taken from the chat's own sequence.
+func (s *Server) UserMessage(chat Chat, from User, text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[from.ID] = from
+	chat = s.addChatLocked(chat)
+	cs := s.chats[chat.ID]
+	id := cs.nextID
+	cs.nextID++
+	m := &Message{MessageID: id, From: &from, Date: s.opts.Now().Unix(), Chat: chat, ChatID: chat.ID, Text: text}
+	if n := commandLength(text); n > 0 {
+		m.Entities = []MessageEntity{{Type: "bot_command", Offset: 0, Length: n}}
+	}
+	if chat.Type == "channel" {
+		m.From = nil
+		m.SenderChat = &chat
+		s.queueLocked(Update{ChannelPost: m})
+	} else {
+		s.queueLocked(Update{Message: m})
+	}
+	return id
+}
+
+// commandLength is the UTF-16 length of a leading "/command[@bot]", or 0.
+func commandLength(text string) int {
+	if !strings.HasPrefix(text, "/") {
+		return 0
+	}
+	n := 1
+	for n < len(text) {
+		c := text[n]
+		if !isAlnum(c) && c != '_' && c != '@' {
+			break
+		}
+		n++
+	}
+	if n == 1 {
+		return 0
+	}
+	return n // ASCII only, so bytes == UTF-16 units
+}
+
+// CallbackQuery queues a press of an inline button with data on message
+// messageID in chat, and returns the query id answerCallbackQuery needs.
+func (s *Server) CallbackQuery(chat Chat, from User, messageID int, data string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[from.ID] = from
+	chat = s.addChatLocked(chat)
+	s.nextQueryID++
+	id := "cb" + strconv.Itoa(s.nextQueryID)
+	msg := Message{MessageID: messageID, Chat: chat, ChatID: chat.ID, Date: s.opts.Now().Unix()}
+	if sm := s.chats[chat.ID].messages[messageID]; sm != nil {
+		msg = sm.msg
+		msg.Edited = false
+	}
+	s.callbacks[id] = false
+	s.queueLocked(Update{CallbackQuery: &CallbackQuery{
+		ID: id, From: from, Message: &msg, ChatInstance: "ci" + strconv.FormatInt(chat.ID, 10), Data: data,
+	}})
+	return id
+}
+
+// InlineQuery queues an inline query from a user and returns its id.
+func (s *Server) InlineQuery(from User, query, offset string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[from.ID] = from
+	s.nextQueryID++
+	id := "iq" + strconv.Itoa(s.nextQueryID)
+	s.inlineQueries[id] = false
+	s.queueLocked(Update{InlineQuery: &InlineQuery{ID: id, From: from, Query: query, Offset: offset}})
+	return id
+}
+
+// MyChatMember queues a my_chat_member update for a change of the bot's
+// status in chat from oldStatus to newStatus, made by from, and applies it:
+// "kicked" in a private chat blocks the bot there, "left" or "kicked" in a
+// group removes it, "member" or "administrator" undoes either.
+func (s *Server) MyChatMember(chat Chat, from User, oldStatus, newStatus string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[from.ID] = from
+	chat = s.addChatLocked(chat)
+	cs := s.chats[chat.ID]
+	switch newStatus {
+	case "kicked", "left":
+		if chat.Type == "private" {
+			cs.fail = blockedError()
+		} else {
+			cs.fail = kickedError(chat.Type)
+		}
+	case "member", "administrator", "creator":
+		cs.fail = nil
+	}
+	s.setMemberLocked(cs, BotID, newStatus)
+	bot := s.botUser()
+	s.queueLocked(Update{MyChatMember: &ChatMemberUpdated{
+		Chat: chat, From: from, Date: s.opts.Now().Unix(),
+		OldChatMember: ChatMember{User: bot, Status: oldStatus},
+		NewChatMember: ChatMember{User: bot, Status: newStatus},
+	}})
+}
+
+func (s *Server) botUser() User {
+	return User{ID: BotID, IsBot: true, FirstName: "akhbar", Username: s.opts.BotUsername}
+}
+
+func (s *Server) setMemberLocked(cs *chatState, userID int64, status string) {
+	if cs.members == nil {
+		cs.members = make(map[int64]string)
+	}
+	cs.members[userID] = status
+}
+
+// SetChatMember sets a user's status in a chat ("creator", "administrator",
+// "member", "left", "kicked"); getChatMember and getChatAdministrators
+// answer from it. Unset users are "member"; the bot is "administrator".
+func (s *Server) SetChatMember(chatID, userID int64, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setMemberLocked(s.chatLocked(chatID), userID, status)
+}
+
+func blockedError() *apiError {
+	return errorf(http.StatusForbidden, "Forbidden: bot was blocked by the user")
+}
+
+func kickedError(chatType string) *apiError {
+	switch chatType {
+	case "supergroup":
+		return errorf(http.StatusForbidden, "Forbidden: bot was kicked from the supergroup chat")
+	case "channel":
+		return errorf(http.StatusForbidden, "Forbidden: bot was kicked from the channel chat")
+	case "private":
+		return blockedError()
+	}
+	return errorf(http.StatusForbidden, "Forbidden: bot was kicked from the group chat")
+}
+
+// Block makes every send or edit to chatID fail with 403 "Forbidden: bot was
+// blocked by the user".
+func (s *Server) Block(chatID int64) {
+	s.FailChat(chatID, http.StatusForbidden, "Forbidden: bot was blocked by the user")
+}
+
+// Kick makes every send to chatID fail with 403 "Forbidden: bot was kicked
+// from the group chat" (supergroup or channel chat, by the chat's type).
+func (s *Server) Kick(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.chatLocked(chatID)
+	cs.fail = kickedError(cs.chat.Type)
+	s.setMemberLocked(cs, BotID, "kicked")
+}
+
+// Migrate makes sends to the group from fail with 400 "Bad Request: group
+// chat was upgraded to a supergroup chat" and parameters.migrate_to_chat_id
+// = to; to becomes a supergroup.
+func (s *Server) Migrate(from, to int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.chatLocked(from)
+	cs.fail = &apiError{status: http.StatusBadRequest, description: "Bad Request: group chat was upgraded to a supergroup chat", migrateTo: to}
+	dst := s.chatLocked(to)
+	dst.chat.Type = "supergroup"
+	if dst.chat.Title == "" {
+		dst.chat.Title = cs.chat.Title
+	}
+}
+
+// FailChat makes every send or edit to chatID fail with this status and
+// description, e.g. 403 "Forbidden: user is deactivated" or 400 "Bad Request:
+// chat not found". Status 0 clears any failure.
+func (s *Server) FailChat(chatID int64, status int, description string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.chatLocked(chatID)
+	if status == 0 {
+		cs.fail = nil
+		return
+	}
+	cs.fail = errorf(status, description)
+}
+
+// FailNext makes the next call of method (case-insensitive) answer status
+// with body verbatim, before any other handling. Calls queue up: two calls
+// fail the next two requests. A body starting with "{" is sent as JSON,
+// anything else as HTML (a proxy's 502 page); an empty body becomes
+// Telegram's JSON error for the status. A 429 body's retry_after parks the
+// request's chat like a real 429.
+func (s *Server) FailNext(method string, status int, body string) {
+	if body == "" {
+		e := errorf(status, http.StatusText(status))
+		if status == http.StatusTooManyRequests {
+			e = tooManyRequests(1)
+		}
+		body = string(e.body())
+	}
+	key := strings.ToLower(method)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext[key] = append(s.failNext[key], injected{status: status, body: body})
+}
+
+// SetFaults replaces the random faults; the zero Faults turns them off.
+func (s *Server) SetFaults(f Faults) {
+	if f.RetryAfterMin <= 0 {
+		f.RetryAfterMin = 1
+	}
+	if f.RetryAfterMax < f.RetryAfterMin {
+		f.RetryAfterMax = f.RetryAfterMin + 4
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+	s.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+	s.faultMethods = nil
+	if len(f.Methods) > 0 {
+		s.faultMethods = make(map[string]bool)
+		for _, m := range f.Methods {
+			s.faultMethods[strings.ToLower(m)] = true
+		}
+	}
+}
+
+const badGatewayHTML = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+
+// fault decides whether this call fails by injection, and parks the chat of
+// an injected 429.
+func (s *Server) fault(ctx context.Context, method string, params map[string]string, now time.Time) (int, string, bool) {
+	key := strings.ToLower(method)
+	s.mu.Lock()
+	status, body, hit := 0, "", false
+	if q := s.failNext[key]; len(q) > 0 {
+		status, body, hit = q[0].status, q[0].body, true
+		s.failNext[key] = q[1:]
+	} else if s.rng != nil && s.faultApplies(key) {
+		switch f := s.faults; {
+		case s.rng.Float64() < f.Rate429:
+			n := f.RetryAfterMin + s.rng.IntN(f.RetryAfterMax-f.RetryAfterMin+1)
+			status, body, hit = http.StatusTooManyRequests, string(tooManyRequests(n).body()), true
+		case s.rng.Float64() < f.Rate5xx:
+			status, body, hit = http.StatusBadGateway, badGatewayHTML, true
+		case s.rng.Float64() < f.RateSlow:
+			delay := f.SlowDelay
+			s.mu.Unlock()
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			case <-s.closed:
+			}
+			t.Stop()
+			return 0, "", false
+		}
+	}
+	if hit && status == http.StatusTooManyRequests {
+		var b errorBody
+		if json.Unmarshal([]byte(body), &b) == nil && b.Parameters != nil && b.Parameters.RetryAfter > 0 {
+			if id, err := strconv.ParseInt(params["chat_id"], 10, 64); err == nil && isSendMethod(key) {
+				cs := s.chatLocked(id)
+				cs.parkedUntil = now.Add(time.Duration(b.Parameters.RetryAfter) * time.Second)
+			}
+		}
+	}
+	s.mu.Unlock()
+	return status, body, hit
+}
+
+func (s *Server) faultApplies(method string) bool {
+	if s.faultMethods != nil {
+		return s.faultMethods[method]
+	}
+	return method != "getme" && method != "getupdates"
+}
+
+// Calls returns every recorded call of method (case-insensitive), in arrival
+// order; method "" returns all calls.
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || strings.EqualFold(c.Method, method) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Sent returns every message successfully sent or edited, in order.
+func (s *Server) Sent() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.sent...)
+}
+
+// SentSince returns the records after the first n, for callers that follow
+// the stream (the local-mode web page).
+func (s *Server) SentSince(n int) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 0 {
+		n = 0
+	}
+	if n >= len(s.sent) {
+		return nil
+	}
+	return append([]Message(nil), s.sent[n:]...)
+}
+
+// SentTo returns the records of one chat.
+func (s *Server) SentTo(chatID int64) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.sent {
+		if m.ChatID == chatID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// WaitSent blocks until at least n messages were sent (edits do not count)
+// or ctx ends, so tests wait on an event instead of sleeping.
+func (s *Server) WaitSent(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		got := s.sentCount
+		if got >= n {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.sentSignal == nil {
+			s.sentSignal = make(chan struct{})
+		}
+		ch := s.sentSignal
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return &waitError{want: n, got: got, err: ctx.Err()}
+		}
+	}
+}
+
+type waitError struct {
+	want, got int
+	err       error
+}
+
+func (e *waitError) Error() string {
+	return "wait for " + strconv.Itoa(e.want) + " sent messages (have " + strconv.Itoa(e.got) + "): " + e.err.Error()
+}
+
+func (e *waitError) Unwrap() error { return e.err }
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Calls = make(map[string]int, len(s.stats.Calls))
+	for k, v := range s.stats.Calls {
+		st.Calls[k] = v
+	}
+	st.ClientErrors = make(map[string]int, len(s.stats.ClientErrors))
+	for k, v := range s.stats.ClientErrors {
+		st.ClientErrors[k] = v
+	}
+	return st
+}
+
+// Commands returns the command list set for a scope ("default",
+// "all_private_chats", "chat:<id>", …) and language code ("" for all).
+func (s *Server) Commands(scope, languageCode string) []BotCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]BotCommand(nil), s.commands[scope+"|"+languageCode]...)
+}
+
+// CallbackAnswers returns every accepted answerCallbackQuery.
+func (s *Server) CallbackAnswers() []CallbackAnswer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CallbackAnswer(nil), s.callbackAns...)
+}
+
+// InlineAnswers returns every accepted answerInlineQuery.
+func (s *Server) InlineAnswers() []InlineAnswer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]InlineAnswer(nil), s.inlineAns...)
+}
+
+// Webhook returns the webhook URL and secret token set by setWebhook ("" if
+// none).
+func (s *Server) Webhook() (url, secretToken string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webhook.URL, s.webhook.SecretToken
+}
+
+// PendingUpdates is the number of updates not yet confirmed by getUpdates.
+func (s *Server) PendingUpdates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.updates)
+}
