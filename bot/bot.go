@@ -1,0 +1,127 @@
+// Package bot holds akhbar's use cases: polling a source, delivering cards
+// to chats at Telegram's limits, and answering what people do in Telegram.
+// It talks to Telegram through the small Sender interface it defines, and
+// to Redis through the storage package.
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/storage"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Sender is what the bot needs from Telegram. bot/telegram implements it
+// over the Bot API; errors are ErrChatGone, ErrRejected, *RateLimitError and
+// *MigratedError where they apply.
+type Sender interface {
+	Send(ctx context.Context, m Message) (messageID int, err error)
+	Edit(ctx context.Context, chatID int64, messageID int, m Message) error
+	AnswerCallback(ctx context.Context, callbackID, text string) error
+	// ChatMemberStatus is getChatMember's status: creator, administrator,
+	// member, restricted, left or kicked.
+	ChatMemberStatus(ctx context.Context, chatID, userID int64) (string, error)
+}
+
+// Limits are Telegram's sending limits, shared by every replica through
+// Redis.
+type Limits struct {
+	GlobalPerSecond  float64 // default 30
+	PrivatePerSecond float64 // default 1
+	GroupPerMinute   float64 // default 20 (groups, supergroups and channels)
+}
+
+// Config is the part of the configuration the use cases need.
+type Config struct {
+	Sources      []feeds.Source
+	BotName      string         // shown in the welcome text
+	BotUsername  string         // for commands addressed as /cmd@username
+	Location     *time.Location // default time zone for cards
+	SummaryChars int            // card summary budget (default 400)
+	// FullTextBelow is the length of feed text under which the article
+	// page is fetched and extracted (default 400 characters).
+	FullTextBelow int
+	// NoArticleFetch never fetches article pages (local mode, whose
+	// sample feeds link to sites it cannot reach).
+	NoArticleFetch  bool
+	Limits          Limits
+	Workers         int // concurrent senders per replica (default 8)
+	DigestThreshold int // more waiting items than this for one chat → one digest (default 3)
+	MaxAttempts     int // sends of one job before it is dead-lettered (default 5)
+	Now             func() time.Time
+}
+
+// Bot is one replica's use cases over the shared store.
+type Bot struct {
+	cfg      Config
+	store    *storage.Store
+	fetcher  *feeds.Fetcher
+	sender   Sender
+	log      *slog.Logger
+	metrics  *Metrics
+	sources  map[string]feeds.Source
+	topics   []string // in config order, deduplicated
+	adminTTL time.Duration
+}
+
+// New wires a Bot. reg may be nil when metrics are not wanted.
+func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender, log *slog.Logger, reg prometheus.Registerer) *Bot {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.SummaryChars <= 0 {
+		cfg.SummaryChars = 400
+	}
+	if cfg.FullTextBelow <= 0 {
+		cfg.FullTextBelow = 400
+	}
+	if cfg.Limits.GlobalPerSecond <= 0 {
+		cfg.Limits.GlobalPerSecond = 30
+	}
+	if cfg.Limits.PrivatePerSecond <= 0 {
+		cfg.Limits.PrivatePerSecond = 1
+	}
+	if cfg.Limits.GroupPerMinute <= 0 {
+		cfg.Limits.GroupPerMinute = 20
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.DigestThreshold <= 0 {
+		cfg.DigestThreshold = 3
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.BotName == "" {
+		cfg.BotName = "أخبار"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &Bot{
+		cfg: cfg, store: store, fetcher: fetcher, sender: sender, log: log,
+		metrics:  newMetrics(reg),
+		sources:  make(map[string]feeds.Source, len(cfg.Sources)),
+		adminTTL: 5 * time.Minute,
+	}
+	seen := map[string]bool{}
+	for _, s := range cfg.Sources {
+		b.sources[s.ID] = s
+		for _, t := range s.Topics {
+			if !seen[t] {
+				seen[t] = true
+				b.topics = append(b.topics, t)
+			}
+		}
+	}
+	return b
+}
+
+func (b *Bot) now() time.Time { return b.cfg.Now() }

@@ -1,0 +1,35 @@
+package bot
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the bot's Prometheus series. They are registered on the
+// registry the program passes in, never on the global default.
+type Metrics struct {
+	Polls     *prometheus.CounterVec // result: ok, not_modified, error, skipped
+	NewItems  *prometheus.CounterVec // source
+	Jobs      prometheus.Counter     // delivery jobs enqueued
+	Sends     *prometheus.CounterVec // result: ok, rate_limited, chat_gone, migrated, rejected, error, dead, duplicate
+	SendTime  prometheus.Histogram
+	Updates   *prometheus.CounterVec // kind: command, callback, member, other
+	Backlog   prometheus.Gauge       // jobs held in this replica's scheduler
+	DeadJobs  prometheus.Counter
+	Fallbacks prometheus.Counter // cards resent as plain text after Telegram rejected the HTML
+}
+
+func newMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Polls:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_polls_total", Help: "Source polls by result."}, []string{"result"}),
+		NewItems:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_new_items_total", Help: "New items found, by source."}, []string{"source"}),
+		Jobs:      prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_jobs_total", Help: "Delivery jobs enqueued."}),
+		Sends:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_sends_total", Help: "Telegram sends by result."}, []string{"result"}),
+		SendTime:  prometheus.NewHistogram(prometheus.HistogramOpts{Name: "akhbar_send_seconds", Help: "Time of one Telegram send.", Buckets: prometheus.DefBuckets}),
+		Updates:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_updates_total", Help: "Telegram updates handled, by kind."}, []string{"kind"}),
+		Backlog:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "akhbar_delivery_backlog", Help: "Delivery jobs held in this replica's scheduler."}),
+		DeadJobs:  prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_dead_letters_total", Help: "Jobs moved to the dead-letter stream."}),
+		Fallbacks: prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_plain_text_fallbacks_total", Help: "Cards Telegram rejected as HTML and that were resent as plain text."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks)
+	}
+	return m
+}

@@ -1,0 +1,157 @@
+package bot
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/akhbar/akhbar/feeds"
+)
+
+// Telegram's limits on a message, counted in characters after HTML parsing.
+const (
+	maxMessageChars = 4096
+	maxTitleChars   = 300
+	maxSummaryChars = 1500
+	rlm             = "\u200f" // right-to-left mark: keeps Arabic lines right-aligned even when they start with Latin or digits
+)
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+var attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// esc escapes text for Telegram HTML outside tags. Only <, > and & need it;
+// Telegram rejects named entities other than &lt; &gt; &amp; &quot;.
+func esc(s string) string { return htmlEscaper.Replace(s) }
+
+var arabicMonths = [...]string{"يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
+	"يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"}
+
+// FormatTime renders t in loc as a reader in that language expects:
+// "28 نوفمبر 2026، 14:30" or "28 Nov 2026, 14:30".
+func FormatTime(t time.Time, loc *time.Location, lang string) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	if lang == "en" {
+		return t.Format("2 Jan 2006, 15:04")
+	}
+	return fmt.Sprintf("%d %s %d، %02d:%02d", t.Day(), arabicMonths[t.Month()-1], t.Year(), t.Hour(), t.Minute())
+}
+
+// Hashtag turns a topic name into a Telegram hashtag: letters, digits and
+// underscores only, so "محليات عربية" becomes "#محليات_عربية".
+func Hashtag(topic string) string {
+	var b strings.Builder
+	lastUnderscore := false
+	for _, r := range strings.TrimSpace(topic) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			b.WriteRune(r)
+			lastUnderscore = false
+		case !lastUnderscore && b.Len() > 0:
+			b.WriteByte('_')
+			lastUnderscore = true
+		}
+	}
+	tag := strings.TrimRight(b.String(), "_")
+	if tag == "" {
+		return ""
+	}
+	return "#" + tag
+}
+
+// ShareURL is Telegram's share link for an article: it opens the chat picker
+// with the link and its title prefilled.
+func ShareURL(link, title string) string {
+	return "https://t.me/share/url?url=" + url.QueryEscape(link) + "&text=" + url.QueryEscape(title)
+}
+
+// truncateRunes cuts s to at most n characters at a word boundary, adding
+// an ellipsis. Text is cut before escaping, never rendered HTML.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	cut := string(r)
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut) + "…"
+}
+
+// httpURL reports whether s is an absolute http(s) URL Telegram accepts in
+// a URL button.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// Card is everything needed to render one item for one chat.
+type Card struct {
+	Item       feeds.Item
+	SourceName string
+	Loc        *time.Location
+	Lang       string // "ar" (default) or "en"
+}
+
+// Render builds the card message: bold title, summary, source and time,
+// topic hashtags, and "read"/"share" buttons. Every interpolated value is
+// escaped and every part is bounded, so the result always parses and stays
+// under Telegram's 4096-character limit.
+func (c Card) Render() Message { return c.render(true) }
+
+// RenderPlain is the card as plain text: the fallback when Telegram rejects
+// the HTML form, which would be our bug, so the reader still gets the news.
+func (c Card) RenderPlain() Message { return c.render(false) }
+
+func (c Card) render(html bool) Message {
+	t := texts(c.Lang)
+	esc, bold := esc, func(s string) string { return "<b>" + s + "</b>" }
+	if !html {
+		esc, bold = func(s string) string { return s }, func(s string) string { return s }
+	}
+	it := c.Item
+	title := truncateRunes(oneLine(it.Title), maxTitleChars)
+	summary := truncateRunes(strings.TrimSpace(it.Summary), maxSummaryChars)
+
+	var b strings.Builder
+	if title != "" {
+		b.WriteString(rlm + bold(esc(title)) + "\n")
+	}
+	if summary != "" {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(rlm + esc(summary) + "\n")
+	}
+	b.WriteString("\n" + rlm + "📰 " + esc(truncateRunes(oneLine(c.SourceName), 100)))
+	if !it.Published.IsZero() {
+		b.WriteString(" · 🕒 " + esc(FormatTime(it.Published, c.Loc, c.Lang)))
+	}
+	var tags []string
+	for _, topic := range it.Topics {
+		if h := Hashtag(topic); h != "" && len(tags) < 10 {
+			tags = append(tags, esc(truncateRunes(h, 60)))
+		}
+	}
+	if len(tags) > 0 {
+		b.WriteString("\n" + rlm + strings.Join(tags, " "))
+	}
+
+	m := Message{Text: b.String(), HTML: html}
+	if httpURL(it.Link) {
+		m.Buttons = [][]Button{{
+			{Text: t.Read, URL: it.Link},
+			{Text: t.Share, URL: ShareURL(it.Link, title)},
+		}}
+	}
+	return m
+}
+
+// oneLine folds all whitespace, newlines included, into single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

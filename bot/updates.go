@@ -1,0 +1,515 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/feeds/arabic"
+	"github.com/akhbar/akhbar/storage"
+)
+
+// groupAnonymousBot is the user Telegram shows as the sender of messages
+// an anonymous group admin writes.
+const groupAnonymousBot = 1087968824
+
+// Command is one entry of the bot's command menu (setMyCommands).
+type Command struct{ Name, Description string }
+
+// Commands lists the command menu in a language.
+func Commands(lang string) []Command {
+	t := texts(lang)
+	return []Command{
+		{"start", t.CmdStart}, {"sources", t.CmdSrc}, {"subscribe", t.CmdSub},
+		{"unsubscribe", t.CmdUnsub}, {"latest", t.CmdLatest}, {"help", t.CmdHelp}, {"stop", t.CmdStop},
+	}
+}
+
+// HandleUpdate answers one update. Errors are about this update only; the
+// update loop logs them and goes on.
+func (b *Bot) HandleUpdate(ctx context.Context, u Update) error {
+	switch {
+	case u.Message != nil && u.Message.MigrateTo != 0:
+		b.metrics.Updates.WithLabelValues("migrate").Inc()
+		return b.store.MigrateChat(ctx, u.Message.Chat.ID, u.Message.MigrateTo)
+	case u.Message != nil:
+		b.metrics.Updates.WithLabelValues("message").Inc()
+		return b.handleMessage(ctx, u.Message)
+	case u.Callback != nil:
+		b.metrics.Updates.WithLabelValues("callback").Inc()
+		return b.handleCallback(ctx, u.Callback)
+	case u.MyChatMember != nil:
+		b.metrics.Updates.WithLabelValues("member").Inc()
+		return b.handleMemberChange(ctx, u.MyChatMember)
+	}
+	b.metrics.Updates.WithLabelValues("other").Inc()
+	return nil
+}
+
+// parseCommand splits "/cmd@bot args" into its name and arguments. It
+// reports false for plain text and for commands addressed to another bot.
+func (b *Bot) parseCommand(text string) (cmd string, args []string, ok bool) {
+	if !strings.HasPrefix(text, "/") {
+		return "", nil, false
+	}
+	fields := strings.Fields(text)
+	cmd = strings.ToLower(strings.TrimPrefix(fields[0], "/"))
+	if at := strings.IndexByte(cmd, '@'); at >= 0 {
+		if b.cfg.BotUsername != "" && !strings.EqualFold(cmd[at+1:], b.cfg.BotUsername) {
+			return "", nil, false
+		}
+		cmd = cmd[:at]
+	}
+	return cmd, fields[1:], true
+}
+
+// chatLang is the language to answer in: the user's for a reply, falling
+// back to the chat's stored language.
+func chatLang(m *InMessage, c storage.Chat) string {
+	if m.From.LanguageCode != "" {
+		return LangFor(m.From.LanguageCode)
+	}
+	if c.Lang != "" {
+		return c.Lang
+	}
+	return "ar"
+}
+
+func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
+	cmd, args, ok := b.parseCommand(m.Text)
+	if !ok {
+		return nil // links and searches arrive with later issues; plain text is ignored
+	}
+	chat, err := b.rememberChat(ctx, m.Chat, m.From)
+	if err != nil {
+		return err
+	}
+	lang := chatLang(m, chat)
+	t := texts(lang)
+	reply := func(text string, buttons [][]Button) error {
+		_, err := b.sender.Send(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+		return err
+	}
+	changes := map[string]bool{"subscribe": true, "unsubscribe": true, "stop": true}
+	if changes[cmd] || (cmd == "start" && len(args) > 0) {
+		admin, err := b.isAdmin(ctx, m.Chat, m.From, m.SenderChat)
+		if err != nil {
+			return err
+		}
+		if !admin {
+			return reply(t.AdminsOnly, nil)
+		}
+	}
+
+	switch cmd {
+	case "start":
+		if len(args) > 0 && strings.HasPrefix(args[0], "s_") {
+			if src, ok := b.sources[strings.TrimPrefix(args[0], "s_")]; ok {
+				return b.subscribeReply(ctx, m.Chat.ID, lang, SourceTarget(src.ID), reply)
+			}
+		}
+		return reply(fmt.Sprintf(t.Welcome, esc(b.cfg.BotName)), b.mainMenu(lang))
+	case "help":
+		return reply(t.Help, b.mainMenu(lang))
+	case "sources":
+		text, buttons, err := b.sourcesMenu(ctx, m.Chat.ID, lang)
+		if err != nil {
+			return err
+		}
+		return reply(text, buttons)
+	case "subscribe":
+		if len(args) == 0 {
+			text, buttons, err := b.sourcesMenu(ctx, m.Chat.ID, lang)
+			if err != nil {
+				return err
+			}
+			return reply(t.SubscribeHow+"\n\n"+text, buttons)
+		}
+		target, name := b.resolveTarget(strings.Join(args, " "))
+		if target == "" {
+			return reply(fmt.Sprintf(t.UnknownTarget, esc(name)), nil)
+		}
+		return b.subscribeReply(ctx, m.Chat.ID, lang, target, reply)
+	case "unsubscribe":
+		if len(args) == 0 {
+			subs, err := b.store.Subscriptions(ctx, m.Chat.ID)
+			if err != nil {
+				return err
+			}
+			if len(subs) == 0 {
+				return reply(t.NoSubs, nil)
+			}
+			var rows [][]Button
+			for _, s := range subs {
+				rows = append(rows, []Button{{Text: "✖️ " + b.targetName(s), CallbackData: b.callbackFor("u", s)}})
+			}
+			return reply(t.UnsubscribeHow, rows)
+		}
+		target, name := b.resolveTarget(strings.Join(args, " "))
+		if target == "" {
+			return reply(fmt.Sprintf(t.UnknownTarget, esc(name)), nil)
+		}
+		removed, err := b.store.Unsubscribe(ctx, m.Chat.ID, target)
+		if err != nil {
+			return err
+		}
+		if !removed {
+			return reply(fmt.Sprintf(t.NotSubscribed, esc(b.targetName(target))), nil)
+		}
+		return reply(fmt.Sprintf(t.Unsubscribed, esc(b.targetName(target))), nil)
+	case "latest":
+		text, err := b.latest(ctx, args, chat, lang)
+		if err != nil {
+			return err
+		}
+		return reply(text, nil)
+	case "stop":
+		if err := b.store.ForgetChat(ctx, m.Chat.ID); err != nil {
+			return err
+		}
+		return reply(t.Stopped, nil)
+	}
+	if m.Chat.Type == "private" {
+		return reply(t.Unknown, nil)
+	}
+	return nil
+}
+
+func (b *Bot) subscribeReply(ctx context.Context, chatID int64, lang, target string, reply func(string, [][]Button) error) error {
+	t := texts(lang)
+	added, err := b.store.Subscribe(ctx, chatID, target)
+	if err != nil {
+		return err
+	}
+	name := esc(b.targetName(target))
+	if !added {
+		return reply(fmt.Sprintf(t.AlreadySub, name), nil)
+	}
+	return reply(fmt.Sprintf(t.Subscribed, name), nil)
+}
+
+// rememberChat records the chat on first contact (and refreshes its title),
+// taking the first user's language as the chat's card language.
+func (b *Bot) rememberChat(ctx context.Context, c Chat, from User) (storage.Chat, error) {
+	sc, err := b.store.Chat(ctx, c.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return sc, err
+	}
+	fresh := errors.Is(err, storage.ErrNotFound)
+	if fresh {
+		sc = storage.Chat{ID: c.ID, Created: b.now()}
+		if from.LanguageCode != "" {
+			sc.Lang = LangFor(from.LanguageCode)
+		}
+	}
+	if !fresh && sc.Kind == c.Type && sc.Title == c.Title && sc.Username == c.Username {
+		return sc, nil
+	}
+	sc.Kind, sc.Title, sc.Username = c.Type, c.Title, c.Username
+	return sc, b.store.SaveChat(ctx, sc)
+}
+
+// isAdmin reports whether the sender may change the chat's subscriptions:
+// anyone in a private chat, a channel's posts, anonymous admins (who write
+// as the group itself), and members whose status is creator or
+// administrator (cached briefly).
+func (b *Bot) isAdmin(ctx context.Context, c Chat, from User, senderChat int64) (bool, error) {
+	switch {
+	case c.Type == "private" || c.Type == "channel":
+		return true, nil
+	case senderChat == c.ID || (from.ID == groupAnonymousBot && senderChat == c.ID):
+		return true, nil
+	case from.ID == 0:
+		return false, nil
+	}
+	if admin, ok, err := b.store.CachedAdmin(ctx, c.ID, from.ID); err == nil && ok {
+		return admin, nil
+	}
+	status, err := b.sender.ChatMemberStatus(ctx, c.ID, from.ID)
+	if err != nil {
+		return false, fmt.Errorf("check admin %d in %d: %w", from.ID, c.ID, err)
+	}
+	admin := status == "creator" || status == "administrator"
+	if err := b.store.CacheAdmin(ctx, c.ID, from.ID, admin, b.adminTTL); err != nil {
+		b.log.Warn("cache admin", "chat_id", c.ID, "error", err)
+	}
+	return admin, nil
+}
+
+func (b *Bot) mainMenu(lang string) [][]Button {
+	t := texts(lang)
+	return [][]Button{{
+		{Text: t.MenuSources, CallbackData: "menu:sources"},
+		{Text: t.MenuLatest, CallbackData: "menu:latest"},
+	}, {{Text: t.MenuHelp, CallbackData: "menu:help"}}}
+}
+
+// sourcesMenu lists every source and topic with a ✅ (subscribed) or ➕
+// toggle button.
+func (b *Bot) sourcesMenu(ctx context.Context, chatID int64, lang string) (string, [][]Button, error) {
+	t := texts(lang)
+	if len(b.cfg.Sources) == 0 {
+		return t.NoSources, nil, nil
+	}
+	subs, err := b.store.Subscriptions(ctx, chatID)
+	if err != nil {
+		return "", nil, err
+	}
+	has := map[string]bool{}
+	for _, s := range subs {
+		has[s] = true
+	}
+	mark := func(target string) string {
+		if has[target] {
+			return "✅ "
+		}
+		return "➕ "
+	}
+	var rows [][]Button
+	for _, s := range b.cfg.Sources {
+		target := SourceTarget(s.ID)
+		rows = append(rows, []Button{{Text: mark(target) + s.Name, CallbackData: b.callbackFor("t", target)}})
+	}
+	var row []Button
+	for _, topic := range b.topics {
+		target := TopicTarget(topic)
+		row = append(row, Button{Text: mark(target) + "#" + topic, CallbackData: b.callbackFor("t", target)})
+		if len(row) == 3 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	text := t.SourcesHeader
+	if len(b.topics) > 0 {
+		text += "\n" + t.TopicsHeader + " " + esc(strings.Join(b.topics, "، "))
+	}
+	return text, rows, nil
+}
+
+// callbackFor encodes a button action on a target in ≤ 64 bytes: sources
+// by id, topics by their index, since Arabic topic names can be long.
+func (b *Bot) callbackFor(action, target string) string {
+	if topic, ok := strings.CutPrefix(target, "t:"); ok {
+		for i, tp := range b.topics {
+			if tp == topic {
+				return action + ":t" + strconv.Itoa(i)
+			}
+		}
+	}
+	return action + ":" + target
+}
+
+// targetOfCallback reverses callbackFor.
+func (b *Bot) targetOfCallback(code string) string {
+	if strings.HasPrefix(code, "s:") {
+		if _, ok := b.sources[code[2:]]; ok {
+			return code
+		}
+		return ""
+	}
+	if n, err := strconv.Atoi(strings.TrimPrefix(code, "t")); err == nil && strings.HasPrefix(code, "t") && n >= 0 && n < len(b.topics) {
+		return TopicTarget(b.topics[n])
+	}
+	return ""
+}
+
+// resolveTarget finds a source (by id or name) or a topic named by the
+// user, matching Arabic with normalisation so "الاقتصاد" finds "اقتصاد"
+// and hamza or taa marbuta variants do not matter.
+func (b *Bot) resolveTarget(q string) (target, name string) {
+	q = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(q), "#"))
+	if q == "" {
+		return "", q
+	}
+	nq := normKey(q)
+	for _, s := range b.cfg.Sources {
+		if strings.EqualFold(s.ID, q) || normKey(s.Name) == nq {
+			return SourceTarget(s.ID), s.Name
+		}
+	}
+	for _, t := range b.topics {
+		if normKey(t) == nq {
+			return TopicTarget(t), t
+		}
+	}
+	return "", q
+}
+
+// normKey normalises a name for matching, ignoring a leading article.
+func normKey(s string) string {
+	n := arabic.Normalize(strings.ReplaceAll(strings.TrimSpace(s), "_", " "))
+	if strings.HasPrefix(n, "ال") && len([]rune(n)) > 4 {
+		n = strings.TrimPrefix(n, "ال")
+	}
+	return n
+}
+
+func (b *Bot) targetName(target string) string {
+	if id, ok := strings.CutPrefix(target, "s:"); ok {
+		return b.sourceName(id)
+	}
+	return "#" + strings.TrimPrefix(target, "t:")
+}
+
+// latest answers /latest [n] [source|topic]: the newest items as one
+// compact message with linked titles.
+func (b *Bot) latest(ctx context.Context, args []string, chat storage.Chat, lang string) (string, error) {
+	t := texts(lang)
+	n := 5
+	var rest []string
+	for _, a := range args {
+		if v, err := strconv.Atoi(arabic.Normalize(a)); err == nil {
+			n = min(max(v, 1), 20)
+			continue
+		}
+		rest = append(rest, a)
+	}
+	scope := ""
+	if len(rest) > 0 {
+		target, name := b.resolveTarget(strings.Join(rest, " "))
+		if target == "" {
+			return fmt.Sprintf(t.UnknownTarget, esc(name)), nil
+		}
+		scope = target
+	}
+	items, err := b.store.Latest(ctx, scope, n)
+	if err != nil {
+		return "", err
+	}
+	if len(items) == 0 {
+		return t.LatestEmpty, nil
+	}
+	return b.latestText(items, chat, lang), nil
+}
+
+func (b *Bot) latestText(items []feeds.Item, chat storage.Chat, lang string) string {
+	t := texts(lang)
+	var sb strings.Builder
+	sb.WriteString(rlm + t.LatestHeader + "\n")
+	loc := b.location(chat.TZ)
+	for _, it := range items {
+		title := esc(truncateRunes(oneLine(it.Title), 200))
+		if httpURL(it.Link) {
+			title = `<a href="` + attrEscaper.Replace(it.Link) + `">` + title + "</a>"
+		}
+		sb.WriteString("\n" + rlm + "• " + title + "\n" + rlm + "   " +
+			esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)) + " · " + esc(FormatTime(it.Published, loc, lang)))
+	}
+	return sb.String()
+}
+
+func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
+	chat, err := b.rememberChat(ctx, cb.Chat, cb.From)
+	if err != nil {
+		return err
+	}
+	lang := LangFor(cb.From.LanguageCode)
+	if cb.From.LanguageCode == "" && chat.Lang != "" {
+		lang = chat.Lang
+	}
+	t := texts(lang)
+	action, code, _ := strings.Cut(cb.Data, ":")
+	switch action {
+	case "menu":
+		var text string
+		var buttons [][]Button
+		switch code {
+		case "sources":
+			text, buttons, err = b.sourcesMenu(ctx, cb.Chat.ID, lang)
+		case "latest":
+			text, err = b.latest(ctx, nil, chat, lang)
+		default:
+			text, buttons = t.Help, b.mainMenu(lang)
+		}
+		if err != nil {
+			return err
+		}
+		if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+			return err
+		}
+		_, err = b.sender.Send(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+		return err
+	case "t", "u":
+		target := b.targetOfCallback(code)
+		if target == "" {
+			return b.sender.AnswerCallback(ctx, cb.ID, "")
+		}
+		admin, err := b.isAdmin(ctx, cb.Chat, cb.From, 0)
+		if err != nil {
+			return err
+		}
+		if !admin {
+			return b.sender.AnswerCallback(ctx, cb.ID, t.AdminsOnly)
+		}
+		subs, err := b.store.Subscriptions(ctx, cb.Chat.ID)
+		if err != nil {
+			return err
+		}
+		var note string
+		if action == "t" && !contains(subs, target) {
+			_, err = b.store.Subscribe(ctx, cb.Chat.ID, target)
+			note = fmt.Sprintf(t.Subscribed, b.targetName(target))
+		} else {
+			_, err = b.store.Unsubscribe(ctx, cb.Chat.ID, target)
+			note = fmt.Sprintf(t.Unsubscribed, b.targetName(target))
+		}
+		if err != nil {
+			return err
+		}
+		if err := b.sender.AnswerCallback(ctx, cb.ID, note); err != nil {
+			return err
+		}
+		if action == "u" {
+			return nil
+		}
+		text, buttons, err := b.sourcesMenu(ctx, cb.Chat.ID, lang)
+		if err != nil {
+			return err
+		}
+		return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
+	}
+	return b.sender.AnswerCallback(ctx, cb.ID, "")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// handleMemberChange keeps the chat list true: a user who blocks the bot or
+// a group that removes it loses its subscriptions at once; a group that
+// adds the bot gets a welcome with the menu.
+func (b *Bot) handleMemberChange(ctx context.Context, mc *MemberChange) error {
+	switch mc.NewStatus {
+	case "kicked", "left":
+		b.log.Info("bot removed from chat", "chat_id", mc.Chat.ID, "status", mc.NewStatus)
+		return b.store.ForgetChat(ctx, mc.Chat.ID)
+	case "member", "administrator":
+		chat, err := b.rememberChat(ctx, mc.Chat, mc.From)
+		if err != nil {
+			return err
+		}
+		if mc.Chat.Type == "private" || mc.OldStatus == "member" || mc.OldStatus == "administrator" {
+			return nil // unblocked, or a promotion: nothing to say
+		}
+		if mc.Chat.Type == "channel" && mc.NewStatus != "administrator" {
+			return nil
+		}
+		lang := LangFor(mc.From.LanguageCode)
+		if chat.Lang != "" {
+			lang = chat.Lang
+		}
+		_, err = b.sender.Send(ctx, Message{ChatID: mc.Chat.ID, Text: fmt.Sprintf(texts(lang).Welcome, esc(b.cfg.BotName)), HTML: true, Buttons: b.mainMenu(lang)})
+		return err
+	}
+	return nil
+}
