@@ -1,0 +1,263 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrBadTarget is returned for a subscription target or Latest scope that is
+// neither "s:<sourceID>" nor "t:<topic>".
+var ErrBadTarget = errors.New("storage: target must be s:<source> or t:<topic>")
+
+func checkTarget(target string) error {
+	if len(target) > 2 && (strings.HasPrefix(target, "s:") || strings.HasPrefix(target, "t:")) {
+		return nil
+	}
+	return fmt.Errorf("%q: %w", target, ErrBadTarget)
+}
+
+// Subscribe adds target ("s:<sourceID>" or "t:<topic>") to a chat and
+// reports whether it was new. Both directions are written in one pipeline;
+// they live in different slots, and a crash between them leaves at most a
+// fan-out entry that ForgetChat or Unsubscribe cleans.
+func (s *Store) Subscribe(ctx context.Context, chatID int64, target string) (bool, error) {
+	if err := checkTarget(target); err != nil {
+		return false, fmt.Errorf("subscribe %d: %w", chatID, err)
+	}
+	var added *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		added = p.SAdd(ctx, s.k.chatSubs(chatID), target)
+		p.SAdd(ctx, s.k.subs(target), chatID)
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("subscribe %d to %s: %w", chatID, target, err)
+	}
+	return added.Val() == 1, nil
+}
+
+// Unsubscribe removes target from a chat and reports whether it was there.
+func (s *Store) Unsubscribe(ctx context.Context, chatID int64, target string) (bool, error) {
+	var removed *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		removed = p.SRem(ctx, s.k.chatSubs(chatID), target)
+		p.SRem(ctx, s.k.subs(target), chatID)
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("unsubscribe %d from %s: %w", chatID, target, err)
+	}
+	return removed.Val() == 1, nil
+}
+
+// Subscriptions returns a chat's targets, sorted.
+func (s *Store) Subscriptions(ctx context.Context, chatID int64) ([]string, error) {
+	subs, err := s.rdb.SMembers(ctx, s.k.chatSubs(chatID)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("subscriptions %d: %w", chatID, err)
+	}
+	slices.Sort(subs)
+	return subs, nil
+}
+
+// Subscribers returns the chats subscribed to any of targets, deduplicated
+// and sorted. One SMEMBERS per target in a pipeline: SUNION would cross
+// slots on a cluster.
+func (s *Store) Subscribers(ctx context.Context, targets []string) ([]int64, error) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.StringSliceCmd, len(targets))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, t := range targets {
+			cmds[i] = p.SMembers(ctx, s.k.subs(t))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: %w", err)
+	}
+	var ids []int64
+	for i, c := range cmds {
+		for _, m := range c.Val() {
+			id, err := strconv.ParseInt(m, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("subscribers of %s: bad chat id %q: %w", targets[i], m, err)
+			}
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// Chat is what the bot knows about a Telegram chat.
+type Chat struct {
+	ID       int64
+	Kind     string // private, group, supergroup, channel
+	Title    string
+	Username string
+	Lang     string
+	TZ       string
+	Created  time.Time
+}
+
+// Fields of the chat:{id} hash.
+const (
+	fKind     = "kind"
+	fTitle2   = "title"
+	fUsername = "username"
+	fLang     = "lang"
+	fTZ       = "tz"
+	fCreated  = "created"
+)
+
+// SaveChat creates or updates a chat. An existing chat keeps its Created
+// time; a new chat with a zero Created gets Options.Now.
+func (s *Store) SaveChat(ctx context.Context, c Chat) error {
+	created := c.Created
+	if created.IsZero() {
+		created = s.opts.Now()
+	}
+	key := s.k.chat(c.ID)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, fKind, c.Kind, fTitle2, c.Title, fUsername, c.Username, fLang, c.Lang, fTZ, c.TZ)
+		p.HSetNX(ctx, key, fCreated, formatMillis(created))
+		p.SAdd(ctx, s.k.chats(), c.ID)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save chat %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// Chat returns a chat, or ErrNotFound.
+func (s *Store) Chat(ctx context.Context, id int64) (Chat, error) {
+	m, err := s.rdb.HGetAll(ctx, s.k.chat(id)).Result()
+	if err != nil {
+		return Chat{}, fmt.Errorf("chat %d: %w", id, err)
+	}
+	if len(m) == 0 {
+		return Chat{}, fmt.Errorf("chat %d: %w", id, ErrNotFound)
+	}
+	return decodeChat(id, m), nil
+}
+
+func decodeChat(id int64, m map[string]string) Chat {
+	return Chat{
+		ID:       id,
+		Kind:     m[fKind],
+		Title:    m[fTitle2],
+		Username: m[fUsername],
+		Lang:     m[fLang],
+		TZ:       m[fTZ],
+		Created:  parseMillis(m[fCreated]),
+	}
+}
+
+// ChatCount returns the number of known chats.
+func (s *Store) ChatCount(ctx context.Context) (int64, error) {
+	n, err := s.rdb.SCard(ctx, s.k.chats()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("chat count: %w", err)
+	}
+	return n, nil
+}
+
+// ForgetChat drops everything about a chat the bot can no longer reach
+// (blocked, kicked, deleted): its subscriptions in both directions, its
+// settings and its sent records.
+func (s *Store) ForgetChat(ctx context.Context, id int64) error {
+	targets, err := s.rdb.SMembers(ctx, s.k.chatSubs(id)).Result()
+	if err != nil {
+		return fmt.Errorf("forget chat %d: %w", id, err)
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, t := range targets {
+			p.SRem(ctx, s.k.subs(t), id)
+		}
+		// One slot per DEL: these keys share {id}, but keeping each DEL to
+		// one key keeps the rule obvious.
+		p.Unlink(ctx, s.k.chatSubs(id))
+		p.Unlink(ctx, s.k.chat(id))
+		p.Unlink(ctx, s.k.sent(id))
+		p.Unlink(ctx, s.k.sentMsg(id))
+		p.Unlink(ctx, s.k.park(id))
+		p.SRem(ctx, s.k.chats(), id)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget chat %d: %w", id, err)
+	}
+	return nil
+}
+
+// MigrateChat moves a group that became a supergroup to its new id: the
+// subscriptions, the settings (with ID updated and Kind "supergroup") and
+// the sent records, so nothing is resent. It copies first and deletes the
+// old chat last, so rerunning it after a crash finishes the job, and a
+// second run is a no-op.
+func (s *Store) MigrateChat(ctx context.Context, from, to int64) error {
+	if from == to {
+		return nil
+	}
+	var (
+		subs    *redis.StringSliceCmd
+		chat    *redis.MapStringStringCmd
+		sent    *redis.ZSliceCmd
+		sentMsg *redis.MapStringStringCmd
+	)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		subs = p.SMembers(ctx, s.k.chatSubs(from))
+		chat = p.HGetAll(ctx, s.k.chat(from))
+		sent = p.ZRangeWithScores(ctx, s.k.sent(from), 0, -1)
+		sentMsg = p.HGetAll(ctx, s.k.sentMsg(from))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate chat %d to %d: read: %w", from, to, err)
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, t := range subs.Val() {
+			p.SAdd(ctx, s.k.chatSubs(to), t)
+			p.SAdd(ctx, s.k.subs(t), to)
+		}
+		if m := chat.Val(); len(m) > 0 {
+			c := decodeChat(to, m)
+			key := s.k.chat(to)
+			p.HSet(ctx, key, fKind, "supergroup", fTitle2, c.Title, fUsername, c.Username, fLang, c.Lang, fTZ, c.TZ)
+			if created := m[fCreated]; created != "" {
+				p.HSetNX(ctx, key, fCreated, created)
+			}
+			p.SAdd(ctx, s.k.chats(), to)
+		}
+		if z := sent.Val(); len(z) > 0 {
+			p.ZAdd(ctx, s.k.sent(to), z...)
+			p.PExpire(ctx, s.k.sent(to), s.opts.SentRetention)
+		}
+		if m := sentMsg.Val(); len(m) > 0 {
+			vals := make([]any, 0, 2*len(m))
+			for k, v := range m {
+				vals = append(vals, k, v)
+			}
+			p.HSet(ctx, s.k.sentMsg(to), vals...)
+			p.PExpire(ctx, s.k.sentMsg(to), s.opts.SentRetention)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate chat %d to %d: copy: %w", from, to, err)
+	}
+	if err := s.ForgetChat(ctx, from); err != nil {
+		return fmt.Errorf("migrate chat %d to %d: %w", from, to, err)
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package storage
+
+import "strconv"
+
+// keys builds every Redis key the Store uses. It is the only place key names
+// are spelled, so the schema in the package doc and the hash-tag rule can be
+// checked here: a brace pair marks the hash tag shared by keys that one
+// operation touches together.
+type keys struct{ p string }
+
+func (k keys) seen(sourceID string) string  { return k.p + "src:{" + sourceID + "}:seen" }
+func (k keys) state(sourceID string) string { return k.p + "src:{" + sourceID + "}:state" }
+func (k keys) srcLatest(sourceID string) string {
+	return k.p + "src:{" + sourceID + "}:latest"
+}
+func (k keys) item(id string) string           { return k.p + "item:{" + id + "}" }
+func (k keys) latest() string                  { return k.p + "latest" }
+func (k keys) topicLatest(topic string) string { return k.p + "topic:{" + topic + "}:latest" }
+
+func (k keys) chat(id int64) string     { return k.p + "chat:{" + itoa(id) + "}" }
+func (k keys) chatSubs(id int64) string { return k.p + "chat:{" + itoa(id) + "}:subs" }
+func (k keys) subs(target string) string {
+	return k.p + "subs:{" + target + "}"
+}
+func (k keys) chats() string { return k.p + "chats" }
+
+func (k keys) sent(chat int64) string    { return k.p + "sent:{" + itoa(chat) + "}" }
+func (k keys) sentMsg(chat int64) string { return k.p + "sentmsg:{" + itoa(chat) + "}" }
+
+func (k keys) stream() string { return k.p + "{deliveries}" }
+func (k keys) dead() string   { return k.p + "{deliveries}:dead" }
+
+func (k keys) lease(name string) string { return k.p + "lease:" + name }
+func (k keys) park(chat int64) string   { return k.p + "park:{" + itoa(chat) + "}" }
+func (k keys) offset() string           { return k.p + "updates:offset" }
+func (k keys) admin(chat, user int64) string {
+	return k.p + "admin:{" + itoa(chat) + "}:" + itoa(user)
+}
+
+// rate is the key handed to redis_rate, which stores it under "rate:" + key.
+func (k keys) rate(key string) string { return k.p + "rl:" + key }
+
+// group is the consumer group of the delivery stream.
+const group = "senders"
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,230 @@
+// Package storage is akhbar's Redis store: seen sets, items and their
+// "latest" indexes, subscriptions, chat settings, the delivery outbox
+// (a Redis Stream read by a consumer group), leases, shared rate limits and
+// the little Telegram state the bot keeps (update offset, admin cache).
+//
+// Every replica of the bot shares one Store, so all cross-replica
+// coordination (who polls a source this tick, who long-polls Telegram, how
+// fast everyone may send) lives here rather than in process memory.
+//
+// # Key schema
+//
+// All keys start with Options.Prefix (default "akhbar:"). Keys that one
+// operation touches together (a Lua script, a MULTI block, a multi-key
+// command) share a hash tag, the part in braces, so the same code runs on
+// Redis Cluster, where a multi-key operation must stay in one slot.
+// Pipelines may span slots: go-redis splits them per node.
+//
+//	src:{id}:seen          ZSET  item id → last time it was in the feed (ms); trimmed by SeenRetention
+//	src:{id}:state         HASH  etag, last_modified, failures, last_error, last_poll, next_try, baseline (ms)
+//	src:{id}:latest        ZSET  item id → published (ms), newest LatestMax kept
+//	item:{id}              HASH  item fields except Content (TTL ItemTTL)
+//	latest                 ZSET  item id → published (ms), all sources
+//	topic:{t}:latest       ZSET  item id → published (ms), per topic
+//	chat:{id}              HASH  kind, title, username, lang, tz, created
+//	chat:{id}:subs         SET   targets ("s:<source>" or "t:<topic>") of one chat
+//	subs:{target}          SET   chat ids subscribed to a target (the fan-out index)
+//	chats                  SET   known chat ids (ChatCount)
+//	sent:{chat}            ZSET  item id → delivery time (ms), trimmed by SentRetention
+//	sentmsg:{chat}         HASH  item id → Telegram message id (for later edits)
+//	{deliveries}           STREAM delivery jobs {chat, item, attempt}, group "senders"
+//	{deliveries}:dead      STREAM dead letters {chat, item, attempt, error, time}
+//	lease:<name>           STRING owner (PX ttl)
+//	park:{chat}            STRING parked-until time (ms) after a 429 (PX)
+//	updates:offset         STRING Telegram getUpdates offset
+//	admin:{chat}:<user>    STRING "1"/"0" cached getChatMember answer (PX)
+//	rl:<key>               STRING GCRA state, stored by redis_rate as "rate:" + prefix + "rl:<key>"
+//
+// The two delivery streams share the tag {deliveries} so that a dead letter
+// is added and the job acknowledged in one MULTI. Every acknowledged entry is
+// also deleted (XACK + XDEL), so the stream length is the outstanding work.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNotFound is returned when a chat, item or sent message is absent.
+var ErrNotFound = errors.New("storage: not found")
+
+// Options configures a Store. Zero fields take the defaults noted on each.
+type Options struct {
+	Prefix        string        // default "akhbar:"
+	SeenRetention time.Duration // default 90 days: seen ids outlive feed windows (tombstones)
+	ItemTTL       time.Duration // default 14 days
+	SentRetention time.Duration // default 30 days (per-chat sent records trimmed by age)
+	LatestMax     int           // default 500 per latest index
+	StreamMaxLen  int64         // default 1_000_000 (XADD MAXLEN ~)
+	// DeadMaxLen caps the dead-letter stream (XADD MAXLEN ~); default 10_000.
+	DeadMaxLen int64
+	// Now is the clock used where the caller passes no time (chat creation,
+	// parking, dead letters); default time.Now. Tests inject a fixed clock.
+	Now func() time.Time
+}
+
+// Defaults used for zero Options fields.
+const (
+	DefaultPrefix        = "akhbar:"
+	DefaultSeenRetention = 90 * 24 * time.Hour
+	DefaultItemTTL       = 14 * 24 * time.Hour
+	DefaultSentRetention = 30 * 24 * time.Hour
+	DefaultLatestMax     = 500
+	DefaultStreamMaxLen  = 1_000_000
+	DefaultDeadMaxLen    = 10_000
+)
+
+func (o Options) withDefaults() Options {
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if o.SeenRetention <= 0 {
+		o.SeenRetention = DefaultSeenRetention
+	}
+	if o.ItemTTL <= 0 {
+		o.ItemTTL = DefaultItemTTL
+	}
+	if o.SentRetention <= 0 {
+		o.SentRetention = DefaultSentRetention
+	}
+	if o.LatestMax <= 0 {
+		o.LatestMax = DefaultLatestMax
+	}
+	if o.StreamMaxLen <= 0 {
+		o.StreamMaxLen = DefaultStreamMaxLen
+	}
+	if o.DeadMaxLen <= 0 {
+		o.DeadMaxLen = DefaultDeadMaxLen
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Store is the Redis-backed state of akhbar. It is safe for concurrent use.
+type Store struct {
+	rdb     redis.UniversalClient
+	opts    Options
+	k       keys
+	limiter *redis_rate.Limiter
+}
+
+// New returns a Store over an existing client (a *redis.Client or a
+// *redis.ClusterClient). The Store owns the client: Close closes it.
+func New(client redis.UniversalClient, opts Options) *Store {
+	opts = opts.withDefaults()
+	return &Store{
+		rdb:     client,
+		opts:    opts,
+		k:       keys{p: opts.Prefix},
+		limiter: redis_rate.NewLimiter(client),
+	}
+}
+
+// Open connects to the Redis named by rawURL and pings it.
+//
+// Accepted forms: redis://[user:pass@]host:port[/db], rediss:// (TLS),
+// unix:///path/to/socket, redis-cluster://[user:pass@]h1:p1,h2:p2 (also
+// rediss-cluster://) and redis://h1:p1?cluster=true&addr=h2:p2, the last two
+// giving a *redis.ClusterClient. Errors name the host but never the password.
+func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	client, shown, err := newClient(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	s := New(client, opts)
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("open redis %s: %w", shown, err)
+	}
+	return s, nil
+}
+
+// newClient parses rawURL into a client and a password-free rendering of the
+// URL for error messages.
+func newClient(rawURL string) (redis.UniversalClient, string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // url.Error repeats the whole URL, password included
+		}
+		return nil, "(unparsable URL)", fmt.Errorf("open redis: parse URL: %w", err)
+	}
+	shown := u.Redacted()
+	q := u.Query()
+	cluster := false
+	switch u.Scheme {
+	case "redis-cluster", "rediss-cluster":
+		cluster = true
+		u.Scheme = strings.TrimSuffix(u.Scheme, "-cluster")
+		hosts := strings.Split(u.Host, ",")
+		u.Host = hosts[0]
+		for _, h := range hosts[1:] {
+			if h != "" {
+				q.Add("addr", h)
+			}
+		}
+	}
+	if q.Has("cluster") {
+		if q.Get("cluster") == "true" || q.Get("cluster") == "1" {
+			cluster = true
+		}
+		q.Del("cluster")
+	}
+	u.RawQuery = q.Encode()
+	if cluster {
+		if strings.Trim(u.Path, "/") != "" {
+			return nil, shown, fmt.Errorf("open redis %s: a cluster has no database number", shown)
+		}
+		u.Path = ""
+		o, err := redis.ParseClusterURL(u.String())
+		if err != nil {
+			return nil, shown, fmt.Errorf("open redis %s: %w", shown, redactErr(err, u))
+		}
+		return redis.NewClusterClient(o), shown, nil
+	}
+	o, err := redis.ParseURL(u.String())
+	if err != nil {
+		return nil, shown, fmt.Errorf("open redis %s: %w", shown, redactErr(err, u))
+	}
+	return redis.NewClient(o), shown, nil
+}
+
+// redactErr guards against a parse error that quotes the URL back.
+func redactErr(err error, u *url.URL) error {
+	if p, ok := u.User.Password(); ok && p != "" && strings.Contains(err.Error(), p) {
+		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
+	}
+	return err
+}
+
+// Client returns the underlying client, for health checks and metrics.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Close closes the underlying client.
+func (s *Store) Close() error {
+	if err := s.rdb.Close(); err != nil {
+		return fmt.Errorf("close redis: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// Options returns the effective options (defaults filled in).
+func (s *Store) Options() Options { return s.opts }
