@@ -70,7 +70,7 @@ func parseFeed(src Source, body []byte, baseURL, httpCharset string) (string, []
 			continue
 		}
 		seen[item.ID] = true
-		item.Image = itemImage(it, base)
+		item.Image = itemImage(it, base, feed.FeedType == "json")
 		if len(src.Topics) > 0 {
 			item.Topics = append([]string(nil), src.Topics...)
 		}
@@ -165,15 +165,10 @@ func looksLikeImage(typ, medium, rawURL string) bool {
 // itemImage picks the item's picture: media:content or media:thumbnail
 // (also inside media:group), an image enclosure, itunes:image, the JSON
 // Feed image, then the first <img> of the content or description.
-func itemImage(it *gofeed.Item, base *url.URL) string {
+func itemImage(it *gofeed.Item, base *url.URL, isJSON bool) string {
 	if media, ok := it.Extensions["media"]; ok {
 		if u := mediaImage(media, base); u != "" {
 			return u
-		}
-		for _, g := range media["group"] {
-			if u := mediaImage(g.Children, base); u != "" {
-				return u
-			}
 		}
 	}
 	for _, e := range it.Enclosures {
@@ -188,7 +183,9 @@ func itemImage(it *gofeed.Item, base *url.URL) string {
 			return u
 		}
 	}
-	if it.Image != nil {
+	// gofeed also fills Image for RSS from its own content scan, which
+	// takes tracking pixels; only the JSON Feed image field is used here.
+	if it.Image != nil && isJSON {
 		if u := absURL(base, it.Image.URL); u != "" {
 			return u
 		}
@@ -201,6 +198,8 @@ func itemImage(it *gofeed.Item, base *url.URL) string {
 	return ""
 }
 
+// mediaImage looks through Media RSS elements: an image media:content, a
+// media:thumbnail, then thumbnails nested in media:content or media:group.
 func mediaImage(media map[string][]ext.Extension, base *url.URL) string {
 	for _, c := range media["content"] {
 		if looksLikeImage(c.Attrs["type"], c.Attrs["medium"], c.Attrs["url"]) {
@@ -214,10 +213,18 @@ func mediaImage(media map[string][]ext.Extension, base *url.URL) string {
 			return u
 		}
 	}
+	for _, key := range []string{"content", "group"} {
+		for _, c := range media[key] {
+			if u := mediaImage(c.Children, base); u != "" {
+				return u
+			}
+		}
+	}
 	return ""
 }
 
-// firstImg returns the src of the first <img> in an HTML fragment.
+// firstImg returns the src of the first <img> in an HTML fragment, skipping
+// data: URLs and 1×1 tracking pixels (Feedburner puts one in every item).
 func firstImg(fragment string) string {
 	if !strings.Contains(fragment, "<img") && !strings.Contains(fragment, "<IMG") {
 		return ""
@@ -232,14 +239,20 @@ func firstImg(fragment string) string {
 			if atom.Lookup(name) != atom.Img || !hasAttr {
 				continue
 			}
-			for {
-				k, v, more := z.TagAttr()
-				if string(k) == "src" && len(v) > 0 && !bytes.HasPrefix(v, []byte("data:")) {
-					return string(v)
+			var src string
+			pixel := false
+			for more := true; more; {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				switch string(k) {
+				case "src":
+					src = string(v)
+				case "width", "height":
+					pixel = pixel || string(v) == "1" || string(v) == "0"
 				}
-				if !more {
-					break
-				}
+			}
+			if src != "" && !pixel && !strings.HasPrefix(src, "data:") {
+				return src
 			}
 		}
 	}
@@ -248,10 +261,14 @@ func firstImg(fragment string) string {
 // PlainText turns a feed title (or any short HTML fragment) into one line of
 // plain text: tags stripped, entities decoded, script and style dropped,
 // whitespace folded, invalid UTF-8 replaced. gofeed has already undone the
-// XML escaping, so "&lt;p&gt;" in the feed arrives here as a tag.
+// XML escaping, so "&lt;p&gt;" in the feed arrives here as a tag, and a
+// CDATA title arrives with its HTML entities ("&#8217;") still encoded.
 func PlainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return foldSpace(s)
+	}
+	if !strings.Contains(s, "<") {
+		return foldSpace(decodeEntities(s))
 	}
 	var b strings.Builder
 	z := html.NewTokenizer(strings.NewReader(s))
@@ -262,7 +279,7 @@ func PlainText(s string) string {
 			return foldSpace(b.String())
 		case html.TextToken:
 			if skip == 0 {
-				b.Write(z.Text())
+				b.WriteString(decodeEntities(string(z.Raw())))
 			}
 		case html.StartTagToken:
 			name, _ := z.TagName()
@@ -294,3 +311,44 @@ func foldSpace(s string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// decodeEntities decodes HTML character references that end in ";" and
+// leaves everything else alone. html.UnescapeString alone would also decode
+// legacy prefixes without ";", turning "?a=1&copy=2" into "?a=1©=2" (gofeed
+// issue 320); and a title already decoded once by gofeed must not lose a
+// literal "&" that happens to precede letters.
+func decodeEntities(s string) string {
+	i := strings.IndexByte(s, '&')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		s = s[i:]
+		end := strings.IndexByte(s, ';')
+		if end < 2 || end > maxEntityLen || strings.ContainsAny(s[1:end], " \t\r\n&") {
+			b.WriteByte('&')
+			s = s[1:]
+		} else {
+			span := s[:end+1]
+			dec := html.UnescapeString(span)
+			if dec == span || dec == html.UnescapeString(span[:end])+";" {
+				// Not a reference, or only a legacy prefix of it decoded.
+				b.WriteByte('&')
+				s = s[1:]
+			} else {
+				b.WriteString(dec)
+				s = s[end+1:]
+			}
+		}
+		i = strings.IndexByte(s, '&')
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// maxEntityLen bounds the search for the ";" that ends a character
+// reference; the longest named one is 33 bytes.
+const maxEntityLen = 40
