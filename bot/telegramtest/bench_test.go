@@ -1,0 +1,66 @@
+package telegramtest
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const benchText = `<b>عاجل:</b> أعلنت وزارة الصحة في غزة ارتفاع عدد الضحايا، وقالت مصادر طبية إن المستشفيات تعمل بطاقتها القصوى. <a href="https://example.com/news/1?utm=x&amp;y=2">المصدر</a>`
+
+const benchMarkup = `{"inline_keyboard":[[{"text":"المصدر","url":"https://example.com/news/1"},{"text":"شارك","url":"https://t.me/share/url?url=https%3A%2F%2Fexample.com"}]]}`
+
+func benchServer(b *testing.B) (*Server, *http.Client, string) {
+	srv := NewServer(Options{})
+	b.Cleanup(srv.Close)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	return srv, client, srv.URL() + "/bot" + srv.Token() + "/sendMessage"
+}
+
+func benchSend(b *testing.B, client *http.Client, endpoint string, chat int) {
+	form := url.Values{"chat_id": {strconv.Itoa(chat)}, "text": {benchText}, "parse_mode": {"HTML"}, "reply_markup": {benchMarkup}}
+	resp, err := client.Post(endpoint, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// BenchmarkSendMessage measures one client sending HTML cards with a keyboard
+// over loopback, one request at a time.
+func BenchmarkSendMessage(b *testing.B) {
+	_, client, endpoint := benchServer(b)
+	i := 0
+	for b.Loop() {
+		i++
+		benchSend(b, client, endpoint, 1+i%100000)
+	}
+}
+
+// BenchmarkSendMessageParallel is the load-test shape: many senders at once.
+func BenchmarkSendMessageParallel(b *testing.B) {
+	_, client, endpoint := benchServer(b)
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			benchSend(b, client, endpoint, 1+i%100000)
+		}
+	})
+}
+
+func BenchmarkParseHTML(b *testing.B) {
+	for b.Loop() {
+		if _, err := ParseHTML(benchText); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
