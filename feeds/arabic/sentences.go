@@ -247,6 +247,20 @@ func hasWord(s string) bool {
 // first, so those sentences come back with a space where the line break was; for text that
 // went through Clean, which re-joins already, every sentence is a substring of text.
 func Sentences(text string) []string {
-	text = strings.ReplaceAll(text, "\r", "\n")
-	return appendSentences(nil, unwrap(text))
+	sents, _ := sentencesWithParagraphs(text)
+	return sents
+}
+
+// sentencesWithParagraphs is Sentences that also reports which sentences open a line
+// (a paragraph of cleaned text): writers put a paragraph's point in its first sentence.
+func sentencesWithParagraphs(text string) (sents []string, paraStart []bool) {
+	text = unwrap(strings.ReplaceAll(text, "\r", "\n"))
+	for line := range strings.SplitSeq(text, "\n") {
+		n := len(sents)
+		sents = appendSentences(sents, line)
+		for i := n; i < len(sents); i++ {
+			paraStart = append(paraStart, i == n)
+		}
+	}
+	return sents, paraStart
 }
