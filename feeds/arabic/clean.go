@@ -189,16 +189,16 @@ func foldSpaces(s string) string {
 }
 
 // trimEllipsisTail removes the "[…]" or "…" that marks a feed excerpt cut mid-sentence,
-// and the cut sentence with it when a complete sentence precedes it; a text that is a
-// single cut fragment keeps its words and ends in "…" so no reader mistakes it for a
-// whole sentence.
+// and the cut sentence with it: a cut sentence must never reach a card. When the excerpt is
+// a single cut sentence nothing is left, and the caller falls back to the article or the
+// title. An ellipsis right after a full stop only marks the cut between sentences.
 func trimEllipsisTail(lines []string) []string {
 	if len(lines) == 0 {
 		return lines
 	}
 	last := lines[len(lines)-1]
 	cut := last
-	for _, tail := range []string{"[…]", "[...]", "[..]", "…", "...", ".."} {
+	for _, tail := range []string{"[…]", "[...]", "(…)", "(...)", "…", "..."} {
 		if strings.HasSuffix(cut, tail) {
 			cut = strings.TrimSpace(strings.TrimSuffix(cut, tail))
 			break
@@ -207,21 +207,18 @@ func trimEllipsisTail(lines []string) []string {
 	if cut == last {
 		return lines
 	}
-	sents := appendSentences(nil, cut)
-	switch {
-	case len(sents) > 1:
-		// Keep everything up to the end of the last complete sentence.
-		lastSent := sents[len(sents)-1]
-		end := strings.LastIndex(cut, lastSent)
-		lines[len(lines)-1] = strings.TrimSpace(cut[:end])
-	case len(lines) > 1:
-		lines = lines[:len(lines)-1]
-	case cut != "":
-		lines[len(lines)-1] = cut + "…"
-	default:
-		lines = lines[:len(lines)-1]
+	if r, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(cut, isCloser)); isStop(r) && r != '…' {
+		lines[len(lines)-1] = cut // "… وحده. […]": the excerpt ended between sentences
+		return lines
 	}
-	return lines
+	sents := appendSentences(nil, cut)
+	if len(sents) > 1 {
+		// Keep everything up to the end of the last complete sentence.
+		end := strings.LastIndex(cut, sents[len(sents)-1])
+		lines[len(lines)-1] = strings.TrimSpace(cut[:end])
+		return lines
+	}
+	return lines[:len(lines)-1]
 }
 
 // Clean removes what must never reach a card and returns the text with one paragraph (or
