@@ -117,7 +117,7 @@ func (c Card) render(html bool) Message {
 	}
 	it := c.Item
 	title := truncateRunes(oneLine(it.Title), maxTitleChars)
-	summary := truncateRunes(strings.TrimSpace(it.Summary), maxSummaryChars)
+	summary := truncateRunes(strings.TrimSpace(sanitize(it.Summary)), maxSummaryChars)
 
 	var b strings.Builder
 	if title != "" {
@@ -154,4 +154,22 @@ func (c Card) render(html bool) Message {
 }
 
 // oneLine folds all whitespace, newlines included, into single spaces.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string { return strings.Join(strings.Fields(sanitize(s)), " ") }
+
+// sanitize makes feed text safe to show: valid UTF-8, no control
+// characters but newlines, and no bidi overrides or isolates, which a
+// hostile title could use to reorder what the reader sees.
+func sanitize(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return -1
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return -1
+		}
+		return r
+	}, s)
+}
