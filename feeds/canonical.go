@@ -89,7 +89,9 @@ func CanonicalURL(raw string) string {
 			b.WriteString(q)
 		}
 	}
-	return b.String()
+	// Cutting the fragment or tracking parameters can expose trailing
+	// space; trim again so the result is a fixed point.
+	return strings.TrimSpace(b.String())
 }
 
 // filterQuery drops tracking parameters and empty pairs from a raw query,
