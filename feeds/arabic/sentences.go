@@ -127,7 +127,8 @@ var latinAbbrev = map[string]bool{
 }
 
 // isAbbrevBefore reports whether the full stop at text[i] closes an abbreviation: a single
-// letter ("د." "م." "أ.د." "U.S."), or a known Latin abbreviation.
+// letter ("د." "م." "أ.د." "U.S."), one after the conjunction و ("وم."), or a known Latin
+// abbreviation.
 func isAbbrevBefore(text string, i int) bool {
 	j := i
 	for j > 0 {
@@ -148,6 +149,10 @@ func isAbbrevBefore(text string, i int) bool {
 		}
 	}
 	if letters == 1 {
+		return true
+	}
+	// "وم." "وأ.د.": the conjunction و glued to a one-letter abbreviation.
+	if letters == 2 && strings.HasPrefix(word, "و") {
 		return true
 	}
 	if word[0] < utf8.RuneSelf {
