@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 const benchText = `<b>عاجل:</b> أعلنت وزارة الصحة في غزة ارتفاع عدد الضحايا، وقالت مصادر طبية إن المستشفيات تعمل بطاقتها القصوى. <a href="https://example.com/news/1?utm=x&amp;y=2">المصدر</a>`
@@ -38,16 +39,26 @@ func benchSend(b *testing.B, client *http.Client, endpoint string, chat int) {
 func BenchmarkSendMessage(b *testing.B) {
 	_, client, endpoint := benchServer(b)
 	i := 0
+	cpu := processCPU()
 	for b.Loop() {
 		i++
 		benchSend(b, client, endpoint, 1+i%100000)
 	}
+	reportCPU(b, cpu)
+}
+
+// reportCPU reports the process CPU time per operation since start (client
+// and server together for the network benchmarks).
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkSendMessageParallel is the load-test shape: many senders at once.
 func BenchmarkSendMessageParallel(b *testing.B) {
 	_, client, endpoint := benchServer(b)
 	b.SetParallelism(8)
+	cpu := processCPU()
+	defer reportCPU(b, cpu)
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
@@ -61,6 +72,32 @@ func BenchmarkParseHTML(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseHTML(benchText); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHandlerSendMessage measures the fake's own work per send, without
+// the network: the request goes straight to Handler.
+func BenchmarkHandlerSendMessage(b *testing.B) {
+	srv := NewUnstarted(Options{})
+	b.Cleanup(srv.Close)
+	h := srv.Handler()
+	path := "/bot" + srv.Token() + "/sendMessage"
+	i := 0
+	cpu := processCPU()
+	defer reportCPU(b, cpu)
+	for b.Loop() {
+		i++
+		form := url.Values{"chat_id": {strconv.Itoa(1 + i%100000)}, "text": {benchText}, "parse_mode": {"HTML"}, "reply_markup": {benchMarkup}}
+		req, err := http.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := newRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.code, rec.body.String())
 		}
 	}
 }

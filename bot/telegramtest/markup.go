@@ -3,18 +3,56 @@ package telegramtest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 )
 
-// buttonActions are the optional fields of an InlineKeyboardButton; a button
-// must carry exactly one.
-var buttonActions = []string{
-	"url", "callback_data", "web_app", "login_url", "switch_inline_query",
-	"switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-	"copy_text", "callback_game", "pay",
+// inlineButton is an InlineKeyboardButton as far as the checks need it.
+// Decoding into a struct rather than maps keeps sends cheap in load tests.
+type inlineButton struct {
+	Text                         *string         `json:"text"`
+	URL                          *string         `json:"url"`
+	CallbackData                 *string         `json:"callback_data"`
+	WebApp                       json.RawMessage `json:"web_app"`
+	LoginURL                     json.RawMessage `json:"login_url"`
+	SwitchInlineQuery            *string         `json:"switch_inline_query"`
+	SwitchInlineQueryCurrentChat *string         `json:"switch_inline_query_current_chat"`
+	SwitchInlineQueryChosenChat  json.RawMessage `json:"switch_inline_query_chosen_chat"`
+	CopyText                     *struct {
+		Text *string `json:"text"`
+	} `json:"copy_text"`
+	CallbackGame json.RawMessage `json:"callback_game"`
+	Pay          json.RawMessage `json:"pay"`
+}
+
+// actions lists the optional fields the button carries; it must carry
+// exactly one.
+func (b *inlineButton) actions() []string {
+	var out []string
+	add := func(present bool, name string) {
+		if present {
+			out = append(out, name)
+		}
+	}
+	add(b.URL != nil, "url")
+	add(b.CallbackData != nil, "callback_data")
+	add(b.WebApp != nil, "web_app")
+	add(b.LoginURL != nil, "login_url")
+	add(b.SwitchInlineQuery != nil, "switch_inline_query")
+	add(b.SwitchInlineQueryCurrentChat != nil, "switch_inline_query_current_chat")
+	add(b.SwitchInlineQueryChosenChat != nil, "switch_inline_query_chosen_chat")
+	add(b.CopyText != nil, "copy_text")
+	add(b.CallbackGame != nil, "callback_game")
+	add(b.Pay != nil, "pay")
+	return out
+}
+
+type replyMarkup struct {
+	InlineKeyboard *[][]inlineButton `json:"inline_keyboard"`
 }
 
 func badRequest(detail string) *apiError {
@@ -30,56 +68,60 @@ func validateMarkup(raw string) (json.RawMessage, *apiError) {
 	if raw == "" || raw == "null" {
 		return nil, nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &obj); err != nil {
+	var m replyMarkup
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && strings.HasPrefix(te.Field, "inline_keyboard") {
+			if te.Field == "inline_keyboard" {
+				return nil, badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+			}
+			field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
+			return nil, badRequest("can't parse inline keyboard button: Field \"" + field + "\" must be of type " + typeName(te.Type.Kind()))
+		}
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
 	}
-	if kb, ok := obj["inline_keyboard"]; ok {
-		if e := validateInlineKeyboard(kb); e != nil {
-			return nil, e
+	if m.InlineKeyboard != nil {
+		n := 0
+		for _, row := range *m.InlineKeyboard {
+			for i := range row {
+				n++
+				if e := validateButton(&row[i]); e != nil {
+					return nil, e
+				}
+			}
+		}
+		if n > 100 {
+			return nil, badRequest("BUTTONS_TOO_MUCH")
 		}
 	}
 	var buf bytes.Buffer
+	buf.Grow(len(raw))
 	if err := json.Compact(&buf, []byte(raw)); err != nil {
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
 	}
 	return buf.Bytes(), nil
 }
 
-func validateInlineKeyboard(raw json.RawMessage) *apiError {
-	var rows [][]map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &rows); err != nil {
-		return badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+func typeName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "String"
+	case reflect.Struct, reflect.Map:
+		return "Object"
+	case reflect.Slice:
+		return "Array"
 	}
-	n := 0
-	for _, row := range rows {
-		for _, b := range row {
-			n++
-			if e := validateButton(b); e != nil {
-				return e
-			}
-		}
-	}
-	if n > 100 {
-		return badRequest("BUTTONS_TOO_MUCH")
-	}
-	return nil
+	return k.String()
 }
 
-func validateButton(b map[string]json.RawMessage) *apiError {
-	var text string
-	if err := json.Unmarshal(b["text"], &text); err != nil {
+func validateButton(b *inlineButton) *apiError {
+	if b.Text == nil {
 		return badRequest("can't parse inline keyboard button: Field \"text\" must be of type String")
 	}
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(*b.Text) == "" {
 		return badRequest("BUTTON_TEXT_INVALID")
 	}
-	var actions []string
-	for _, a := range buttonActions {
-		if _, ok := b[a]; ok {
-			actions = append(actions, a)
-		}
-	}
+	actions := b.actions()
 	switch len(actions) {
 	case 0:
 		return badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
@@ -87,31 +129,20 @@ func validateButton(b map[string]json.RawMessage) *apiError {
 	default:
 		return badRequest("can't parse inline keyboard button: exactly one of the optional fields must be used, found " + strings.Join(actions, ", "))
 	}
-	v := b[actions[0]]
-	switch actions[0] {
-	case "callback_data":
-		var data string
-		if json.Unmarshal(v, &data) != nil || data == "" || len(data) > 64 {
+	switch {
+	case b.CallbackData != nil:
+		if d := *b.CallbackData; d == "" || len(d) > 64 {
 			return badRequest("BUTTON_DATA_INVALID")
 		}
-	case "url":
-		var u string
-		if json.Unmarshal(v, &u) != nil || !validButtonURL(u) {
+	case b.URL != nil:
+		if !validButtonURL(*b.URL) {
 			return badRequest("BUTTON_URL_INVALID")
 		}
-	case "switch_inline_query", "switch_inline_query_current_chat":
-		var q string
-		if json.Unmarshal(v, &q) != nil {
-			return badRequest("can't parse inline keyboard button: Field \"" + actions[0] + "\" must be of type String")
-		}
-	case "copy_text":
-		var ct struct {
-			Text *string `json:"text"`
-		}
-		if json.Unmarshal(v, &ct) != nil || ct.Text == nil {
+	case b.CopyText != nil:
+		if b.CopyText.Text == nil {
 			return badRequest("can't parse inline keyboard button: Field \"copy_text\" must be of type Object with a String field \"text\"")
 		}
-		if n := utf8.RuneCountInString(*ct.Text); n < 1 || n > 256 {
+		if n := utf8.RuneCountInString(*b.CopyText.Text); n < 1 || n > 256 {
 			return badRequest("COPY_TEXT_INVALID")
 		}
 	}

@@ -309,11 +309,11 @@ func (s *Server) send(r *request, build func(m *Message), validation *apiError) 
 		close(s.sentSignal)
 		s.sentSignal = nil
 	}
-	return m, nil
+	return m.wire(), nil
 }
 
 func (s *Server) recordLocked(m Message) {
-	s.sent = append(s.sent, m)
+	s.sent.add(m)
 }
 
 func (s *Server) sendMessage(r *request) (any, *apiError) {
@@ -389,7 +389,7 @@ func (s *Server) edit(r *request, validation *apiError, change func(m *Message) 
 	rec.Edited = true
 	s.recordLocked(rec)
 	s.stats.Edited++
-	return m, nil
+	return m.wire(), nil
 }
 
 func (s *Server) editMessageText(r *request) (any, *apiError) {

@@ -131,10 +131,10 @@ type Server struct {
 	updateSignal   chan struct{} // closed when updates arrive; nil if nobody waits
 	poller         chan struct{} // closed to terminate the running getUpdates
 	webhook        webhookInfo
-	sent           []Message
+	sent           records[Message]
 	sentCount      int           // records with Edited == false
 	sentSignal     chan struct{} // closed when sentCount grows; nil if nobody waits
-	calls          []Call
+	calls          records[Call]
 	stats          Stats
 	failNext       map[string][]injected
 	faults         Faults
@@ -344,7 +344,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) finish(method string, params map[string]string, now time.Time, status int, e *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, Call{Method: method, Params: params, Time: now, Status: status})
+	s.calls.add(Call{Method: method, Params: params, Time: now, Status: status})
 	s.stats.Calls[method]++
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -712,20 +712,14 @@ func (s *Server) faultApplies(method string) bool {
 func (s *Server) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
-		if method == "" || strings.EqualFold(c.Method, method) {
-			out = append(out, c)
-		}
-	}
-	return out
+	return s.calls.filter(func(c *Call) bool { return method == "" || strings.EqualFold(c.Method, method) })
 }
 
 // Sent returns every message successfully sent or edited, in order.
 func (s *Server) Sent() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Message(nil), s.sent...)
+	return s.sent.from(0)
 }
 
 // SentSince returns the records after the first n, for callers that follow
@@ -733,26 +727,14 @@ func (s *Server) Sent() []Message {
 func (s *Server) SentSince(n int) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n < 0 {
-		n = 0
-	}
-	if n >= len(s.sent) {
-		return nil
-	}
-	return append([]Message(nil), s.sent[n:]...)
+	return s.sent.from(n)
 }
 
 // SentTo returns the records of one chat.
 func (s *Server) SentTo(chatID int64) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Message
-	for _, m := range s.sent {
-		if m.ChatID == chatID {
-			out = append(out, m)
-		}
-	}
-	return out
+	return s.sent.filter(func(m *Message) bool { return m.ChatID == chatID })
 }
 
 // WaitSent blocks until at least n messages were sent (edits do not count)

@@ -276,6 +276,18 @@ func TestSendMessageErrors(t *testing.T) {
 			params:   tgbotapi.Params{"chat_id": "42", "text": "x", "reply_markup": button(`{"callback_data":"y"}`)},
 			wantCode: 400, wantDesc: `Bad Request: can't parse inline keyboard button: Field "text" must be of type String`,
 		},
+		"text not a string": {
+			params:   tgbotapi.Params{"chat_id": "42", "text": "x", "reply_markup": button(`{"text":5,"callback_data":"y"}`)},
+			wantCode: 400, wantDesc: `Bad Request: can't parse inline keyboard button: Field "text" must be of type String`,
+		},
+		"keyboard not an array of arrays": {
+			params:   tgbotapi.Params{"chat_id": "42", "text": "x", "reply_markup": `{"inline_keyboard":{"a":1}}`},
+			wantCode: 400, wantDesc: `Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays`,
+		},
+		"reply keyboard passes": {
+			params:   tgbotapi.Params{"chat_id": "42", "text": "", "reply_markup": `{"keyboard":[[{"text":"a"}]],"resize_keyboard":true}`},
+			wantCode: 400, wantDesc: "Bad Request: message text is empty",
+		},
 		"markup not JSON": {
 			params:   tgbotapi.Params{"chat_id": "42", "text": "x", "reply_markup": `{"inline_keyboard":`},
 			wantCode: 400, wantDesc: "Bad Request: can't parse reply keyboard markup JSON object",

@@ -87,6 +87,12 @@ type wireMessage struct {
 
 // MarshalJSON writes the Bot API wire form (see Message).
 func (m Message) MarshalJSON() ([]byte, error) {
+	return json.Marshal(m.wire())
+}
+
+// wire is the Bot API form of m. Handlers return it rather than m so the
+// answer is encoded once, without a MarshalJSON round trip.
+func (m Message) wire() wireMessage {
 	w := wireMessage{
 		MessageID:         m.MessageID,
 		From:              m.From,
@@ -108,7 +114,7 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	} else {
 		w.Text, w.Entities = text, m.Entities
 	}
-	return json.Marshal(w)
+	return w
 }
 
 // CallbackQuery is a press on an inline keyboard button.
