@@ -1,5 +1,19 @@
 package storage_test
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// redisXAdd adds a raw stream entry, bypassing the Store's encoding.
+type redisXAdd struct {
+	stream string
+	values map[string]any
+}
+
+func (x *redisXAdd) args() *redis.XAddArgs {
+	return &redis.XAddArgs{Stream: x.stream, Values: x.values}
+}

@@ -1,0 +1,153 @@
+package storage_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/storagetest"
+)
+
+func TestAllowTinyLimit(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 1, Period: time.Second}
+		wait, err := s.Allow(ctx, "chat:1", l)
+		if err != nil || wait != 0 {
+			t.Fatalf("first Allow=%v, %v; want 0, nil", wait, err)
+		}
+		wait, err = s.Allow(ctx, "chat:1", l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wait <= 0 || wait > time.Second {
+			t.Fatalf("second Allow retryAfter=%v, want in (0, 1s]", wait)
+		}
+		// Another key has its own bucket.
+		if wait, _ := s.Allow(ctx, "chat:2", l); wait != 0 {
+			t.Fatalf("other key retryAfter=%v, want 0", wait)
+		}
+		// After the advertised wait, a token is there again.
+		time.Sleep(wait + 20*time.Millisecond)
+		if wait, err := s.Allow(ctx, "chat:1", l); err != nil || wait != 0 {
+			t.Fatalf("Allow after retryAfter=%v, %v; want 0", wait, err)
+		}
+	})
+}
+
+func TestAllowBurst(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 30, Burst: 5, Period: time.Second}
+		// Many replicas' workers draw from one bucket at once: exactly the
+		// burst gets through.
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				wait, err := s.Allow(ctx, "global", l)
+				if err != nil {
+					t.Error(err)
+				}
+				if wait == 0 {
+					allowed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		// 20 calls within a few ms at 30/s: the burst of 5, plus at most
+		// one token refilled meanwhile.
+		if n := allowed.Load(); n < 5 || n > 6 {
+			t.Fatalf("%d of 20 allowed, want the burst of 5 (or 6)", n)
+		}
+	})
+}
+
+func TestAllowInvalid(t *testing.T) {
+	s := storagetest.Miniredis(t)
+	for _, l := range []storage.Limit{{}, {Rate: 1}, {Period: time.Second}, {Rate: -1, Period: time.Second}} {
+		if _, err := s.Allow(t.Context(), "k", l); err == nil {
+			t.Fatalf("Allow(%+v) accepted", l)
+		}
+	}
+}
+
+func TestPark(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if until, err := s.ParkedUntil(ctx, 1); err != nil || !until.IsZero() {
+			t.Fatalf("ParkedUntil(never parked)=%v, %v", until, err)
+		}
+		until := time.Now().Add(200 * time.Millisecond).Truncate(time.Millisecond)
+		must(t, s.Park(ctx, 1, until))
+		got, err := s.ParkedUntil(ctx, 1)
+		if err != nil || !got.Equal(until) {
+			t.Fatalf("ParkedUntil=%v, %v; want %v", got, err, until)
+		}
+		if got, _ := s.ParkedUntil(ctx, 2); !got.IsZero() {
+			t.Fatalf("other chat parked: %v", got)
+		}
+		time.Sleep(250 * time.Millisecond)
+		if got, _ := s.ParkedUntil(ctx, 1); !got.IsZero() {
+			t.Fatalf("still parked after the time passed: %v", got)
+		}
+		// Parking in the past unparks.
+		must(t, s.Park(ctx, 1, time.Now().Add(time.Hour)))
+		must(t, s.Park(ctx, 1, time.Now().Add(-time.Second)))
+		if got, _ := s.ParkedUntil(ctx, 1); !got.IsZero() {
+			t.Fatalf("Park(past) left the chat parked until %v", got)
+		}
+	})
+}
+
+func TestUpdateOffset(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if off, err := s.UpdateOffset(ctx); err != nil || off != 0 {
+			t.Fatalf("UpdateOffset(unset)=%d, %v", off, err)
+		}
+		for _, want := range []int64{1, 987654321012, 5} {
+			must(t, s.SetUpdateOffset(ctx, want))
+			if off, err := s.UpdateOffset(ctx); err != nil || off != want {
+				t.Fatalf("UpdateOffset=%d, %v; want %d", off, err, want)
+			}
+		}
+	})
+}
+
+func TestCachedAdmin(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if _, ok, err := s.CachedAdmin(ctx, -100, 7); err != nil || ok {
+			t.Fatalf("CachedAdmin(nothing)=ok %v, %v", ok, err)
+		}
+		must(t, s.CacheAdmin(ctx, -100, 7, true, 150*time.Millisecond))
+		must(t, s.CacheAdmin(ctx, -100, 8, false, time.Minute))
+		tests := map[string]struct {
+			chat, user      int64
+			wantAdmin, want bool
+		}{
+			"admin":     {-100, 7, true, true},
+			"not admin": {-100, 8, false, true},
+			"unknown":   {-100, 9, false, false},
+			"other":     {-200, 7, false, false},
+		}
+		for name, tc := range tests {
+			t.Run(name, func(t *testing.T) {
+				admin, ok, err := s.CachedAdmin(ctx, tc.chat, tc.user)
+				if err != nil || admin != tc.wantAdmin || ok != tc.want {
+					t.Fatalf("CachedAdmin=%v, %v, %v; want %v, %v", admin, ok, err, tc.wantAdmin, tc.want)
+				}
+			})
+		}
+		time.Sleep(200 * time.Millisecond)
+		if _, ok, _ := s.CachedAdmin(ctx, -100, 7); ok {
+			t.Fatalf("admin answer outlived its ttl")
+		}
+		if err := s.CacheAdmin(ctx, 1, 1, true, 0); err == nil {
+			t.Fatalf("CacheAdmin with no ttl accepted")
+		}
+	})
+}

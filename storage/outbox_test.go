@@ -1,0 +1,336 @@
+package storage_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/storagetest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func jobs(ds []storage.Delivery) []storage.Job {
+	out := make([]storage.Job, len(ds))
+	for i, d := range ds {
+		out[i] = d.Job
+	}
+	return out
+}
+
+func TestOutboxReadAck(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		must(t, s.EnsureGroup(ctx)) // BUSYGROUP ignored
+
+		// Nothing queued: a short block times out with nil, nil.
+		start := time.Now()
+		got, err := s.ReadJobs(ctx, "w1", 10, 50*time.Millisecond)
+		if err != nil || got != nil {
+			t.Fatalf("ReadJobs(empty)=%v, %v; want nil, nil", got, err)
+		}
+		if waited := time.Since(start); waited < 40*time.Millisecond {
+			t.Fatalf("ReadJobs returned after %v, want it to block ~50ms", waited)
+		}
+		if got, err := s.ReadJobs(ctx, "w1", 10, 0); err != nil || got != nil {
+			t.Fatalf("ReadJobs(no block)=%v, %v; want nil, nil", got, err)
+		}
+
+		want := []storage.Job{{ChatID: 1, ItemID: "a"}, {ChatID: -100, ItemID: "b", Attempt: 2}, {ChatID: 3, ItemID: "c"}}
+		must(t, s.Enqueue(ctx, want))
+		if n, err := s.Pending(ctx); err != nil || n != 3 {
+			t.Fatalf("Pending=%d, %v; want 3", n, err)
+		}
+		first, err := s.ReadJobs(ctx, "w1", 2, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest, err := s.ReadJobs(ctx, "w2", 10, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, append(jobs(first), jobs(rest)...)); diff != "" {
+			t.Fatalf("jobs mismatch (-want +got):\n%s", diff)
+		}
+		if n, _ := s.InFlight(ctx); n != 3 {
+			t.Fatalf("InFlight=%d, want 3", n)
+		}
+		must(t, s.Ack(ctx, first[0].StreamID, first[1].StreamID))
+		if n, _ := s.Pending(ctx); n != 1 {
+			t.Fatalf("Pending after ack=%d, want 1", n)
+		}
+		if n, _ := s.InFlight(ctx); n != 1 {
+			t.Fatalf("InFlight after ack=%d, want 1", n)
+		}
+		must(t, s.Ack(ctx)) // nothing to ack
+		// Acked jobs are never read again.
+		if got, _ := s.ReadJobs(ctx, "w1", 10, 0); got != nil {
+			t.Fatalf("acked jobs read again: %v", got)
+		}
+	})
+}
+
+func TestReadJobsWakesOnEnqueue(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		done := make(chan []storage.Delivery)
+		go func() {
+			ds, err := s.ReadJobs(ctx, "w", 10, 5*time.Second)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- ds
+		}()
+		time.Sleep(50 * time.Millisecond)
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "x"}}))
+		select {
+		case ds := <-done:
+			if len(ds) != 1 || ds[0].ItemID != "x" {
+				t.Fatalf("woken ReadJobs got %v", ds)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("blocked ReadJobs did not wake on Enqueue")
+		}
+	})
+}
+
+func TestReadJobsRecreatesGroup(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		// No EnsureGroup: a wiped store. The read recreates the group; jobs
+		// enqueued before then are read from the start of the stream.
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "x"}}))
+		ds, err := s.ReadJobs(ctx, "w", 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]storage.Job{{ChatID: 1, ItemID: "x"}}, jobs(ds)); diff != "" {
+			t.Fatalf("jobs mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestClaimStaleAfterConsumerDies(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		var all []storage.Job
+		for i := range 7 {
+			all = append(all, storage.Job{ChatID: int64(i), ItemID: "i" + itoa(i)})
+		}
+		must(t, s.Enqueue(ctx, all))
+		// "dead" reads everything and crashes without acking.
+		dead, err := s.ReadJobs(ctx, "dead", 10, 0)
+		if err != nil || len(dead) != 7 {
+			t.Fatalf("ReadJobs=%d, %v; want 7", len(dead), err)
+		}
+		// Not idle long enough yet: nothing to claim.
+		if got, err := s.ClaimStale(ctx, "alive", time.Minute, 10); err != nil || len(got) != 0 {
+			t.Fatalf("ClaimStale(fresh)=%v, %v; want none", got, err)
+		}
+		time.Sleep(60 * time.Millisecond)
+		// count smaller than the pending list: the cursor loop stops at count.
+		got, err := s.ClaimStale(ctx, "alive", 50*time.Millisecond, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(all[:3], jobs(got)); diff != "" {
+			t.Fatalf("first claim mismatch (-want +got):\n%s", diff)
+		}
+		must(t, s.Ack(ctx, got[0].StreamID, got[1].StreamID, got[2].StreamID))
+		got, err = s.ClaimStale(ctx, "alive", 50*time.Millisecond, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(all[3:], jobs(got)); diff != "" {
+			t.Fatalf("second claim mismatch (-want +got):\n%s", diff)
+		}
+		// Claimed entries belong to "alive" now and are fresh again.
+		if again, _ := s.ClaimStale(ctx, "other", 50*time.Millisecond, 100); len(again) != 0 {
+			t.Fatalf("just-claimed entries claimed again: %v", again)
+		}
+		for _, d := range got {
+			must(t, s.Ack(ctx, d.StreamID))
+		}
+		if n, _ := s.Pending(ctx); n != 0 {
+			t.Fatalf("Pending=%d, want 0", n)
+		}
+	})
+}
+
+func TestClaimStaleNoGroup(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		got, err := s.ClaimStale(t.Context(), "w", 0, 10)
+		if err != nil || got != nil {
+			t.Fatalf("ClaimStale(no stream)=%v, %v; want nil, nil", got, err)
+		}
+		if n, err := s.InFlight(t.Context()); err != nil || n != 0 {
+			t.Fatalf("InFlight(no stream)=%d, %v", n, err)
+		}
+	})
+}
+
+func TestRetry(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 5, ItemID: "x"}}))
+		ds, _ := s.ReadJobs(ctx, "w", 1, 0)
+		if len(ds) != 1 {
+			t.Fatalf("ReadJobs=%v", ds)
+		}
+		must(t, s.Retry(ctx, ds[0]))
+		again, err := s.ReadJobs(ctx, "w", 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]storage.Job{{ChatID: 5, ItemID: "x", Attempt: 1}}, jobs(again)); diff != "" {
+			t.Fatalf("retried job mismatch (-want +got):\n%s", diff)
+		}
+		if again[0].StreamID == ds[0].StreamID {
+			t.Fatalf("retry reused the stream id")
+		}
+		if n, _ := s.InFlight(ctx); n != 1 {
+			t.Fatalf("InFlight=%d, want 1 (the old entry acked)", n)
+		}
+		if n, _ := s.Pending(ctx); n != 1 {
+			t.Fatalf("Pending=%d, want 1", n)
+		}
+	})
+}
+
+func TestDeadLetter(t *testing.T) {
+	now := t0
+	opts := storage.Options{Now: func() time.Time { return now }}
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if got, err := s.DeadLetters(ctx, 10); err != nil || len(got) != 0 {
+			t.Fatalf("DeadLetters(empty)=%v, %v", got, err)
+		}
+		must(t, s.EnsureGroup(ctx))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "a", Attempt: 5}, {ChatID: 2, ItemID: "b"}}))
+		ds, _ := s.ReadJobs(ctx, "w", 10, 0)
+		must(t, s.DeadLetter(ctx, ds[0], "Bad Request: message is too long"))
+		must(t, s.DeadLetter(ctx, ds[1], "gave up after 5 attempts"))
+		got, err := s.DeadLetters(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []storage.DeadLetter{
+			{Job: storage.Job{ChatID: 2, ItemID: "b"}, Reason: "gave up after 5 attempts", Time: t0},
+			{Job: storage.Job{ChatID: 1, ItemID: "a", Attempt: 5}, Reason: "Bad Request: message is too long", Time: t0},
+		}
+		if diff := cmp.Diff(want, got, timeEqual, cmpopts.IgnoreFields(storage.DeadLetter{}, "StreamID")); diff != "" {
+			t.Fatalf("DeadLetters mismatch (-want +got):\n%s", diff)
+		}
+		if got, _ := s.DeadLetters(ctx, 1); len(got) != 1 || got[0].ItemID != "b" {
+			t.Fatalf("DeadLetters(1)=%v, want newest only", got)
+		}
+		if n, _ := s.Pending(ctx); n != 0 {
+			t.Fatalf("Pending=%d, want 0 after dead-lettering", n)
+		}
+	}, opts)
+}
+
+func TestMalformedEntryDropped(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		stream := s.Options().Prefix + "{deliveries}"
+		// Written by something else (an older version, a person with redis-cli).
+		for _, v := range []map[string]any{{"chat": "x", "item": "a"}, {"chat": "1"}, {"junk": "1"}} {
+			must(t, s.Client().XAdd(ctx, (&redisXAdd{stream, v}).args()).Err())
+		}
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "ok"}}))
+		ds, err := s.ReadJobs(ctx, "w", 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]storage.Job{{ChatID: 1, ItemID: "ok"}}, jobs(ds)); diff != "" {
+			t.Fatalf("jobs mismatch (-want +got):\n%s", diff)
+		}
+		if n, _ := s.Pending(ctx); n != 1 {
+			t.Fatalf("Pending=%d, want 1 (malformed entries dropped)", n)
+		}
+	})
+}
+
+func TestDeliveredWasSent(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 42, ItemID: "x"}}))
+		ds, _ := s.ReadJobs(ctx, "w", 1, 0)
+		if sent, err := s.WasSent(ctx, 42, "x"); err != nil || sent {
+			t.Fatalf("WasSent before delivery=%v, %v", sent, err)
+		}
+		if _, err := s.SentMessage(ctx, 42, "x"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("SentMessage before delivery err=%v, want ErrNotFound", err)
+		}
+		must(t, s.Delivered(ctx, ds[0], 9001, time.Now()))
+		if sent, err := s.WasSent(ctx, 42, "x"); err != nil || !sent {
+			t.Fatalf("WasSent after delivery=%v, %v", sent, err)
+		}
+		if sent, _ := s.WasSent(ctx, 43, "x"); sent {
+			t.Fatalf("another chat sees the sent record")
+		}
+		if id, err := s.SentMessage(ctx, 42, "x"); err != nil || id != 9001 {
+			t.Fatalf("SentMessage=%d, %v; want 9001", id, err)
+		}
+		if n, _ := s.Pending(ctx); n != 0 {
+			t.Fatalf("Pending=%d after Delivered, want 0", n)
+		}
+		// A crash after sending but before the ack: the job is claimed
+		// again, and WasSent says to skip it.
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 42, ItemID: "x"}}))
+		ds, _ = s.ReadJobs(ctx, "w", 1, 0)
+		if sent, _ := s.WasSent(ctx, ds[0].ChatID, ds[0].ItemID); !sent {
+			t.Fatalf("duplicate job not recognised as sent")
+		}
+	})
+}
+
+func TestTrimSent(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		day := 24 * time.Hour
+		now := time.Now()
+		for i := range 5 {
+			d := storage.Delivery{Job: storage.Job{ChatID: 1, ItemID: "old" + itoa(i)}}
+			must(t, s.Delivered(ctx, d, i, now.Add(-10*day)))
+		}
+		must(t, s.Delivered(ctx, storage.Delivery{Job: storage.Job{ChatID: 1, ItemID: "new"}}, 99, now))
+		must(t, s.TrimSent(ctx, 1, now))
+		for i := range 5 {
+			id := "old" + itoa(i)
+			if sent, _ := s.WasSent(ctx, 1, id); sent {
+				t.Fatalf("%s kept past retention", id)
+			}
+			if _, err := s.SentMessage(ctx, 1, id); !errors.Is(err, storage.ErrNotFound) {
+				t.Fatalf("%s message id kept past retention: %v", id, err)
+			}
+		}
+		if id, err := s.SentMessage(ctx, 1, "new"); err != nil || id != 99 {
+			t.Fatalf("recent record trimmed: %d, %v", id, err)
+		}
+	}, storage.Options{SentRetention: 7 * 24 * time.Hour})
+}
+
+func TestDeliveredTrimsSometimes(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		now := time.Now()
+		must(t, s.Delivered(ctx, storage.Delivery{Job: storage.Job{ChatID: 1, ItemID: "ancient"}}, 1, now.Add(-48*time.Hour)))
+		// Deliveries of many items: about one in 32 trims, so 200 make
+		// the miss chance negligible (and the ids are fixed: deterministic).
+		for i := range 200 {
+			must(t, s.Delivered(ctx, storage.Delivery{Job: storage.Job{ChatID: 1, ItemID: "i" + itoa(i)}}, i, now))
+		}
+		if sent, _ := s.WasSent(ctx, 1, "ancient"); sent {
+			t.Fatalf("Delivered never trimmed the sent record")
+		}
+	}, storage.Options{SentRetention: 24 * time.Hour})
+}
