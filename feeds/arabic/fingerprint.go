@@ -12,7 +12,7 @@ const SameStoryMaxDistance = 12
 const (
 	fpTitleWeight = 3
 	fpBodyWeight  = 1
-	fpMaxTerms    = 400 // body terms used: the lead carries the story, tails vary by outlet
+	fpMaxTerms    = 3000 // body terms used: enough for any news article, bounded for huge input
 )
 
 // Fingerprint returns a 64-bit SimHash of the story: features are the normalised, stemmed,
@@ -20,16 +20,17 @@ const (
 // features weighted fpTitleWeight times. Stories that share most features get fingerprints
 // a few bits apart, whatever the dateline, diacritics or boilerplate; see SameStory.
 func Fingerprint(title, text string) uint64 {
+	// acc counts, per bit, the weight of features that set it; a bit of the result is set
+	// when more than half of the total weight sets it (the SimHash vote, counting only ones).
 	var acc [64]int32
+	var total int32
 	var buf [64]string
 	add := func(h uint64, w int32) {
 		h = mix64(h)
-		for bit := range 64 {
-			if h&(1<<bit) != 0 {
-				acc[bit] += w
-			} else {
-				acc[bit] -= w
-			}
+		total += w
+		for h != 0 {
+			acc[bits.TrailingZeros64(h)] += w
+			h &= h - 1
 		}
 	}
 	feed := func(s string, w int32, limit int) {
@@ -51,7 +52,7 @@ func Fingerprint(title, text string) uint64 {
 	feed(text, fpBodyWeight, fpMaxTerms)
 	var fp uint64
 	for bit := range 64 {
-		if acc[bit] > 0 {
+		if 2*acc[bit] > total {
 			fp |= 1 << bit
 		}
 	}

@@ -1,0 +1,198 @@
+package arabic
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// storyDoc is one real story: a title (possibly empty) and its text.
+type storyDoc struct {
+	id, title, text string
+	topic           string // what it is about, for same-topic negatives
+}
+
+// realStories are the feed items (title + description) and the EASC articles.
+func realStories(t testing.TB) []storyDoc {
+	var out []storyDoc
+	for _, name := range feedFiles {
+		for i, it := range loadFeed(t, name) {
+			out = append(out, storyDoc{id: fmt.Sprintf("%s#%d", name, i+1), title: it.Title, text: it.Description, topic: name})
+		}
+	}
+	for _, d := range loadEASC(t) {
+		out = append(out, storyDoc{id: d.topic, text: d.text, topic: "easc"})
+	}
+	return out
+}
+
+// addTashkeel puts a fatha, damma or kasra after every other Arabic letter.
+func addTashkeel(s string, rng *rand.Rand) string {
+	var b strings.Builder
+	marks := []rune{'\u064E', '\u064F', '\u0650', '\u0651'}
+	for _, r := range s {
+		b.WriteRune(r)
+		if r >= 0x0621 && r <= 0x064A && rng.IntN(2) == 0 {
+			b.WriteRune(marks[rng.IntN(len(marks))])
+		}
+	}
+	return b.String()
+}
+
+// rewrites returns light edits of one story that still tell the same story.
+func rewrites(d storyDoc, rng *rand.Rand) map[string]storyDoc {
+	sents := Sentences(Clean(d.text))
+	out := map[string]storyDoc{
+		"tashkeel": {title: addTashkeel(d.title, rng), text: addTashkeel(d.text, rng)},
+		"dateline and boilerplate": {
+			title: d.title + " | المملكة",
+			text:  "عمّان - (بترا) - " + d.text + "\nاقرأ أيضاً: الحكومة تقر الموازنة\nتابعونا على فيسبوك\nالمملكة",
+		},
+		"title suffix and bidi": {title: "\u202b" + d.title + "\u202c - سكاي نيوز عربية", text: d.text},
+	}
+	if len(sents) >= 3 {
+		re := slices.Clone(sents)
+		rng.Shuffle(len(re)-1, func(i, j int) { re[i+1], re[j+1] = re[j+1], re[i+1] }) // keep the lead
+		out["reordered"] = storyDoc{title: d.title, text: strings.Join(re, "\n")}
+		drop := 1 + rng.IntN(len(sents)-1)
+		out["one sentence dropped"] = storyDoc{title: d.title, text: strings.Join(slices.Delete(slices.Clone(sents), drop, drop+1), "\n")}
+	}
+	return out
+}
+
+// fp is the fingerprint as the bot computes it.
+func fp(d storyDoc) uint64 { return Fingerprint(CleanTitle(d.title), Clean(TextFromHTML(d.text))) }
+
+// TestSameStory measures SameStory on pairs built from the real stories: each story against
+// its light rewrites (same story) and against every other story, including the same-topic
+// ones of the same feed (the Iran-war market stories of Asharq al-Awsat: oil, gold, the
+// dollar, bonds, Seoul), and reports precision and recall at SameStoryMaxDistance.
+func TestSameStory(t *testing.T) {
+	stories := realStories(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var tp, fn, fp_, tn int
+	posHist, negHist := map[int]int{}, map[int]int{}
+	kinds := map[string][2]int{}
+	fps := make([]uint64, len(stories))
+	for i, d := range stories {
+		fps[i] = fp(d)
+		for kind, r := range rewrites(d, rng) {
+			dist := Distance(fps[i], fp(r))
+			posHist[dist]++
+			k := kinds[kind]
+			k[1]++
+			if SameStory(fps[i], fp(r)) {
+				tp++
+				k[0]++
+			} else {
+				fn++
+				t.Logf("missed %s (%s): distance %d", d.id, kind, dist)
+			}
+			kinds[kind] = k
+		}
+	}
+	sameTopicFP, sameTopic := 0, 0
+	for i := range stories {
+		for j := i + 1; j < len(stories); j++ {
+			dist := Distance(fps[i], fps[j])
+			negHist[dist]++
+			if stories[i].topic == stories[j].topic {
+				sameTopic++
+			}
+			if SameStory(fps[i], fps[j]) {
+				fp_++
+				if stories[i].topic == stories[j].topic {
+					sameTopicFP++
+				}
+				t.Logf("false match %s ~ %s: distance %d", stories[i].id, stories[j].id, dist)
+			} else {
+				tn++
+			}
+		}
+	}
+	precision := float64(tp) / float64(max(1, tp+fp_))
+	recall := float64(tp) / float64(max(1, tp+fn))
+	var b strings.Builder
+	fmt.Fprintf(&b, "threshold %d: precision %.3f recall %.3f (tp %d fn %d fp %d tn %d; same-topic negatives %d, matched %d)\n",
+		SameStoryMaxDistance, precision, recall, tp, fn, fp_, tn, sameTopic, sameTopicFP)
+	for _, kind := range slices.Sorted(mapKeys(kinds)) {
+		fmt.Fprintf(&b, "  %-26s %d/%d\n", kind, kinds[kind][0], kinds[kind][1])
+	}
+	fmt.Fprintf(&b, "distance: same-story max %d, different-story min %d\n", maxKey(posHist), minKey(negHist))
+	fmt.Fprintf(&b, "same-story distances:      %s\n", hist(posHist, 0, 24))
+	fmt.Fprintf(&b, "different-story distances: %s\n", hist(negHist, 0, 24))
+	t.Log("\n" + b.String())
+	if precision < 0.99 || recall < 0.95 {
+		t.Errorf("precision %.3f recall %.3f at threshold %d, want ≥ 0.99 and ≥ 0.95", precision, recall, SameStoryMaxDistance)
+	}
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func maxKey(m map[int]int) int {
+	k := -1
+	for d := range m {
+		k = max(k, d)
+	}
+	return k
+}
+
+func minKey(m map[int]int) int {
+	k := 65
+	for d := range m {
+		k = min(k, d)
+	}
+	return k
+}
+
+func hist(m map[int]int, lo, hi int) string {
+	var b strings.Builder
+	for d := lo; d <= hi; d++ {
+		if m[d] > 0 {
+			fmt.Fprintf(&b, "%d:%d ", d, m[d])
+		}
+	}
+	return b.String()
+}
+
+func TestDistance(t *testing.T) {
+	tests := map[string]struct {
+		a, b uint64
+		want int
+	}{
+		"equal":     {0xdeadbeef, 0xdeadbeef, 0},
+		"one bit":   {0, 1, 1},
+		"all bits":  {0, ^uint64(0), 64},
+		"high bits": {1 << 63, 1 << 62, 2},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := Distance(tc.a, tc.b); got != tc.want {
+				t.Errorf("Distance(%x, %x) = %d, want %d", tc.a, tc.b, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFingerprintStable(t *testing.T) {
+	a := Fingerprint("الجيش يعلن حالة التأهب", "أعلن الجيش حالة التأهب القصوى في الجنوب.")
+	if b := Fingerprint("الجيش يعلن حالة التأهب", "أعلن الجيش حالة التأهب القصوى في الجنوب."); a != b {
+		t.Fatalf("Fingerprint is not deterministic: %x != %x", a, b)
+	}
+	if b := Fingerprint("الجَيْشُ يُعلن حالةَ التأهب", "أعلنَ الجيشُ حالة التأهب القصوى في الجنوب."); a != b {
+		t.Errorf("tashkeel changed the fingerprint: distance %d", Distance(a, b))
+	}
+	if Fingerprint("", "") != 0 {
+		t.Errorf("empty story has fingerprint %x, want 0", Fingerprint("", ""))
+	}
+}
