@@ -302,18 +302,19 @@ func (s *Server) send(r *request, build func(m *Message), validation *apiError) 
 		cs.messages = make(map[int]*storedMessage)
 	}
 	cs.messages[m.MessageID] = &storedMessage{msg: m}
+	s.sentCount++
 	s.recordLocked(m)
 	s.stats.Sent++
-	s.sentCount++
+	return m.wire(), nil
+}
+
+// recordLocked appends to Sent and wakes WaitSent and WaitRecords.
+func (s *Server) recordLocked(m Message) {
+	s.sent.add(m)
 	if s.sentSignal != nil {
 		close(s.sentSignal)
 		s.sentSignal = nil
 	}
-	return m.wire(), nil
-}
-
-func (s *Server) recordLocked(m Message) {
-	s.sent.add(m)
 }
 
 func (s *Server) sendMessage(r *request) (any, *apiError) {

@@ -12,8 +12,10 @@ type records[T any] struct {
 }
 
 func (r *records[T]) add(v T) {
-	if len(r.chunks) == 0 || len(r.chunks[len(r.chunks)-1]) == chunkSize {
-		r.chunks = append(r.chunks, nil)
+	if len(r.chunks) == 0 || len(r.chunks[len(r.chunks)-1]) == cap(r.chunks[len(r.chunks)-1]) {
+		// Chunks double from 64 up to chunkSize, so a short test stays
+		// small and a long load test never grows a chunk in place.
+		r.chunks = append(r.chunks, make([]T, 0, min(64<<len(r.chunks), chunkSize)))
 	}
 	last := &r.chunks[len(r.chunks)-1]
 	*last = append(*last, v)
@@ -31,12 +33,13 @@ func (r *records[T]) from(i int) []T {
 		return nil
 	}
 	out := make([]T, 0, r.n-i)
-	for _, c := range r.chunks[i/chunkSize:] {
-		if i%chunkSize != 0 {
-			c = c[i%chunkSize:]
-			i = 0
+	for _, c := range r.chunks {
+		if i >= len(c) {
+			i -= len(c)
+			continue
 		}
-		out = append(out, c...)
+		out = append(out, c[i:]...)
+		i = 0
 	}
 	return out
 }

@@ -29,7 +29,8 @@ type Options struct {
 	// BotUsername is the bot's username (getMe). Default "akhbar_test_bot".
 	BotUsername string
 
-	// Limits enforces Telegram's flood limits with 429 answers.
+	// Limits enforces Telegram's flood limits on sendMessage and sendPhoto
+	// with 429 answers (edits and other methods are not limited).
 	Limits bool
 	// GlobalPerSecond is the bulk limit over all chats. Default 30.
 	GlobalPerSecond float64
@@ -133,7 +134,7 @@ type Server struct {
 	webhook        webhookInfo
 	sent           records[Message]
 	sentCount      int           // records with Edited == false
-	sentSignal     chan struct{} // closed when sentCount grows; nil if nobody waits
+	sentSignal     chan struct{} // closed when a record is added; nil if nobody waits
 	calls          records[Call]
 	stats          Stats
 	failNext       map[string][]injected
@@ -740,9 +741,19 @@ func (s *Server) SentTo(chatID int64) []Message {
 // WaitSent blocks until at least n messages were sent (edits do not count)
 // or ctx ends, so tests wait on an event instead of sleeping.
 func (s *Server) WaitSent(ctx context.Context, n int) error {
+	return s.wait(ctx, n, "sent messages", func() int { return s.sentCount })
+}
+
+// WaitRecords blocks until Sent holds at least n records (sends and edits)
+// or ctx ends; with SentSince it lets a viewer follow the conversation.
+func (s *Server) WaitRecords(ctx context.Context, n int) error {
+	return s.wait(ctx, n, "records", func() int { return s.sent.len() })
+}
+
+func (s *Server) wait(ctx context.Context, n int, what string, count func() int) error {
 	for {
 		s.mu.Lock()
-		got := s.sentCount
+		got := count()
 		if got >= n {
 			s.mu.Unlock()
 			return nil
@@ -755,18 +766,19 @@ func (s *Server) WaitSent(ctx context.Context, n int) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return &waitError{want: n, got: got, err: ctx.Err()}
+			return &waitError{want: n, got: got, what: what, err: ctx.Err()}
 		}
 	}
 }
 
 type waitError struct {
 	want, got int
+	what      string
 	err       error
 }
 
 func (e *waitError) Error() string {
-	return "wait for " + strconv.Itoa(e.want) + " sent messages (have " + strconv.Itoa(e.got) + "): " + e.err.Error()
+	return "wait for " + strconv.Itoa(e.want) + " " + e.what + " (have " + strconv.Itoa(e.got) + "): " + e.err.Error()
 }
 
 func (e *waitError) Unwrap() error { return e.err }

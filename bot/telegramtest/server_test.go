@@ -832,4 +832,22 @@ func TestWaitSent(t *testing.T) {
 	if err := srv.WaitSent(short, 4); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("WaitSent beyond the sends = %v, want DeadlineExceeded", err)
 	}
+
+	// An edit wakes WaitRecords but does not count as a send.
+	go func() {
+		if _, err := bot.Send(tgbotapi.NewEditMessageText(42, 1, "y")); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := srv.WaitRecords(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.SentSince(3); len(got) != 1 || !got[0].Edited || got[0].Text != "y" {
+		t.Errorf("SentSince(3) = %+v", got)
+	}
+	short2, cancel3 := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel3()
+	if err := srv.WaitSent(short2, 4); err == nil || !strings.Contains(err.Error(), "wait for 4 sent messages (have 3)") {
+		t.Errorf("WaitSent after an edit = %v, want a timeout with 3 sent", err)
+	}
 }
