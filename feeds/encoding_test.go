@@ -3,6 +3,8 @@ package feeds
 import (
 	"bytes"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -221,6 +223,70 @@ func TestLegacyArabicPages(t *testing.T) {
 			}
 			if a.Title != orig.Title {
 				t.Errorf("title = %q, want %q", a.Title, orig.Title)
+			}
+		})
+	}
+}
+
+// TestFetchFeedHTTPCharset serves undeclared ISO-8859-6 feeds with the
+// charset only in Content-Type, end to end through FetchFeed. The short
+// feed matters: detection alone calls "خبر" in ISO-8859-6 Shift_JIS.
+func TestFetchFeedHTTPCharset(t *testing.T) {
+	orig, err := Parse(Source{}, readFile(t, "testdata/feeds/cnn-arabic.xml"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := `<rss version="2.0"><channel><item><title>خبر</title></item></channel></rss>`
+	tests := map[string]struct {
+		body []byte
+		want []string
+	}{
+		"cnn feed":       {readFile(t, "testdata/feeds/cnn-arabic.iso-8859-6.nodecl.xml"), titles(orig)},
+		"one-word title": {encodeStrict(t, charmap.ISO8859_6, short), []string{"خبر"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/rss+xml; charset=ISO-8859-6")
+				_, _ = w.Write(tc.body)
+			}))
+			defer srv.Close()
+			res, err := localFetcher(FetcherOptions{}).FetchFeed(t.Context(), Source{URL: srv.URL}, Validators{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, titles(res.Items)); diff != "" {
+				t.Errorf("titles mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestToUTF8(t *testing.T) {
+	arabic := "عاجل: اجتماع في دمشق"
+	w1256 := string(encodeStrict(t, charmap.Windows1256, arabic))
+	tests := map[string]struct {
+		in       string
+		labels   []string
+		want     string
+		wantName string
+	}{
+		"ascii":                               {"plain", nil, "plain", "utf-8"},
+		"utf-8 BOM stripped":                  {"\xef\xbb\xbf" + arabic, nil, arabic, "utf-8"},
+		"utf-16le BOM":                        {"\xff\xfe" + "a\x00b\x00", nil, "ab", "utf-16le"},
+		"valid utf-8 beats legacy label":      {arabic, []string{"windows-1256"}, arabic, "utf-8"},
+		"label used for legacy bytes":         {w1256, []string{"windows-1256"}, arabic, "windows-1256"},
+		"first usable label wins":             {w1256, []string{"", "nonsense", "cp1256", "iso-8859-1"}, arabic, "windows-1256"},
+		"utf-8 label on legacy bytes skipped": {w1256, []string{"utf-8", "windows-1256"}, arabic, "windows-1256"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, gotName, err := toUTF8([]byte(tc.in), tc.labels...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want || gotName != tc.wantName {
+				t.Errorf("toUTF8 = %q, %s; want %q, %s", got, gotName, tc.want, tc.wantName)
 			}
 		})
 	}
