@@ -80,8 +80,14 @@ func TestLimits(t *testing.T) {
 			steps: []step{
 				{chat: 1}, {chat: 2},
 				{chat: 3, wantCode: 429, wantRetry: 1},
-				{chat: 4, paid: true}, // paid broadcasts have their own bucket
-				{advance: 500 * time.Millisecond, chat: 5},
+				{advance: time.Second, chat: 4},
+				{chat: 5},
+				{chat: 6, wantCode: 429, wantRetry: 1},
+				{advance: time.Second, chat: 7, paid: true}, // paid broadcasts have their own bucket
+				{chat: 8, paid: true},
+				{chat: 9},
+				{chat: 10},
+				{chat: 11, wantCode: 429, wantRetry: 1},
 			},
 		},
 	}
@@ -107,8 +113,9 @@ func TestLimits(t *testing.T) {
 				}
 			}
 			st := srv.Stats()
-			if st.LimitViolations != want429 || st.TooManyRequests != want429 || st.EarlyRetries != 0 {
-				t.Errorf("stats: violations %d, 429s %d, early %d; want %d, %d, 0", st.LimitViolations, st.TooManyRequests, st.EarlyRetries, want429, want429)
+			if st.LimitViolations != want429 || st.TooManyRequests != want429 || st.EarlyRetries != 0 || st.EarlyGlobalRetries != 0 {
+				t.Errorf("stats: violations %d, 429s %d, early %d, early global %d; want %d, %d, 0, 0",
+					st.LimitViolations, st.TooManyRequests, st.EarlyRetries, st.EarlyGlobalRetries, want429, want429)
 			}
 		})
 	}
@@ -157,6 +164,29 @@ func TestEarlyRetries(t *testing.T) {
 	sendAt(t, bot, 42, nil)
 	if got := srv.Stats().EarlyRetries; got != 2 {
 		t.Errorf("EarlyRetries after injected 429 = %d, want 2", got)
+	}
+}
+
+func TestEarlyGlobalRetries(t *testing.T) {
+	clk := newClock()
+	srv, bot := newBot(t, Options{Limits: true, Now: clk.Now, GlobalPerSecond: 1, GlobalBurst: 1})
+	sendAt(t, bot, 1, nil)
+	if code, retry := sendAt(t, bot, 2, nil); code != 429 || retry != 1 {
+		t.Fatalf("bulk limit = %d retry %d, want 429 retry 1", code, retry)
+	}
+	clk.Advance(500 * time.Millisecond)
+	// Another chat, but the whole sender is parked: early, and told to wait
+	// another second.
+	if code, retry := sendAt(t, bot, 3, nil); code != 429 || retry != 1 {
+		t.Fatalf("early send = %d retry %d, want 429 retry 1", code, retry)
+	}
+	clk.Advance(time.Second)
+	if code, _ := sendAt(t, bot, 4, nil); code != 0 {
+		t.Fatalf("send after the retry_after = %d, want success", code)
+	}
+	st := srv.Stats()
+	if st.EarlyGlobalRetries != 1 || st.EarlyRetries != 0 {
+		t.Errorf("early global %d, early per chat %d; want 1 and 0", st.EarlyGlobalRetries, st.EarlyRetries)
 	}
 }
 

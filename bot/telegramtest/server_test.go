@@ -466,6 +466,14 @@ func TestGetUpdates(t *testing.T) {
 	if n := srv.PendingUpdates(); n != 1 {
 		t.Errorf("PendingUpdates = %d, want 1", n)
 	}
+
+	// A negative offset keeps only the last updates.
+	srv.UserMessage(private, alice, "a")
+	srv.UserMessage(private, alice, "b")
+	last, err := bot.GetUpdates(tgbotapi.UpdateConfig{Offset: -1})
+	if err != nil || len(last) != 1 || last[0].Message.Text != "b" {
+		t.Fatalf("offset -1 = %+v, %v; want the last update", last, err)
+	}
 }
 
 func TestGetUpdatesAllowedUpdates(t *testing.T) {
