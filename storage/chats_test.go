@@ -12,6 +12,7 @@ import (
 )
 
 func TestSubscriptions(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		steps := []struct {
@@ -81,6 +82,7 @@ func TestSubscriptions(t *testing.T) {
 }
 
 func TestSubscribeConcurrent(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		const chats, targets = 40, 5
@@ -123,6 +125,7 @@ func TestSubscribeConcurrent(t *testing.T) {
 }
 
 func TestChats(t *testing.T) {
+	t.Parallel()
 	now := t0
 	opts := storage.Options{Now: func() time.Time { return now }}
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
@@ -167,6 +170,7 @@ func TestChats(t *testing.T) {
 }
 
 func TestForgetChat(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.SaveChat(ctx, storage.Chat{ID: 1, Kind: "private"}))
@@ -203,6 +207,7 @@ func TestForgetChat(t *testing.T) {
 }
 
 func TestMigrateChat(t *testing.T) {
+	t.Parallel()
 	const from, to = -4001, -1004001
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
@@ -257,6 +262,7 @@ func TestMigrateChat(t *testing.T) {
 }
 
 func TestMigrateChatKeepsNewChatsCreated(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.SaveChat(ctx, storage.Chat{ID: 1, Kind: "group", Lang: "ar", Created: t0}))

@@ -1,7 +1,10 @@
 package storage_test
 
 import (
+	"context"
 	"strconv"
+	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -16,4 +19,8 @@ type redisXAdd struct {
 
 func (x *redisXAdd) args() *redis.XAddArgs {
 	return &redis.XAddArgs{Stream: x.stream, Values: x.values}
+}
+
+func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
 }

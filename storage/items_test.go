@@ -27,6 +27,7 @@ func stored(it feeds.Item) feeds.Item {
 }
 
 func TestSaveItem(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		if _, err := s.Item(ctx, "nosuch"); !errors.Is(err, storage.ErrNotFound) {
@@ -60,6 +61,7 @@ func TestSaveItem(t *testing.T) {
 }
 
 func TestItems(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		for _, id := range []string{"a", "b", "c"} {
@@ -90,6 +92,7 @@ func ids(items []feeds.Item) []string {
 }
 
 func TestLatest(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		saves := []feeds.Item{
@@ -134,6 +137,7 @@ func TestLatest(t *testing.T) {
 }
 
 func TestLatestTrimmed(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		for i := range 10 {
@@ -156,6 +160,7 @@ func TestLatestTrimmed(t *testing.T) {
 }
 
 func TestLatestSkipsExpired(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		for i := range 6 {
@@ -188,6 +193,7 @@ func TestLatestSkipsExpired(t *testing.T) {
 }
 
 func TestItemTTL(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		if err := s.SaveItem(ctx, item("x", "s", t0)); err != nil {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestLeaseExclusive(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		steps := []struct {
@@ -49,6 +50,7 @@ func TestLeaseExclusive(t *testing.T) {
 }
 
 func TestLeaseExpires(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		if ok, err := s.AcquireLease(ctx, "l", "a", 100*time.Millisecond); err != nil || !ok {
@@ -72,6 +74,7 @@ func TestLeaseExpires(t *testing.T) {
 }
 
 func TestLeaseExtendKeepsIt(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		for range 3 {
@@ -88,6 +91,7 @@ func TestLeaseExtendKeepsIt(t *testing.T) {
 }
 
 func TestLeaseInvalid(t *testing.T) {
+	t.Parallel()
 	s := storagetest.Miniredis(t)
 	if _, err := s.AcquireLease(t.Context(), "l", "", time.Second); err == nil {
 		t.Fatalf("empty owner accepted")

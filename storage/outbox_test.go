@@ -20,6 +20,7 @@ func jobs(ds []storage.Delivery) []storage.Job {
 }
 
 func TestOutboxReadAck(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
@@ -73,6 +74,7 @@ func TestOutboxReadAck(t *testing.T) {
 }
 
 func TestReadJobsWakesOnEnqueue(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
@@ -98,6 +100,7 @@ func TestReadJobsWakesOnEnqueue(t *testing.T) {
 }
 
 func TestReadJobsRecreatesGroup(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		// No EnsureGroup: a wiped store. The read recreates the group; jobs
@@ -114,6 +117,7 @@ func TestReadJobsRecreatesGroup(t *testing.T) {
 }
 
 func TestClaimStaleAfterConsumerDies(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
@@ -162,6 +166,7 @@ func TestClaimStaleAfterConsumerDies(t *testing.T) {
 }
 
 func TestClaimStaleNoGroup(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		got, err := s.ClaimStale(t.Context(), "w", 0, 10)
 		if err != nil || got != nil {
@@ -174,6 +179,7 @@ func TestClaimStaleNoGroup(t *testing.T) {
 }
 
 func TestRetry(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
@@ -203,6 +209,7 @@ func TestRetry(t *testing.T) {
 }
 
 func TestDeadLetter(t *testing.T) {
+	t.Parallel()
 	now := t0
 	opts := storage.Options{Now: func() time.Time { return now }}
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
@@ -236,6 +243,7 @@ func TestDeadLetter(t *testing.T) {
 }
 
 func TestMalformedEntryDropped(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
@@ -259,6 +267,7 @@ func TestMalformedEntryDropped(t *testing.T) {
 }
 
 func TestDeliveredWasSent(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
@@ -294,6 +303,7 @@ func TestDeliveredWasSent(t *testing.T) {
 }
 
 func TestTrimSent(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		day := 24 * time.Hour
@@ -320,6 +330,7 @@ func TestTrimSent(t *testing.T) {
 }
 
 func TestDeliveredTrimsSometimes(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		now := time.Now()

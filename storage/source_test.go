@@ -12,6 +12,7 @@ import (
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func TestSourceState(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		got, err := s.SourceState(ctx, "nosuch")
@@ -57,6 +58,7 @@ func TestSourceState(t *testing.T) {
 var timeEqual = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
 
 func TestUnseenFirstSight(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		ids := []string{"a", "b", "c"}
@@ -109,6 +111,7 @@ func TestUnseenFirstSight(t *testing.T) {
 }
 
 func TestUnseenEmptyFeed(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		unseen, first, err := s.Unseen(ctx, "src", nil)
@@ -128,6 +131,7 @@ func TestUnseenEmptyFeed(t *testing.T) {
 }
 
 func TestSeenTombstonesAndRetention(t *testing.T) {
+	t.Parallel()
 	opts := storage.Options{SeenRetention: 10 * 24 * time.Hour}
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
@@ -171,6 +175,7 @@ func TestSeenTombstonesAndRetention(t *testing.T) {
 }
 
 func TestMarkSeenMany(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		// More ids than one ZADD chunk (and Lua's unpack limit) in the script.

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSlot(t *testing.T) {
+	t.Parallel()
 	// Vectors from the Redis Cluster specification and CLUSTER KEYSLOT.
 	tests := map[string]struct {
 		key  string
@@ -41,6 +42,7 @@ func TestSlot(t *testing.T) {
 func crcSlot(s string) int { return int(crc16(s) % 16384) }
 
 func TestCommandKeys(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct {
 		args []any
 		want []string
@@ -76,6 +78,7 @@ func (r *recorder) Errorf(format string, args ...any) {
 }
 
 func TestSlotHookCatchesCrossSlot(t *testing.T) {
+	t.Parallel()
 	m := startMiniredis(t)
 	rec := &recorder{TB: t}
 	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
@@ -116,6 +119,7 @@ func TestSlotHookCatchesCrossSlot(t *testing.T) {
 }
 
 func TestNewCleansUp(t *testing.T) {
+	t.Parallel()
 	var prefix string
 	var client redis.UniversalClient
 	t.Run("inner", func(t *testing.T) {
@@ -148,6 +152,7 @@ func TestNewCleansUp(t *testing.T) {
 }
 
 func TestURL(t *testing.T) {
+	t.Parallel()
 	url, prefix := URL(t)
 	o, err := redis.ParseURL(url)
 	if err != nil {
