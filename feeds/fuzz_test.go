@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -88,4 +89,31 @@ func BenchmarkExtractArticle(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzExtractArticle: arbitrary bytes as an HTML page must not panic, and
+// any article returned has non-empty valid UTF-8 text without blank lines
+// and only an http(s) image.
+func FuzzExtractArticle(f *testing.F) {
+	f.Add(readFile(f, "testdata/articles/skynewsarabia_article.html"), "text/html; charset=utf-8")
+	f.Add(readFile(f, "testdata/articles/skynewsarabia.windows-1256.html"), "text/html")
+	f.Add(readFile(f, "testdata/articles/rtl-1/source.html"), "")
+	f.Add([]byte(`<html><head><meta property="og:image" content="javascript:x"><meta charset="x-unknown"></head><body><p>نص `+"\xff"+`</p></body></html>`), "text/html; charset=bogus")
+	f.Fuzz(func(t *testing.T, page []byte, contentType string) {
+		a, err := ExtractArticle(page, contentType, "https://news.example/a/1")
+		if err != nil {
+			return
+		}
+		if a.Text == "" || !utf8.ValidString(a.Text) || !utf8.ValidString(a.Title) {
+			t.Fatalf("bad text %q / title %q", a.Text, a.Title)
+		}
+		for line := range strings.SplitSeq(a.Text, "\n") {
+			if strings.TrimSpace(line) == "" {
+				t.Fatalf("blank line in %q", a.Text)
+			}
+		}
+		if a.Image != "" && !strings.HasPrefix(a.Image, "http://") && !strings.HasPrefix(a.Image, "https://") {
+			t.Fatalf("image %q is not http(s)", a.Image)
+		}
+	})
 }
