@@ -298,10 +298,7 @@ func (s *Server) send(r *request, build func(m *Message), validation *apiError) 
 	}
 	build(&m)
 	cs.nextID++
-	if cs.messages == nil {
-		cs.messages = make(map[int]*storedMessage)
-	}
-	cs.messages[m.MessageID] = &storedMessage{msg: m}
+	cs.setMessage(m.MessageID, s.sent.len())
 	s.sentCount++
 	s.recordLocked(m)
 	s.stats.Sent++
@@ -376,16 +373,15 @@ func (s *Server) edit(r *request, validation *apiError, change func(m *Message) 
 	if e != nil {
 		return nil, e
 	}
-	sm := cs.messages[int(id)]
-	if sm == nil || sm.deleted {
+	m, ok := s.botMessageLocked(cs, int(id))
+	if !ok {
 		return nil, badRequest("message to edit not found")
 	}
-	m := sm.msg
 	if e := change(&m); e != nil {
 		return nil, e
 	}
 	m.EditDate, m.Time = r.now.Unix(), r.now
-	sm.msg = m
+	cs.setMessage(m.MessageID, s.sent.len())
 	rec := m
 	rec.Edited = true
 	s.recordLocked(rec)
@@ -462,11 +458,10 @@ func (s *Server) deleteMessage(r *request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	sm := cs.messages[int(id)]
-	if sm == nil || sm.deleted {
+	if _, ok := s.botMessageLocked(cs, int(id)); !ok {
 		return nil, badRequest("message to delete not found")
 	}
-	sm.deleted = true
+	cs.msgs[id-1] = -cs.msgs[id-1]
 	return true, nil
 }
 

@@ -56,3 +56,14 @@ func (r *records[T]) filter(keep func(*T) bool) []T {
 	}
 	return out
 }
+
+// at returns the record at index i, which must be below len.
+func (r *records[T]) at(i int) T {
+	for _, c := range r.chunks {
+		if i < len(c) {
+			return c[i]
+		}
+		i -= len(c)
+	}
+	panic("telegramtest: record index out of range")
+}

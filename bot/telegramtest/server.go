@@ -57,6 +57,10 @@ type Options struct {
 	// method the fake does not implement; tests pass a t.Errorf wrapper so a
 	// new API call cannot go unnoticed. The request still gets 404.
 	OnUnknownMethod func(method string)
+	// NoCallLog stops recording calls (Calls returns nothing; Stats still
+	// counts them), for load tests where a million parameter maps would
+	// dominate memory.
+	NoCallLog bool
 	// LenientEntities makes sends accept HTML entities Telegram leaves
 	// undecoded (&nbsp;), exactly like Telegram, instead of rejecting them
 	// as ParseHTML does.
@@ -152,18 +156,36 @@ type Server struct {
 }
 
 type chatState struct {
-	chat        Chat
-	nextID      int
-	fail        *apiError // set by Block, Kick, Migrate, FailChat
-	members     map[int64]string
-	messages    map[int]*storedMessage
+	chat    Chat
+	nextID  int
+	fail    *apiError // set by Block, Kick, Migrate, FailChat
+	members map[int64]string
+	// msgs maps a message id (minus one) to the index (plus one) in Sent of
+	// the latest record of that bot message; 0 is a message the bot did not
+	// send, and a negated value a deleted one. Dense ids make a slice of
+	// int32 enough, where a map of copies would double a load test's memory.
+	msgs        []int32
 	bucket      gcra
 	parkedUntil time.Time
 }
 
-type storedMessage struct {
-	msg     Message
-	deleted bool
+// botMessageLocked returns the current state of bot message id in cs, if
+// it exists and was not deleted.
+func (s *Server) botMessageLocked(cs *chatState, id int) (Message, bool) {
+	if id < 1 || id > len(cs.msgs) || cs.msgs[id-1] <= 0 {
+		return Message{}, false
+	}
+	m := s.sent.at(int(cs.msgs[id-1] - 1))
+	m.Edited = false
+	return m, true
+}
+
+// setMessage points bot message id of cs at record index rec.
+func (cs *chatState) setMessage(id, rec int) {
+	for len(cs.msgs) < id {
+		cs.msgs = append(cs.msgs, 0)
+	}
+	cs.msgs[id-1] = int32(rec + 1)
 }
 
 type webhookInfo struct {
@@ -345,7 +367,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) finish(method string, params map[string]string, now time.Time, status int, e *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls.add(Call{Method: method, Params: params, Time: now, Status: status})
+	if !s.opts.NoCallLog {
+		s.calls.add(Call{Method: method, Params: params, Time: now, Status: status})
+	}
 	s.stats.Calls[method]++
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -483,9 +507,8 @@ func (s *Server) CallbackQuery(chat Chat, from User, messageID int, data string)
 	s.nextQueryID++
 	id := "cb" + strconv.Itoa(s.nextQueryID)
 	msg := Message{MessageID: messageID, Chat: chat, ChatID: chat.ID, Date: s.opts.Now().Unix()}
-	if sm := s.chats[chat.ID].messages[messageID]; sm != nil {
-		msg = sm.msg
-		msg.Edited = false
+	if m, ok := s.botMessageLocked(s.chats[chat.ID], messageID); ok {
+		msg = m
 	}
 	s.callbacks[id] = false
 	s.queueLocked(Update{CallbackQuery: &CallbackQuery{

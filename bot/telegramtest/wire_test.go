@@ -74,7 +74,7 @@ func TestWireGolden(t *testing.T) {
 // TestConcurrentSends drives the fake from many goroutines (run with -race)
 // and checks ids stay unique and dense per chat.
 func TestConcurrentSends(t *testing.T) {
-	srv, bot := newBot(t, Options{})
+	srv, bot := newBot(t, Options{NoCallLog: true})
 	const workers, perWorker = 8, 25
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -108,5 +108,8 @@ func TestConcurrentSends(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Sent != workers*perWorker || st.Calls["sendMessage"] != workers*perWorker {
 		t.Errorf("stats sent %d calls %d, want %d", st.Sent, st.Calls["sendMessage"], workers*perWorker)
+	}
+	if n := len(srv.Calls("")); n != 0 {
+		t.Errorf("NoCallLog kept %d calls", n)
 	}
 }
