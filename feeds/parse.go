@@ -25,6 +25,11 @@ import (
 // The document's encoding is taken from a BOM, the XML declaration or, for
 // undeclared non-UTF-8 bytes, detection; FetchFeed also passes the HTTP
 // charset.
+//
+// gofeed's decoder is lenient (a bare "&" parses), but what it cannot
+// recover, such as an unterminated CDATA section, is an error naming the
+// line rather than a partial list: a truncated feed must not make the
+// missing items look deleted or the rest look new.
 func Parse(src Source, body []byte, baseURL string) ([]Item, error) {
 	_, items, err := parseFeed(src, body, baseURL, "")
 	return items, err
