@@ -100,7 +100,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	if until, err := b.store.ParkedUntil(ctx, chatID); err == nil && now.Before(until) {
 		return outcome{retryAt: until}
 	}
-	if wait, err := b.store.Allow(ctx, "chat:"+strconv.FormatInt(chatID, 10), b.chatLimit(chatID)); err != nil {
+	if wait, err := b.store.Allow(ctx, chatKey(chatID), b.chatLimit(chatID)); err != nil {
 		b.log.Warn("chat limit", "chat_id", chatID, "error", err)
 		return outcome{retryAt: now.Add(time.Second)}
 	} else if wait > 0 {
@@ -275,6 +275,9 @@ func (b *Bot) waitGlobal(ctx context.Context) error {
 		}
 	}
 }
+
+// chatKey names a chat's limiter, shared by cards and replies.
+func chatKey(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
 
 // chatLimit is the pace for one chat: private chats by the second, groups
 // and channels (negative ids) by the minute.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
@@ -90,8 +91,7 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	lang := chatLang(m, chat)
 	t := texts(lang)
 	reply := func(text string, buttons [][]Button) error {
-		_, err := b.sender.Send(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
-		return err
+		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
 	}
 	changes := map[string]bool{"subscribe": true, "unsubscribe": true, "stop": true}
 	if changes[cmd] || (cmd == "start" && len(args) > 0) {
@@ -432,8 +432,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
 			return err
 		}
-		_, err = b.sender.Send(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
-		return err
+		return b.reply(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
 	case "t", "u":
 		target := b.targetOfCallback(code)
 		if target == "" {
@@ -508,8 +507,46 @@ func (b *Bot) handleMemberChange(ctx context.Context, mc *MemberChange) error {
 		if chat.Lang != "" {
 			lang = chat.Lang
 		}
-		_, err = b.sender.Send(ctx, Message{ChatID: mc.Chat.ID, Text: fmt.Sprintf(texts(lang).Welcome, esc(b.cfg.BotName)), HTML: true, Buttons: b.mainMenu(lang)})
-		return err
+		return b.reply(ctx, Message{ChatID: mc.Chat.ID, Text: fmt.Sprintf(texts(lang).Welcome, esc(b.cfg.BotName)), HTML: true, Buttons: b.mainMenu(lang)})
 	}
 	return nil
+}
+
+// maxReplyWait bounds how long an answer to a person may wait for the
+// chat's limit or a 429 before it is given up.
+const maxReplyWait = 30 * time.Second
+
+// reply sends an answer to a person. It takes the chat's token from the
+// same shared limiter as the cards, so replies and deliveries together stay
+// within Telegram's limits, and waits out a short 429 once.
+func (b *Bot) reply(ctx context.Context, m Message) error {
+	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
+	defer cancel()
+	key := chatKey(m.ChatID)
+	for attempt := 0; ; attempt++ {
+		for {
+			wait, err := b.store.Allow(ctx, key, b.chatLimit(m.ChatID))
+			if err != nil {
+				return err
+			}
+			if wait <= 0 {
+				break
+			}
+			if !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+		}
+		if err := b.waitGlobal(ctx); err != nil {
+			return err
+		}
+		_, err := b.send(ctx, m)
+		var rl *RateLimitError
+		if errors.As(err, &rl) && attempt == 0 && rl.RetryAfter < maxReplyWait {
+			if !sleep(ctx, rl.RetryAfter) {
+				return err
+			}
+			continue
+		}
+		return err
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
@@ -69,11 +70,9 @@ func (c *Client) Poll(ctx context.Context, offsets OffsetStore, timeout time.Dur
 			pause(ctx, time.Second)
 			continue
 		}
-		for _, u := range updates {
-			if err := handle(ctx, Convert(u)); err != nil {
-				log.Error("handle update", "update_id", u.UpdateID, "error", err)
-			}
-			off = int64(u.UpdateID) + 1
+		handleBatch(ctx, updates, handle, log)
+		if n := len(updates); n > 0 {
+			off = int64(updates[n-1].UpdateID) + 1
 		}
 		if len(updates) > 0 {
 			if err := offsets.SetUpdateOffset(ctx, off); err != nil {
@@ -82,6 +81,50 @@ func (c *Client) Poll(ctx context.Context, offsets OffsetStore, timeout time.Dur
 		}
 	}
 	return nil
+}
+
+// handleBatch handles one getUpdates batch: each chat's updates in order,
+// different chats in parallel (a reply waiting for one chat's limit must
+// not hold up everyone else). It returns when all are handled, so the
+// offset is confirmed only for updates that were.
+func handleBatch(ctx context.Context, updates []tgbotapi.Update, handle Handler, log *slog.Logger) {
+	byChat := map[int64][]bot.Update{}
+	var order []int64
+	for _, raw := range updates {
+		u := Convert(raw)
+		k := chatOf(u)
+		if _, ok := byChat[k]; !ok {
+			order = append(order, k)
+		}
+		byChat[k] = append(byChat[k], u)
+	}
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, k := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(us []bot.Update) {
+			defer func() { <-sem; wg.Done() }()
+			for _, u := range us {
+				if err := handle(ctx, u); err != nil {
+					log.Error("handle update", "update_id", u.ID, "error", err)
+				}
+			}
+		}(byChat[k])
+	}
+	wg.Wait()
+}
+
+func chatOf(u bot.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.Callback != nil:
+		return u.Callback.Chat.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
 }
 
 func pause(ctx context.Context, d time.Duration) {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,10 +78,30 @@ func BenchmarkParseHTML(b *testing.B) {
 }
 
 // BenchmarkHandlerSendMessage measures the fake's own work per send, without
-// the network: the request goes straight to Handler.
+// the network: the request goes straight to Handler. It also reports the
+// heap each recorded message keeps (retained-B/msg), with and without the
+// call log, which bounds the size of a load test.
 func BenchmarkHandlerSendMessage(b *testing.B) {
-	srv := NewUnstarted(Options{})
+	for _, noLog := range []bool{false, true} {
+		name := "calllog"
+		if noLog {
+			name = "nocalllog"
+		}
+		b.Run(name, func(b *testing.B) { benchHandler(b, Options{NoCallLog: noLog}) })
+	}
+}
+
+func heapAlloc() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+func benchHandler(b *testing.B, opts Options) {
+	srv := NewUnstarted(opts)
 	b.Cleanup(srv.Close)
+	heap := heapAlloc()
 	h := srv.Handler()
 	path := "/bot" + srv.Token() + "/sendMessage"
 	i := 0
@@ -100,4 +121,7 @@ func BenchmarkHandlerSendMessage(b *testing.B) {
 			b.Fatalf("status %d: %s", rec.code, rec.body.String())
 		}
 	}
+	b.StopTimer()
+	b.ReportMetric(float64(heapAlloc()-heap)/float64(b.N), "retained-B/msg")
+	runtime.KeepAlive(srv)
 }

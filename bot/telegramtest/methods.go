@@ -291,8 +291,7 @@ func (s *Server) send(r *request, build func(m *Message), validation *apiError) 
 	if e := s.limitLocked(cs, r.now, boolParam(r.p, "allow_paid_broadcast")); e != nil {
 		return nil, e
 	}
-	bot := s.botUser()
-	m := Message{MessageID: cs.nextID, From: &bot, Date: r.now.Unix(), Chat: cs.chat, ChatID: cs.chat.ID, Time: r.now}
+	m := Message{MessageID: cs.nextID, From: s.bot, Date: r.now.Unix(), Chat: cs.chat, ChatID: cs.chat.ID, Time: r.now}
 	if cs.chat.Type == "channel" {
 		m.From, m.SenderChat = nil, &cs.chat
 	}

@@ -122,6 +122,7 @@ type Faults struct {
 // concurrent use.
 type Server struct {
 	opts    Options
+	bot     *User // shared by every sent message; never modified
 	ts      *httptest.Server
 	handler http.Handler
 	closed  chan struct{}
@@ -221,6 +222,8 @@ func NewUnstarted(opts Options) *Server {
 		nextUpdateID:  1,
 		stats:         Stats{Calls: map[string]int{}, ClientErrors: map[string]int{}},
 	}
+	bot := s.botUser()
+	s.bot = &bot
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s
 }
