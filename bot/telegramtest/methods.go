@@ -271,7 +271,7 @@ func firstError(errs ...*apiError) *apiError {
 	return nil
 }
 
-// sendLocked runs the checks every send shares, in Telegram's order (the
+// send runs the checks every send shares, in Telegram's order (the
 // chat's own failure, then the request's validation errors, then flood
 // limits), and records the message build returns.
 func (s *Server) send(r *request, build func(m *Message), validation *apiError) (any, *apiError) {

@@ -4,6 +4,22 @@
 // real wire format so go-telegram-bot-api decodes its answers, answers with
 // Telegram's exact error bodies, parses HTML like Telegram, and can enforce
 // Telegram's rate limits so a load test can prove the bot never floods.
+//
+// Where it departs from Telegram, it is stricter, on purpose, to catch
+// rendering bugs that Telegram would show to users instead of rejecting:
+//   - HTML: an '&' that starts no supported entity (&nbsp;, &rsquo;, "AT&T")
+//     is a 400, where Telegram shows it literally (Options.LenientEntities
+//     turns this off); see ParseHTML.
+//   - Inline buttons must carry exactly one action; Telegram silently uses
+//     the first.
+//
+// Error descriptions are Telegram's own where known: the HTML parser's come
+// from tdlib's parse_html, and the chat, flood, length, button and command
+// errors from the Bot API. The fake words its stricter checks itself
+// ("Unsupported HTML entity …", "exactly one of the optional fields must be
+// used …"), as well as the rarer malformed-parameter messages (bad JSON in
+// results, scope or link_preview_options, webhook secret tokens). Markdown
+// parse modes are accepted but not parsed.
 package telegramtest
 
 import (
