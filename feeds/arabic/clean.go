@@ -61,13 +61,21 @@ func isBoilerLine(line string) bool {
 	if isURLLine(line) {
 		return true
 	}
-	n := Normalize(line)
+	// Only the opening matters: normalise a bounded prefix, not the whole paragraph.
+	head := line
+	if len(head) > 96 {
+		head = head[:96]
+		for len(head) > 0 && !utf8.RuneStart(line[len(head)]) {
+			head = head[:len(head)-1]
+		}
+	}
+	n := Normalize(head)
 	for _, p := range boilerPrefixes {
 		if strings.HasPrefix(n, p) {
 			return true
 		}
 	}
-	if countWords(n) <= shortBoiler {
+	if countWordsUpTo(line, shortBoiler+1) <= shortBoiler {
 		for _, p := range shortBoilerPrefixes {
 			if strings.HasPrefix(n, p) {
 				return true
@@ -136,7 +144,10 @@ func isSignature(line string) bool {
 func stripInvisible(s string) string {
 	clean := true
 	for _, r := range s {
-		if isInvisible(r) || r == '\r' || r == '\t' || r == utf8.RuneError || (r >= 0x80 && unicode.IsSpace(r)) || (r < 0x20 && r != '\n') || r == 0x7F {
+		if r >= 0x0621 && r <= 0x064A || r >= 0x20 && r < 0x7F || r == '\n' {
+			continue // the common case: Arabic letters, printable ASCII
+		}
+		if isInvisible(r) || r == '\r' || r == '\t' || r == utf8.RuneError || (r >= 0x80 && isSpace(r)) || r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0) {
 			clean = false
 			break
 		}
@@ -155,7 +166,7 @@ func stripInvisible(s string) string {
 			}
 		case r == '\n', r == 0x2028, r == 0x2029, r == 0x85:
 			b.WriteByte('\n')
-		case unicode.IsSpace(r):
+		case isSpace(r):
 			b.WriteByte(' ')
 		case r < 0x20, r == 0x7F, r >= 0x80 && r < 0xA0:
 		default:

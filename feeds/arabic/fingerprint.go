@@ -24,7 +24,7 @@ func Fingerprint(title, text string) uint64 {
 	// when more than half of the total weight sets it (the SimHash vote, counting only ones).
 	var acc [64]int32
 	var total int32
-	var buf [64]string
+	buf := make([]byte, 0, 64)
 	add := func(h uint64, w int32) {
 		h = mix64(h)
 		total += w
@@ -34,19 +34,20 @@ func Fingerprint(title, text string) uint64 {
 		}
 	}
 	feed := func(s string, w int32, limit int) {
-		terms := appendTerms(buf[:0], Normalize(s))
-		if len(terms) > limit {
-			terms = terms[:limit]
-		}
 		var prev uint64
-		for i, t := range terms {
+		n := 0
+		buf, _ = forEachTerm(s, buf, func(t []byte) {
+			if n >= limit {
+				return
+			}
 			h := fnv64(t)
 			add(h, w)
-			if i > 0 {
+			if n > 0 {
 				add(prev*0x9E3779B97F4A7C15^h, w)
 			}
 			prev = h
-		}
+			n++
+		})
 	}
 	feed(title, fpTitleWeight, fpMaxTerms)
 	feed(text, fpBodyWeight, fpMaxTerms)
@@ -60,7 +61,7 @@ func Fingerprint(title, text string) uint64 {
 }
 
 // fnv64 is FNV-1a over the bytes of s.
-func fnv64(s string) uint64 {
+func fnv64(s []byte) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])

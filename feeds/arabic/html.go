@@ -72,6 +72,17 @@ func parseTag(s string, i int) (t tag, ok bool) {
 	return t, true
 }
 
+// isSpace is unicode.IsSpace with the ASCII and Arabic cases answered without tables.
+func isSpace(r rune) bool {
+	switch {
+	case r < utf8.RuneSelf:
+		return r == ' ' || (r >= '\t' && r <= '\r')
+	case r >= 0x0600 && r <= 0x06FF:
+		return false
+	}
+	return unicode.IsSpace(r)
+}
+
 // hasTag reports whether s contains something that parses as markup, which makes it HTML.
 func hasTag(s string) bool {
 	for i := 0; i < len(s); {
@@ -261,7 +272,7 @@ func foldText(s string) string {
 		case r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029 || r == 0x85:
 			newlines++
 			space = false
-		case unicode.IsSpace(r) || r == 0xA0:
+		case isSpace(r):
 			space = true
 		case r == utf8.RuneError || r == 0 || (unicode.IsControl(r) && r != '\t'):
 			// invalid bytes and control characters never reach a card

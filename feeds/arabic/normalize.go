@@ -1,6 +1,7 @@
 package arabic
 
 import (
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,6 +51,8 @@ func normRune(r rune) (out rune, ok bool) {
 		return '0' + r - 0x0660, true
 	case r >= 0x06F0 && r <= 0x06F9:
 		return '0' + r - 0x06F0, true
+	case r >= 0x0600 && r <= 0x06FF:
+		return r, true // Arabic has no case
 	}
 	return unicode.ToLower(r), true
 }
@@ -140,8 +143,11 @@ func isNormalized(s string) bool {
 // isWordRune reports the runes that make up tokens: letters and numbers of any script, the
 // same runs rouge.py's tokenizer finds ([^\W_]+).
 func isWordRune(r rune) bool {
-	if r < 0x80 {
+	switch {
+	case r < 0x80:
 		return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+	case r >= 0x0620 && r <= 0x064A, r >= 0x0660 && r <= 0x0669:
+		return true // the Arabic letters and digits: the common case, without table lookups
 	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r)
 }
@@ -173,16 +179,38 @@ func nextToken(s string, i int) (tok string, next int) {
 	return s[start:i], i
 }
 
-// countWords counts tokens (runs of letters and digits) in s: the unit of Budget.Words and
-// of ROUGE.
-func countWords(s string) int {
+// countWordsUpTo counts the tokens of s as ROUGE does after normalising, stopping at limit:
+// runs of letters and digits, where tashkeel, tatweel and invisible characters (which
+// Normalize drops) do not split a word. It must agree with the count forEachTerm returns.
+func countWordsUpTo(s string, limit int) int {
 	n := 0
-	for i := 0; ; {
-		var tok string
-		tok, i = nextToken(s, i)
-		if tok == "" {
-			return n
+	in := false
+	var prev rune = -1
+	for _, r := range s {
+		if c, ok := composeHamza(prev, r); ok {
+			prev = c
+			continue
 		}
-		n++
+		m, ok := normRune(r)
+		if !ok {
+			continue
+		}
+		prev = m
+		switch w := isWordRune(m); {
+		case w && !in:
+			n++
+			if n > limit {
+				return n
+			}
+			in = true
+		case !w:
+			in = false
+		}
 	}
+	return n
+}
+
+// countWords counts tokens in s (see countWordsUpTo): the unit of Budget.Words.
+func countWords(s string) int {
+	return countWordsUpTo(s, math.MaxInt-1)
 }

@@ -111,3 +111,21 @@ func TestIsStopWord(t *testing.T) {
 		t.Errorf("%d stop words loaded, want the union of both lists (> 600)", n)
 	}
 }
+
+// TestCountWordsAgrees: the word count of budgets (countWords) and the one Summarize gets
+// from its term scan must be the same number, or budgets would be checked in two units.
+func TestCountWordsAgrees(t *testing.T) {
+	texts := []string{"الْكِتَابُ مُفِيدٌ جِدًّا", "ا\u0653خر سو\u0654ال", "CNN (عربي) 3.5% ـــ", "\u200fأ\u200fب ج"}
+	for _, d := range loadEASC(t)[:30] {
+		texts = append(texts, d.text)
+	}
+	for _, s := range texts {
+		_, tokens := forEachTerm(s, nil, func([]byte) {})
+		if got := countWords(s); got != tokens {
+			t.Errorf("countWords = %d, forEachTerm counted %d tokens in %.40q", got, tokens, s)
+		}
+		if got, want := countWords(s), len(rougeTokens(s)); got != want {
+			t.Errorf("countWords = %d, rouge.py tokeniser finds %d in %.40q", got, want, s)
+		}
+	}
+}

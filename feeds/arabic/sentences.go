@@ -251,6 +251,7 @@ func hasWord(s string) bool {
 // text (lines broken mid-sentence every ~75 characters, as in newspaper dumps) is re-joined
 // first, so those sentences come back with a space where the line break was; for text that
 // went through Clean, which re-joins already, every sentence is a substring of text.
+// Invalid UTF-8 is dropped.
 func Sentences(text string) []string {
 	sents, _ := sentencesWithParagraphs(text)
 	return sents
@@ -259,6 +260,9 @@ func Sentences(text string) []string {
 // sentencesWithParagraphs is Sentences that also reports which sentences open a line
 // (a paragraph of cleaned text): writers put a paragraph's point in its first sentence.
 func sentencesWithParagraphs(text string) (sents []string, paraStart []bool) {
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "")
+	}
 	text = unwrap(strings.ReplaceAll(text, "\r", "\n"))
 	for line := range strings.SplitSeq(text, "\n") {
 		n := len(sents)

@@ -77,34 +77,29 @@ func summarize(title, text string, b Budget, p params) []string {
 		raw = raw[:maxSentences]
 	}
 	ids := make(map[string]int32, 8*len(raw))
-	idOf := func(t string) int32 {
-		id, ok := ids[t]
+	idOf := func(t []byte) int32 {
+		id, ok := ids[string(t)] // no allocation for the lookup
 		if !ok {
 			id = int32(len(ids))
-			ids[t] = id
+			ids[string(t)] = id
 		}
 		return id
 	}
-	scratch := make([]string, 0, 64)
-	scratch = appendTerms(scratch, Normalize(title))
-	titleTerms := make([]int32, 0, len(scratch))
-	for _, t := range scratch {
-		titleTerms = append(titleTerms, idOf(t))
-	}
+	buf := make([]byte, 0, 64)
+	var titleTerms []int32
+	buf, _ = forEachTerm(title, buf, func(t []byte) { titleTerms = append(titleTerms, idOf(t)) })
 	slices.Sort(titleTerms)
 	titleTerms = slices.Compact(titleTerms)
 
 	sents := make([]sentInfo, len(raw))
 	all := make([]int32, 0, 16*len(raw))
 	for i, s := range raw {
-		scratch = appendTerms(scratch[:0], Normalize(s))
 		start := len(all)
-		for _, t := range scratch {
-			all = append(all, idOf(t))
-		}
+		var words int
+		buf, words = forEachTerm(s, buf, func(t []byte) { all = append(all, idOf(t)) })
 		terms := all[start:len(all):len(all)]
 		slices.Sort(terms)
-		sents[i] = sentInfo{text: s, runes: utf8.RuneCountInString(s), words: countWords(s), terms: terms}
+		sents[i] = sentInfo{text: s, runes: utf8.RuneCountInString(s), words: words, terms: terms}
 	}
 
 	// tf·isf weights: a term in every sentence says nothing about any of them.

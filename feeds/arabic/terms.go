@@ -47,6 +47,7 @@ func IsStopWord(token string) bool {
 
 // Prefixes and suffixes of the light stemmer (Larkey's light10 family, as in Lucene's
 // ArabicStemmer), written after normalisation (ة is already ه). Longest prefixes first.
+// Every letter here is two bytes in UTF-8, so byte lengths are twice rune lengths.
 var (
 	stemPrefixes = [...]string{"وال", "بال", "كال", "فال", "ال", "لل", "و"}
 	stemSuffixes = [...]string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"}
@@ -58,23 +59,25 @@ var (
 // more). Light stemming conflates "الحكومة" and "حكومات" without the errors of root
 // extraction, which is what matching news needs.
 func Stem(token string) string {
-	return stemNormalized(Normalize(token))
+	b := []byte(Normalize(token))
+	return string(stemBytes(b, utf8.RuneCount(b)))
 }
 
-// stemNormalized stems an already normalised token by slicing it, without allocating.
-func stemNormalized(tok string) string {
-	n := utf8.RuneCountInString(tok)
+// stemBytes stems an already normalised token of n runes by slicing it, without
+// allocating. The affixes are spelled out so that each test compiles to a couple of byte
+// compares: this runs for every token of every item.
+func stemBytes(tok []byte, n int) []byte {
 	for _, p := range stemPrefixes {
-		pl := utf8.RuneCountInString(p)
-		if strings.HasPrefix(tok, p) && n-pl >= 2 && (pl > 1 || n >= 4) {
+		pl := len(p) / 2
+		if n-pl >= 2 && (pl > 1 || n >= 4) && hasPrefix(tok, p) {
 			tok = tok[len(p):]
 			n -= pl
 			break
 		}
 	}
 	for _, sfx := range stemSuffixes {
-		sl := utf8.RuneCountInString(sfx)
-		if strings.HasSuffix(tok, sfx) && n-sl >= 2 {
+		sl := len(sfx) / 2
+		if n-sl >= 2 && hasSuffix(tok, sfx) {
 			tok = tok[:len(tok)-len(sfx)]
 			n -= sl
 		}
@@ -82,27 +85,84 @@ func stemNormalized(tok string) string {
 	return tok
 }
 
-// appendTerms appends the index terms of an already normalised string to dst: tokens that
-// are not stop words, light-stemmed. Single-letter tokens carry no topic and are skipped.
-func appendTerms(dst []string, norm string) []string {
-	for i := 0; ; {
-		var tok string
-		tok, i = nextToken(norm, i)
-		if tok == "" {
-			return dst
+func hasPrefix(b []byte, p string) bool {
+	return len(b) >= len(p) && b[len(p)-1] == p[len(p)-1] && string(b[:len(p)]) == p
+}
+
+func hasSuffix(b []byte, p string) bool {
+	return len(b) >= len(p) && b[len(b)-1] == p[len(p)-1] && string(b[len(b)-len(p):]) == p
+}
+
+// forEachTerm streams the index terms of raw text s: it normalises rune by rune into buf
+// (reused, and returned for the next call), and at the end of each token that is not a stop
+// word and has two letters or more calls f with its light stem. The term is a slice of buf,
+// valid only during the call. tokens counts all tokens, stop words included (Budget.Words).
+// This is Terms without building the normalised string or the terms: Summarize and
+// Fingerprint run it over every sentence of every item.
+func forEachTerm(s string, buf []byte, f func(term []byte)) (_ []byte, tokens int) {
+	buf = buf[:0]
+	runes := 0
+	emit := func() {
+		if runes == 0 {
+			return
 		}
-		if _, stop := stopwords[tok]; stop {
-			continue
+		tokens++
+		if runes >= 2 {
+			if _, stop := stopwords[string(buf)]; !stop {
+				f(stemBytes(buf, runes))
+			}
 		}
-		if len(tok) == 1 || utf8.RuneCountInString(tok) < 2 {
-			continue
-		}
-		dst = append(dst, stemNormalized(tok))
+		buf, runes = buf[:0], 0
 	}
+	var prev rune = -1
+	for i := 0; i < len(s); {
+		// Decode inline: Arabic text is two-byte sequences, and a call per rune shows.
+		c := s[i]
+		var r rune
+		switch {
+		case c < utf8.RuneSelf:
+			r = rune(c)
+			i++
+		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			r = rune(c&0x1F)<<6 | rune(s[i+1]&0x3F)
+			i += 2
+		default:
+			var size int
+			r, size = utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
+		if c, ok := composeHamza(prev, r); ok {
+			if c != prev && len(buf) > 0 {
+				_, size := utf8.DecodeLastRune(buf)
+				buf = utf8.AppendRune(buf[:len(buf)-size], c)
+			}
+			prev = c
+			continue
+		}
+		m, ok := normRune(r)
+		if !ok {
+			continue
+		}
+		prev = m
+		if isWordRune(m) {
+			if m < utf8.RuneSelf {
+				buf = append(buf, byte(m))
+			} else {
+				buf = utf8.AppendRune(buf, m)
+			}
+			runes++
+		} else {
+			emit()
+		}
+	}
+	emit()
+	return buf, tokens
 }
 
 // Terms returns the normalised, stop-word-free, light-stemmed tokens of s in order, for
 // search indexes and scoring. They are never shown to readers.
 func Terms(s string) []string {
-	return appendTerms(nil, Normalize(s))
+	var out []string
+	forEachTerm(s, make([]byte, 0, 64), func(t []byte) { out = append(out, string(t)) })
+	return out
 }
