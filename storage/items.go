@@ -28,12 +28,17 @@ const (
 // appear in a topic typed in a config file, unlike a comma.
 const topicSep = "\x1f"
 
+// sanitizeTopic keeps a topic from splitting in two when read back.
+func sanitizeTopic(t string) string {
+	return strings.ReplaceAll(t, topicSep, " ")
+}
+
 // encodeItem flattens an item into hash field/value pairs. Content is
 // dropped: cards use the summary, and raw feed HTML would dominate memory.
 func encodeItem(it feeds.Item) []any {
 	var topics []string
 	for _, t := range it.Topics {
-		if t != "" {
+		if t = sanitizeTopic(t); t != "" {
 			topics = append(topics, t)
 		}
 	}
@@ -88,7 +93,7 @@ func (s *Store) SaveItem(ctx context.Context, it feeds.Item) error {
 		indexes = append(indexes, s.k.srcLatest(it.SourceID))
 	}
 	for _, t := range it.Topics {
-		if t != "" {
+		if t = sanitizeTopic(t); t != "" {
 			indexes = append(indexes, s.k.topicLatest(t))
 		}
 	}

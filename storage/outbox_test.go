@@ -345,3 +345,31 @@ func TestDeliveredTrimsSometimes(t *testing.T) {
 		}
 	}, storage.Options{SentRetention: 24 * time.Hour})
 }
+
+// TestClaimStaleDeletedEntry covers an entry deleted while pending (by
+// hand, or by an old version): it is not claimed, and it leaves the pending
+// list (Redis 7 drops it in XAUTOCLAIM, miniredis already in XDEL).
+func TestClaimStaleDeletedEntry(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "gone"}, {ChatID: 2, ItemID: "kept"}}))
+		ds, _ := s.ReadJobs(ctx, "dead", 10, 0)
+		if len(ds) != 2 {
+			t.Fatalf("ReadJobs=%v", ds)
+		}
+		must(t, s.Client().XDel(ctx, s.Options().Prefix+"{deliveries}", ds[0].StreamID).Err())
+		time.Sleep(20 * time.Millisecond)
+		got, err := s.ClaimStale(ctx, "alive", 10*time.Millisecond, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]storage.Job{{ChatID: 2, ItemID: "kept"}}, jobs(got)); diff != "" {
+			t.Fatalf("claimed mismatch (-want +got):\n%s", diff)
+		}
+		if n, _ := s.InFlight(ctx); n != 1 {
+			t.Fatalf("InFlight=%d, want 1", n)
+		}
+	})
+}
