@@ -267,14 +267,27 @@ func foldText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space, newlines := false, 0
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		c := s[i]
+		var r rune
+		size := 1
+		switch {
+		case c < utf8.RuneSelf:
+			r = rune(c)
+		case c >= 0xD8 && c <= 0xDB && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			// U+0600-U+06FF, the Arabic block: no spaces or controls, copy as is.
+			r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+		default:
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
 		switch {
 		case r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029 || r == 0x85:
 			newlines++
 			space = false
 		case isSpace(r):
 			space = true
-		case r == utf8.RuneError || r == 0 || (unicode.IsControl(r) && r != '\t'):
+		case (r == utf8.RuneError && size == 1) || r == 0xFFFD || r == 0 || (r < 0x20 && r != '\t') || (r >= 0x7F && r < 0xA0):
 			// invalid bytes and control characters never reach a card
 		default:
 			if b.Len() > 0 {
@@ -288,7 +301,7 @@ func foldText(s string) string {
 				}
 			}
 			newlines, space = 0, false
-			b.WriteRune(r)
+			b.WriteString(s[i-size : i])
 		}
 	}
 	return b.String()

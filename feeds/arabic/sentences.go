@@ -72,13 +72,15 @@ func looksWrapped(text string) bool {
 	var prev string
 	havePrev := false
 	for line := range strings.SplitSeq(text, "\n") {
+		if len(line) > 4*wrapMaxLine {
+			return false // more than wrapMaxLine runes whatever the script: not wrapped
+		}
 		line = strings.TrimSpace(line)
 		if line == "" {
 			havePrev = false
 			continue
 		}
-		n := utf8.RuneCountInString(line)
-		if n > wrapMaxLine {
+		if utf8.RuneCountInString(line) > wrapMaxLine {
 			return false
 		}
 		lines++
@@ -206,6 +208,12 @@ func appendSentences(dst []string, text string) []string {
 		c := text[i]
 		if c == '\n' {
 			emit(i)
+			i++
+			continue
+		}
+		// Only . ! ? and the multi-byte stops ؟ (D8 9F), ۔ (DB 94) and … (E2 80 A6) matter;
+		// every other byte is skipped without decoding.
+		if c != '.' && c != '!' && c != '?' && c != 0xD8 && c != 0xDB && c != 0xE2 {
 			i++
 			continue
 		}

@@ -126,6 +126,21 @@ func forEachTerm(s string, buf []byte, f func(term []byte)) (_ []byte, tokens in
 		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
 			r = rune(c&0x1F)<<6 | rune(s[i+1]&0x3F)
 			i += 2
+			if r >= 0x0621 && r <= 0x064A && r != 0x0640 {
+				// An Arabic letter: the common case, folded here without the general path.
+				switch r {
+				case 0x0622, 0x0623, 0x0625:
+					r = 0x0627
+				case 0x0649:
+					r = 0x064A
+				case 0x0629:
+					r = 0x0647
+				}
+				buf = append(buf, byte(0xC0|r>>6), byte(0x80|r&0x3F))
+				runes++
+				prev = r
+				continue
+			}
 		default:
 			var size int
 			r, size = utf8.DecodeRuneInString(s[i:])
