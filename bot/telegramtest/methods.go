@@ -751,7 +751,9 @@ func (s *Server) setWebhook(r *request) (any, *apiError) {
 	switch u.Port() {
 	case "", "443", "80", "88", "8443":
 	default:
-		return nil, badRequest("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+		if s.opts.WebhookClient == nil {
+			return nil, badRequest("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+		}
 	}
 	secret, hasSecret := r.p["secret_token"]
 	if hasSecret && !secretToken.MatchString(secret) {
@@ -766,6 +768,11 @@ func (s *Server) setWebhook(r *request) (any, *apiError) {
 	if s.poller != nil {
 		close(s.poller)
 		s.poller = nil
+	}
+	if s.opts.WebhookClient != nil && !s.webhookRunning && s.ctx.Err() == nil {
+		s.webhookRunning = true
+		s.delivering.Add(1)
+		go s.deliverLoop(s.opts.WebhookClient)
 	}
 	return true, nil
 }

@@ -73,6 +73,12 @@ type Options struct {
 	// method the fake does not implement; tests pass a t.Errorf wrapper so a
 	// new API call cannot go unnoticed. The request still gets 404.
 	OnUnknownMethod func(method string)
+	// WebhookClient, when set, makes the fake deliver updates to the URL of
+	// setWebhook with this client (pass an httptest TLS server's Client()),
+	// with the secret in X-Telegram-Bot-Api-Secret-Token. Telegram's port
+	// rule (80, 88, 443, 8443) is then waived so a local server can listen.
+	// Without it a webhook is recorded but nothing is delivered.
+	WebhookClient *http.Client
 	// NoCallLog stops recording calls (Calls returns nothing; Stats still
 	// counts them), for load tests where a million parameter maps would
 	// dominate memory.
@@ -143,6 +149,10 @@ type Server struct {
 	handler http.Handler
 	closed  chan struct{}
 	close   sync.Once
+	// ctx ends with Close; webhook deliveries run under it.
+	ctx        context.Context
+	cancel     context.CancelFunc
+	delivering sync.WaitGroup
 
 	mu             sync.Mutex
 	chats          map[int64]*chatState
@@ -153,6 +163,7 @@ type Server struct {
 	updateSignal   chan struct{} // closed when updates arrive; nil if nobody waits
 	poller         chan struct{} // closed to terminate the running getUpdates
 	webhook        webhookInfo
+	webhookRunning bool // a deliverLoop is running
 	sent           records[Message]
 	sentCount      int           // records with Edited == false
 	sentSignal     chan struct{} // closed when a record is added; nil if nobody waits
@@ -240,6 +251,7 @@ func NewUnstarted(opts Options) *Server {
 	}
 	bot := s.botUser()
 	s.bot = &bot
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s
 }
@@ -263,6 +275,12 @@ func (s *Server) Token() string { return s.opts.Token }
 // listener. It is safe to call more than once.
 func (s *Server) Close() {
 	s.close.Do(func() { close(s.closed) })
+	// Cancel under the lock that setWebhook holds to start a delivery, so
+	// no delivery starts after the Wait below has begun.
+	s.mu.Lock()
+	s.cancel()
+	s.mu.Unlock()
+	s.delivering.Wait()
 	if s.ts != nil {
 		s.ts.Close()
 	}

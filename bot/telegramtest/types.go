@@ -248,4 +248,7 @@ type Stats struct {
 	ClientErrors map[string]int
 	// ServerErrors counts 5xx answers (all injected).
 	ServerErrors int
+	// WebhookDeliveries counts updates the bot's webhook took (2xx);
+	// WebhookFailures counts attempts it refused or that failed.
+	WebhookDeliveries, WebhookFailures int
 }
