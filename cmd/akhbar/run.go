@@ -175,8 +175,9 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold,
 	}, store, fetcher, tg, log, reg)
 
-	for _, lang := range []string{"ar", ""} {
-		if err := tg.SetCommands(ctx, lang, bot.Commands(lang)); err != nil {
+	// Arabic for Arabic-language clients, English as the default list.
+	for lang, text := range map[string]string{"ar": "ar", "": "en"} {
+		if err := tg.SetCommands(ctx, lang, bot.Commands(text)); err != nil {
 			log.Warn("setMyCommands", "language", lang, "error", err)
 		}
 	}
