@@ -88,17 +88,6 @@ func isBoilerLine(line string) bool {
 	return false
 }
 
-// nonEmpty counts the non-empty lines.
-func nonEmpty(lines []string) int {
-	n := 0
-	for _, l := range lines {
-		if l != "" {
-			n++
-		}
-	}
-	return n
-}
-
 // knownAgencies are news agencies and outlets (normalised) that sign datelines.
 var knownAgencies = []string{
 	"ا ف ب", "اف ب", "د ب ا", "ا ب", "يو بي اي", "وكالات", "رويترز", "الاناضول", "سبوتنيك", "شينخوا",
@@ -199,37 +188,125 @@ func foldSpaces(s string) string {
 	return b.String()
 }
 
-// trimEllipsisTail removes the "[…]" or "…" that marks a feed excerpt cut mid-sentence,
-// and the cut sentence with it: a cut sentence must never reach a card. When the excerpt is
-// a single cut sentence nothing is left, and the caller falls back to the article or the
-// title. An ellipsis right after a full stop only marks the cut between sentences.
-func trimEllipsisTail(lines []string) []string {
-	if len(lines) == 0 {
-		return lines
-	}
-	last := lines[len(lines)-1]
-	cut := last
-	for _, tail := range []string{"[…]", "[...]", "(…)", "(...)", "…", "..."} {
-		if strings.HasSuffix(cut, tail) {
-			cut = strings.TrimSpace(strings.TrimSuffix(cut, tail))
-			break
+// ellipsisTails are the marks that end a feed excerpt.
+var ellipsisTails = []string{"[…]", "[...]", "(…)", "(...)", "…", "..."}
+
+// endsWithEllipsis reports whether s ends in one of ellipsisTails, and returns s without it.
+func endsWithEllipsis(s string) (string, bool) {
+	for _, tail := range ellipsisTails {
+		if strings.HasSuffix(s, tail) {
+			return strings.TrimSpace(strings.TrimSuffix(s, tail)), true
 		}
 	}
-	if cut == last {
-		return lines
+	return s, false
+}
+
+// trimEllipsisTail removes the "[…]" or "…" that marks a feed excerpt cut mid-sentence,
+// and the cut sentence with it: a cut sentence must never reach a card. Every trailing
+// sentence that ends in an ellipsis goes too, in one pass, so that Clean stays idempotent
+// and linear. An ellipsis right after a full stop only marks a cut between sentences.
+// When the excerpt is a single cut sentence nothing is left, and the caller falls back to
+// the article or the title.
+func trimEllipsisTail(lines []string) []string {
+	for len(lines) > 0 {
+		cut, ok := endsWithEllipsis(lines[len(lines)-1])
+		if !ok {
+			return lines
+		}
+		if r, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(cut, isCloser)); isStop(r) && r != '…' && !strings.HasSuffix(cut, "..") {
+			lines[len(lines)-1] = cut // "… وحده. […]": the excerpt ended between sentences
+			return lines
+		}
+		sents := appendSentences(nil, cut)
+		k := len(sents) - 2 // the last one is the cut sentence
+		for k >= 0 {
+			if _, ell := endsWithEllipsis(sents[k]); !ell {
+				break
+			}
+			k--
+		}
+		if k >= 0 {
+			// Keep everything up to the end of sentence k (sentences are substrings of cut,
+			// in order, so the last occurrence before the next sentence is the right one).
+			end := strings.LastIndex(cut, sents[k+1])
+			end = strings.LastIndex(cut[:end], sents[k]) + len(sents[k])
+			lines[len(lines)-1] = strings.TrimSpace(cut[:end])
+			return lines
+		}
+		lines = lines[:len(lines)-1]
 	}
-	if r, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(cut, isCloser)); isStop(r) && r != '…' {
-		lines[len(lines)-1] = cut // "… وحده. […]": the excerpt ended between sentences
-		return lines
+	return lines
+}
+
+// trimHead drops datelines and bylines at the start: whole dateline lines, and dateline,
+// agency and byline prefixes of the first line, repeatedly.
+func trimHead(lines []string) []string {
+	for len(lines) > 0 {
+		first := lines[0]
+		if first == "" {
+			lines = lines[1:]
+			continue
+		}
+		if m := datelineLine.FindStringSubmatch(first); m != nil && len(lines) > 1 && isAgency(m[1]) {
+			lines = lines[1:]
+			continue
+		}
+		rest := first
+		if m := dateline.FindStringSubmatchIndex(rest); m != nil && (m[2] >= 0 || m[4] >= 0 || isAgency(rest[m[6]:m[7]])) {
+			rest = rest[m[1]:]
+		}
+		if loc := agencyPrefix.FindStringIndex(rest); loc != nil {
+			rest = rest[loc[1]:]
+		}
+		if loc := bylinePrefix.FindStringIndex(rest); loc != nil {
+			rest = rest[loc[1]:]
+		}
+		switch {
+		case rest == first:
+			return lines
+		case strings.TrimSpace(rest) == "" && len(lines) > 1:
+			lines = lines[1:] // the line was only a dateline or byline
+		case strings.TrimSpace(rest) == "":
+			return lines // nothing else: keep what there is
+		default:
+			lines[0] = strings.TrimSpace(rest)
+		}
 	}
-	sents := appendSentences(nil, cut)
-	if len(sents) > 1 {
-		// Keep everything up to the end of the last complete sentence.
-		end := strings.LastIndex(cut, sents[len(sents)-1])
-		lines[len(lines)-1] = strings.TrimSpace(cut[:end])
-		return lines
+	return lines
+}
+
+// trimTail drops a trailing source signature and an excerpt's cut tail, repeatedly.
+func trimTail(lines []string) []string {
+	for {
+		for len(lines) > 0 && lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		n := len(lines)
+		if n == 0 {
+			return lines
+		}
+		if n > 1 && isSignature(lines[n-1]) && substantial(lines[:n-1]) {
+			lines = lines[:n-1]
+			continue
+		}
+		last := lines[n-1]
+		lines = trimEllipsisTail(lines)
+		if len(lines) == n && lines[n-1] == last {
+			return lines
+		}
 	}
-	return lines[:len(lines)-1]
+}
+
+// substantial reports whether the last non-empty line says something: it ends a sentence or
+// has more than a signature's three words. Only then is a short line after it a signature;
+// a run of short lines is content (a list, a table), not a signed-off article.
+func substantial(lines []string) bool {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if lines[i] != "" {
+			return endsSentence(lines[i]) || countWordsUpTo(lines[i], 4) > 3
+		}
+	}
+	return false
 }
 
 // Clean removes what must never reach a card and returns the text with one paragraph (or
@@ -259,51 +336,23 @@ func Clean(text string) string {
 		blank = false
 		lines = append(lines, line)
 	}
-	// Bylines and datelines at the start.
-	for len(lines) > 0 {
-		first := lines[0]
-		if first == "" {
-			lines = lines[1:]
-			continue
+	lines = trimHead(lines)
+	lines = trimTail(lines)
+	// Paragraph breaks become single newlines; then hard wraps are re-joined until none is
+	// left, so that Clean(Clean(x)) == Clean(x) and Sentences of the result are substrings.
+	kept := lines[:0]
+	for _, l := range lines {
+		if l != "" {
+			kept = append(kept, l)
 		}
-		if m := datelineLine.FindStringSubmatch(first); m != nil && len(lines) > 1 && isAgency(m[1]) {
-			lines = lines[1:]
-			continue
-		}
-		if m := dateline.FindStringSubmatchIndex(first); m != nil && m[1] < len(first) &&
-			(m[2] >= 0 || m[4] >= 0 || isAgency(first[m[6]:m[7]])) {
-			first = first[m[1]:]
-		}
-		if loc := agencyPrefix.FindStringIndex(first); loc != nil && loc[1] < len(first) {
-			first = first[loc[1]:]
-		}
-		if loc := bylinePrefix.FindStringIndex(first); loc != nil && loc[1] < len(first) {
-			first = first[loc[1]:]
-		}
-		lines[0] = first
-		break
 	}
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	if nonEmpty(lines) > 1 && isSignature(lines[len(lines)-1]) {
-		lines = lines[:len(lines)-1]
-	}
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	lines = trimEllipsisTail(lines)
-	out := strings.Join(lines, "\n")
-	// Re-join hard wraps, then drop the blank lines that kept paragraphs apart.
-	for range 4 {
+	out := strings.Join(kept, "\n")
+	for range 8 {
 		u := unwrap(out)
 		if u == out {
 			break
 		}
 		out = u
-	}
-	for strings.Contains(out, "\n\n") {
-		out = strings.ReplaceAll(out, "\n\n", "\n")
 	}
 	return strings.TrimSpace(out)
 }

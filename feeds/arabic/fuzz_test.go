@@ -53,6 +53,9 @@ func FuzzClean(f *testing.F) {
 		if strings.Contains(out, "\n\n") || strings.TrimSpace(out) != out {
 			t.Fatalf("Clean(%q) = %q: blank lines or untrimmed", in, out)
 		}
+		if again := Clean(out); again != out {
+			t.Fatalf("Clean is not idempotent on %q:\n once %q\ntwice %q", in, out, again)
+		}
 		if title := CleanTitle(in); !utf8.ValidString(title) || strings.Contains(title, "\n") {
 			t.Fatalf("CleanTitle(%q) = %q", in, title)
 		}
