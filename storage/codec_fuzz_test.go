@@ -67,9 +67,9 @@ func FuzzDecodeJob(f *testing.F) {
 		}
 		// A decoded job survives a round trip through the stream encoding.
 		enc := encodeJob(j)
-		vals := make(map[string]any, len(enc))
-		for k, v := range enc {
-			vals[k] = fmt.Sprint(v)
+		vals := make(map[string]any, len(enc)/2)
+		for i := 0; i < len(enc); i += 2 {
+			vals[enc[i].(string)] = fmt.Sprint(enc[i+1])
 		}
 		again, err := decodeJob(vals)
 		if err != nil {
