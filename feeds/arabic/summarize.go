@@ -76,12 +76,15 @@ func summarize(title, text string, b Budget, p params) []string {
 	if len(raw) > maxSentences {
 		raw = raw[:maxSentences]
 	}
-	ids := make(map[string]int32, 8*len(raw))
+	// Terms are numbered by their 64-bit hash: no string per term, and a collision between
+	// two of the few hundred terms of one article is too unlikely to matter for scoring.
+	ids := make(map[uint64]int32, len(text)/16)
 	idOf := func(t []byte) int32 {
-		id, ok := ids[string(t)] // no allocation for the lookup
+		h := fnv64(t)
+		id, ok := ids[h]
 		if !ok {
 			id = int32(len(ids))
-			ids[string(t)] = id
+			ids[h] = id
 		}
 		return id
 	}
