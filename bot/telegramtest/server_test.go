@@ -169,6 +169,20 @@ func TestSendMessageExtras(t *testing.T) {
 	}
 }
 
+func TestLenientEntities(t *testing.T) {
+	srv, bot := newBot(t, Options{LenientEntities: true})
+	msg := tgbotapi.NewMessage(42, "خبر&nbsp;عاجل &rsquo;")
+	msg.ParseMode = tgbotapi.ModeHTML
+	m, err := bot.Send(msg)
+	if err != nil {
+		t.Fatalf("lenient send: %v", err)
+	}
+	// Telegram shows undecoded entities literally.
+	if want := "خبر&nbsp;عاجل &rsquo;"; m.Text != want || srv.Sent()[0].ParsedText != want {
+		t.Errorf("text = %q, record %q; want %q", m.Text, srv.Sent()[0].ParsedText, want)
+	}
+}
+
 func TestMessageIDsIncreasePerChat(t *testing.T) {
 	srv, bot := newBot(t, Options{})
 	var got []int
