@@ -22,9 +22,13 @@ func benchServer(b *testing.B) (*Server, *http.Client, string) {
 	return srv, client, srv.URL() + "/bot" + srv.Token() + "/sendMessage"
 }
 
+// benchForm is the encoded card without its chat_id, so the client side of
+// the benchmarks spends as little CPU as a client can.
+var benchForm = url.Values{"text": {benchText}, "parse_mode": {"HTML"}, "reply_markup": {benchMarkup}}.Encode()
+
 func benchSend(b *testing.B, client *http.Client, endpoint string, chat int) {
-	form := url.Values{"chat_id": {strconv.Itoa(chat)}, "text": {benchText}, "parse_mode": {"HTML"}, "reply_markup": {benchMarkup}}
-	resp, err := client.Post(endpoint, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	body := "chat_id=" + strconv.Itoa(chat) + "&" + benchForm
+	resp, err := client.Post(endpoint, "application/x-www-form-urlencoded", strings.NewReader(body))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,8 +113,8 @@ func benchHandler(b *testing.B, opts Options) {
 	defer reportCPU(b, cpu)
 	for b.Loop() {
 		i++
-		form := url.Values{"chat_id": {strconv.Itoa(1 + i%100000)}, "text": {benchText}, "parse_mode": {"HTML"}, "reply_markup": {benchMarkup}}
-		req, err := http.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		body := "chat_id=" + strconv.Itoa(1+i%100000) + "&" + benchForm
+		req, err := http.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		if err != nil {
 			b.Fatal(err)
 		}
