@@ -33,34 +33,38 @@ func TestEASCSweep(t *testing.T) {
 		p.refWords /= float64(len(d.refs))
 		ps = append(ps, p)
 	}
-	eval := func(pr params) (all, news [3]float64) {
-		nNews := 0
-		for _, p := range ps {
-			s := summarize("", p.clean, Budget{Words: int(math.Round(p.refWords))}, pr)
-			sc := scoreDoc(rougeTokens(strings.Join(s, "\n")), p.refs)
-			for m := range 3 {
-				all[m] += 100 * sc[m].F / float64(len(ps))
-				if p.news {
-					news[m] += 100 * sc[m].F
-				}
+	evalOn := func(pr params, keep func(i int) bool) float64 {
+		sum, n := 0.0, 0
+		for i, p := range ps {
+			if !keep(i) {
+				continue
 			}
-			if p.news {
-				nNews++
-			}
+			got := summarize("", p.clean, Budget{Words: int(math.Round(p.refWords))}, pr)
+			sum += 100 * scoreDoc(rougeTokens(strings.Join(got, "\n")), p.refs)[0].F
+			n++
 		}
-		for m := range 3 {
-			news[m] /= float64(nNews)
-		}
-		return all, news
+		return sum / float64(n)
 	}
-	for _, para := range []float64{0, 0.2} {
-		for _, decay := range []float64{0.5, 0.75, 1} {
-			for _, cent := range []float64{0, 0.3, 0.6} {
-				pr := params{lead: 1, leadDecay: decay, paragraph: para, centrality: cent, title: 0.6, mmrLambda: 0.7}
-				all, news := eval(pr)
-				fmt.Printf("para=%.1f decay=%.2f cent=%.1f  all %.2f %.2f %.2f  news %.2f %.2f %.2f\n",
-					para, decay, cent, all[0], all[1], all[2], news[0], news[1], news[2])
+	var grid []params
+	for _, para := range []float64{0, 0.1, 0.2, 0.3} {
+		for _, decay := range []float64{0.25, 0.5, 0.75, 1, 1.5} {
+			for _, cent := range []float64{0, 0.3, 0.6, 1} {
+				grid = append(grid, params{lead: 1, leadDecay: decay, paragraph: para, centrality: cent, title: 0.6, mmrLambda: 0.7})
 			}
 		}
+	}
+	// Two-fold check of the tuning: pick the best weights on one half of the articles and
+	// score them on the other half, next to the defaults on that half.
+	for fold := range 2 {
+		train := func(i int) bool { return i%2 == fold }
+		test := func(i int) bool { return i%2 != fold }
+		best, bestScore := grid[0], -1.0
+		for _, pr := range grid {
+			if sc := evalOn(pr, train); sc > bestScore {
+				best, bestScore = pr, sc
+			}
+		}
+		fmt.Printf("fold %d: best on train %+v R-1 %.2f; on held-out %.2f; defaults on held-out %.2f\n",
+			fold, best, bestScore, evalOn(best, test), evalOn(defaultParams(), test))
 	}
 }
