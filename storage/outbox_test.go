@@ -135,9 +135,10 @@ func TestClaimStaleAfterConsumerDies(t *testing.T) {
 		if got, err := s.ClaimStale(ctx, "alive", time.Minute, 10); err != nil || len(got) != 0 {
 			t.Fatalf("ClaimStale(fresh)=%v, %v; want none", got, err)
 		}
-		time.Sleep(60 * time.Millisecond)
+		const idle = 250 * time.Millisecond
+		time.Sleep(idle + 50*time.Millisecond)
 		// count smaller than the pending list: the cursor loop stops at count.
-		got, err := s.ClaimStale(ctx, "alive", 50*time.Millisecond, 3)
+		got, err := s.ClaimStale(ctx, "alive", idle, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +146,7 @@ func TestClaimStaleAfterConsumerDies(t *testing.T) {
 			t.Fatalf("first claim mismatch (-want +got):\n%s", diff)
 		}
 		must(t, s.Ack(ctx, got[0].StreamID, got[1].StreamID, got[2].StreamID))
-		got, err = s.ClaimStale(ctx, "alive", 50*time.Millisecond, 100)
+		got, err = s.ClaimStale(ctx, "alive", idle, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +154,7 @@ func TestClaimStaleAfterConsumerDies(t *testing.T) {
 			t.Fatalf("second claim mismatch (-want +got):\n%s", diff)
 		}
 		// Claimed entries belong to "alive" now and are fresh again.
-		if again, _ := s.ClaimStale(ctx, "other", 50*time.Millisecond, 100); len(again) != 0 {
+		if again, _ := s.ClaimStale(ctx, "other", idle, 100); len(again) != 0 {
 			t.Fatalf("just-claimed entries claimed again: %v", again)
 		}
 		for _, d := range got {
