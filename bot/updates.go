@@ -13,10 +13,6 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// groupAnonymousBot is the user Telegram shows as the sender of messages
-// an anonymous group admin writes.
-const groupAnonymousBot = 1087968824
-
 // Command is one entry of the bot's command menu (setMyCommands).
 type Command struct{ Name, Description string }
 
@@ -220,7 +216,7 @@ func (b *Bot) isAdmin(ctx context.Context, c Chat, from User, senderChat int64) 
 	switch {
 	case c.Type == "private" || c.Type == "channel":
 		return true, nil
-	case senderChat == c.ID || (from.ID == groupAnonymousBot && senderChat == c.ID):
+	case senderChat == c.ID: // an anonymous admin (shown as GroupAnonymousBot) writing as the group
 		return true, nil
 	case from.ID == 0:
 		return false, nil

@@ -1,0 +1,219 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/telegramtest"
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/google/go-cmp/cmp"
+)
+
+// updating reports the -update flag, which render_test.go (package bot,
+// in the same test binary) defines.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// transcript drives the bot with updates and writes down every message and
+// callback answer it produces, as a reviewer would read a chat.
+type transcript struct {
+	t       *testing.T
+	h       *harness
+	b       strings.Builder
+	seen    int
+	answers int
+}
+
+func (tr *transcript) do(who string, u bot.Update) {
+	tr.t.Helper()
+	switch {
+	case u.Message != nil:
+		fmt.Fprintf(&tr.b, "> %s in %s %d: %s\n", who, u.Message.Chat.Type, u.Message.Chat.ID, u.Message.Text)
+	case u.Callback != nil:
+		fmt.Fprintf(&tr.b, "> %s presses [%s] in %d\n", who, u.Callback.Data, u.Callback.Chat.ID)
+	case u.MyChatMember != nil:
+		fmt.Fprintf(&tr.b, "> %s: bot %s → %s in %s %d\n", who, u.MyChatMember.OldStatus, u.MyChatMember.NewStatus, u.MyChatMember.Chat.Type, u.MyChatMember.Chat.ID)
+	}
+	if err := tr.h.bot.HandleUpdate(context.Background(), u); err != nil {
+		fmt.Fprintf(&tr.b, "! error: %v\n", err)
+	}
+	for _, m := range tr.h.tg.SentSince(tr.seen) {
+		verb := "<"
+		if m.Edited {
+			verb = "✎"
+		}
+		fmt.Fprintf(&tr.b, "%s %d:\n%s\n", verb, m.ChatID, indent(m.ParsedText))
+		tr.buttons(m.ReplyMarkup)
+		tr.seen++
+	}
+	answers := tr.h.tg.CallbackAnswers()
+	for _, a := range answers[tr.answers:] {
+		fmt.Fprintf(&tr.b, "< toast: %q\n", a.Text)
+	}
+	tr.answers = len(answers)
+	tr.b.WriteString("\n")
+}
+
+func (tr *transcript) buttons(raw json.RawMessage) {
+	var kb struct {
+		Rows [][]struct {
+			Text         string `json:"text"`
+			URL          string `json:"url"`
+			CallbackData string `json:"callback_data"`
+		} `json:"inline_keyboard"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &kb) != nil {
+		return
+	}
+	for _, row := range kb.Rows {
+		var cells []string
+		for _, b := range row {
+			cells = append(cells, "["+b.Text+" | "+b.URL+b.CallbackData+"]")
+		}
+		tr.b.WriteString("    " + strings.Join(cells, " ") + "\n")
+	}
+}
+
+func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
+
+func (tr *transcript) golden(name string) {
+	tr.t.Helper()
+	path := filepath.Join("testdata", name)
+	got := tr.b.String()
+	if updating() {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			tr.t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tr.t.Fatalf("%v (run with -update)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		tr.t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+func msg(chat bot.Chat, from bot.User, text string) bot.Update {
+	return bot.Update{Message: &bot.InMessage{ID: 1, Chat: chat, From: from, Text: text}}
+}
+
+// press makes a button press the fake knows, so answerCallbackQuery is
+// accepted as Telegram would accept it.
+func (tr *transcript) press(chat bot.Chat, from bot.User, data string) bot.Update {
+	id := tr.h.tg.CallbackQuery(telegramtest.Chat{ID: chat.ID, Type: chat.Type, Title: chat.Title},
+		telegramtest.User{ID: from.ID, FirstName: from.FirstName, LanguageCode: from.LanguageCode}, 1, data)
+	return bot.Update{Callback: &bot.Callback{ID: id, Chat: chat, From: from, MessageID: 1, Data: data}}
+}
+
+func conversationHarness(t *testing.T) *harness {
+	// Pacing is the delivery tests' business; here replies go at once.
+	fast := bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000}
+	h := newHarness(t, bot.Config{BotName: "أخبار", BotUsername: "akhbar_test_bot", Location: time.UTC, Limits: fast}, telegramtest.Options{})
+	ctx := context.Background()
+	for i, title := range []string{"الأردن يطلق حملة وطنية للتشجير", "ارتفاع أسعار الذهب محلياً"} {
+		it := feeds.Item{ID: fmt.Sprintf("item%d", i), SourceID: "almamlaka", Title: title,
+			Link: fmt.Sprintf("https://www.almamlakatv.com/news/%d", 123+i), Summary: "ملخص.",
+			Published: time.Date(2026, 11, 28, 9+i, 15, 0, 0, time.UTC), Topics: []string{"محليات"}}
+		if err := h.store.SaveItem(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}
+
+func TestConversationArabic(t *testing.T) {
+	h := conversationHarness(t)
+	tr := &transcript{t: t, h: h}
+	layla := bot.User{ID: 101, FirstName: "ليلى", LanguageCode: "ar"}
+	dm := bot.Chat{ID: 101, Type: "private"}
+	tr.do("ليلى", msg(dm, layla, "/start"))
+	tr.do("ليلى", msg(dm, layla, "/help"))
+	tr.do("ليلى", msg(dm, layla, "/sources"))
+	tr.do("ليلى", tr.press(dm, layla, "t:s:almamlaka"))
+	tr.do("ليلى", tr.press(dm, layla, "t:t0"))
+	tr.do("ليلى", msg(dm, layla, "/subscribe المملكة"))
+	tr.do("ليلى", msg(dm, layla, "/subscribe الرياضة"))
+	tr.do("ليلى", msg(dm, layla, "/latest 1"))
+	tr.do("ليلى", msg(dm, layla, "/latest محليات"))
+	tr.do("ليلى", msg(dm, layla, "/unsubscribe"))
+	tr.do("ليلى", tr.press(dm, layla, "u:t0"))
+	tr.do("ليلى", msg(dm, layla, "/unsubscribe almamlaka"))
+	tr.do("ليلى", msg(dm, layla, "/start s_almamlaka"))
+	tr.do("ليلى", msg(dm, layla, "/stop"))
+	tr.do("ليلى", msg(dm, layla, "/غريب"))
+	tr.golden("conversation_ar.golden")
+	if subs, _ := h.store.Subscriptions(context.Background(), 101); len(subs) != 0 {
+		t.Errorf("after /stop the chat keeps %v", subs)
+	}
+}
+
+func TestConversationEnglish(t *testing.T) {
+	h := conversationHarness(t)
+	tr := &transcript{t: t, h: h}
+	bob := bot.User{ID: 102, FirstName: "Bob", LanguageCode: "en-GB"}
+	dm := bot.Chat{ID: 102, Type: "private"}
+	tr.do("Bob", msg(dm, bob, "/start"))
+	tr.do("Bob", msg(dm, bob, "/sources"))
+	tr.do("Bob", tr.press(dm, bob, "t:s:almamlaka"))
+	tr.do("Bob", msg(dm, bob, "/latest 5"))
+	tr.do("Bob", msg(dm, bob, "/subscribe nothing-like-this"))
+	tr.do("Bob", msg(dm, bob, "/stop"))
+	tr.golden("conversation_en.golden")
+}
+
+func TestGroupAdminsOnly(t *testing.T) {
+	h := conversationHarness(t)
+	tr := &transcript{t: t, h: h}
+	ctx := context.Background()
+	group := bot.Chat{ID: -1001, Type: "supergroup", Title: "غرفة الأخبار"}
+	admin := bot.User{ID: 201, FirstName: "مشرف", LanguageCode: "ar"}
+	member := bot.User{ID: 202, FirstName: "عضو", LanguageCode: "ar"}
+	h.tg.SetChatMember(group.ID, admin.ID, "administrator")
+
+	tr.do("النظام", bot.Update{MyChatMember: &bot.MemberChange{Chat: group, From: admin, OldStatus: "left", NewStatus: "member"}})
+	tr.do("عضو", msg(group, member, "/subscribe almamlaka"))
+	tr.do("عضو", tr.press(group, member, "t:s:almamlaka"))
+	tr.do("مشرف", msg(group, admin, "/subscribe@akhbar_test_bot almamlaka"))
+	tr.do("مشرف", msg(group, admin, "/subscribe@other_bot محليات")) // for another bot: ignored
+	// An anonymous admin writes as the group itself.
+	anon := bot.Update{Message: &bot.InMessage{ID: 2, Chat: group, From: bot.User{ID: 1087968824, FirstName: "Group"}, SenderChat: group.ID, Text: "/subscribe محليات"}}
+	tr.do("مشرف مجهول", anon)
+	tr.do("عضو", msg(group, member, "/latest"))
+	subs, _ := h.store.Subscriptions(ctx, group.ID)
+	if got := strings.Join(subs, ","); got != "s:almamlaka,t:محليات" {
+		t.Errorf("group subscriptions = %s", got)
+	}
+	tr.do("النظام", bot.Update{MyChatMember: &bot.MemberChange{Chat: group, From: admin, OldStatus: "member", NewStatus: "kicked"}})
+	if subs, _ := h.store.Subscriptions(ctx, group.ID); len(subs) != 0 {
+		t.Errorf("removed group keeps %v", subs)
+	}
+	// The member's status was asked once and then cached.
+	if n := len(h.tg.Calls("getChatMember")); n != 2 {
+		t.Errorf("getChatMember called %d times, want 2 (admin and member, each cached)", n)
+	}
+	tr.golden("conversation_group.golden")
+}
+
+func TestMigrationMessageMovesSubscriptions(t *testing.T) {
+	h := conversationHarness(t)
+	ctx := context.Background()
+	h.subscribe(t, -55)
+	u := bot.Update{Message: &bot.InMessage{Chat: bot.Chat{ID: -55, Type: "group"}, MigrateTo: -10055}}
+	if err := h.bot.HandleUpdate(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if subs, _ := h.store.Subscriptions(ctx, -10055); len(subs) != 1 {
+		t.Errorf("new id subscriptions = %v", subs)
+	}
+}
