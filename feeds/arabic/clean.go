@@ -357,7 +357,7 @@ func Clean(text string) string {
 	return strings.TrimSpace(out)
 }
 
-// siteSuffix matches " | site" at the end of a title.
+// titleSeparators come before a site name at the end of a title.
 var titleSeparators = []string{" | ", " - ", " – ", " — ", " :: ", " « ", " » "}
 
 // knownSites are outlet names (normalised) that follow " - " in titles; after " | " any

@@ -2,7 +2,6 @@ package arabic
 
 import (
 	"math"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -85,20 +84,14 @@ func Normalize(s string) string {
 	if isNormalized(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	b := make([]byte, 0, len(s))
 	var prev rune = -1
 	for _, r := range s {
 		if c, ok := composeHamza(prev, r); ok {
 			// The base letter is already written; an alef stays an alef, و/ي become ؤ/ئ.
 			if c != prev {
-				cur := b.String()
-				_, size := utf8.DecodeLastRuneInString(cur)
-				trimmed := cur[:len(cur)-size]
-				b.Reset()
-				b.Grow(len(s))
-				b.WriteString(trimmed)
-				b.WriteRune(c)
+				_, size := utf8.DecodeLastRune(b)
+				b = utf8.AppendRune(b[:len(b)-size], c)
 			}
 			prev = c
 			continue
@@ -107,10 +100,10 @@ func Normalize(s string) string {
 		if !ok {
 			continue
 		}
-		b.WriteRune(m)
+		b = utf8.AppendRune(b, m)
 		prev = m
 	}
-	return b.String()
+	return string(b)
 }
 
 // isNormalized reports whether Normalize(s) == s, letting the common all-plain case skip
