@@ -20,7 +20,8 @@ const (
 
 // Fingerprint returns a 64-bit SimHash of the story: features are the normalised, stemmed,
 // stop-word-free terms of title and text, as unigrams and adjacent pairs (shingles), title
-// features weighted fpTitleWeight times. Stories that share most features get fingerprints
+// features weighted fpTitleWeight times; the title goes through CleanTitle first, so a
+// site suffix does not count. Stories that share most features get fingerprints
 // a few bits apart, whatever the dateline, diacritics or boilerplate; see SameStory.
 func Fingerprint(title, text string) uint64 {
 	// acc counts, per bit, the weight of features that set it; a bit of the result is set
@@ -52,7 +53,7 @@ func Fingerprint(title, text string) uint64 {
 			n++
 		})
 	}
-	feed(title, fpTitleWeight, fpMaxTerms)
+	feed(CleanTitle(title), fpTitleWeight, fpMaxTerms) // a site suffix is not the story
 	feed(text, fpBodyWeight, fpMaxTerms)
 	var fp uint64
 	for bit := range 64 {
