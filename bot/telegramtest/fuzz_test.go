@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzSendMessage throws arbitrary text, parse modes and reply markup at the
@@ -19,6 +20,7 @@ func FuzzSendMessage(f *testing.F) {
 	f.Add("", "", "null")
 	f.Add("x", "html", `{"inline_keyboard":[[{"text":"a","copy_text":{"text":"b"}}]]}`)
 	f.Add("x", "HTML", `{"inline_keyboard":[[{"text":5}]]}`)
+	f.Add(" \n<b>\u202bعاجل\u202c</b>\r\n\t ", "HTML", "")
 	f.Fuzz(func(t *testing.T, text, mode, markup string) {
 		srv := NewUnstarted(Options{Token: "1:f"})
 		defer srv.Close()
@@ -53,9 +55,13 @@ func FuzzSendMessage(f *testing.F) {
 			t.Fatalf("accepted send: status %d, %d records", rec.code, len(sent))
 		}
 		if strings.EqualFold(mode, "HTML") {
-			want, err := ParseHTML(text)
+			parsed, err := ParseHTML(text)
+			want, _ := visibleText(parsed, nil)
 			if err != nil || sent[0].ParsedText != want {
 				t.Fatalf("accepted %q as %q; ParseHTML gives %q, %v", text, sent[0].ParsedText, want, err)
+			}
+			if n := TextLength(text); n > 4096 || n != utf8.RuneCountInString(want) {
+				t.Fatalf("TextLength(%q) = %d for accepted visible text %q", text, n, want)
 			}
 		}
 	})

@@ -62,14 +62,16 @@ func ParseHTML(s string) (text string, err error) {
 
 // TextLength returns the length Telegram checks against its 4096-character
 // message limit (1024 for captions): Unicode code points of the text after
-// HTML parsing, so tags do not count and "&amp;" counts one. For text that does
-// not parse it returns the code points of s itself, an upper bound.
+// HTML parsing and Telegram's cleaning, so tags do not count, "&amp;" counts
+// one, and trailing newlines and bidi controls do not count. For text that
+// does not parse it returns the code points of s itself, an upper bound.
 func TextLength(s string) int {
-	text, _, err := parseHTML(s, true)
+	text, entities, err := parseHTML(s, true)
 	if err != nil {
 		return utf8.RuneCountInString(s)
 	}
-	return utf8.RuneCountInString(text)
+	text, _ = visibleText(text, entities)
+	return visibleLength(text)
 }
 
 // at returns s[i], or 0 past the end: tdlib scans a NUL-terminated C string,

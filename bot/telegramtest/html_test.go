@@ -165,6 +165,8 @@ func TestTextLength(t *testing.T) {
 		"&amp; counts one":          {"a &amp; b", 5},
 		"emoji is one code point":   {"😀", 1},
 		"invalid counts raw":        {"<div>ab", 7},
+		"trailing newline trimmed":  {"<b>عاجل</b>\n\n", 4},
+		"bidi controls dropped":     {"\u202bعاجل\u202c", 4},
 		"limit":                     {"<b>" + strings.Repeat("خ", 4096) + "</b>", 4096},
 	}
 	for name, tt := range tests {

@@ -209,7 +209,8 @@ func (s *Server) resolveChatLocked(p map[string]string) (*chatState, *apiError) 
 }
 
 // renderText applies parse_mode to a text or caption the way Telegram does
-// before sending, and checks emptiness and length. Markdown modes are passed
+// before sending, cleans it as Telegram does (visibleText), and checks
+// emptiness and length. Markdown modes are passed
 // through unparsed: the bot uses HTML only.
 func (s *Server) renderText(text, mode, entitiesJSON string, limit int, tooLong string, required bool) (string, []MessageEntity, *apiError) {
 	if text == "" {
@@ -236,13 +237,14 @@ func (s *Server) renderText(text, mode, entitiesJSON string, limit int, tooLong 
 	default:
 		return "", nil, badRequest("unsupported parse_mode")
 	}
-	if strings.TrimSpace(parsed) == "" {
+	parsed, entities = visibleText(parsed, entities)
+	if parsed == "" {
 		if required {
 			return "", nil, badRequest("message text is empty")
 		}
 		return "", nil, nil
 	}
-	if utf8.RuneCountInString(parsed) > limit {
+	if visibleLength(parsed) > limit {
 		return "", nil, badRequest(tooLong)
 	}
 	return parsed, entities, nil

@@ -58,7 +58,8 @@ type Message struct {
 
 	// ChatID is Chat.ID, for convenience in assertions.
 	ChatID int64 `json:"-"`
-	// ParsedText is Text after parse-mode parsing: what the user sees.
+	// ParsedText is Text after parse-mode parsing and Telegram's cleaning
+	// (trimmed, bidi controls and '\r' dropped): what the user sees.
 	ParsedText string `json:"-"`
 	// ParseMode is the parse_mode the bot asked for ("HTML", or "").
 	ParseMode string `json:"-"`
