@@ -79,6 +79,25 @@ func Miniredis(t testing.TB, opts ...storage.Options) *storage.Store {
 	return open(t, "redis://"+m.Addr(), opts)
 }
 
+// MiniredisCluster returns a Store whose client is a *redis.ClusterClient
+// talking to a fresh miniredis that claims all 16384 slots. It runs the
+// ClusterClient's code paths (pipelines split per node, MULTI, scripts,
+// blocking reads) that a plain client never takes; the slot rule itself is
+// checked by the hook every client here carries.
+func MiniredisCluster(t testing.TB, opts ...storage.Options) *storage.Store {
+	t.Helper()
+	m := startMiniredis(t)
+	var o storage.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.Prefix = newPrefix(t)
+	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{m.Addr()}})
+	client.AddHook(slotHook{t: t})
+	t.Cleanup(func() { _ = client.Close() })
+	return storage.New(client, o)
+}
+
 // URL is New for tests that run the whole program, which opens its own
 // client: it returns a redis:// URL (real, or a miniredis started for the
 // test) and a fresh prefix whose keys are deleted when the test ends.
@@ -103,11 +122,16 @@ type Backend struct {
 	New  func(t testing.TB, opts ...storage.Options) *storage.Store
 }
 
-// Backends returns the real Redis (skipped when absent, unless required)
-// and miniredis, so a test can run the same body on both and find the
-// places where miniredis differs before users of local mode do.
+// Backends returns the real Redis (skipped when absent, unless required),
+// miniredis, and miniredis behind a cluster client, so a test can run the
+// same body on each and find where miniredis or the cluster client differ
+// before users of local mode or of a cluster do.
 func Backends() []Backend {
-	return []Backend{{Name: "redis", New: Real}, {Name: "miniredis", New: Miniredis}}
+	return []Backend{
+		{Name: "redis", New: Real},
+		{Name: "miniredis", New: Miniredis},
+		{Name: "cluster", New: MiniredisCluster},
+	}
 }
 
 // Run runs body as a subtest on each backend.

@@ -1,0 +1,82 @@
+package storage_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/storagetest"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata golden files")
+
+// TestKeySchema runs every writing operation once and compares the keys
+// left in Redis (names without the prefix, and types) with
+// testdata/keys.golden. Key names are a stored format: renaming one
+// silently orphans the data of every running deployment, so a change here
+// must be deliberate (go test -run TestKeySchema -update).
+func TestKeySchema(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		now := time.Now()
+		must(t, s.SetSourceState(ctx, "src1", storage.SourceState{ETag: "e"}))
+		must(t, s.MarkSeen(ctx, "src1", []string{"i1"}, now))
+		must(t, s.SaveItem(ctx, item("i1", "src1", now, "سياسة")))
+		subscribe(t, s, 7, "s:src1")
+		subscribe(t, s, 7, "t:سياسة")
+		must(t, s.SaveChat(ctx, storage.Chat{ID: 7, Kind: "private"}))
+		must(t, s.EnsureGroup(ctx))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 7, ItemID: "i1"}, {ChatID: 7, ItemID: "i2"}}))
+		ds, _ := s.ReadJobs(ctx, "w", 2, 0)
+		must(t, s.Delivered(ctx, ds[0], 100, now))
+		must(t, s.DeadLetter(ctx, ds[1], "x"))
+		if _, err := s.AcquireLease(ctx, "poll:src1", "r1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		must(t, s.Park(ctx, 7, now.Add(time.Hour)))
+		must(t, s.SetUpdateOffset(ctx, 1))
+		must(t, s.CacheAdmin(ctx, -100, 7, true, time.Minute))
+		if _, err := s.Allow(ctx, "chat:7", storage.Limit{Rate: 1, Period: time.Second}); err != nil {
+			t.Fatal(err)
+		}
+
+		p := s.Options().Prefix
+		var lines []string
+		for _, pattern := range []string{p + "*", "rate:" + p + "*"} {
+			ks, err := s.Client().Keys(ctx, pattern).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range ks {
+				typ, err := s.Client().Type(ctx, k).Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines = append(lines, strings.Replace(k, p, "<prefix>", 1)+" "+typ)
+			}
+		}
+		slices.Sort(lines)
+		got := strings.Join(lines, "\n") + "\n"
+
+		golden := filepath.Join("testdata", "keys.golden")
+		if *update && strings.HasSuffix(t.Name(), "/miniredis") {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if diff := cmp.Diff(string(want), got); diff != "" {
+			t.Fatalf("key schema mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
