@@ -25,27 +25,6 @@ func Commands(lang string) []Command {
 	}
 }
 
-// HandleUpdate answers one update. Errors are about this update only; the
-// update loop logs them and goes on.
-func (b *Bot) HandleUpdate(ctx context.Context, u Update) error {
-	switch {
-	case u.Message != nil && u.Message.MigrateTo != 0:
-		b.metrics.Updates.WithLabelValues("migrate").Inc()
-		return b.store.MigrateChat(ctx, u.Message.Chat.ID, u.Message.MigrateTo)
-	case u.Message != nil:
-		b.metrics.Updates.WithLabelValues("message").Inc()
-		return b.handleMessage(ctx, u.Message)
-	case u.Callback != nil:
-		b.metrics.Updates.WithLabelValues("callback").Inc()
-		return b.handleCallback(ctx, u.Callback)
-	case u.MyChatMember != nil:
-		b.metrics.Updates.WithLabelValues("member").Inc()
-		return b.handleMemberChange(ctx, u.MyChatMember)
-	}
-	b.metrics.Updates.WithLabelValues("other").Inc()
-	return nil
-}
-
 // parseCommand splits "/cmd@bot args" into its name and arguments. It
 // reports false for plain text and for commands addressed to another bot.
 func (b *Bot) parseCommand(text string) (cmd string, args []string, ok bool) {
@@ -78,7 +57,7 @@ func chatLang(m *InMessage, c storage.Chat) string {
 func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	cmd, args, ok := b.parseCommand(m.Text)
 	if !ok {
-		return nil // links and searches arrive with later issues; plain text is ignored
+		return b.handleText(ctx, m)
 	}
 	chat, err := b.rememberChat(ctx, m.Chat, m.From)
 	if err != nil {
