@@ -132,14 +132,22 @@ func isSignature(line string) bool {
 // horizontal space to ' '.
 func stripInvisible(s string) string {
 	clean := true
-	for _, r := range s {
-		if r >= 0x0621 && r <= 0x064A || r >= 0x20 && r < 0x7F || r == '\n' {
-			continue // the common case: Arabic letters, printable ASCII
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7F || c == '\n' {
+			i++ // printable ASCII
+			continue
 		}
-		if isInvisible(r) || r == '\r' || r == '\t' || r == utf8.RuneError || (r >= 0x80 && isSpace(r)) || r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0) {
+		if c >= 0xD8 && c <= 0xDB && i+1 < len(s) && s[i+1]&0xC0 == 0x80 && !(c == 0xD8 && s[i+1] == 0x9C) {
+			i += 2 // the Arabic block, but for the Arabic letter mark U+061C
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isInvisible(r) || r == utf8.RuneError || isSpace(r) || r < 0x20 || (r >= 0x7F && r < 0xA0) {
 			clean = false
 			break
 		}
+		i += size
 	}
 	if clean {
 		return s

@@ -261,48 +261,68 @@ func TextFromHTML(s string) string {
 }
 
 // foldText folds runs of horizontal space into one space, trims lines, keeps at most one
-// blank line between paragraphs and drops control characters and invalid bytes.
+// blank line between paragraphs and drops control characters and invalid bytes. Runs of
+// visible text are copied whole.
 func foldText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	b.Grow(len(s))
 	space, newlines := false, 0
+	started := false      // some visible text has been seen
+	run := -1             // start of the pending run of visible text
+	open := func(i int) { // a visible rune at i
+		if run >= 0 {
+			return
+		}
+		if started {
+			switch {
+			case newlines >= 2:
+				b.WriteString("\n\n")
+			case newlines == 1:
+				b.WriteByte('\n')
+			case space:
+				b.WriteByte(' ')
+			}
+		}
+		started, newlines, space, run = true, 0, false, i
+	}
+	closeRun := func(i int) {
+		if run >= 0 {
+			b.WriteString(s[run:i])
+			run = -1
+		}
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		var r rune
-		size := 1
-		switch {
-		case c < utf8.RuneSelf:
-			r = rune(c)
-		case c >= 0xD8 && c <= 0xDB && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
-			// U+0600-U+06FF, the Arabic block: no spaces or controls, copy as is.
-			r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
-		default:
+		if c > ' ' && c < 0x7F {
+			open(i)
+			i++
+			continue
+		}
+		if c >= 0xD8 && c <= 0xDB && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			open(i) // U+0600-U+06FF, the Arabic block: no spaces or controls
+			i += 2
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		i += size
 		switch {
 		case r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029 || r == 0x85:
+			closeRun(i)
 			newlines++
 			space = false
 		case isSpace(r):
+			closeRun(i)
 			space = true
-		case (r == utf8.RuneError && size == 1) || r == 0xFFFD || r == 0 || (r < 0x20 && r != '\t') || (r >= 0x7F && r < 0xA0):
-			// invalid bytes and control characters never reach a card
+		case (r == utf8.RuneError && size == 1) || r == 0xFFFD || r < 0x20 || (r >= 0x7F && r < 0xA0):
+			closeRun(i) // invalid bytes and control characters never reach a card
 		default:
-			if b.Len() > 0 {
-				switch {
-				case newlines >= 2:
-					b.WriteString("\n\n")
-				case newlines == 1:
-					b.WriteByte('\n')
-				case space:
-					b.WriteByte(' ')
-				}
-			}
-			newlines, space = 0, false
-			b.WriteString(s[i-size : i])
+			open(i)
 		}
+		i += size
 	}
+	closeRun(len(s))
 	return b.String()
 }
