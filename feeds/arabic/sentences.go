@@ -212,8 +212,13 @@ func appendSentences(dst []string, text string) []string {
 			continue
 		}
 		// Only . ! ? and the multi-byte stops ؟ (D8 9F), ۔ (DB 94) and … (E2 80 A6) matter;
-		// every other byte is skipped without decoding.
-		if c != '.' && c != '!' && c != '?' && c != 0xD8 && c != 0xDB && c != 0xE2 {
+		// every other byte is skipped without decoding (continuation bytes never match).
+		switch {
+		case c == '.' || c == '!' || c == '?':
+		case c == 0xD8 && i+1 < len(text) && text[i+1] == 0x9F:
+		case c == 0xDB && i+1 < len(text) && text[i+1] == 0x94:
+		case c == 0xE2 && i+2 < len(text) && text[i+1] == 0x80 && text[i+2] == 0xA6:
+		default:
 			i++
 			continue
 		}
