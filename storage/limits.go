@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -93,7 +94,7 @@ func (s *Store) SetUpdateOffset(ctx context.Context, off int64) error {
 }
 
 // CachedAdmin returns a cached "is userID an admin of chatID" answer; ok is
-// false when nothing is cached.
+// false when nothing (fresh) is cached.
 func (s *Store) CachedAdmin(ctx context.Context, chatID, userID int64) (isAdmin, ok bool, err error) {
 	v, err := s.rdb.Get(ctx, s.k.admin(chatID, userID)).Result()
 	if errors.Is(err, redis.Nil) {
@@ -102,9 +103,13 @@ func (s *Store) CachedAdmin(ctx context.Context, chatID, userID int64) (isAdmin,
 	if err != nil {
 		return false, false, fmt.Errorf("cached admin %d %d: %w", chatID, userID, err)
 	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, false, nil // unreadable: ask Telegram again
+	// "<0|1>:<expiry ms>": the expiry is checked here too, so the cache
+	// also holds on a server whose TTLs do not follow the clock (miniredis
+	// without ClockTTL, as embedded by local mode).
+	flag, exp, found := strings.Cut(v, ":")
+	b, err := strconv.ParseBool(flag)
+	if err != nil || !found || !parseMillis(exp).After(s.opts.Now()) {
+		return false, false, nil // unreadable or stale: ask Telegram again
 	}
 	return b, true, nil
 }
@@ -115,10 +120,11 @@ func (s *Store) CacheAdmin(ctx context.Context, chatID, userID int64, isAdmin bo
 	if ttl < time.Millisecond {
 		return fmt.Errorf("cache admin %d %d: ttl %v under 1ms", chatID, userID, ttl)
 	}
-	v := "0"
+	v := "0:"
 	if isAdmin {
-		v = "1"
+		v = "1:"
 	}
+	v += strconv.FormatInt(s.opts.Now().Add(ttl).UnixMilli(), 10)
 	if err := s.rdb.Set(ctx, s.k.admin(chatID, userID), v, ttl).Err(); err != nil {
 		return fmt.Errorf("cache admin %d %d: %w", chatID, userID, err)
 	}

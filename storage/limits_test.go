@@ -163,3 +163,22 @@ func TestCachedAdmin(t *testing.T) {
 		}
 	})
 }
+
+// TestCachedAdminStaleWithoutServerTTL covers a server whose TTLs do not
+// follow the clock (local mode's miniredis): the answer still goes stale.
+func TestCachedAdminStaleWithoutServerTTL(t *testing.T) {
+	t.Parallel()
+	now := t0
+	s := storagetest.Miniredis(t, storage.Options{Now: func() time.Time { return now }})
+	ctx := t.Context()
+	must(t, s.CacheAdmin(ctx, -1, 2, true, time.Minute))
+	// Undo the server-side expiry, as a server without TTL ticking would.
+	must(t, s.Client().Persist(ctx, s.Options().Prefix+"admin:{-1}:2").Err())
+	if admin, ok, err := s.CachedAdmin(ctx, -1, 2); err != nil || !ok || !admin {
+		t.Fatalf("fresh CachedAdmin=%v, %v, %v", admin, ok, err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, ok, err := s.CachedAdmin(ctx, -1, 2); err != nil || ok {
+		t.Fatalf("stale CachedAdmin ok=%v, %v; want a miss", ok, err)
+	}
+}

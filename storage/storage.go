@@ -32,7 +32,7 @@
 //	lease:<name>           STRING owner (PX ttl)
 //	park:{chat}            STRING parked-until time (ms) after a 429 (PX)
 //	updates:offset         STRING Telegram getUpdates offset
-//	admin:{chat}:<user>    STRING "1"/"0" cached getChatMember answer (PX)
+//	admin:{chat}:<user>    STRING "1:<expiry ms>"/"0:…" cached getChatMember answer (PX)
 //	rl:<key>               STRING GCRA state, stored by redis_rate as "rate:" + prefix + "rl:<key>"
 //
 // The two delivery streams share the tag {deliveries} so that a dead letter

@@ -1,0 +1,382 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/redis/go-redis/v9"
+)
+
+// The delivery hot path. A sender makes one round trip before a send
+// (CheckSend: park, the chat's limit, sent records, chat settings, items)
+// and shares one round trip after it with the other senders (DeliveredMany);
+// the bot-wide rate is booked in batches of slots (TakeGlobal). Every
+// multi-command call here is a pipeline, never a MULTI or a multi-key
+// script, so it runs unchanged on Redis Cluster, where go-redis splits a
+// pipeline per node.
+
+// gcra is redis_rate v10's allowN script (Copyright (c) 2017 Pavel
+// Pravosud, MIT; github.com/go-redis/redis_rate/lua.go), unchanged, so that
+// a check queued in a pipeline moves the very bucket Store.Allow moves
+// (same key, same algorithm): redis_rate itself only runs its scripts
+// outside pipelines.
+var gcra = redis.NewScript(`
+-- this script has side-effects, so it requires replicate commands mode
+redis.replicate_commands()
+
+local rate_limit_key = KEYS[1]
+local burst = ARGV[1]
+local rate = ARGV[2]
+local period = ARGV[3]
+local cost = tonumber(ARGV[4])
+
+local emission_interval = period / rate
+local increment = emission_interval * cost
+local burst_offset = emission_interval * burst
+
+-- redis returns time as an array containing two integers: seconds of the epoch
+-- time (10 digits) and microseconds (6 digits). for convenience we need to
+-- convert them to a floating point number. the resulting number is 16 digits,
+-- bordering on the limits of a 64-bit double-precision floating point number.
+-- adjust the epoch to be relative to Jan 1, 2017 00:00:00 GMT to avoid floating
+-- point problems. this approach is good until "now" is 2,483,228,799 (Wed, 09
+-- Sep 2048 01:46:39 GMT), when the adjusted value is 16 digits.
+local jan_1_2017 = 1483228800
+local now = redis.call("TIME")
+now = (now[1] - jan_1_2017) + (now[2] / 1000000)
+
+local tat = redis.call("GET", rate_limit_key)
+
+if not tat then
+  tat = now
+else
+  tat = tonumber(tat)
+end
+
+tat = math.max(tat, now)
+
+local new_tat = tat + increment
+local allow_at = new_tat - burst_offset
+
+local diff = now - allow_at
+local remaining = diff / emission_interval
+
+if remaining < 0 then
+  local reset_after = tat - now
+  local retry_after = diff * -1
+  return {
+    0, -- allowed
+    0, -- remaining
+    tostring(retry_after),
+    tostring(reset_after),
+  }
+end
+
+local reset_after = new_tat - now
+if reset_after > 0 then
+  redis.call("SET", rate_limit_key, new_tat, "EX", math.ceil(reset_after))
+end
+local retry_after = -1
+return {cost, remaining, tostring(retry_after), tostring(reset_after)}
+`)
+
+// gcraResult is the script's answer.
+type gcraResult struct {
+	allowed                int
+	retryAfter, resetAfter time.Duration
+}
+
+func (s *Store) queueGCRA(ctx context.Context, p redis.Pipeliner, key string, l Limit, n int) *redis.Cmd {
+	return gcra.EvalSha(ctx, p, []string{"rate:" + s.k.rate(key)}, max(l.Burst, 1), l.Rate, l.Period.Seconds(), n)
+}
+
+func parseGCRA(cmd *redis.Cmd) (gcraResult, error) {
+	v, err := cmd.Slice()
+	if err != nil {
+		return gcraResult{}, err
+	}
+	if len(v) != 4 {
+		return gcraResult{}, fmt.Errorf("gcra: %d values", len(v))
+	}
+	allowed, _ := v[0].(int64)
+	ra, err := strconv.ParseFloat(fmt.Sprint(v[2]), 64)
+	if err != nil {
+		return gcraResult{}, fmt.Errorf("gcra retry_after: %w", err)
+	}
+	rs, err := strconv.ParseFloat(fmt.Sprint(v[3]), 64)
+	if err != nil {
+		return gcraResult{}, fmt.Errorf("gcra reset_after: %w", err)
+	}
+	r := gcraResult{allowed: int(allowed), resetAfter: seconds(rs)}
+	if ra >= 0 {
+		r.retryAfter = seconds(ra)
+	}
+	return r, nil
+}
+
+func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
+// pipelined runs fill in a pipeline. When Redis lost its script cache (a
+// restart, a failover, a new cluster node) the scripts are loaded and the
+// pipeline run once more; callers only queue commands that are safe to
+// repeat after a NOSCRIPT, because a NOSCRIPT command did nothing.
+func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) error) ([]redis.Cmder, error) {
+	cmds, err := s.rdb.Pipelined(ctx, fill)
+	if err == nil || !noScript(cmds) {
+		return cmds, err
+	}
+	for _, sc := range []*redis.Script{gcra, trimSent} {
+		if lerr := sc.Load(ctx, s.rdb).Err(); lerr != nil {
+			return cmds, fmt.Errorf("load script: %w", lerr)
+		}
+	}
+	return s.rdb.Pipelined(ctx, fill)
+}
+
+func noScript(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			return true
+		}
+	}
+	return false
+}
+
+// SendCheck is what a sender must know before it sends to a chat.
+type SendCheck struct {
+	// ParkedUntil is when a 429 for the chat runs out; zero when not parked.
+	ParkedUntil time.Time
+	// Wait is how long the chat's limit wants before the next send; zero
+	// means a token was taken and the send may go now.
+	Wait time.Duration
+	// Sent says, per item id asked, whether it was delivered already.
+	Sent []bool
+	// Chat is the chat's settings, the zero Chat (defaults) when unknown.
+	Chat Chat
+	// Items holds the fetched items that exist; an absent one expired.
+	Items map[string]feeds.Item
+}
+
+// CheckSend reads, in one round trip, whether chatID is parked, takes a
+// token of its limit (the bucket limitKey, shared with Allow), whether each
+// of itemIDs was delivered to it, its settings, and the items of fetch
+// (items the caller has no copy of). A token is taken even when the chat
+// turns out parked or every item sent: that costs the chat one interval,
+// never a limit.
+func (s *Store) CheckSend(ctx context.Context, chatID int64, limitKey string, l Limit, itemIDs, fetch []string) (SendCheck, error) {
+	if l.Rate <= 0 || l.Period <= 0 {
+		return SendCheck{}, fmt.Errorf("check send %d: invalid limit %d/%v", chatID, l.Rate, l.Period)
+	}
+	var (
+		park  *redis.StringCmd
+		rate  *redis.Cmd
+		sent  []*redis.FloatCmd
+		chat  *redis.MapStringStringCmd
+		items []*redis.MapStringStringCmd
+	)
+	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+		park = p.Get(ctx, s.k.park(chatID))
+		rate = s.queueGCRA(ctx, p, limitKey, l, 1)
+		sent = sent[:0]
+		for _, id := range itemIDs {
+			sent = append(sent, p.ZScore(ctx, s.k.sent(chatID), id))
+		}
+		chat = p.HGetAll(ctx, s.k.chat(chatID))
+		items = items[:0]
+		for _, id := range fetch {
+			items = append(items, p.HGetAll(ctx, s.k.item(id)))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return SendCheck{}, fmt.Errorf("check send %d: %w", chatID, err)
+	}
+	var sc SendCheck
+	if v, err := park.Result(); err == nil {
+		if until := parseMillis(v); until.After(s.opts.Now()) {
+			sc.ParkedUntil = until
+		}
+	}
+	r, err := parseGCRA(rate)
+	if err != nil {
+		return SendCheck{}, fmt.Errorf("check send %d: %w", chatID, err)
+	}
+	if r.allowed == 0 {
+		sc.Wait = max(r.retryAfter, time.Millisecond)
+	}
+	sc.Sent = make([]bool, len(sent))
+	for i, c := range sent {
+		sc.Sent[i] = c.Err() == nil
+	}
+	if m := chat.Val(); len(m) > 0 {
+		sc.Chat = decodeChat(chatID, m)
+	}
+	if len(fetch) > 0 {
+		sc.Items = make(map[string]feeds.Item, len(fetch))
+		for i, c := range items {
+			if m := c.Val(); len(m) > 0 {
+				sc.Items[fetch[i]] = decodeItem(fetch[i], m)
+			}
+		}
+	}
+	return sc, nil
+}
+
+// GlobalGrant is a batch of slots of the bot-wide rate.
+type GlobalGrant struct {
+	// Allowed is the number of slots granted (0 or the number asked).
+	Allowed int
+	// ResetAfter is when the last granted slot ends, from the call's time:
+	// the slots are the Allowed intervals just before it.
+	ResetAfter time.Duration
+	// RetryAfter is how long to wait before asking again when none was
+	// granted.
+	RetryAfter time.Duration
+	// ParkedUntil is when a global 429 runs out (zero when none); no slot
+	// is granted while it lasts.
+	ParkedUntil time.Time
+	// Slow is the factor (0, 1] by which a global 429 asked every replica
+	// to slow the rate down; 1 when none did.
+	Slow float64
+}
+
+// TakeGlobal books n consecutive slots of the bot-wide rate key (a GCRA
+// bucket shared with Allow; l.Burst must be at least n), and reads whether
+// the whole bot is parked and the slow-down factor, in one round trip.
+// Callers spread the n sends over the slots, so many replicas together
+// keep the rate while each asks Redis once per batch instead of once per
+// message. The caller applies Slow to the rate of its next call; slots
+// booked while parked are not to be used.
+func (s *Store) TakeGlobal(ctx context.Context, key string, l Limit, n int) (GlobalGrant, error) {
+	if l.Rate <= 0 || l.Period <= 0 || n < 1 {
+		return GlobalGrant{}, fmt.Errorf("take global: invalid limit %d/%v for %d", l.Rate, l.Period, n)
+	}
+	l.Burst = max(l.Burst, n)
+	var park, slow *redis.StringCmd
+	var rate *redis.Cmd
+	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+		park = p.Get(ctx, s.k.parkGlobal())
+		slow = p.Get(ctx, s.k.slowGlobal())
+		rate = s.queueGCRA(ctx, p, key, l, n)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return GlobalGrant{}, fmt.Errorf("take global: %w", err)
+	}
+	g := GlobalGrant{Slow: 1}
+	if v, err := slow.Float64(); err == nil && v > 0 && v < 1 {
+		g.Slow = v
+	}
+	r, err := parseGCRA(rate)
+	if err != nil {
+		return GlobalGrant{}, fmt.Errorf("take global: %w", err)
+	}
+	g.Allowed, g.ResetAfter = r.allowed, r.resetAfter
+	if r.allowed == 0 {
+		g.RetryAfter = max(r.retryAfter, time.Millisecond)
+	}
+	if v, err := park.Result(); err == nil {
+		if until := parseMillis(v); until.After(s.opts.Now()) {
+			g.ParkedUntil = until
+			g.Allowed = 0
+			g.RetryAfter = until.Sub(s.opts.Now())
+		}
+	}
+	return g, nil
+}
+
+// ParkGlobal stops every replica's sends until the given time (a 429 from
+// Telegram's bulk limit) and slows the bot-wide rate by factor (0, 1) for
+// slowFor, so the bot settles below the limit it hit.
+func (s *Store) ParkGlobal(ctx context.Context, until time.Time, factor float64, slowFor time.Duration) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if d := until.Sub(s.opts.Now()); d >= time.Millisecond {
+			p.Set(ctx, s.k.parkGlobal(), until.UnixMilli(), d)
+		}
+		if factor > 0 && factor < 1 && slowFor >= time.Millisecond {
+			p.Set(ctx, s.k.slowGlobal(), strconv.FormatFloat(factor, 'f', 3, 64), slowFor)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("park global: %w", err)
+	}
+	return nil
+}
+
+// Sent is one delivery Telegram accepted.
+type Sent struct {
+	Delivery
+	MessageID int
+	At        time.Time
+}
+
+// DeliveredMany is Delivered for many sends in one round trip: the sent
+// records first, then one XACK and one XDEL for all the stream entries.
+// Everything it queues is idempotent, so a retry after an error is safe.
+func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(sent))
+	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+		ids = ids[:0]
+		for _, d := range sent {
+			k, km := s.k.sent(d.ChatID), s.k.sentMsg(d.ChatID)
+			p.ZAdd(ctx, k, redis.Z{Score: float64(d.At.UnixMilli()), Member: d.ItemID})
+			p.HSet(ctx, km, d.ItemID, d.MessageID)
+			p.PExpire(ctx, k, s.opts.SentRetention)
+			p.PExpire(ctx, km, s.opts.SentRetention)
+			if shouldTrim(d.ItemID) {
+				cutoff := d.At.Add(-s.opts.SentRetention).UnixMilli()
+				trimSent.EvalSha(ctx, p, []string{k, km}, cutoff)
+			}
+			if d.StreamID != "" {
+				ids = append(ids, d.StreamID)
+			}
+		}
+		if len(ids) > 0 {
+			p.XAck(ctx, s.k.stream(), group, ids...)
+			p.XDel(ctx, s.k.stream(), ids...)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delivered %d: %w", len(sent), err)
+	}
+	return nil
+}
+
+// touchBatch bounds the ids of one XCLAIM.
+const touchBatch = 500
+
+// Touch resets the idle time of pending entries consumer holds (XCLAIM
+// JUSTID to itself), so a replica that keeps jobs in memory longer than
+// the claim timeout, because their chats wait for a limit or a 429, does
+// not see them claimed and sent by another replica. Ids another consumer
+// holds move to consumer; ids no longer pending are ignored by Redis.
+func (s *Store) Touch(ctx context.Context, consumer string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for rest := ids; len(rest) > 0; {
+			n := min(len(rest), touchBatch)
+			p.XClaimJustID(ctx, &redis.XClaimArgs{Stream: s.k.stream(), Group: group, Consumer: consumer, Messages: rest[:n]})
+			rest = rest[n:]
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("touch %d jobs: %w", len(ids), err)
+	}
+	return nil
+}
+
+// parkGlobal and slowGlobal hold a bulk-limit 429's effect on every replica.
+func (k keys) parkGlobal() string { return k.p + "park:global" }
+func (k keys) slowGlobal() string { return k.p + "pace:global:slow" }

@@ -1,0 +1,199 @@
+package storage_test
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/storagetest"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSearch(t *testing.T) {
+	t.Parallel()
+	now := t0
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		// Terms as arabic.Terms gives them: normalised and stemmed.
+		docs := []struct {
+			id    string
+			age   time.Duration
+			terms []string
+		}{
+			{"gold1", 1 * time.Hour, []string{"ذهب", "اسعار", "اردن"}},
+			{"gold2", 2 * time.Hour, []string{"ذهب", "اسعار", "مغرب"}},
+			{"gov", 3 * time.Hour, []string{"حكوم", "اردن"}},
+			{"gold-old", 10 * 24 * time.Hour, []string{"ذهب", "اسعار"}},
+			{"dup", 4 * time.Hour, []string{"ذهب", "ذهب", "{bad}", ""}},
+		}
+		for _, d := range docs {
+			if err := s.IndexSearch(ctx, d.id, now.Add(-d.age), d.terms); err != nil {
+				t.Fatal(err)
+			}
+		}
+		week := now.Add(-7 * 24 * time.Hour)
+		tests := map[string]struct {
+			terms []string
+			since time.Time
+			limit int
+			want  []string
+		}{
+			"one term, newest first":    {[]string{"ذهب"}, week, 10, []string{"gold1", "gold2", "dup"}},
+			"all terms must match":      {[]string{"اسعار", "ذهب", "اردن"}, week, 10, []string{"gold1"}},
+			"order of terms is free":    {[]string{"اردن", "ذهب", "اسعار"}, week, 10, []string{"gold1"}},
+			"older than since excluded": {[]string{"اسعار"}, week, 10, []string{"gold1", "gold2"}},
+			"no since: everything":      {[]string{"اسعار"}, time.Time{}, 10, []string{"gold1", "gold2", "gold-old"}},
+			"limit":                     {[]string{"ذهب"}, week, 2, []string{"gold1", "gold2"}},
+			"unknown term":              {[]string{"ذهب", "زلزال"}, week, 10, nil},
+			"repeated query term":       {[]string{"حكوم", "حكوم"}, week, 10, []string{"gov"}},
+			"no terms":                  {nil, week, 10, nil},
+			"brace term ignored":        {[]string{"{bad}", "حكوم"}, week, 10, []string{"gov"}},
+			"zero limit":                {[]string{"ذهب"}, week, 0, nil},
+		}
+		for name, tc := range tests {
+			t.Run(name, func(t *testing.T) {
+				got, err := s.Search(ctx, tc.terms, tc.since, tc.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("Search(%q) mismatch (-want +got):\n%s", tc.terms, diff)
+				}
+			})
+		}
+		if err := s.IndexSearch(ctx, "", now, []string{"x"}); err == nil {
+			t.Error("IndexSearch accepted an empty id")
+		}
+	})
+}
+
+// An undated item is still found: its score must not look like ZMSCORE's
+// "missing" (0) to the intersection.
+func TestSearchUndatedItem(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		for _, id := range []string{"undated", "epoch"} {
+			pub := time.Time{}
+			if id == "epoch" {
+				pub = time.UnixMilli(0)
+			}
+			if err := s.IndexSearch(ctx, id, pub, []string{"a1", "b2"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Search(ctx, []string{"a1", "b2"}, time.Time{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"undated", "epoch"}, got); diff != "" {
+			t.Errorf("mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestIndexSearchTrims(t *testing.T) {
+	t.Parallel()
+	now := t0
+	clock := func() time.Time { return now }
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		// By age: an entry older than ItemTTL goes when the term is next written.
+		if err := s.IndexSearch(ctx, "ancient", now.Add(-15*24*time.Hour), []string{"age"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.IndexSearch(ctx, "fresh", now.Add(-time.Hour), []string{"age"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Search(ctx, []string{"age"}, time.Time{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"fresh"}, got); diff != "" {
+			t.Errorf("age trim mismatch (-want +got):\n%s", diff)
+		}
+
+		// By size: the newest SearchMaxPerTerm stay.
+		n := storage.SearchMaxPerTerm + 3
+		for i := range n {
+			if err := s.IndexSearch(ctx, "n"+strconv.Itoa(i), now.Add(time.Duration(i-n)*time.Minute), []string{"size"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		key := s.Options().Prefix + "search:{size}"
+		if c, err := s.Client().ZCard(ctx, key).Result(); err != nil || c != storage.SearchMaxPerTerm {
+			t.Fatalf("ZCARD %s = %d, %v; want %d", key, c, err, storage.SearchMaxPerTerm)
+		}
+		if sc, err := s.Client().ZScore(ctx, key, "n2").Result(); err == nil {
+			t.Errorf("oldest entry n2 kept with score %v", sc)
+		}
+		if ttl, err := s.Client().PTTL(ctx, key).Result(); err != nil || ttl <= 0 || ttl > storage.DefaultItemTTL {
+			t.Errorf("PTTL %s = %v, %v; want within ItemTTL", key, ttl, err)
+		}
+	}, storage.Options{Now: clock})
+}
+
+func TestSearchQuery(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if _, err := s.SearchQuery(ctx, "nope"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("SearchQuery(nope) err = %v, want ErrNotFound", err)
+		}
+		if err := s.SaveSearchQuery(ctx, "tok1", "أسعار الذهب"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.SearchQuery(ctx, "tok1"); err != nil || got != "أسعار الذهب" {
+			t.Fatalf("SearchQuery(tok1) = %q, %v", got, err)
+		}
+		ttl, err := s.Client().PTTL(ctx, s.Options().Prefix+"searchq:{tok1}").Result()
+		if err != nil || ttl <= 0 || ttl > storage.SearchQueryTTL {
+			t.Errorf("PTTL = %v, %v; want within SearchQueryTTL", ttl, err)
+		}
+	})
+}
+
+func TestCacheLink(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		url := "https://www.skynewsarabia.com/middle-east/1"
+		if _, err := s.CachedLink(ctx, url); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("CachedLink before caching: err = %v, want ErrNotFound", err)
+		}
+		want := storage.LinkCard{Item: stored(item("l1", "", t0)), Site: "سكاي نيوز عربية"}
+		if err := s.CacheLink(ctx, url, want, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.CachedLink(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, timeEqual); diff != "" {
+			t.Errorf("LinkCard mismatch (-want +got):\n%s", diff)
+		}
+		failure := storage.LinkCard{Failure: "private"}
+		if err := s.CacheLink(ctx, url+"?x", failure, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.CachedLink(ctx, url+"?x"); err != nil || got.Failure != "private" || got.Item.ID != "" {
+			t.Errorf("failure entry = %+v, %v", got, err)
+		}
+		// A damaged entry reads as absent, so the link is fetched again.
+		keys, err := s.Client().Keys(ctx, s.Options().Prefix+"link:*").Result()
+		if err != nil || len(keys) != 2 {
+			t.Fatalf("link keys = %v, %v", keys, err)
+		}
+		for _, k := range keys {
+			if err := s.Client().Set(ctx, k, "{not json", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.CachedLink(ctx, url); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("damaged entry: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
