@@ -301,13 +301,17 @@ func (s *Server) send(r *request, build func(m *Message), validation *apiError) 
 	cs.nextID++
 	cs.setMessage(m.MessageID, s.sent.len())
 	s.sentCount++
-	s.recordLocked(m)
+	s.recordLocked(cs, m)
 	s.stats.Sent++
 	return m.wire(), nil
 }
 
-// recordLocked appends to Sent and wakes WaitSent and WaitRecords.
-func (s *Server) recordLocked(m Message) {
+// recordLocked appends to Sent (and to the chat's index, unless cs is nil)
+// and wakes WaitSent and WaitRecords.
+func (s *Server) recordLocked(cs *chatState, m Message) {
+	if cs != nil {
+		cs.records = append(cs.records, int32(s.sent.len()))
+	}
 	s.sent.add(m)
 	if s.sentSignal != nil {
 		close(s.sentSignal)
@@ -353,7 +357,7 @@ func (s *Server) edit(r *request, validation *apiError, change func(m *Message) 
 			return nil, e
 		}
 		s.mu.Lock()
-		s.recordLocked(m)
+		s.recordLocked(nil, m)
 		s.stats.Edited++
 		s.mu.Unlock()
 		return true, nil
@@ -385,7 +389,7 @@ func (s *Server) edit(r *request, validation *apiError, change func(m *Message) 
 	cs.setMessage(m.MessageID, s.sent.len())
 	rec := m
 	rec.Edited = true
-	s.recordLocked(rec)
+	s.recordLocked(cs, rec)
 	s.stats.Edited++
 	return m.wire(), nil
 }

@@ -1,5 +1,11 @@
 package telegramtest
 
+import "math/bits"
+
+// firstChunk is the size of the first chunk; chunk k holds firstChunk<<k
+// records until that reaches chunkSize.
+const firstChunk = 64
+
 // chunkSize bounds the slices a records list copies when it grows.
 const chunkSize = 4096
 
@@ -15,7 +21,7 @@ func (r *records[T]) add(v T) {
 	if len(r.chunks) == 0 || len(r.chunks[len(r.chunks)-1]) == cap(r.chunks[len(r.chunks)-1]) {
 		// Chunks double from 64 up to chunkSize, so a short test stays
 		// small and a long load test never grows a chunk in place.
-		r.chunks = append(r.chunks, make([]T, 0, min(64<<len(r.chunks), chunkSize)))
+		r.chunks = append(r.chunks, make([]T, 0, min(firstChunk<<len(r.chunks), chunkSize)))
 	}
 	last := &r.chunks[len(r.chunks)-1]
 	*last = append(*last, v)
@@ -57,13 +63,17 @@ func (r *records[T]) filter(keep func(*T) bool) []T {
 	return out
 }
 
-// at returns the record at index i, which must be below len.
+// growing is how many records the doubling chunks hold before the chunks
+// reach chunkSize: 64 + 128 + … + 2048.
+const growing = chunkSize - firstChunk
+
+// at returns the record at index i, which must be below len, in constant
+// time: SentTo and edits look records up by index.
 func (r *records[T]) at(i int) T {
-	for _, c := range r.chunks {
-		if i < len(c) {
-			return c[i]
-		}
-		i -= len(c)
+	if i < growing {
+		k := bits.Len(uint(i/firstChunk+1)) - 1
+		return r.chunks[k][i-firstChunk*(1<<k-1)]
 	}
-	panic("telegramtest: record index out of range")
+	j := i - growing
+	return r.chunks[bits.Len(chunkSize/firstChunk)-1+j/chunkSize][j%chunkSize]
 }

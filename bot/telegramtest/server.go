@@ -192,7 +192,10 @@ type chatState struct {
 	// the latest record of that bot message; 0 is a message the bot did not
 	// send, and a negated value a deleted one. Dense ids make a slice of
 	// int32 enough, where a map of copies would double a load test's memory.
-	msgs        []int32
+	msgs []int32
+	// records lists the indexes in Sent of this chat's records, so SentTo
+	// costs the chat's messages, not everyone's.
+	records     []int32
 	bucket      gcra
 	parkedUntil time.Time
 }
@@ -795,7 +798,15 @@ func (s *Server) SentSince(n int) []Message {
 func (s *Server) SentTo(chatID int64) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sent.filter(func(m *Message) bool { return m.ChatID == chatID })
+	cs := s.chats[chatID]
+	if cs == nil || len(cs.records) == 0 {
+		return nil
+	}
+	out := make([]Message, len(cs.records))
+	for i, idx := range cs.records {
+		out[i] = s.sent.at(int(idx))
+	}
+	return out
 }
 
 // WaitSent blocks until at least n messages were sent (edits do not count)
