@@ -79,14 +79,9 @@ func (s *Server) getUpdates(r *request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	var allowed []string
-	if raw, ok := r.p["allowed_updates"]; ok && raw != "" && raw != "null" {
-		if err := json.Unmarshal([]byte(raw), &allowed); err != nil {
-			return nil, badRequest("can't parse allowed updates JSON object")
-		}
-		if allowed == nil {
-			allowed = []string{}
-		}
+	allowed, e := allowedUpdatesParam(r.p)
+	if e != nil {
+		return nil, e
 	}
 
 	s.mu.Lock()
@@ -150,6 +145,36 @@ func (s *Server) getUpdates(r *request) (any, *apiError) {
 	}
 }
 
+// allowedUpdatesParam parses allowed_updates: nil when absent (keep the
+// setting), empty to reset to the default (everything the fake models).
+func allowedUpdatesParam(p map[string]string) ([]string, *apiError) {
+	raw, ok := p["allowed_updates"]
+	if !ok || raw == "" || raw == "null" {
+		return nil, nil
+	}
+	var allowed []string
+	if err := json.Unmarshal([]byte(raw), &allowed); err != nil {
+		return nil, badRequest("can't parse allowed updates JSON object")
+	}
+	if allowed == nil {
+		allowed = []string{}
+	}
+	return allowed, nil
+}
+
+// allowedLocked reports whether allowed_updates lets u through.
+func (s *Server) allowedLocked(u Update) bool {
+	if len(s.allowedUpdates) == 0 {
+		return true
+	}
+	for _, a := range s.allowedUpdates {
+		if a == u.kind() {
+			return true
+		}
+	}
+	return false
+}
+
 // confirmLocked drops the updates an offset confirms: positive offsets
 // confirm every earlier id, negative ones keep only the last -offset.
 func (s *Server) confirmLocked(offset int64) {
@@ -173,11 +198,8 @@ func (s *Server) pendingLocked(limit int) []Update {
 	if len(s.allowedUpdates) > 0 {
 		kept := s.updates[:0:0]
 		for _, u := range s.updates {
-			for _, a := range s.allowedUpdates {
-				if a == u.kind() {
-					kept = append(kept, u)
-					break
-				}
+			if s.allowedLocked(u) {
+				kept = append(kept, u)
 			}
 		}
 		s.updates = kept
@@ -765,9 +787,16 @@ func (s *Server) setWebhook(r *request) (any, *apiError) {
 	if hasSecret && !secretToken.MatchString(secret) {
 		return nil, badRequest("secret token contains unallowed characters")
 	}
+	allowed, e := allowedUpdatesParam(r.p)
+	if e != nil {
+		return nil, e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.webhook = webhookInfo{URL: raw, SecretToken: secret}
+	if allowed != nil {
+		s.allowedUpdates = allowed
+	}
 	if boolParam(r.p, "drop_pending_updates") {
 		s.updates = nil
 	}

@@ -37,6 +37,11 @@ func (s *Server) deliverLoop(client *http.Client) {
 			continue
 		}
 		u := s.updates[0]
+		if !s.allowedLocked(u) {
+			s.updates = s.updates[1:] // Telegram never delivers it
+			s.mu.Unlock()
+			continue
+		}
 		s.mu.Unlock()
 
 		ok := s.post(client, wh, u)

@@ -41,9 +41,10 @@ func TestWebhookDelivery(t *testing.T) {
 
 	srv, bot := newBot(t, Options{WebhookClient: hook.Client()})
 	srv.UserMessage(private, alice, "قبل") // queued before the webhook exists
-	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL + "/hook", "secret_token": "s3cret"}); err != nil {
+	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL + "/hook", "secret_token": "s3cret", "allowed_updates": `["message"]`}); err != nil {
 		t.Fatal(err)
 	}
+	srv.InlineQuery(alice, "not allowed", "") // dropped by allowed_updates
 	srv.UserMessage(private, alice, "بعد")
 	// Deliveries are sequential: once the third arrives, the fake has
 	// processed the answers to the first two.
