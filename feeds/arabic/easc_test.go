@@ -175,11 +175,12 @@ func TestEASC(t *testing.T) {
 		n   int
 	}
 	results := map[string]*[2]acc{} // system → [all, news]
+	in := interner{}
 	for _, d := range docs {
-		refToks := make([][]string, len(d.refs))
+		refToks := make([][]int32, len(d.refs))
 		refWords := 0.0
 		for i, r := range d.refs {
-			refToks[i] = rougeTokens(r)
+			refToks[i] = in.ids(rougeTokens(r))
 			refWords += float64(len(refToks[i]))
 		}
 		refWords /= float64(len(d.refs))
@@ -197,7 +198,7 @@ func TestEASC(t *testing.T) {
 		} {
 			var sc rougeScores
 			for _, ref := range refToks {
-				one := scoreDoc(rougeTokens(strings.Join(sys.run(len(ref)), "\n")), [][]string{ref})
+				one := scoreDoc(in.ids(rougeTokens(strings.Join(sys.run(len(ref)), "\n"))), [][]int32{ref})
 				for m := range 3 {
 					sc[m].F += one[m].F / float64(len(refToks))
 				}
@@ -234,7 +235,7 @@ func TestEASC(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			sc := scoreDoc(rougeTokens(text), refToks)
+			sc := scoreDoc(in.ids(rougeTokens(text)), refToks)
 			r := results[sys.name]
 			if r == nil {
 				r = &[2]acc{}

@@ -18,15 +18,16 @@ func TestEASCSweep(t *testing.T) {
 	docs := loadEASC(t)
 	type prepared struct {
 		clean    string
-		refs     [][]string
+		refs     [][]int32
 		refWords float64
 		news     bool
 	}
 	var ps []prepared
+	in := interner{}
 	for _, d := range docs {
 		p := prepared{clean: Clean(d.text), news: d.news}
 		for _, r := range d.refs {
-			tk := rougeTokens(r)
+			tk := in.ids(rougeTokens(r))
 			p.refs = append(p.refs, tk)
 			p.refWords += float64(len(tk))
 		}
@@ -40,7 +41,7 @@ func TestEASCSweep(t *testing.T) {
 				continue
 			}
 			got := summarize("", p.clean, Budget{Words: int(math.Round(p.refWords))}, pr)
-			sum += 100 * scoreDoc(rougeTokens(strings.Join(got, "\n")), p.refs)[0].F
+			sum += 100 * scoreDoc(in.ids(rougeTokens(strings.Join(got, "\n"))), p.refs)[0].F
 			n++
 		}
 		return sum / float64(n)
