@@ -87,6 +87,13 @@ func (s *Store) EnsureGroup(ctx context.Context) error {
 // Enqueue appends jobs to the delivery stream, in pipelines of
 // enqueueBatch, trimming it approximately to StreamMaxLen.
 func (s *Store) Enqueue(ctx context.Context, jobs []Job) error {
+	for i, j := range jobs {
+		if j.ItemID == "" {
+			// ReadJobs would drop it as malformed: refuse it here, where the
+			// caller can still see the mistake.
+			return fmt.Errorf("enqueue: job %d (chat %d) has no item id", i, j.ChatID)
+		}
+	}
 	for len(jobs) > 0 {
 		n := min(len(jobs), enqueueBatch)
 		batch := jobs[:n]

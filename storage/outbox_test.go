@@ -66,6 +66,12 @@ func TestOutboxReadAck(t *testing.T) {
 			t.Fatalf("InFlight after ack=%d, want 1", n)
 		}
 		must(t, s.Ack(ctx)) // nothing to ack
+		if err := s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "ok"}, {ChatID: 2}}); err == nil {
+			t.Fatalf("Enqueue accepted a job without an item")
+		}
+		if n, _ := s.Pending(ctx); n != 1 {
+			t.Fatalf("Pending=%d after a refused Enqueue, want 1 (nothing added)", n)
+		}
 		// Acked jobs are never read again.
 		if got, _ := s.ReadJobs(ctx, "w1", 10, 0); got != nil {
 			t.Fatalf("acked jobs read again: %v", got)
