@@ -41,6 +41,8 @@ type Config struct {
 	BotUsername  string         // for commands addressed as /cmd@username
 	Location     *time.Location // default time zone for cards
 	SummaryChars int            // card summary budget (default 400)
+	CardButtons  []string       // share buttons under cards (nil = DefaultButtons)
+	CardImages   bool           // send item images with cards
 	// FullTextBelow is the length of feed text under which the article
 	// page is fetched and extracted (default 400 characters).
 	FullTextBelow int
@@ -51,7 +53,12 @@ type Config struct {
 	Workers         int // concurrent senders per replica (default 8)
 	DigestThreshold int // more waiting items than this for one chat → one digest (default 3)
 	MaxAttempts     int // sends of one job before it is dead-lettered (default 5)
-	Now             func() time.Time
+	// ClaimIdle is how long a job read by a replica may stay unacknowledged
+	// before another replica takes it over (default 1 minute). Live
+	// replicas touch the jobs they hold every ClaimIdle/4, so only a dead
+	// replica's jobs go idle that long.
+	ClaimIdle time.Duration
+	Now       func() time.Time
 }
 
 // Bot is one replica's use cases over the shared store.
@@ -65,6 +72,7 @@ type Bot struct {
 	sources  map[string]feeds.Source
 	topics   []string // in config order, deduplicated
 	adminTTL time.Duration
+	dl       *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
 }
 
 // New wires a Bot. reg may be nil when metrics are not wanted.
@@ -96,6 +104,9 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
 	}
+	if cfg.ClaimIdle <= 0 {
+		cfg.ClaimIdle = time.Minute
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -111,6 +122,7 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 		sources:  make(map[string]feeds.Source, len(cfg.Sources)),
 		adminTTL: 5 * time.Minute,
 	}
+	b.dl = newDeliveryState(store, cfg.Limits.GlobalPerSecond)
 	seen := map[string]bool{}
 	for _, s := range cfg.Sources {
 		b.sources[s.ID] = s

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,13 +21,35 @@ const (
 	readBatch     = 256
 	readBlock     = time.Second
 	maxBacklog    = 20000
-	claimEvery    = 30 * time.Second
-	claimMinIdle  = 5 * time.Minute
 	maxDigestSize = 12
+	// maxRetryWait caps the back-off between sends of a failing job.
+	maxRetryWait = 30 * time.Second
+	// flushBatch bounds the sent records written in one round trip.
+	flushBatch = 1024
 )
 
+// deliveryState is what a replica's senders share beyond the store: the
+// bot-wide pacer and the caches of items and rendered cards.
+type deliveryState struct {
+	pacer *pacer
+	items *lru[string, feeds.Item]
+	cards *lru[cardKey, Message]
+}
+
+// cardKey is what a rendered card depends on besides the item.
+type cardKey struct{ item, lang, tz string }
+
+func newDeliveryState(store *storage.Store, globalRate float64) *deliveryState {
+	return &deliveryState{
+		pacer: newPacer(store, globalRate),
+		items: newLRU[string, feeds.Item](1024),
+		cards: newLRU[cardKey, Message](4096),
+	}
+}
+
 // RunDelivery consumes the delivery stream as consumer until ctx ends:
-// one reader fills a per-chat scheduler, cfg.Workers senders drain it.
+// one reader fills a per-chat scheduler, cfg.Workers senders drain it, and
+// one writer records what was sent, many sends per round trip.
 // Each chat is served by one sender at a time, so its items keep their
 // order, and a chat waiting for its limit never blocks another chat.
 func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
@@ -34,6 +57,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 		return fmt.Errorf("delivery: %w", err)
 	}
 	s := newScheduler(b.now)
+	w := newRecorder(b)
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
@@ -44,34 +68,48 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 				if q == nil {
 					return
 				}
-				s.done(q, jobs, b.serveChat(ctx, q.id, jobs))
+				s.done(q, jobs, b.serveChat(ctx, q.id, jobs, w))
 				b.metrics.Backlog.Set(float64(s.len()))
 			}
 		}()
 	}
 	err := b.readJobs(ctx, consumer, s)
 	wg.Wait()
+	w.close() // every send made is recorded before RunDelivery returns
 	return err
 }
 
-// readJobs moves jobs from the stream into the scheduler, and periodically
-// claims jobs a dead replica left pending.
+// readJobs moves jobs from the stream into the scheduler. Now and then it
+// touches the jobs the scheduler holds, so no other replica claims them
+// while they wait here for a limit, and claims the jobs of replicas that
+// stopped touching theirs (they died).
 func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error {
-	lastClaim := time.Time{}
+	idle := b.cfg.ClaimIdle
+	lastClaim, lastTouch := time.Time{}, time.Now()
 	for ctx.Err() == nil {
+		if time.Since(lastTouch) > idle/4 {
+			lastTouch = time.Now()
+			if err := b.store.Touch(ctx, consumer, s.heldIDs()); err != nil && ctx.Err() == nil {
+				b.log.Warn("touch held deliveries", "error", err)
+			}
+		}
 		if s.len() >= maxBacklog {
 			sleep(ctx, 100*time.Millisecond)
 			continue
 		}
-		if time.Since(lastClaim) > claimEvery {
+		if time.Since(lastClaim) > idle/2 {
 			lastClaim = time.Now()
-			claimed, err := b.store.ClaimStale(ctx, consumer, claimMinIdle, readBatch)
+			claimed, err := b.store.ClaimStale(ctx, consumer, idle, readBatch)
 			if err != nil && ctx.Err() == nil {
 				b.log.Warn("claim stale deliveries", "error", err)
 			}
+			if len(claimed) > 0 {
+				b.log.Info("claimed deliveries of a stopped replica", "jobs", len(claimed))
+				b.metrics.Claimed.Add(float64(len(claimed)))
+			}
 			s.add(claimed...)
 		}
-		ds, err := b.store.ReadJobs(ctx, consumer, readBatch, readBlock)
+		ds, err := b.store.ReadJobs(ctx, consumer, readBatch, min(readBlock, idle/4))
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -94,46 +132,63 @@ type outcome struct {
 }
 
 // serveChat sends the next message a chat is owed: one card, or one digest
-// when more than DigestThreshold items wait.
-func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery) outcome {
+// when more than DigestThreshold items wait. One round trip reads the
+// chat's park, takes its limit's token, and reads its sent records and
+// settings; the bot-wide slot comes from the pacer; the sent record is
+// written by the recorder, batched with other senders'.
+func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, rec *recorder) outcome {
 	now := b.now()
-	if until, err := b.store.ParkedUntil(ctx, chatID); err == nil && now.Before(until) {
-		return outcome{retryAt: until}
-	}
-	if wait, err := b.store.Allow(ctx, chatKey(chatID), b.chatLimit(chatID)); err != nil {
-		b.log.Warn("chat limit", "chat_id", chatID, "error", err)
-		return outcome{retryAt: now.Add(time.Second)}
-	} else if wait > 0 {
-		return outcome{retryAt: now.Add(wait)}
-	}
-
 	batch := jobs[:1]
 	if len(jobs) > b.cfg.DigestThreshold {
 		batch = jobs[:min(len(jobs), maxDigestSize)]
 	}
-	// Settle jobs that need no send: sent before a crash, or expired items.
-	var items []feeds.Item
-	var pending []storage.Delivery
-	for _, d := range batch {
-		sent, err := b.store.WasSent(ctx, chatID, d.ItemID)
-		if err != nil {
-			return outcome{retryAt: now.Add(time.Second)}
+	ids := make([]string, len(batch))
+	var fetch []string
+	for i, d := range batch {
+		ids[i] = d.ItemID
+		if _, ok := b.dl.items.get(d.ItemID); !ok && !slices.Contains(fetch, d.ItemID) {
+			fetch = append(fetch, d.ItemID)
 		}
-		it, ierr := b.store.Item(ctx, d.ItemID)
-		if sent || errors.Is(ierr, storage.ErrNotFound) {
-			if err := b.store.Ack(ctx, d.StreamID); err != nil {
-				return outcome{retryAt: now.Add(time.Second)}
-			}
-			if sent {
+	}
+	lim := b.chatLimit(chatID)
+	sc, err := b.store.CheckSend(ctx, chatID, chatKey(chatID), lim, ids, fetch)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Warn("check send", "chat_id", chatID, "error", err)
+		}
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	if now.Before(sc.ParkedUntil) {
+		return outcome{retryAt: sc.ParkedUntil}
+	}
+	if sc.Wait > 0 {
+		return outcome{retryAt: now.Add(sc.Wait)}
+	}
+	for id, it := range sc.Items {
+		b.dl.items.put(id, it)
+	}
+	// Settle jobs that need no send: sent before a crash, or expired items.
+	var (
+		items   []feeds.Item
+		pending []storage.Delivery
+		settled []string
+	)
+	for i, d := range batch {
+		it, ok := b.dl.items.get(d.ItemID)
+		if sc.Sent[i] || !ok {
+			settled = append(settled, d.StreamID)
+			if sc.Sent[i] {
 				b.metrics.Sends.WithLabelValues("duplicate").Inc()
 			}
 			continue
 		}
-		if ierr != nil {
-			return outcome{retryAt: now.Add(time.Second)}
-		}
 		items = append(items, it)
 		pending = append(pending, d)
+	}
+	if len(settled) > 0 {
+		if err := b.store.Ack(ctx, settled...); err != nil {
+			return outcome{retryAt: now.Add(time.Second)}
+		}
 	}
 	if len(pending) == 0 {
 		return outcome{done: len(batch)}
@@ -141,39 +196,57 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	if err := b.waitGlobal(ctx); err != nil {
 		return outcome{retryAt: now}
 	}
-	chat, _ := b.store.Chat(ctx, chatID) // zero Chat → defaults
 	var m Message
 	if len(items) == 1 {
-		m = b.card(items[0], chat).Render()
+		m = b.renderCard(items[0], sc.Chat)
 	} else {
-		m = b.digest(items, chat)
+		m = b.digest(items, sc.Chat)
 	}
 	m.ChatID = chatID
+	start := b.now()
 	msgID, err := b.send(ctx, m)
 	if errors.Is(err, ErrRejected) && len(items) == 1 {
 		// Our rendering bug: never retry the same HTML. Count it and let
 		// the reader have the news as plain text.
 		b.metrics.Fallbacks.Inc()
 		b.log.Error("card rejected, sending plain text", "chat_id", chatID, "item_id", items[0].ID, "error", err)
-		plain := b.card(items[0], chat).RenderPlain()
+		plain := b.card(items[0], sc.Chat).RenderPlain()
 		plain.ChatID = chatID
+		start = b.now()
 		msgID, err = b.send(ctx, plain)
 	}
-	return b.settle(ctx, chatID, jobs, batch, pending, msgID, err)
+	out := b.settle(ctx, chatID, jobs, batch, pending, msgID, err, rec)
+	if err == nil {
+		// The chat's next message waits a full interval after this one
+		// left, however long this one waited for its bot-wide slot.
+		out.retryAt = start.Add(lim.Period / time.Duration(lim.Rate))
+	}
+	return out
+}
+
+// renderCard renders an item's card for a chat, once per item, language
+// and time zone in this replica.
+func (b *Bot) renderCard(it feeds.Item, chat storage.Chat) Message {
+	k := cardKey{it.ID, chat.Lang, chat.TZ}
+	if m, ok := b.dl.cards.get(k); ok {
+		return m
+	}
+	m := b.card(it, chat).Render()
+	b.dl.cards.put(k, m)
+	return m
 }
 
 // settle applies Telegram's answer to the jobs: the error policy of
 // ../shared/TELEGRAM.md in one place.
-func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, msgID int, err error) outcome {
+func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, msgID int, err error, rec *recorder) outcome {
 	now := b.now()
 	var rl *RateLimitError
 	var mig *MigratedError
+	global := b.dl.pacer.observe(errors.As(err, &rl))
 	switch {
 	case err == nil:
 		for _, d := range pending {
-			if derr := b.store.Delivered(ctx, d, msgID, now); derr != nil {
-				b.log.Error("record delivery", "chat_id", chatID, "item_id", d.ItemID, "error", derr)
-			}
+			rec.add(storage.Sent{Delivery: d, MessageID: msgID, At: now})
 		}
 		b.metrics.Sends.WithLabelValues("ok").Inc()
 		return outcome{done: len(batch)}
@@ -183,7 +256,15 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 		if perr := b.store.Park(ctx, chatID, until); perr != nil {
 			b.log.Error("park chat", "chat_id", chatID, "error", perr)
 		}
-		b.log.Warn("rate limited", "chat_id", chatID, "retry_after", rl.RetryAfter)
+		if rl.Global || global {
+			b.metrics.GlobalParks.Inc()
+			b.log.Warn("rate limited bot-wide: parking every replica and slowing down", "retry_after", rl.RetryAfter)
+			if perr := b.dl.pacer.park(ctx, until); perr != nil {
+				b.log.Error("park bot", "error", perr)
+			}
+		} else {
+			b.log.Warn("rate limited", "chat_id", chatID, "retry_after", rl.RetryAfter)
+		}
 		return outcome{retryAt: until}
 	case errors.Is(err, ErrChatGone):
 		b.metrics.Sends.WithLabelValues("chat_gone").Inc()
@@ -223,10 +304,83 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 			b.deadLetter(ctx, pending, err)
 			return outcome{done: len(batch)}
 		}
-		wait := time.Duration(float64(time.Second<<d.Attempt) * (0.5 + rand.Float64()))
+		wait := retryWait(d.Attempt)
 		b.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
 		return outcome{retryAt: now.Add(wait)}
 	}
+}
+
+// retryWait is the back-off before a failed job's next send: 1s doubled
+// per attempt, at most maxRetryWait, with full ±50% jitter so the chats of
+// one Telegram outage do not all come back at once.
+func retryWait(attempt int) time.Duration {
+	d := maxRetryWait
+	if attempt < 10 {
+		d = min(time.Second<<(attempt-1), maxRetryWait)
+	}
+	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+// recorder writes sent records and acks for every sender of a replica,
+// as many per round trip as arrived while the previous write ran.
+type recorder struct {
+	b    *Bot
+	ch   chan storage.Sent
+	done chan struct{}
+}
+
+func newRecorder(b *Bot) *recorder {
+	r := &recorder{b: b, ch: make(chan storage.Sent, 4*flushBatch), done: make(chan struct{})}
+	go r.run()
+	return r
+}
+
+func (r *recorder) add(s storage.Sent) { r.ch <- s }
+
+// close writes what is left and stops the writer.
+func (r *recorder) close() {
+	close(r.ch)
+	<-r.done
+}
+
+func (r *recorder) run() {
+	defer close(r.done)
+	batch := make([]storage.Sent, 0, flushBatch)
+	for s := range r.ch {
+		batch = append(batch[:0], s)
+	fill:
+		for len(batch) < flushBatch {
+			select {
+			case s, ok := <-r.ch:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, s)
+			default:
+				break fill
+			}
+		}
+		r.flush(batch)
+	}
+}
+
+// flush writes a batch, retrying a few times: a lost write means a resend
+// after the claim timeout, so it is worth waiting for Redis to come back.
+func (r *recorder) flush(batch []storage.Sent) {
+	// Not the delivery context: what was sent must be recorded even while
+	// the replica shuts down.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	for attempt := range 5 {
+		if err = r.b.store.DeliveredMany(ctx, batch); err == nil {
+			return
+		}
+		if !sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
+			break
+		}
+	}
+	r.b.log.Error("record deliveries", "jobs", len(batch), "error", err)
 }
 
 func (b *Bot) deadLetter(ctx context.Context, ds []storage.Delivery, cause error) {
@@ -256,24 +410,10 @@ func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 	return id, err
 }
 
-// waitGlobal takes one token of the bot-wide rate, shared by every replica.
+// waitGlobal waits for this replica's next slot of the bot-wide rate,
+// shared by every replica (cards and replies alike).
 func (b *Bot) waitGlobal(ctx context.Context) error {
-	l := storage.Limit{Rate: int(b.cfg.Limits.GlobalPerSecond), Burst: 1, Period: time.Second}
-	if l.Rate < 1 {
-		l.Rate = 1
-	}
-	for {
-		wait, err := b.store.Allow(ctx, "global", l)
-		if err != nil {
-			return err
-		}
-		if wait <= 0 {
-			return nil
-		}
-		if !sleep(ctx, wait) {
-			return ctx.Err()
-		}
-	}
+	return b.dl.pacer.take(ctx)
 }
 
 // chatKey names a chat's limiter, shared by cards and replies.
@@ -290,7 +430,8 @@ func (b *Bot) chatLimit(chatID int64) storage.Limit {
 
 // card renders an item for a chat, in the chat's language and time zone.
 func (b *Bot) card(it feeds.Item, chat storage.Chat) Card {
-	return Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.location(chat.TZ), Lang: chat.Lang}
+	return Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.location(chat.TZ), Lang: chat.Lang,
+		Buttons: b.cfg.CardButtons, Images: b.cfg.CardImages}
 }
 
 func (b *Bot) sourceName(id string) string {

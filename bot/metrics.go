@@ -14,22 +14,28 @@ type Metrics struct {
 	Backlog   prometheus.Gauge       // jobs held in this replica's scheduler
 	DeadJobs  prometheus.Counter
 	Fallbacks prometheus.Counter // cards resent as plain text after Telegram rejected the HTML
+	// Claimed counts jobs taken over from a replica that stopped; GlobalParks
+	// counts 429s taken for Telegram's bulk limit (every replica paused).
+	Claimed     prometheus.Counter
+	GlobalParks prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		Polls:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_polls_total", Help: "Source polls by result."}, []string{"result"}),
-		NewItems:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_new_items_total", Help: "New items found, by source."}, []string{"source"}),
-		Jobs:      prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_jobs_total", Help: "Delivery jobs enqueued."}),
-		Sends:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_sends_total", Help: "Telegram sends by result."}, []string{"result"}),
-		SendTime:  prometheus.NewHistogram(prometheus.HistogramOpts{Name: "akhbar_send_seconds", Help: "Time of one Telegram send.", Buckets: prometheus.DefBuckets}),
-		Updates:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_updates_total", Help: "Telegram updates handled, by kind."}, []string{"kind"}),
-		Backlog:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "akhbar_delivery_backlog", Help: "Delivery jobs held in this replica's scheduler."}),
-		DeadJobs:  prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_dead_letters_total", Help: "Jobs moved to the dead-letter stream."}),
-		Fallbacks: prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_plain_text_fallbacks_total", Help: "Cards Telegram rejected as HTML and that were resent as plain text."}),
+		Polls:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_polls_total", Help: "Source polls by result."}, []string{"result"}),
+		NewItems:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_new_items_total", Help: "New items found, by source."}, []string{"source"}),
+		Jobs:        prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_jobs_total", Help: "Delivery jobs enqueued."}),
+		Sends:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_sends_total", Help: "Telegram sends by result."}, []string{"result"}),
+		SendTime:    prometheus.NewHistogram(prometheus.HistogramOpts{Name: "akhbar_send_seconds", Help: "Time of one Telegram send.", Buckets: prometheus.DefBuckets}),
+		Updates:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_updates_total", Help: "Telegram updates handled, by kind."}, []string{"kind"}),
+		Backlog:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "akhbar_delivery_backlog", Help: "Delivery jobs held in this replica's scheduler."}),
+		DeadJobs:    prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_dead_letters_total", Help: "Jobs moved to the dead-letter stream."}),
+		Fallbacks:   prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_plain_text_fallbacks_total", Help: "Cards Telegram rejected as HTML and that were resent as plain text."}),
+		Claimed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_claimed_total", Help: "Delivery jobs taken over from a replica that stopped."}),
+		GlobalParks: prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_global_rate_limited_total", Help: "429s taken as Telegram's bulk limit: every replica paused and slowed down."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks)
+		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks, m.Claimed, m.GlobalParks)
 	}
 	return m
 }

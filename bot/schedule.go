@@ -42,6 +42,18 @@ func (s *scheduler) len() int {
 	return s.size
 }
 
+// heldIDs lists the stream ids of every job held, so the reader can keep
+// them from going idle in Redis.
+func (s *scheduler) heldIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.held))
+	for id := range s.held {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 func (s *scheduler) add(ds ...storage.Delivery) {
 	if len(ds) == 0 {
 		return

@@ -1,0 +1,162 @@
+package bot
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/akhbar/akhbar/storage"
+)
+
+// globalKey is the bucket of the bot-wide rate, shared by every replica.
+const globalKey = "global"
+
+// Global 429 policy: a 429 that looks like Telegram's bulk limit parks the
+// whole bot (every replica) for its retry_after and slows the bot-wide rate
+// to slowFactor of the configured one for slowFor.
+const (
+	slowFactor = 0.8
+	slowFor    = time.Minute
+)
+
+// pacer hands out the slots of the bot-wide rate. It books them from Redis
+// in batches (storage.TakeGlobal): a batch of n slots is n consecutive
+// intervals of the shared GCRA bucket, so the replicas together never
+// exceed the rate, and each send waits for its own slot instead of asking
+// Redis. A batch is about 50ms of sending, so a replica that stops sending
+// wastes little.
+type pacer struct {
+	store *storage.Store
+	rate  float64 // per second, as configured
+	n     int     // slots per booking
+
+	book sync.Mutex // one booking at a time
+
+	mu     sync.Mutex
+	slots  []time.Time // booked, ascending
+	slow   float64     // factor from the last booking
+	parked time.Time   // a global 429 runs out then
+
+	// window counts recent sends and 429s to tell a bulk-limit 429 (most
+	// sends refused) from per-chat ones.
+	winStart       time.Time
+	sends, limited int
+}
+
+func newPacer(store *storage.Store, rate float64) *pacer {
+	n := int(math.Ceil(rate / 20))
+	return &pacer{store: store, rate: rate, n: min(max(n, 1), 64), slow: 1}
+}
+
+// limit is the bucket's limit with room for one batch booked ahead of the
+// one being sent, so a replica books the next batch before it runs out.
+func (p *pacer) limit() (storage.Limit, time.Duration) {
+	rate := max(1, int(math.Round(p.rate*p.slow)))
+	return storage.Limit{Rate: rate, Burst: 2 * p.n, Period: time.Second}, time.Second / time.Duration(rate)
+}
+
+// take waits for this replica's next slot of the bot-wide rate.
+func (p *pacer) take(ctx context.Context) error {
+	for {
+		now := time.Now()
+		p.mu.Lock()
+		_, interval := p.limit()
+		// A slot more than an interval old was missed; using a run of
+		// them would burst.
+		i := 0
+		for i < len(p.slots) && p.slots[i].Before(now.Add(-interval)) {
+			i++
+		}
+		p.slots = p.slots[i:]
+		if len(p.slots) > 0 && !now.Before(p.parked) {
+			at := p.slots[0]
+			p.slots = p.slots[1:]
+			p.mu.Unlock()
+			if d := at.Sub(now); d > 0 && !sleep(ctx, d) {
+				return ctx.Err()
+			}
+			return nil
+		}
+		parked := p.parked
+		p.mu.Unlock()
+		if now.Before(parked) {
+			if !sleep(ctx, parked.Sub(now)) {
+				return ctx.Err()
+			}
+			continue
+		}
+		if err := p.refill(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// refill books a batch unless another sender did meanwhile.
+func (p *pacer) refill(ctx context.Context) error {
+	p.book.Lock()
+	defer p.book.Unlock()
+	p.mu.Lock()
+	have := len(p.slots)
+	l, interval := p.limit()
+	p.mu.Unlock()
+	if have > 0 {
+		return nil
+	}
+	for {
+		g, err := p.store.TakeGlobal(ctx, globalKey, l, p.n)
+		if err != nil {
+			return err
+		}
+		got := time.Now()
+		p.mu.Lock()
+		p.slow = g.Slow
+		if g.ParkedUntil.After(p.parked) {
+			p.parked = g.ParkedUntil
+		}
+		if g.Allowed > 0 {
+			end := got.Add(g.ResetAfter)
+			for k := range g.Allowed {
+				p.slots = append(p.slots, end.Add(-time.Duration(g.Allowed-k)*interval))
+			}
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		if !g.ParkedUntil.IsZero() {
+			return nil // take waits out the park
+		}
+		if !sleep(ctx, g.RetryAfter) {
+			return ctx.Err()
+		}
+	}
+}
+
+// observe records a send's answer and reports whether a 429 looks like the
+// bulk limit: within the last second at least 5 sends were refused and
+// they were most of the sends.
+func (p *pacer) observe(limited bool) bool {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now.Sub(p.winStart) > time.Second {
+		p.winStart, p.sends, p.limited = now, 0, 0
+	}
+	p.sends++
+	if limited {
+		p.limited++
+	}
+	return limited && p.limited >= 5 && 2*p.limited > p.sends
+}
+
+// park stops this replica's sends until until, drops its booked slots and
+// tells the other replicas, through Redis, to stop and slow down too.
+func (p *pacer) park(ctx context.Context, until time.Time) error {
+	p.mu.Lock()
+	p.slots = nil
+	if until.After(p.parked) {
+		p.parked = until
+	}
+	p.mu.Unlock()
+	return p.store.ParkGlobal(ctx, until, slowFactor, slowFor)
+}
