@@ -20,7 +20,7 @@ import (
 // and links sent to the bot. Their keys (spelled here, next to the code
 // that is their only user):
 //
-//	search:{term}       ZSET   item id → published (ms, at least 1), per search term;
+//	search:{term}       ZSET   item id → published (ms; now if undated), per search term;
 //	                           trimmed by age (ItemTTL) and to SearchMaxPerTerm
 //	searchq:{token}     STRING a /search query, so a "more" button (≤ 64 bytes)
 //	                           can name it by token (PX SearchQueryTTL)
@@ -71,11 +71,12 @@ func searchTerms(terms []string) []string {
 }
 
 // searchScore is the score of an item in a term set: its publication time
-// in ms, at least 1, because ZMSCORE reports a missing member as 0 through
-// go-redis and the intersection must tell the two apart.
-func searchScore(published time.Time) float64 {
+// in ms (now for an undated item), at least 1, because ZMSCORE reports a
+// missing member as 0 through go-redis and the intersection must tell the
+// two apart.
+func searchScore(published, now time.Time) float64 {
 	if published.IsZero() {
-		return 1
+		published = now
 	}
 	return float64(max(published.UnixMilli(), 1))
 }
@@ -93,8 +94,9 @@ func (s *Store) IndexSearch(ctx context.Context, id string, published time.Time,
 	if len(terms) == 0 {
 		return nil
 	}
-	score := searchScore(published)
-	cutoff := strconv.FormatInt(s.opts.Now().Add(-s.opts.ItemTTL).UnixMilli(), 10)
+	now := s.opts.Now()
+	score := searchScore(published, now)
+	cutoff := strconv.FormatInt(now.Add(-s.opts.ItemTTL).UnixMilli(), 10)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, t := range terms {
 			key := s.k.search(t)
