@@ -100,3 +100,25 @@ func TestFeedCards(t *testing.T) {
 		})
 	}
 }
+
+// TestEASCNewsCards keeps the cards of the 24 EASC newspaper articles (hard-wrapped Alrai
+// and Alwatan text) in a golden file for review: whole sentences, re-joined lines, no
+// dateline.
+func TestEASCNewsCards(t *testing.T) {
+	var b strings.Builder
+	for _, d := range loadEASC(t) {
+		if !d.news {
+			continue
+		}
+		sents := Summarize("", Clean(d.text), Budget{Chars: 400, Sentences: 3})
+		text := strings.Join(sents, " ")
+		fmt.Fprintf(&b, "## %s\n%s\n\n", d.topic, text)
+		if strings.Contains(text, "\n") {
+			t.Errorf("%s: card sentence spans a line break: %q", d.topic, text)
+		}
+		if len(sents) == 0 {
+			t.Errorf("%s: empty card", d.topic)
+		}
+	}
+	golden(t, "cards-easc-news.md", b.String())
+}
