@@ -344,23 +344,32 @@ func Clean(text string) string {
 		blank = false
 		lines = append(lines, line)
 	}
-	lines = trimHead(lines)
-	lines = trimTail(lines)
-	// Paragraph breaks become single newlines; then hard wraps are re-joined until none is
-	// left, so that Clean(Clean(x)) == Clean(x) and Sentences of the result are substrings.
-	kept := lines[:0]
-	for _, l := range lines {
-		if l != "" {
-			kept = append(kept, l)
+	// Trim the edges, make paragraph breaks single newlines and re-join hard wraps; repeat
+	// until nothing changes, since a re-joined line can expose a signature and a removed
+	// line can change how wrapped the text looks. Then Clean(Clean(x)) == Clean(x), and
+	// Sentences of the result are substrings of it. Two rounds settle real text.
+	out := ""
+	for round := range 8 {
+		lines = trimTail(trimHead(lines))
+		kept := lines[:0]
+		for _, l := range lines {
+			if l != "" {
+				kept = append(kept, l)
+			}
 		}
-	}
-	out := strings.Join(kept, "\n")
-	for range 8 {
-		u := unwrap(out)
-		if u == out {
+		next := strings.Join(kept, "\n")
+		for range 8 {
+			u := unwrap(next)
+			if u == next {
+				break
+			}
+			next = u
+		}
+		if round > 0 && next == out {
 			break
 		}
-		out = u
+		out = next
+		lines = strings.Split(out, "\n")
 	}
 	return strings.TrimSpace(out)
 }
