@@ -5,6 +5,15 @@
 // Every client it makes also checks Redis Cluster's key rule on each command:
 // a multi-key command, Lua script or MULTI block whose keys fall in different
 // hash slots fails the test, even though a single Redis would accept it.
+//
+// New is what most tests want. Run (over Backends) runs one test body on
+// the real Redis, on miniredis and on miniredis behind a ClusterClient, so
+// behaviour that differs between them shows up in tests, not in local mode
+// or on a cluster. URL is for tests that start the whole program.
+//
+// Environment: AKHBAR_TEST_REDIS_URL names the real Redis (default
+// redis://127.0.0.1:6379); AKHBAR_REQUIRE_REDIS=1 (CI) turns "Redis not
+// reachable" into a test failure instead of a fallback or a skip.
 package storagetest
 
 import (
