@@ -58,8 +58,8 @@ type sentInfo struct {
 // never picked, nor is a near-copy of a picked sentence. With a Chars or Sentences limit
 // (the card) sentences are picked greedily by maximal marginal relevance, a lower-ranked
 // one when the best does not fit; with only a Words limit the set of sentences with the
-// largest total score × length that fits is chosen exactly (a knapsack), which fills the
-// budget with the most relevant text.
+// largest total score × length that fits is chosen exactly (a knapsack, for budgets up to
+// maxKnapsack words), which fills the budget with the most relevant text.
 //
 // When the lead sentence does not fit the budget, the best sentence that fits is returned;
 // when no sentence fits, the result is empty rather than a cut sentence: the caller decides
