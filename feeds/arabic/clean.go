@@ -350,7 +350,13 @@ func Clean(text string) string {
 	// Sentences of the result are substrings of it. Two rounds settle real text.
 	out := ""
 	for round := range 8 {
+		n, first, last := len(lines), "", ""
+		if n > 0 {
+			first, last = lines[0], lines[n-1]
+		}
 		lines = trimTail(trimHead(lines))
+		// Trimming only drops lines at the edges or shortens the first or last one.
+		changed := len(lines) != n || len(lines) > 0 && (lines[0] != first || lines[len(lines)-1] != last)
 		kept := lines[:0]
 		for _, l := range lines {
 			if l != "" {
@@ -363,9 +369,10 @@ func Clean(text string) string {
 			if u == next {
 				break
 			}
-			next = u
+			next, changed = u, true
 		}
-		if round > 0 && next == out {
+		if !changed || round > 0 && next == out {
+			out = next
 			break
 		}
 		out = next
