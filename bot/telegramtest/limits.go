@@ -11,9 +11,10 @@ import (
 type gcra struct{ tat time.Time }
 
 // check reports whether a send at now fits a bucket of this interval and
-// burst, and if not how long until one would. It does not consume.
-func (g *gcra) check(now time.Time, interval time.Duration, burst int) (bool, time.Duration) {
-	tolerance := time.Duration(burst-1)*interval + interval/10
+// burst, forgiving jitter of early arrival, and if not how long until one
+// would. It does not consume.
+func (g *gcra) check(now time.Time, interval time.Duration, burst int, jitter time.Duration) (bool, time.Duration) {
+	tolerance := time.Duration(burst-1)*interval + jitter
 	tat := g.tat
 	if tat.Before(now) {
 		tat = now
@@ -57,7 +58,7 @@ func (s *Server) limitLocked(cs *chatState, now time.Time, paid bool) *apiError 
 	if cs.chat.ID < 0 {
 		chatInterval = perSecond(s.opts.GroupPerMinute / 60)
 	}
-	if ok, wait := cs.bucket.check(now, chatInterval, s.opts.Burst); !ok {
+	if ok, wait := cs.bucket.check(now, chatInterval, s.opts.Burst, s.opts.Jitter); !ok {
 		n := retryAfter(wait)
 		cs.parkedUntil = now.Add(time.Duration(n) * time.Second)
 		s.stats.LimitViolations++
@@ -67,9 +68,10 @@ func (s *Server) limitLocked(cs *chatState, now time.Time, paid bool) *apiError 
 	if paid {
 		bulk, bulkInterval = &s.paid, perSecond(s.opts.PaidPerSecond)
 	}
-	if ok, wait := bulk.check(now, bulkInterval, s.opts.GlobalBurst); !ok {
+	if ok, wait := bulk.check(now, bulkInterval, s.opts.GlobalBurst, s.opts.Jitter); !ok {
 		n := retryAfter(wait)
-		s.globalParked = now.Add(time.Duration(n) * time.Second)
+		s.globalParkedAt, s.globalParked = now, now.Add(time.Duration(n)*time.Second)
+		cs.parkedUntil = s.globalParked // this chat was told to wait, too
 		s.stats.LimitViolations++
 		return tooManyRequests(n)
 	}
@@ -78,12 +80,15 @@ func (s *Server) limitLocked(cs *chatState, now time.Time, paid bool) *apiError 
 	return nil
 }
 
-// noteEarlyLocked counts a send that ignored an earlier retry_after.
+// noteEarlyLocked counts a send that ignored an earlier retry_after: any
+// send to a chat that was told to wait, and a send to another chat that
+// arrives during a bulk 429's wait, once Jitter has passed since that 429
+// (sends already in flight when it was answered are not the bot's fault).
 func (s *Server) noteEarlyLocked(cs *chatState, now time.Time) {
-	if now.Before(cs.parkedUntil) {
+	switch {
+	case now.Before(cs.parkedUntil):
 		s.stats.EarlyRetries++
-	}
-	if now.Before(s.globalParked) {
+	case now.Before(s.globalParked) && now.Sub(s.globalParkedAt) > s.opts.Jitter:
 		s.stats.EarlyGlobalRetries++
 	}
 }

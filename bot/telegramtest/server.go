@@ -59,12 +59,16 @@ type Options struct {
 	// (chat id < 0). Default 20.
 	GroupPerMinute float64
 	// Burst is how many back-to-back sends a chat's bucket tolerates before
-	// 429. Default 1: a chat takes one message per interval. Every bucket
-	// also tolerates a tenth of its interval of early arrival, so network
-	// jitter of a correctly paced bot is not punished.
+	// 429. Default 1: a chat takes one message per interval.
 	Burst int
 	// GlobalBurst is the same for the bulk buckets. Default 5.
 	GlobalBurst int
+	// Jitter is how early a send may arrive, on top of the bursts, before a
+	// bucket answers 429: the network and scheduling jitter of a correctly
+	// paced bot, whose sends leave on time but arrive bunched on a loaded
+	// machine. A bot over the limit is still caught: sustained 10% over, it
+	// sees its first 429 after Jitter/10%. Default 250ms; negative means none.
+	Jitter time.Duration
 
 	// Now is the clock for limits, dates and records. Default time.Now.
 	// Long polling and fault delays always use real time.
@@ -113,6 +117,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.GlobalBurst <= 0 {
 		o.GlobalBurst = 5
+	}
+	switch {
+	case o.Jitter == 0:
+		o.Jitter = 250 * time.Millisecond
+	case o.Jitter < 0:
+		o.Jitter = 0
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -174,7 +184,8 @@ type Server struct {
 	faultMethods   map[string]bool
 	rng            *rand.Rand
 	global, paid   gcra
-	globalParked   time.Time
+	globalParked   time.Time // a bulk 429 asked everyone to wait until then
+	globalParkedAt time.Time // when that 429 was answered
 	commands       map[string][]BotCommand
 	nextQueryID    int
 	callbacks      map[string]bool // id → answered

@@ -239,10 +239,12 @@ type Stats struct {
 	// (Options.Limits), per chat or global.
 	LimitViolations int
 	// EarlyRetries counts sends to a chat that arrived while the chat was
-	// parked: before the retry_after of an earlier 429 for that chat ran out.
+	// parked: before the retry_after of an earlier 429 answered for that
+	// chat (its own limit, the bulk limit, or an injected one) ran out.
 	EarlyRetries int
-	// EarlyGlobalRetries counts sends that arrived before the retry_after
-	// of a global (bulk) 429 ran out.
+	// EarlyGlobalRetries counts sends to other chats that arrived before
+	// the retry_after of a global (bulk) 429 ran out, not counting those
+	// within Options.Jitter of that 429 (already in flight).
 	EarlyGlobalRetries int
 	// ClientErrors counts 4xx answers other than 429 by description, e.g.
 	// "Forbidden: bot was blocked by the user".
