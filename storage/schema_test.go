@@ -50,7 +50,7 @@ func TestKeySchema(t *testing.T) {
 		p := s.Options().Prefix
 		var lines []string
 		for _, pattern := range []string{p + "*", "rate:" + p + "*"} {
-			ks, err := s.Client().Keys(ctx, pattern).Result()
+			ks, err := storagetest.Keys(ctx, s.Client(), pattern)
 			if err != nil {
 				t.Fatal(err)
 			}

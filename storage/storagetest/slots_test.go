@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,5 +167,37 @@ func TestURL(t *testing.T) {
 	_, prefix2 := URL(t)
 	if prefix == prefix2 {
 		t.Fatalf("two URL calls gave the same prefix %q", prefix)
+	}
+}
+
+func TestKeys(t *testing.T) {
+	t.Parallel()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.New(t)
+			ctx := t.Context()
+			p := s.Options().Prefix
+			var want []string
+			for _, k := range []string{"a", "{x}b", "c:{y}", "d"} {
+				if err := s.Client().Set(ctx, p+k, 1, 0).Err(); err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, p+k)
+			}
+			got, err := Keys(ctx, s.Client(), p+"*")
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("Keys mismatch (-want +got):\n%s", diff)
+			}
+			if err := Delete(ctx, s.Client(), p+"*"); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := Keys(ctx, s.Client(), p+"*"); len(got) != 0 {
+				t.Fatalf("Delete left %q", got)
+			}
+		})
 	}
 }

@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +40,9 @@ const (
 	// EnvRequire set to "1" (CI) makes an unreachable Redis fatal instead of
 	// falling back to miniredis.
 	EnvRequire = "AKHBAR_REQUIRE_REDIS"
+	// EnvClusterURL, when set (e.g. "redis-cluster://127.0.0.1:7101,127.0.0.1:7102"),
+	// adds a real Redis Cluster to Backends, opened through storage.Open.
+	EnvClusterURL = "AKHBAR_TEST_REDIS_CLUSTER_URL"
 )
 
 const defaultURL = "redis://127.0.0.1:6379"
@@ -136,11 +141,50 @@ type Backend struct {
 // same body on each and find where miniredis or the cluster client differ
 // before users of local mode or of a cluster do.
 func Backends() []Backend {
-	return []Backend{
+	bs := []Backend{
 		{Name: "redis", New: Real},
 		{Name: "miniredis", New: Miniredis},
 		{Name: "cluster", New: MiniredisCluster},
 	}
+	if os.Getenv(EnvClusterURL) != "" {
+		bs = append(bs, Backend{Name: "redis-cluster", New: Cluster})
+	}
+	return bs
+}
+
+// Cluster returns a Store on the real Redis Cluster named by
+// $AKHBAR_TEST_REDIS_CLUSTER_URL (skipping the test when unset), opened by
+// storage.Open, with a unique prefix cleaned up on every master.
+func Cluster(t testing.TB, opts ...storage.Options) *storage.Store {
+	t.Helper()
+	url := os.Getenv(EnvClusterURL)
+	if url == "" {
+		t.Skipf("storagetest: %s not set", EnvClusterURL)
+	}
+	var o storage.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.Prefix = newPrefix(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := storage.Open(ctx, url, o)
+	if err != nil {
+		t.Fatalf("storagetest: %v", err)
+	}
+	client := s.Client()
+	client.AddHook(slotHook{t: t})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, pattern := range []string{o.Prefix + "*", "rate:" + o.Prefix + "*"} {
+			if err := Delete(ctx, client, pattern); err != nil {
+				t.Errorf("storagetest: cleanup %s: %v", o.Prefix, err)
+			}
+		}
+		_ = client.Close()
+	})
+	return s
 }
 
 // Run runs body as a subtest on each backend.
@@ -236,8 +280,47 @@ func cleanupPrefix(t testing.TB, url, prefix string) {
 }
 
 // Delete unlinks every key matching pattern (SCAN MATCH + UNLINK, one key
-// per UNLINK so it also holds on a cluster). It returns the first error.
+// per UNLINK; on a cluster, on every master). It returns the first error.
 func Delete(ctx context.Context, c redis.UniversalClient, pattern string) error {
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return deleteOn(ctx, node, pattern)
+		})
+	}
+	return deleteOn(ctx, c, pattern)
+}
+
+// Keys returns every key matching pattern (SCAN MATCH; on a cluster, on
+// every master), for tests that inspect what a Store wrote. KEYS on a
+// ClusterClient would ask only one node.
+func Keys(ctx context.Context, c redis.UniversalClient, pattern string) ([]string, error) {
+	var (
+		mu  sync.Mutex
+		all []string
+	)
+	scan := func(ctx context.Context, c redis.UniversalClient) error {
+		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			all = append(all, iter.Val())
+			mu.Unlock()
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("scan %s: %w", pattern, err)
+		}
+		return nil
+	}
+	var err error
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return scan(ctx, node) })
+	} else {
+		err = scan(ctx, c)
+	}
+	slices.Sort(all)
+	return slices.Compact(all), err
+}
+
+func deleteOn(ctx context.Context, c redis.UniversalClient, pattern string) error {
 	iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
 	var batch []string
 	flush := func() error {
