@@ -24,17 +24,22 @@ const (
 // site suffix does not count. Stories that share most features get fingerprints
 // a few bits apart, whatever the dateline, diacritics or boilerplate; see SameStory.
 func Fingerprint(title, text string) uint64 {
-	// acc counts, per bit, the weight of features that set it; a bit of the result is set
-	// when more than half of the total weight sets it (the SimHash vote, counting only ones).
-	var acc [64]int32
-	var total int32
+	// The SimHash vote: a bit of the result is set when more than half of the total feature
+	// weight sets it. The 64 per-bit counters are kept bit-sliced (slice k holds bit k of
+	// every counter), so adding a feature is a ripple-carry add of its hash, a couple of
+	// word operations instead of one per bit. 16 slices count past any feature total
+	// fpMaxTerms allows.
+	var slice [16]uint64
+	total := 0
 	buf := make([]byte, 0, 64)
 	add := func(h uint64, w int32) {
 		h = mix64(h)
-		total += w
-		for h != 0 {
-			acc[bits.TrailingZeros64(h)] += w
-			h &= h - 1
+		for range w {
+			total++
+			carry := h
+			for k := 0; carry != 0 && k < len(slice); k++ {
+				slice[k], carry = slice[k]^carry, slice[k]&carry
+			}
 		}
 	}
 	feed := func(s string, w int32, limit int) {
@@ -57,7 +62,11 @@ func Fingerprint(title, text string) uint64 {
 	feed(text, fpBodyWeight, fpMaxTerms)
 	var fp uint64
 	for bit := range 64 {
-		if 2*acc[bit] > total {
+		count := 0
+		for k := range slice {
+			count |= int(slice[k]>>bit&1) << k
+		}
+		if 2*count > total {
 			fp |= 1 << bit
 		}
 	}

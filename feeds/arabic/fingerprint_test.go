@@ -196,3 +196,51 @@ func TestFingerprintStable(t *testing.T) {
 		t.Errorf("empty story has fingerprint %x, want 0", Fingerprint("", ""))
 	}
 }
+
+// simHashReference is the textbook SimHash over the same features as Fingerprint, with one
+// signed counter per bit, to check the bit-sliced vote.
+func simHashReference(title, text string) uint64 {
+	var acc [64]int
+	feed := func(s string, w int) {
+		var prev uint64
+		n := 0
+		forEachTerm(s, nil, func(t []byte) {
+			if n >= fpMaxTerms {
+				return
+			}
+			hs := []uint64{fnv64(t)}
+			if n > 0 {
+				hs = append(hs, prev*0x9E3779B97F4A7C15^hs[0])
+			}
+			for _, h := range hs {
+				h = mix64(h)
+				for bit := range 64 {
+					if h>>bit&1 == 1 {
+						acc[bit] += w
+					} else {
+						acc[bit] -= w
+					}
+				}
+			}
+			prev = hs[0]
+			n++
+		})
+	}
+	feed(CleanTitle(title), fpTitleWeight)
+	feed(text, fpBodyWeight)
+	var fp uint64
+	for bit := range 64 {
+		if acc[bit] > 0 {
+			fp |= 1 << bit
+		}
+	}
+	return fp
+}
+
+func TestFingerprintMatchesReference(t *testing.T) {
+	for _, d := range realStories(t) {
+		if got, want := Fingerprint(d.title, d.text), simHashReference(d.title, d.text); got != want {
+			t.Errorf("%s: Fingerprint = %016x, reference SimHash = %016x", d.id, got, want)
+		}
+	}
+}
