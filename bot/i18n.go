@@ -6,6 +6,7 @@ import "strings"
 // first: it is the default for users without a language code.
 type text struct {
 	Read, Share                 string
+	WhatsApp, CopyLink          string
 	Welcome                     string // %s = bot name
 	Help                        string
 	SourcesHeader               string
@@ -32,8 +33,10 @@ type text struct {
 }
 
 var arText = text{
-	Read:  "اقرأ الخبر",
-	Share: "شارك",
+	Read:     "اقرأ الخبر",
+	Share:    "شارك",
+	WhatsApp: "واتساب",
+	CopyLink: "نسخ الرابط",
 	Welcome: "أهلاً بك في %s 📰\n" +
 		"أرسل لك ملخصات عربية قصيرة لآخر الأخبار من المصادر التي تختارها، فور نشرها.\n\n" +
 		"اختر المصادر أو المواضيع من الأزرار أدناه، أو أرسل /help لقائمة الأوامر.",
@@ -75,8 +78,10 @@ var arText = text{
 }
 
 var enText = text{
-	Read:  "Read",
-	Share: "Share",
+	Read:     "Read",
+	Share:    "Share",
+	WhatsApp: "WhatsApp",
+	CopyLink: "Copy link",
 	Welcome: "Welcome to %s 📰\n" +
 		"I send short Arabic summaries of the latest news from the sources you pick, as soon as they are published.\n\n" +
 		"Pick sources or topics with the buttons below, or send /help for the commands.",

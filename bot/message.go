@@ -17,6 +17,12 @@ type Message struct {
 	Buttons        [][]Button
 	DisablePreview bool
 	Silent         bool
+	// Photo, when set, sends the message as a photo (an http(s) URL) with
+	// Text as its caption; the caller keeps Text within 1024 characters.
+	Photo string
+	// PreviewURL shows a large preview of this link above the text
+	// (link_preview_options), for cards whose image would not fit a caption.
+	PreviewURL string
 }
 
 // Update is the part of a Telegram update the bot acts on.

@@ -96,8 +96,25 @@ type Card struct {
 	Item       feeds.Item
 	SourceName string
 	Loc        *time.Location
-	Lang       string // "ar" (default) or "en"
+	Lang       string   // "ar" (default) or "en"
+	Buttons    []string // which share buttons, in order; nil = DefaultButtons
+	Images     bool     // send the item's image: as a photo when the card fits a caption, else as a large link preview
 }
+
+// Share buttons a bot can show under each card.
+const (
+	ButtonRead     = "read"     // opens the article
+	ButtonShare    = "share"    // Telegram's share sheet
+	ButtonWhatsApp = "whatsapp" // wa.me
+	ButtonX        = "x"        // x.com/intent/post
+	ButtonCopy     = "copy"     // copies the link (copy_text, Bot API 7.11)
+)
+
+// DefaultButtons is every share button, the order cards show them in.
+var DefaultButtons = []string{ButtonRead, ButtonShare, ButtonWhatsApp, ButtonX, ButtonCopy}
+
+// maxCaptionChars is Telegram's limit for a photo caption after parsing.
+const maxCaptionChars = 1024
 
 // Render builds the card message: bold title, summary, source and time,
 // topic hashtags, and "read"/"share" buttons. Every interpolated value is
@@ -145,12 +162,54 @@ func (c Card) render(html bool) Message {
 
 	m := Message{Text: b.String(), HTML: html}
 	if httpURL(it.Link) {
-		m.Buttons = [][]Button{{
-			{Text: t.Read, URL: it.Link},
-			{Text: t.Share, URL: ShareURL(it.Link, title)},
-		}}
+		m.Buttons = c.buttons(t, it.Link, title)
+	}
+	if c.Images && httpURL(it.Image) {
+		// The caption limit counts what the reader sees: the plain form.
+		shown := m.Text
+		if html {
+			plain := c
+			plain.Images = false
+			shown = plain.render(false).Text
+		}
+		if utf8.RuneCountInString(shown) <= maxCaptionChars {
+			m.Photo = it.Image
+		} else if httpURL(it.Link) {
+			m.PreviewURL = it.Link
+		}
 	}
 	return m
+}
+
+// buttons lays out the share buttons: reading and Telegram sharing on the
+// first row, the other apps on the second.
+func (c Card) buttons(t *text, link, title string) [][]Button {
+	which := c.Buttons
+	if which == nil {
+		which = DefaultButtons
+	}
+	var first, second []Button
+	for _, name := range which {
+		switch name {
+		case ButtonRead:
+			first = append(first, Button{Text: t.Read, URL: link})
+		case ButtonShare:
+			first = append(first, Button{Text: t.Share, URL: ShareURL(link, title)})
+		case ButtonWhatsApp:
+			second = append(second, Button{Text: t.WhatsApp, URL: "https://wa.me/?text=" + url.QueryEscape(title+"\n"+link)})
+		case ButtonX:
+			second = append(second, Button{Text: "X", URL: "https://x.com/intent/post?text=" + url.QueryEscape(title) + "&url=" + url.QueryEscape(link)})
+		case ButtonCopy:
+			second = append(second, Button{Text: t.CopyLink, CopyText: link})
+		}
+	}
+	var rows [][]Button
+	for _, r := range [][]Button{first, second} {
+		if len(r) > 0 {
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }
 
 // oneLine folds all whitespace, newlines included, into single spaces.

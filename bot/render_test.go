@@ -51,6 +51,12 @@ func show(t *testing.T, m Message) string {
 		t.Fatalf("Telegram would reject the message: %v\n%s", err, m.Text)
 	}
 	var b strings.Builder
+	if m.Photo != "" {
+		b.WriteString("== photo ==\n" + m.Photo + "\n")
+	}
+	if m.PreviewURL != "" {
+		b.WriteString("== large preview above the text ==\n" + m.PreviewURL + "\n")
+	}
 	b.WriteString("== HTML ==\n" + m.Text + "\n== shown ==\n" + parsed + "\n== buttons ==\n")
 	for _, row := range m.Buttons {
 		var cells []string
@@ -85,6 +91,14 @@ func TestCardGolden(t *testing.T) {
 			Topics:  []string{"<سياسة>", "  "},
 		}, SourceName: "<مصدر & شريك>", Loc: time.UTC},
 		"card_nolink.golden": {Item: feeds.Item{Title: "خبر بلا رابط", Link: "javascript:alert(1)"}, SourceName: "مصدر"},
+		"card_photo.golden": {Item: func() feeds.Item { it := sampleItem(); it.Image = "https://www.almamlakatv.com/img/123.jpg"; return it }(),
+			SourceName: "المملكة", Loc: amman(t), Images: true, Buttons: []string{ButtonRead, ButtonCopy}},
+		"card_long_with_image.golden": {Item: func() feeds.Item {
+			it := sampleItem()
+			it.Image = "https://www.almamlakatv.com/img/123.jpg"
+			it.Summary = strings.Repeat("جملة طويلة من الملخص. ", 60)
+			return it
+		}(), SourceName: "المملكة", Loc: amman(t), Images: true},
 	}
 	for name, c := range tests {
 		t.Run(name, func(t *testing.T) { golden(t, name, show(t, c.Render())) })

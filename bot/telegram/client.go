@@ -99,7 +99,7 @@ func classify(err error) error {
 		strings.Contains(msg, "caption is too long") || strings.Contains(msg, "BUTTON_")):
 		return fmt.Errorf("%w: %s", bot.ErrRejected, msg)
 	}
-	return fmt.Errorf("telegram error %d: %s", te.Code, msg)
+	return fmt.Errorf("telegram error %d: %w", te.Code, te)
 }
 
 // redact removes the token from an error: Go's *url.Error prints the whole
@@ -124,19 +124,55 @@ type redactedError struct {
 func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
 
-// Send sends a text message; it implements bot.Sender.
+// Send sends a message, as a photo with a caption when m.Photo is set; it
+// implements bot.Sender. A photo Telegram cannot fetch or read falls back
+// to the text with a large link preview, so a bad image never costs the news.
 func (c *Client) Send(ctx context.Context, m bot.Message) (int, error) {
+	if m.Photo != "" {
+		p := messageParams(m)
+		delete(p, "text")
+		delete(p, "link_preview_options")
+		delete(p, "disable_web_page_preview")
+		p["chat_id"] = strconv.FormatInt(m.ChatID, 10)
+		p["photo"] = m.Photo
+		p["caption"] = m.Text
+		id, err := c.sendAndDecode(ctx, "sendPhoto", p)
+		if !isPhotoProblem(err) {
+			return id, err
+		}
+		m.Photo = ""
+	}
 	p := messageParams(m)
 	p["chat_id"] = strconv.FormatInt(m.ChatID, 10)
-	res, err := c.call(ctx, "sendMessage", p)
+	return c.sendAndDecode(ctx, "sendMessage", p)
+}
+
+func (c *Client) sendAndDecode(ctx context.Context, method string, p tgbotapi.Params) (int, error) {
+	res, err := c.call(ctx, method, p)
 	if err != nil {
 		return 0, err
 	}
 	var msg tgbotapi.Message
 	if err := json.Unmarshal(res, &msg); err != nil {
-		return 0, fmt.Errorf("telegram sendMessage: decode: %w", err)
+		return 0, fmt.Errorf("telegram %s: decode: %w", method, err)
 	}
 	return msg.MessageID, nil
+}
+
+// isPhotoProblem recognises Telegram's answers about an image it could
+// not use (unreachable URL, not an image, bad dimensions).
+func isPhotoProblem(err error) bool {
+	var te *tgbotapi.Error
+	if err == nil || !errors.As(err, &te) || te.Code != http.StatusBadRequest {
+		return false
+	}
+	for _, s := range []string{"wrong file identifier", "failed to get HTTP URL content", "wrong type of the web page content",
+		"IMAGE_PROCESS_FAILED", "PHOTO_INVALID_DIMENSIONS", "wrong remote file", "PHOTO_"} {
+		if strings.Contains(te.Message, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Edit replaces a message's text and buttons.
@@ -145,7 +181,15 @@ func (c *Client) Edit(ctx context.Context, chatID int64, messageID int, m bot.Me
 	p["chat_id"] = strconv.FormatInt(chatID, 10)
 	p["message_id"] = strconv.Itoa(messageID)
 	delete(p, "disable_notification")
-	_, err := c.call(ctx, "editMessageText", p)
+	method := "editMessageText"
+	if m.Photo != "" { // a photo card: its text is the caption
+		method = "editMessageCaption"
+		p["caption"] = p["text"]
+		delete(p, "text")
+		delete(p, "link_preview_options")
+		delete(p, "disable_web_page_preview")
+	}
+	_, err := c.call(ctx, method, p)
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
 		return nil // the same menu pressed twice
 	}
@@ -203,9 +247,13 @@ func messageParams(m bot.Message) tgbotapi.Params {
 	if m.HTML {
 		p["parse_mode"] = "HTML"
 	}
-	if m.DisablePreview {
+	switch {
+	case m.DisablePreview:
 		p["link_preview_options"] = `{"is_disabled":true}`
 		p["disable_web_page_preview"] = "true"
+	case m.PreviewURL != "":
+		lp, _ := json.Marshal(map[string]any{"url": m.PreviewURL, "prefer_large_media": true, "show_above_text": true})
+		p["link_preview_options"] = string(lp)
 	}
 	if m.Silent {
 		p["disable_notification"] = "true"

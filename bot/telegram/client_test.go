@@ -221,3 +221,34 @@ func TestSetCommandsPerLanguage(t *testing.T) {
 		t.Errorf("commands ar=%v default=%v: want 7 each, different descriptions", ar, def)
 	}
 }
+
+func TestPhotoCardsAndTheirFallback(t *testing.T) {
+	c, srv := newClient(t, telegramtest.Options{})
+	ctx := context.Background()
+	card := bot.Message{ChatID: 5, Text: "<b>عنوان</b>\nملخص", HTML: true, Photo: "https://img.example/a.jpg",
+		Buttons: [][]bot.Button{{{Text: "اقرأ", URL: "https://a.example/x"}}}}
+	if _, err := c.Send(ctx, card); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Calls("sendPhoto")); n != 1 {
+		t.Fatalf("sendPhoto calls = %d, want 1", n)
+	}
+	// Telegram cannot fetch the image: the card goes out as text.
+	srv.FailNext("sendPhoto", 400, `{"ok":false,"error_code":400,"description":"Bad Request: failed to get HTTP URL content"}`)
+	card.ChatID = 6
+	if _, err := c.Send(ctx, card); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.SentTo(6)
+	if len(got) != 1 || got[0].ParsedText != "عنوان\nملخص" || len(got[0].Photo) != 0 {
+		t.Errorf("fallback sent %+v, want the text card", got)
+	}
+	// A large preview above the text, through link_preview_options.
+	if _, err := c.Send(ctx, bot.Message{ChatID: 7, Text: "x", PreviewURL: "https://a.example/x"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Calls("sendMessage")
+	if lp := calls[len(calls)-1].Params["link_preview_options"]; !strings.Contains(lp, `"show_above_text":true`) || !strings.Contains(lp, "https://a.example/x") {
+		t.Errorf("link_preview_options = %s", lp)
+	}
+}

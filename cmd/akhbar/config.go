@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/akhbar/akhbar/bot"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -46,6 +48,12 @@ type Config struct {
 		Workers          int     `yaml:"workers"`
 		DigestThreshold  int     `yaml:"digest_threshold"`
 	} `yaml:"delivery"`
+	Cards struct {
+		// Buttons under each card, in order: read, share, whatsapp, x, copy.
+		// Empty = all of them.
+		Buttons []string `yaml:"buttons"`
+		Images  *bool    `yaml:"images"` // send item images (default true)
+	} `yaml:"cards"`
 	Fetch struct {
 		UserAgent    string        `yaml:"user_agent"`
 		Timeout      time.Duration `yaml:"timeout"`
@@ -116,6 +124,12 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	if m := cfg.Telegram.Mode; m != "polling" && m != "webhook" {
 		cerr.Problems = append(cerr.Problems, fmt.Sprintf("line %d: telegram.mode %q: want polling or webhook", lineOf(&root, "telegram", "mode"), m))
 	}
+	for _, name := range cfg.Cards.Buttons {
+		if !slices.Contains(bot.DefaultButtons, name) {
+			cerr.Problems = append(cerr.Problems, fmt.Sprintf("line %d: cards.buttons: unknown button %q (want %s)",
+				lineOf(&root, "cards", "buttons"), name, strings.Join(bot.DefaultButtons, ", ")))
+		}
+	}
 	seen := map[string]int{}
 	for i, s := range cfg.Sources {
 		line := func(key string) int {
@@ -182,6 +196,10 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Defaults.SummaryChars == 0 {
 		c.Defaults.SummaryChars = 400
+	}
+	if c.Cards.Images == nil {
+		yes := true
+		c.Cards.Images = &yes
 	}
 	if c.Defaults.FirstSight == "" {
 		c.Defaults.FirstSight = "none"
