@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"net/http"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -267,6 +268,43 @@ func TestFaults(t *testing.T) {
 	}
 	if count[429] == 0 || count[0] == 0 {
 		t.Errorf("fault mix %v: want some 429s and some successes", count)
+	}
+}
+
+// TestSlowSendJudgedWhenHandled checks that a send held by a slow fault
+// meets the limits at the time it is handled, after sends that overtook it,
+// rather than at a stale arrival time.
+func TestSlowSendJudgedWhenHandled(t *testing.T) {
+	clk := newClock()
+	srv, bot := newBot(t, Options{Limits: true, Now: clk.Now, GlobalPerSecond: 1, GlobalBurst: 1, Jitter: -1})
+	srv.SetFaults(Faults{RateSlow: 1, SlowDelay: 200 * time.Millisecond, Methods: []string{"sendPhoto"}})
+	done := make(chan error, 1)
+	go func() {
+		_, err := bot.Send(tgbotapi.NewPhoto(1, tgbotapi.FileURL("https://example.com/a.jpg")))
+		done <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		srv.mu.Lock()
+		held := srv.slowing
+		srv.mu.Unlock()
+		if held == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the photo never reached the slow fault")
+		}
+		runtime.Gosched()
+	}
+	if code, _ := sendAt(t, bot, 2, nil); code != 0 {
+		t.Fatalf("overtaking send = %d, want success", code)
+	}
+	clk.Advance(time.Second)
+	if err := <-done; err != nil {
+		t.Errorf("slow send a full interval later: %v", err)
+	}
+	if st := srv.Stats(); st.LimitViolations != 0 {
+		t.Errorf("%d limit violations, want 0", st.LimitViolations)
 	}
 }
 

@@ -301,6 +301,11 @@ func firstError(errs ...*apiError) *apiError {
 func (s *Server) send(r *request, build func(m *Message), validation *apiError) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Read the clock under the lock: sends then reach the limits in the
+	// order of their timestamps, where a request that parsed slowly (or was
+	// held by a slow fault) would otherwise be judged by a stale arrival
+	// time against buckets later sends had already moved on.
+	r.now = s.opts.Now()
 	cs, e := s.resolveChatLocked(r.p)
 	if e != nil {
 		return nil, e

@@ -183,6 +183,7 @@ type Server struct {
 	faults         Faults
 	faultMethods   map[string]bool
 	rng            *rand.Rand
+	slowing        int // requests held by a slow fault right now
 	global, paid   gcra
 	globalParked   time.Time // a bulk 429 asked everyone to wait until then
 	globalParkedAt time.Time // when that 429 was answered
@@ -751,6 +752,7 @@ func (s *Server) fault(ctx context.Context, method string, params map[string]str
 			status, body, hit = http.StatusBadGateway, badGatewayHTML, true
 		case s.rng.Float64() < f.RateSlow:
 			delay := f.SlowDelay
+			s.slowing++
 			s.mu.Unlock()
 			t := time.NewTimer(delay)
 			select {
@@ -759,6 +761,9 @@ func (s *Server) fault(ctx context.Context, method string, params map[string]str
 			case <-s.closed:
 			}
 			t.Stop()
+			s.mu.Lock()
+			s.slowing--
+			s.mu.Unlock()
 			return 0, "", false
 		}
 	}
