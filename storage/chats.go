@@ -107,6 +107,7 @@ type Chat struct {
 	Lang     string
 	TZ       string
 	Created  time.Time
+	Settings Settings
 }
 
 // Fields of the chat:{id} hash.
@@ -160,6 +161,7 @@ func decodeChat(id int64, m map[string]string) Chat {
 		Lang:     m[fLang],
 		TZ:       m[fTZ],
 		Created:  parseMillis(m[fCreated]),
+		Settings: decodeSettings(m),
 	}
 }
 
@@ -236,6 +238,11 @@ func (s *Store) MigrateChat(ctx context.Context, from, to int64) error {
 			p.HSet(ctx, key, fKind, "supergroup", fTitle2, c.Title, fUsername, c.Username, fLang, c.Lang, fTZ, c.TZ)
 			if created := m[fCreated]; created != "" {
 				p.HSetNX(ctx, key, fCreated, created)
+			}
+			for _, f := range settingsFields {
+				if v, ok := m[f]; ok {
+					p.HSet(ctx, key, f, v)
+				}
 			}
 			p.SAdd(ctx, s.k.chats(), to)
 		}

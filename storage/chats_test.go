@@ -85,7 +85,7 @@ func TestSubscribeConcurrent(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		const chats, targets = 40, 5
+		const chats, targets = 20, 4
 		var wg sync.WaitGroup
 		added := make([]int, chats)
 		for c := range chats {

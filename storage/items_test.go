@@ -202,12 +202,12 @@ func TestItemTTL(t *testing.T) {
 		if _, err := s.Item(ctx, "x"); err != nil {
 			t.Fatalf("fresh item: %v", err)
 		}
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond)
 		if _, err := s.Item(ctx, "x"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("expired item err=%v, want ErrNotFound", err)
 		}
 		if got, err := s.Latest(ctx, "s:s", 5); err != nil || len(got) != 0 {
 			t.Fatalf("Latest after expiry=%v, %v; want none", ids(got), err)
 		}
-	}, storage.Options{ItemTTL: 400 * time.Millisecond})
+	}, storage.Options{ItemTTL: 300 * time.Millisecond})
 }

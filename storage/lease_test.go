@@ -55,13 +55,13 @@ func TestLeaseExpires(t *testing.T) {
 		ctx := t.Context()
 		// Generous margins: a loaded CI machine may pause for a while
 		// between two calls, and a test must not fail because of it.
-		if ok, err := s.AcquireLease(ctx, "l", "a", 400*time.Millisecond); err != nil || !ok {
+		if ok, err := s.AcquireLease(ctx, "l", "a", 300*time.Millisecond); err != nil || !ok {
 			t.Fatalf("first acquire=%v, %v", ok, err)
 		}
 		if ok, _ := s.AcquireLease(ctx, "l", "b", time.Minute); ok {
 			t.Fatalf("b took a live lease")
 		}
-		time.Sleep(600 * time.Millisecond)
+		time.Sleep(450 * time.Millisecond)
 		if ok, err := s.AcquireLease(ctx, "l", "b", time.Minute); err != nil || !ok {
 			t.Fatalf("acquire after expiry=%v, %v; want true", ok, err)
 		}

@@ -187,12 +187,18 @@ func Cluster(t testing.TB, opts ...storage.Options) *storage.Store {
 	return s
 }
 
-// Run runs body as a subtest on each backend.
+// Run runs body as a subtest on each backend, the backends at the same
+// time: these tests mostly wait on the network or on a TTL, and running them
+// side by side keeps a package's tests fast even under -parallel=2.
 func Run(t *testing.T, body func(t *testing.T, s *storage.Store), opts ...storage.Options) {
 	t.Helper()
+	var wg sync.WaitGroup
 	for _, b := range Backends() {
-		t.Run(b.Name, func(t *testing.T) { body(t, b.New(t, opts...)) })
+		wg.Go(func() {
+			t.Run(b.Name, func(t *testing.T) { body(t, b.New(t, opts...)) })
+		})
 	}
+	wg.Wait()
 }
 
 func startMiniredis(t testing.TB) *miniredis.Miniredis {
