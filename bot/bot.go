@@ -48,7 +48,11 @@ type Config struct {
 	FullTextBelow int
 	// NoArticleFetch never fetches article pages (local mode, whose
 	// sample feeds link to sites it cannot reach).
-	NoArticleFetch  bool
+	NoArticleFetch bool
+	// LinkFetcher reads the pages of links people send the bot. It must
+	// keep the SSRF guard on (never AllowPrivate, even in local mode); nil
+	// means NewLinkFetcher("").
+	LinkFetcher     *feeds.Fetcher
 	Limits          Limits
 	Workers         int // concurrent senders per replica (default 8)
 	DigestThreshold int // more waiting items than this for one chat → one digest (default 3)
@@ -109,6 +113,9 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.LinkFetcher == nil {
+		cfg.LinkFetcher = NewLinkFetcher("")
 	}
 	if cfg.BotName == "" {
 		cfg.BotName = "أخبار"

@@ -31,6 +31,7 @@ type Update struct {
 	Message      *InMessage
 	Callback     *Callback
 	MyChatMember *MemberChange
+	InlineQuery  *InlineQuery
 }
 
 // Chat describes where a message came from.

@@ -124,6 +124,7 @@ func (b *Bot) publish(ctx context.Context, src feeds.Source, it feeds.Item) (int
 	if err := b.store.SaveItem(ctx, it); err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
 	}
+	b.indexForSearch(ctx, it)
 	chats, err := b.store.Subscribers(ctx, targetsOf(src))
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)

@@ -1,6 +1,9 @@
 package bot
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // HandleUpdate answers one update. Errors are about this update only; the
 // update loop logs them and goes on.
@@ -12,19 +15,27 @@ func (b *Bot) HandleUpdate(ctx context.Context, u Update) error {
 	case u.Message != nil:
 		b.metrics.Updates.WithLabelValues("message").Inc()
 		return b.handleMessage(ctx, u.Message)
+	case u.Callback != nil && strings.HasPrefix(u.Callback.Data, searchCallback):
+		b.metrics.Updates.WithLabelValues("callback").Inc()
+		return b.searchCallback(ctx, u.Callback)
 	case u.Callback != nil:
 		b.metrics.Updates.WithLabelValues("callback").Inc()
 		return b.handleCallback(ctx, u.Callback)
 	case u.MyChatMember != nil:
 		b.metrics.Updates.WithLabelValues("member").Inc()
 		return b.handleMemberChange(ctx, u.MyChatMember)
+	case u.InlineQuery != nil:
+		b.metrics.Updates.WithLabelValues("inline").Inc()
+		return b.handleInline(ctx, u.InlineQuery)
 	}
 	b.metrics.Updates.WithLabelValues("other").Inc()
 	return nil
 }
 
-// handleText answers a message that is not a command. Plain text is
-// ignored for now.
+// handleText answers a message that is not a command: a link sent in a
+// private chat, or in a group with the bot mentioned, gets the page's
+// card. Other text is left alone, so people can talk in groups.
 func (b *Bot) handleText(ctx context.Context, m *InMessage) error {
-	return nil
+	_, err := b.handleLink(ctx, m)
+	return err
 }

@@ -205,6 +205,9 @@ func Convert(u tgbotapi.Update) bot.Update {
 		mc := u.MyChatMember
 		out.MyChatMember = &bot.MemberChange{Chat: chat(mc.Chat), From: user(mc.From),
 			OldStatus: mc.OldChatMember.Status, NewStatus: mc.NewChatMember.Status}
+	case u.InlineQuery != nil && u.InlineQuery.From != nil:
+		iq := u.InlineQuery
+		out.InlineQuery = &bot.InlineQuery{ID: iq.ID, From: user(*iq.From), Query: iq.Query, Offset: iq.Offset, ChatType: iq.ChatType}
 	}
 	return out
 }

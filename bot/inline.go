@@ -1,0 +1,241 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/storage"
+)
+
+// Inline mode tuning.
+const (
+	// inlinePage is the number of results per answer (Telegram allows 50;
+	// 20 cards of HTML keep an answer well under a megabyte).
+	inlinePage = 20
+	// inlineCacheTime is how long Telegram may reuse an answer for the same
+	// query: short, so new items show up within half a minute.
+	inlineCacheTime = 30
+	// maxInlineTitle and maxInlineDescription bound what the result list
+	// shows; the inserted card carries the full text.
+	maxInlineTitle       = 120
+	maxInlineDescription = 160
+)
+
+// InlineQuery is an inline query: a user typing "@bot words" in any chat.
+type InlineQuery struct {
+	ID       string
+	From     User
+	Query    string // up to 256 characters
+	Offset   string // the next_offset of the previous answer, "" for the first page
+	ChatType string // sender, private, group, supergroup or channel; may be empty
+}
+
+// InlineResult is one article in an inline answer: choosing it inserts
+// Text (Telegram HTML) with Buttons into the chat.
+type InlineResult struct {
+	ID          string // 1–64 bytes, unique within the answer
+	Title       string
+	Description string
+	Text        string
+	Buttons     [][]Button
+	URL         string
+	Thumbnail   string // image URL, optional
+}
+
+// InlineAnswer is the answer to one inline query.
+type InlineAnswer struct {
+	Results    []InlineResult // at most 50
+	NextOffset string         // at most 64 bytes; "" when there are no more results
+	CacheTime  int            // seconds; 0 is sent as 0, not as the default
+	IsPersonal bool           // results depend on who asked
+}
+
+// InlineAnswerer answers inline queries. bot/telegram's Client implements
+// it; it is asserted from the Sender so the Sender interface, which fakes
+// in other tests implement, does not grow.
+type InlineAnswerer interface {
+	AnswerInline(ctx context.Context, queryID string, a InlineAnswer) error
+}
+
+// handleInline answers "@bot words" with matching recent items, and an
+// empty query with the latest items, each inserting the full card. Results
+// page through next_offset, a plain result offset. Nothing is filtered by
+// the user's settings, so is_personal is false and Telegram may serve the
+// answer to everyone typing the same query for inlineCacheTime. The card's
+// labels follow the asking user's language, so within those 30 seconds an
+// English speaker may get the Arabic labels (or the reverse); the news
+// itself is the same.
+func (b *Bot) handleInline(ctx context.Context, q *InlineQuery) error {
+	answerer, ok := b.sender.(InlineAnswerer)
+	if !ok {
+		return errors.New("inline query: the sender cannot answer inline queries")
+	}
+	offset, err := strconv.Atoi(q.Offset)
+	if err != nil || offset < 0 || offset >= maxSearchResults {
+		offset = 0
+	}
+	lang := LangFor(q.From.LanguageCode)
+	items, more, err := b.inlineItems(ctx, parseQuery(q.Query), offset)
+	if err != nil {
+		return fmt.Errorf("inline query: %w", err)
+	}
+	a := InlineAnswer{CacheTime: inlineCacheTime, Results: make([]InlineResult, 0, len(items))}
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		r := b.inlineResult(it, lang)
+		if seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		a.Results = append(a.Results, r)
+	}
+	if more {
+		a.NextOffset = strconv.Itoa(offset + inlinePage)
+	}
+	return answerer.AnswerInline(ctx, q.ID, a)
+}
+
+// inlineItems is one page of results: a search when the query has words
+// to search for, else the latest items.
+func (b *Bot) inlineItems(ctx context.Context, q searchQuery, offset int) ([]feeds.Item, bool, error) {
+	if len(q.Terms) > 0 {
+		items, total, err := b.searchItems(ctx, q, offset, inlinePage)
+		return items, offset+inlinePage < total, err
+	}
+	items, err := b.store.Latest(ctx, "", offset+inlinePage+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if offset >= len(items) {
+		return nil, false, nil
+	}
+	items = items[offset:]
+	more := len(items) > inlinePage && offset+inlinePage < maxSearchResults
+	return items[:min(len(items), inlinePage)], more, nil
+}
+
+// inlineResult makes an item's inline result: the card as the message,
+// its title and the start of its summary in the list.
+func (b *Bot) inlineResult(it feeds.Item, lang string) InlineResult {
+	card := Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.cfg.Location, Lang: lang}.Render()
+	desc := oneLine(b.sourceName(it.SourceID))
+	if s := oneLine(it.Summary); s != "" {
+		desc += " · " + s
+	}
+	r := InlineResult{
+		ID:          inlineResultID(it.ID),
+		Title:       truncateRunes(oneLine(it.Title), maxInlineTitle),
+		Description: truncateRunes(desc, maxInlineDescription),
+		Text:        card.Text,
+		Buttons:     card.Buttons,
+	}
+	if r.Title == "" {
+		r.Title = truncateRunes(oneLine(b.sourceName(it.SourceID)), maxInlineTitle)
+	}
+	if httpURL(it.Link) {
+		r.URL = it.Link
+	}
+	if httpURL(it.Image) {
+		r.Thumbnail = it.Image
+	}
+	return r
+}
+
+// inlineResultID is the item id when it fits Telegram's 64 bytes (item ids
+// are 64 hex characters), else a hash of it.
+func inlineResultID(id string) string {
+	if id != "" && len(id) <= 64 {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// itemStartPrefix starts a /start payload that opens an item's card.
+const itemStartPrefix = "i_"
+
+// ItemStartPayload is the deep-link payload that opens an item's card:
+// "i_" and the item id's 32 bytes in base64url (43 characters), since a
+// payload is at most 64 characters of A-Za-z0-9_- and the hex id is 64 on
+// its own. The encoding is lossless, so resolving it needs no lookup table
+// and no shortened id can ever name two items. Ids that are not 64 hex
+// characters (tests, hand-made items) are used as they are when they fit
+// the alphabet; otherwise there is no payload.
+func ItemStartPayload(itemID string) string {
+	if raw, err := hex.DecodeString(itemID); err == nil && len(raw) == 32 {
+		return itemStartPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	}
+	if len(itemID) > 0 && len(itemID) <= 64-len(itemStartPrefix) && payloadSafe(itemID) {
+		return itemStartPrefix + itemID
+	}
+	return ""
+}
+
+// ItemDeepLink is the t.me link that opens an item's card in a private
+// chat with the bot, for links shared outside Telegram; "" when the bot's
+// username is unknown.
+func (b *Bot) ItemDeepLink(itemID string) string {
+	p := ItemStartPayload(itemID)
+	if b.cfg.BotUsername == "" || p == "" {
+		return ""
+	}
+	return "https://t.me/" + b.cfg.BotUsername + "?start=" + p
+}
+
+func payloadSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// itemIDsOf lists the item ids a payload may stand for: the decoded hex id
+// when it is 43 base64url characters, then the payload itself.
+func itemIDsOf(payload string) []string {
+	payload = strings.TrimPrefix(payload, itemStartPrefix)
+	var ids []string
+	if len(payload) == 43 {
+		if raw, err := base64.RawURLEncoding.DecodeString(payload); err == nil && len(raw) == 32 {
+			ids = append(ids, hex.EncodeToString(raw))
+		}
+	}
+	if payload != "" && len(payload) <= 64 && payloadSafe(payload) {
+		ids = append(ids, payload)
+	}
+	return ids
+}
+
+// itemDeepLink answers /start i_<payload> by sending that item's card to
+// the chat. The lead's /start handler calls it with the payload (with or
+// without its "i_"). An unknown or expired item gets a short note.
+func (b *Bot) itemDeepLink(ctx context.Context, chatID int64, itemID string, lang string) error {
+	chat, err := b.store.Chat(ctx, chatID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("item deep link: %w", err)
+	}
+	for _, id := range itemIDsOf(itemID) {
+		it, err := b.store.Item(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("item deep link: %w", err)
+		}
+		c := b.card(it, chat)
+		c.Lang = lang
+		m := c.Render()
+		m.ChatID = chatID
+		return b.reply(ctx, m)
+	}
+	return b.reply(ctx, Message{ChatID: chatID, Text: askTexts(lang).ItemGone, HTML: true, DisablePreview: true})
+}

@@ -1,0 +1,225 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/feeds/arabic"
+	"github.com/akhbar/akhbar/storage"
+)
+
+// Link answering tuning.
+const (
+	// linkTimeout bounds fetching and reading one page a user sent.
+	linkTimeout = 20 * time.Second
+	// linkCacheTTL is how long a link's card is reused for the same
+	// canonical URL; failureCacheTTL how long a page that could not be read
+	// is not tried again (transient failures are not cached).
+	linkCacheTTL    = 6 * time.Hour
+	failureCacheTTL = 10 * time.Minute
+	// linksPerMinute is how many new links one user may have fetched per
+	// minute, across replicas: each costs a fetch and an extraction.
+	linksPerMinute = 6
+	// LinkMaxBytes is the page size limit of the default link fetcher.
+	LinkMaxBytes = 2 << 20
+)
+
+// Kinds of link failure, cached with the URL and mapped to a sentence.
+const (
+	failPrivate  = "private"
+	failScheme   = "scheme"
+	failTooLarge = "too_large"
+	failNotHTML  = "not_html"
+	failTimeout  = "timeout"
+	failNoText   = "no_text"
+	failStatus   = "status"
+	failOther    = "other"
+)
+
+// NewLinkFetcher is the fetcher for links people send: the SSRF guard is
+// always on (no loopback, private, link-local or other non-public address,
+// checked at dial time, so redirects and DNS rebinding are covered too),
+// pages are capped at LinkMaxBytes and linkTimeout. New uses it when
+// Config.LinkFetcher is nil; cmd/akhbar may pass one with its User-Agent,
+// but never one with AllowPrivate, even in local mode.
+func NewLinkFetcher(userAgent string) *feeds.Fetcher {
+	return feeds.NewFetcher(feeds.FetcherOptions{UserAgent: userAgent, Timeout: linkTimeout, MaxBytes: LinkMaxBytes})
+}
+
+// linkRE finds http(s) links in a message. It stops at spaces, quotes,
+// angle brackets and Arabic quotation marks, which end a link in text.
+var linkRE = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"'«»]+`)
+
+// findLink returns the first http(s) link in text, without trailing
+// punctuation (Latin or Arabic) or an unbalanced closing bracket, or "".
+// Control and bidi characters are removed first, so a hidden override
+// cannot be smuggled into the URL.
+func findLink(text string) string {
+	link := linkRE.FindString(sanitize(text))
+	for link != "" {
+		trimmed := strings.TrimRight(link, ".,;:!?،؛؟…")
+		if strings.HasSuffix(trimmed, ")") && strings.Count(trimmed, "(") < strings.Count(trimmed, ")") {
+			trimmed = trimmed[:len(trimmed)-1]
+		}
+		if trimmed == link {
+			break
+		}
+		link = trimmed
+	}
+	if u, err := url.Parse(link); err != nil || u.Host == "" {
+		return ""
+	}
+	return link
+}
+
+// mentions reports whether text names the bot as @username.
+func (b *Bot) mentions(text string) bool {
+	if b.cfg.BotUsername == "" {
+		return false
+	}
+	return strings.Contains(strings.ToLower(text), "@"+strings.ToLower(b.cfg.BotUsername))
+}
+
+// handleLink answers a message carrying a link: in a private chat any
+// link, in a group only when the message mentions the bot, never in a
+// channel. It reports false when the message is not for it.
+func (b *Bot) handleLink(ctx context.Context, m *InMessage) (bool, error) {
+	switch m.Chat.Type {
+	case "private":
+	case "group", "supergroup":
+		if !b.mentions(m.Text) {
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+	link := findLink(m.Text)
+	if link == "" {
+		return false, nil
+	}
+	return true, b.answerLink(ctx, m, link)
+}
+
+// answerLink fetches, extracts and summarises the page at link and sends
+// its card, or a sentence saying why it could not.
+func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
+	chat, err := b.rememberChat(ctx, m.Chat, m.From)
+	if err != nil {
+		return fmt.Errorf("link: %w", err)
+	}
+	lang := chatLang(m, chat)
+	t := askTexts(lang)
+	say := func(text string) error {
+		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: rlm + esc(text), HTML: true, DisablePreview: true})
+	}
+	canonical := feeds.CanonicalURL(link)
+	lc, err := b.store.CachedLink(ctx, canonical)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		who := m.From.ID
+		if who == 0 {
+			who = m.SenderChat
+		}
+		if who != 0 {
+			key := "link:" + strconv.FormatInt(who, 10)
+			wait, err := b.store.Allow(ctx, key, storage.Limit{Rate: linksPerMinute, Burst: linksPerMinute, Period: time.Minute})
+			if err != nil {
+				return fmt.Errorf("link: %w", err)
+			}
+			if wait > 0 {
+				return say(t.LinkSlowDown)
+			}
+		}
+		lc = b.readLink(ctx, canonical)
+		ttl := linkCacheTTL
+		if lc.Failure != "" {
+			ttl = failureCacheTTL
+		}
+		if lc.Failure != failTimeout && lc.Failure != failStatus && lc.Failure != failOther {
+			if err := b.store.CacheLink(ctx, canonical, lc, ttl); err != nil {
+				b.log.Warn("cache link", "chat_id", m.Chat.ID, "error", err)
+			}
+		}
+	case err != nil:
+		return fmt.Errorf("link: %w", err)
+	}
+	if lc.Failure != "" {
+		return say(t.LinkFailed[lc.Failure])
+	}
+	card := Card{Item: lc.Item, SourceName: lc.Site, Loc: b.location(chat.TZ), Lang: lang}.Render()
+	card.ChatID = m.Chat.ID
+	return b.reply(ctx, card)
+}
+
+// readLink makes a card's item of the page at link: its title, an
+// extractive summary of its cleaned text, its image and date. Failures
+// come back as LinkCard.Failure, and are logged.
+func (b *Bot) readLink(ctx context.Context, link string) storage.LinkCard {
+	ctx, cancel := context.WithTimeout(ctx, linkTimeout)
+	defer cancel()
+	art, err := b.cfg.LinkFetcher.Article(ctx, link)
+	if err != nil {
+		kind := linkFailure(err)
+		b.log.Info("link not readable", "kind", kind, "error", err)
+		return storage.LinkCard{Failure: kind}
+	}
+	title := arabic.CleanTitle(art.Title)
+	text := arabic.Clean(art.Text)
+	summary := strings.Join(arabic.Summarize(title, text, arabic.Budget{Chars: b.cfg.SummaryChars, Sentences: 3}), " ")
+	if title == "" && summary == "" {
+		return storage.LinkCard{Failure: failNoText}
+	}
+	it := feeds.Item{
+		ID:          feeds.ItemID("", link, title, art.Published),
+		Link:        link,
+		Title:       title,
+		Summary:     summary,
+		Image:       art.Image,
+		Published:   art.Published,
+		Fingerprint: arabic.Fingerprint(title, text),
+	}
+	return storage.LinkCard{Item: it, Site: siteName(art.SiteName, link)}
+}
+
+// siteName is what the card names as the source: the page's own site name,
+// else its host without "www.".
+func siteName(name, link string) string {
+	if name = oneLine(name); name != "" {
+		return name
+	}
+	if u, err := url.Parse(link); err == nil {
+		return strings.TrimPrefix(u.Hostname(), "www.")
+	}
+	return link
+}
+
+// linkFailure names why a page could not be read.
+func linkFailure(err error) string {
+	var ne net.Error
+	var se *feeds.StatusError
+	switch {
+	case errors.Is(err, feeds.ErrPrivateAddress):
+		return failPrivate
+	case errors.Is(err, feeds.ErrScheme):
+		return failScheme
+	case errors.Is(err, feeds.ErrTooLarge):
+		return failTooLarge
+	case errors.Is(err, feeds.ErrNotHTML):
+		return failNotHTML
+	case errors.Is(err, feeds.ErrNoArticle):
+		return failNoText
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return failTimeout
+	case errors.As(err, &se):
+		return failStatus
+	}
+	return failOther
+}

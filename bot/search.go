@@ -1,0 +1,281 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/feeds/arabic"
+	"github.com/akhbar/akhbar/storage"
+)
+
+// Search tuning.
+const (
+	// searchWindow is how far back /search and inline mode look.
+	searchWindow = 7 * 24 * time.Hour
+	// searchPage is the number of results on one /search page.
+	searchPage = 5
+	// maxSearchResults bounds one search (pages of /search and inline
+	// mode together): enough for a week of one story.
+	maxSearchResults = 100
+	// maxQueryRunes bounds the text a query is read from; Telegram sends
+	// inline queries of up to 256 characters, /search text can be 4096.
+	maxQueryRunes = 256
+	// maxQueryShown bounds the query quoted back to the user.
+	maxQueryShown = 60
+	// maxQueryTerms is the most words a query matches on; a longer query
+	// is rarely more precise and each term costs a Redis command.
+	maxQueryTerms = 8
+	// searchCallback prefixes the paging buttons of /search results.
+	searchCallback = "q:"
+)
+
+// askText holds the sentences of the search, inline and link flows in one
+// language; Arabic first, as in i18n.go.
+type askText struct {
+	SearchHow      string
+	SearchNone     string // %s = query
+	SearchHeader   string // %s = query, %d–%d of %d
+	SearchExpired  string
+	Prev, Next     string
+	OpenCard       string
+	ItemGone       string
+	LinkFailed     map[string]string // by linkFailure
+	LinkSlowDown   string
+	InlineNoResult string
+}
+
+var arAsk = askText{
+	SearchHow: "أرسل كلمات البحث بعد الأمر، مثل:\n/search أسعار الذهب\n" +
+		"أبحث في أخبار آخر 7 أيام عن الأخبار التي تحوي كل الكلمات.",
+	SearchNone:    "لا أخبار في آخر 7 أيام تحوي «%s».",
+	SearchHeader:  "🔎 <b>نتائج البحث عن «%s»</b> (%d–%d من %d)",
+	SearchExpired: "انتهت صلاحية هذا البحث، أرسل /search من جديد.",
+	Prev:          "→ السابق",
+	Next:          "التالي ←",
+	OpenCard:      "البطاقة",
+	ItemGone:      "هذا الخبر لم يعد متاحاً، ربما مضى عليه وقت طويل. أرسل /latest لآخر الأخبار.",
+	LinkFailed: map[string]string{
+		failPrivate:  "لا أفتح روابط العناوين الخاصة أو المحلية (مثل 127.0.0.1 أو 10.x.x.x أو localhost).",
+		failScheme:   "أقرأ روابط http و https فقط.",
+		failTooLarge: "الصفحة أكبر من أن أقرأها.",
+		failNotHTML:  "هذا الرابط ليس صفحة ويب أستطيع قراءتها (ربما صورة أو ملف).",
+		failTimeout:  "تأخر الموقع في الرد، فلم أستطع قراءة الصفحة. حاول لاحقاً.",
+		failNoText:   "لم أجد نص خبر في هذه الصفحة.",
+		failStatus:   "ردّ الموقع بخطأ، فلم أستطع قراءة الصفحة.",
+		failOther:    "تعذّر عليّ فتح هذه الصفحة.",
+	},
+	LinkSlowDown:   "أرسلت روابط كثيرة في وقت قصير. انتظر دقيقة ثم أعد المحاولة.",
+	InlineNoResult: "لا نتائج",
+}
+
+var enAsk = askText{
+	SearchHow: "Send the words to look for after the command, e.g.\n/search gold prices\n" +
+		"I look through the last 7 days of news for items with all the words.",
+	SearchNone:    "No news in the last 7 days has «%s».",
+	SearchHeader:  "🔎 <b>Results for «%s»</b> (%d–%d of %d)",
+	SearchExpired: "This search has expired; send /search again.",
+	Prev:          "← Previous",
+	Next:          "Next →",
+	OpenCard:      "card",
+	ItemGone:      "This item is no longer available; it may be too old. Send /latest for the newest news.",
+	LinkFailed: map[string]string{
+		failPrivate:  "I do not open links to private or local addresses (such as 127.0.0.1, 10.x.x.x or localhost).",
+		failScheme:   "I only read http and https links.",
+		failTooLarge: "That page is too large for me to read.",
+		failNotHTML:  "That link is not a web page I can read (perhaps an image or a file).",
+		failTimeout:  "The site took too long to answer, so I could not read the page. Try again later.",
+		failNoText:   "I found no article text on that page.",
+		failStatus:   "The site answered with an error, so I could not read the page.",
+		failOther:    "I could not open that page.",
+	},
+	LinkSlowDown:   "You sent many links in a short time. Wait a minute and try again.",
+	InlineNoResult: "No results",
+}
+
+func askTexts(lang string) *askText {
+	if lang == "en" {
+		return &enAsk
+	}
+	return &arAsk
+}
+
+// searchQuery is what a user typed, made safe to show and ready to match.
+type searchQuery struct {
+	// Text is the query as the user wrote it, one line, without control
+	// or bidi characters (which could reorder the reply around it), cut to
+	// maxQueryShown characters; not escaped.
+	Text string
+	// full is the cleaned query up to maxQueryRunes, what paging buttons
+	// save and read back.
+	full string
+	// Terms are the query's distinct search terms (arabic.Terms:
+	// normalised, stop words dropped, light stemmed), at most
+	// maxQueryTerms, in the order typed. Empty when nothing is searchable.
+	Terms []string
+}
+
+// parseQuery reads a search query. Hashtags count as words ("#اقتصاد"
+// finds items with "اقتصاد"), so topic links typed from a card work.
+func parseQuery(s string) searchQuery {
+	s = oneLine(s)
+	if len(s) > 4*maxQueryRunes { // cheap bound before counting runes
+		s = strings.ToValidUTF8(s[:4*maxQueryRunes], "")
+	}
+	s = truncateRunes(s, maxQueryRunes)
+	q := searchQuery{Text: truncateRunes(s, maxQueryShown), full: s}
+	for _, t := range arabic.Terms(s) {
+		if len(q.Terms) == maxQueryTerms {
+			break
+		}
+		if !contains(q.Terms, t) {
+			q.Terms = append(q.Terms, t)
+		}
+	}
+	return q
+}
+
+// token names a query in the paging buttons: the first 96 bits of the
+// SHA-256 of its terms, base64url (16 characters). Two queries with the
+// same terms share a token, and its saved text, harmlessly.
+func (q searchQuery) token() string {
+	sum := sha256.Sum256([]byte(strings.Join(q.Terms, " ")))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// searchIndexTerms are the terms an item is found by: its title and
+// summary, and its topics.
+func searchIndexTerms(it feeds.Item) []string {
+	text := it.Title + "\n" + it.Summary
+	for _, t := range it.Topics {
+		text += "\n" + t
+	}
+	return arabic.Terms(text)
+}
+
+// indexForSearch adds a saved item to the search index. publish calls it
+// right after SaveItem; a failure is logged, not returned, because the
+// item must still be delivered.
+func (b *Bot) indexForSearch(ctx context.Context, it feeds.Item) {
+	if err := b.store.IndexSearch(ctx, it.ID, it.Published, searchIndexTerms(it)); err != nil {
+		b.log.Warn("index item for search", "item_id", it.ID, "error", err)
+	}
+}
+
+// searchItems runs a query: the matching items of the last searchWindow,
+// newest first, from offset, at most n, and the number of matches.
+func (b *Bot) searchItems(ctx context.Context, q searchQuery, offset, n int) ([]feeds.Item, int, error) {
+	ids, err := b.store.Search(ctx, q.Terms, b.now().Add(-searchWindow), maxSearchResults)
+	if err != nil {
+		return nil, 0, err
+	}
+	if offset >= len(ids) {
+		return nil, len(ids), nil
+	}
+	items, err := b.store.Items(ctx, ids[offset:min(offset+n, len(ids))])
+	return items, len(ids), err
+}
+
+// searchCommand answers /search <words>. The lead's command switch in
+// updates.go calls it with the command's arguments and the reply language.
+func (b *Bot) searchCommand(ctx context.Context, m *InMessage, args []string, lang string) error {
+	q := parseQuery(strings.Join(args, " "))
+	reply := Message{ChatID: m.Chat.ID, HTML: true, DisablePreview: true}
+	if len(q.Terms) == 0 {
+		reply.Text = askTexts(lang).SearchHow
+		return b.reply(ctx, reply)
+	}
+	if err := b.store.SaveSearchQuery(ctx, q.token(), q.full); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	chat, err := b.store.Chat(ctx, m.Chat.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("search: %w", err)
+	}
+	reply.Text, reply.Buttons, err = b.searchResults(ctx, q, 0, chat, lang)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	return b.reply(ctx, reply)
+}
+
+// searchResults renders one page of a search as a compact list, with
+// paging buttons that carry the query's token and the page's offset
+// ("q:<token>:<offset>", at most 26 bytes).
+func (b *Bot) searchResults(ctx context.Context, q searchQuery, offset int, chat storage.Chat, lang string) (string, [][]Button, error) {
+	t := askTexts(lang)
+	items, total, err := b.searchItems(ctx, q, offset, searchPage)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(items) == 0 {
+		return rlm + fmt.Sprintf(t.SearchNone, esc(q.Text)), nil, nil
+	}
+	var sb strings.Builder
+	sb.WriteString(rlm + fmt.Sprintf(t.SearchHeader, esc(q.Text), offset+1, offset+len(items), total) + "\n")
+	loc := b.location(chat.TZ)
+	for _, it := range items {
+		title := esc(truncateRunes(oneLine(it.Title), 200))
+		if httpURL(it.Link) {
+			title = `<a href="` + attrEscaper.Replace(it.Link) + `">` + title + "</a>"
+		}
+		sb.WriteString("\n" + rlm + "• " + title + "\n" + rlm + "   " +
+			esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)) + " · " + esc(FormatTime(it.Published, loc, lang)))
+		if link := b.ItemDeepLink(it.ID); link != "" {
+			sb.WriteString(` · <a href="` + attrEscaper.Replace(link) + `">` + t.OpenCard + "</a>")
+		}
+	}
+	var row []Button
+	tok := q.token()
+	if offset > 0 {
+		row = append(row, Button{Text: t.Prev, CallbackData: searchCallback + tok + ":" + strconv.Itoa(max(offset-searchPage, 0))})
+	}
+	if next := offset + searchPage; next < total {
+		row = append(row, Button{Text: t.Next, CallbackData: searchCallback + tok + ":" + strconv.Itoa(next)})
+	}
+	var buttons [][]Button
+	if len(row) > 0 {
+		buttons = [][]Button{row}
+	}
+	return sb.String(), buttons, nil
+}
+
+// searchCallback answers a press of a search paging button by editing the
+// results in place. Any replica can: the query is read back from Redis.
+func (b *Bot) searchCallback(ctx context.Context, cb *Callback) error {
+	chat, err := b.store.Chat(ctx, cb.Chat.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("search page: %w", err)
+	}
+	lang := LangFor(cb.From.LanguageCode)
+	if cb.From.LanguageCode == "" && chat.Lang != "" {
+		lang = chat.Lang
+	}
+	tok, off, ok := strings.Cut(strings.TrimPrefix(cb.Data, searchCallback), ":")
+	offset, perr := strconv.Atoi(off)
+	if !ok || perr != nil || offset < 0 || offset >= maxSearchResults {
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
+	text, err := b.store.SearchQuery(ctx, tok)
+	if errors.Is(err, storage.ErrNotFound) {
+		return b.sender.AnswerCallback(ctx, cb.ID, askTexts(lang).SearchExpired)
+	}
+	if err != nil {
+		return fmt.Errorf("search page: %w", err)
+	}
+	q := parseQuery(text)
+	body, buttons, err := b.searchResults(ctx, q, offset, chat, lang)
+	if err != nil {
+		return fmt.Errorf("search page: %w", err)
+	}
+	if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+		return err
+	}
+	return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: body, HTML: true, Buttons: buttons, DisablePreview: true})
+}
