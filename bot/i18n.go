@@ -30,6 +30,7 @@ type text struct {
 	CmdStart, CmdHelp, CmdSrc   string
 	CmdSub, CmdUnsub, CmdLatest string
 	CmdStop                     string
+	CmdSettings, CmdFilter      string
 }
 
 var arText = text{
@@ -45,6 +46,8 @@ var arText = text{
 		"/subscribe &lt;مصدر أو موضوع&gt; — اشترك\n" +
 		"/unsubscribe &lt;مصدر أو موضوع&gt; — ألغِ الاشتراك\n" +
 		"/latest [عدد] [مصدر أو موضوع] — آخر الأخبار\n" +
+		"/settings — اللغة وطريقة الإرسال وساعات الهدوء\n" +
+		"/filter +كلمة -كلمة — تصفية الأخبار بالكلمات\n" +
 		"/stop — ألغِ كل الاشتراكات\n\n" +
 		"في المجموعات والقنوات يغيّر الاشتراكات المشرفون فقط.",
 	SourcesHeader:  "<b>المصادر</b> — اضغط للاشتراك أو الإلغاء:",
@@ -75,6 +78,8 @@ var arText = text{
 	CmdUnsub:       "ألغِ اشتراكاً",
 	CmdLatest:      "آخر الأخبار",
 	CmdStop:        "ألغِ كل الاشتراكات",
+	CmdSettings:    "الإعدادات: اللغة والملخصات وساعات الهدوء",
+	CmdFilter:      "تصفية الأخبار بالكلمات",
 }
 
 var enText = text{
@@ -90,6 +95,8 @@ var enText = text{
 		"/subscribe &lt;source or topic&gt; — subscribe\n" +
 		"/unsubscribe &lt;source or topic&gt; — unsubscribe\n" +
 		"/latest [n] [source or topic] — latest news\n" +
+		"/settings — language, delivery mode, quiet hours\n" +
+		"/filter +word -word — filter news by keywords\n" +
 		"/stop — unsubscribe from everything\n\n" +
 		"In groups and channels only admins change subscriptions.",
 	SourcesHeader:  "<b>Sources</b> — tap to subscribe or unsubscribe:",
@@ -120,6 +127,8 @@ var enText = text{
 	CmdUnsub:       "Cancel a subscription",
 	CmdLatest:      "Latest news",
 	CmdStop:        "Cancel all subscriptions",
+	CmdSettings:    "Settings: language, digests, quiet hours",
+	CmdFilter:      "Filter news by keywords",
 }
 
 // texts returns the strings for a language: English for "en…", Arabic for

@@ -21,7 +21,8 @@ func Commands(lang string) []Command {
 	t := texts(lang)
 	return []Command{
 		{"start", t.CmdStart}, {"sources", t.CmdSrc}, {"subscribe", t.CmdSub},
-		{"unsubscribe", t.CmdUnsub}, {"latest", t.CmdLatest}, {"help", t.CmdHelp}, {"stop", t.CmdStop},
+		{"unsubscribe", t.CmdUnsub}, {"latest", t.CmdLatest}, {"settings", t.CmdSettings}, {"filter", t.CmdFilter},
+		{"help", t.CmdHelp}, {"stop", t.CmdStop},
 	}
 }
 
@@ -68,7 +69,7 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	reply := func(text string, buttons [][]Button) error {
 		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
 	}
-	changes := map[string]bool{"subscribe": true, "unsubscribe": true, "stop": true}
+	changes := map[string]bool{"subscribe": true, "unsubscribe": true, "stop": true, "settings": len(args) > 0, "filter": true}
 	if changes[cmd] || (cmd == "start" && len(args) > 0) {
 		admin, err := b.isAdmin(ctx, m.Chat, m.From, m.SenderChat)
 		if err != nil {
@@ -141,6 +142,16 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 			return err
 		}
 		return reply(text, nil)
+	case "settings":
+		return b.settingsCommand(ctx, chat, args, lang, reply)
+	case "filter":
+		if len(args) == 0 || !applyFilter(&chat.Settings, args) {
+			return reply(settingsTexts(lang).Usage, nil)
+		}
+		if err := b.saveSettings(ctx, chat); err != nil {
+			return err
+		}
+		return reply(fmt.Sprintf(settingsTexts(lang).FilterSaved, esc(filterSummary(chat.Settings))), nil)
 	case "stop":
 		if err := b.store.ForgetChat(ctx, m.Chat.ID); err != nil {
 			return err
@@ -408,6 +419,8 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 			return err
 		}
 		return b.reply(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+	case "set":
+		return b.settingsCallback(ctx, cb, chat, code)
 	case "t", "u":
 		target := b.targetOfCallback(code)
 		if target == "" {

@@ -150,6 +150,13 @@ func TestConversationArabic(t *testing.T) {
 	tr.do("ليلى", tr.press(dm, layla, "u:t0"))
 	tr.do("ليلى", msg(dm, layla, "/unsubscribe almamlaka"))
 	tr.do("ليلى", msg(dm, layla, "/start s_almamlaka"))
+	tr.do("ليلى", msg(dm, layla, "/settings"))
+	tr.do("ليلى", tr.press(dm, layla, "set:mode:hourly"))
+	tr.do("ليلى", tr.press(dm, layla, "set:quiet"))
+	tr.do("ليلى", tr.press(dm, layla, "set:silent"))
+	tr.do("ليلى", msg(dm, layla, "/settings daily ٠٦:٤٥"))
+	tr.do("ليلى", msg(dm, layla, "/settings tz Mars/Olympus"))
+	tr.do("ليلى", msg(dm, layla, "/filter +اقتصاد -رياضة"))
 	tr.do("ليلى", msg(dm, layla, "/stop"))
 	tr.do("ليلى", msg(dm, layla, "/غريب"))
 	tr.golden("conversation_ar.golden")
@@ -168,6 +175,9 @@ func TestConversationEnglish(t *testing.T) {
 	tr.do("Bob", tr.press(dm, bob, "t:s:almamlaka"))
 	tr.do("Bob", msg(dm, bob, "/latest 5"))
 	tr.do("Bob", msg(dm, bob, "/subscribe nothing-like-this"))
+	tr.do("Bob", msg(dm, bob, "/settings"))
+	tr.do("Bob", tr.press(dm, bob, "set:lang:en"))
+	tr.do("Bob", tr.press(dm, bob, "set:tz"))
 	tr.do("Bob", msg(dm, bob, "/stop"))
 	tr.golden("conversation_en.golden")
 }
@@ -190,6 +200,8 @@ func TestGroupAdminsOnly(t *testing.T) {
 	anon := bot.Update{Message: &bot.InMessage{ID: 2, Chat: group, From: bot.User{ID: 1087968824, FirstName: "Group"}, SenderChat: group.ID, Text: "/subscribe محليات"}}
 	tr.do("مشرف مجهول", anon)
 	tr.do("عضو", msg(group, member, "/latest"))
+	tr.do("عضو", msg(group, member, "/settings quiet 22:00-07:00"))
+	tr.do("عضو", tr.press(group, member, "set:prev"))
 	subs, _ := h.store.Subscriptions(ctx, group.ID)
 	if got := strings.Join(subs, ","); got != "s:almamlaka,t:محليات" {
 		t.Errorf("group subscriptions = %s", got)
