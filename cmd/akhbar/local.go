@@ -82,6 +82,9 @@ func startLocal(ctx context.Context, cfg *Config, getenv func(string) string, ou
 	}
 	if getenv("REDIS_URL") == "" && cfg.Redis.URL == "" {
 		l.redis = miniredis.NewMiniRedis()
+		// TTLs follow the wall clock, as in Redis: leases, parked chats
+		// and cached items must expire on their own.
+		l.redis.ClockTTL(true)
 		if err := l.redis.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("embedded store: %w", err)
 		}
