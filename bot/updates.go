@@ -70,7 +70,7 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
 	}
 	changes := map[string]bool{"subscribe": true, "unsubscribe": true, "stop": true, "settings": len(args) > 0, "filter": true}
-	if changes[cmd] || (cmd == "start" && len(args) > 0) {
+	if changes[cmd] || (cmd == "start" && len(args) > 0 && strings.HasPrefix(args[0], "s_")) {
 		admin, err := b.isAdmin(ctx, m.Chat, m.From, m.SenderChat)
 		if err != nil {
 			return err
@@ -82,6 +82,9 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 
 	switch cmd {
 	case "start":
+		if len(args) > 0 && strings.HasPrefix(args[0], "i_") { // a shared item's link: t.me/<bot>?start=i_<id>
+			return b.itemDeepLink(ctx, m.Chat.ID, strings.TrimPrefix(args[0], "i_"), lang)
+		}
 		if len(args) > 0 && strings.HasPrefix(args[0], "s_") {
 			if src, ok := b.sources[strings.TrimPrefix(args[0], "s_")]; ok {
 				return b.subscribeReply(ctx, m.Chat.ID, lang, SourceTarget(src.ID), reply)

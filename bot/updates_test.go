@@ -70,6 +70,9 @@ func (tr *transcript) buttons(raw json.RawMessage) {
 			Text         string `json:"text"`
 			URL          string `json:"url"`
 			CallbackData string `json:"callback_data"`
+			CopyText     struct {
+				Text string `json:"text"`
+			} `json:"copy_text"`
 		} `json:"inline_keyboard"`
 	}
 	if len(raw) == 0 || json.Unmarshal(raw, &kb) != nil {
@@ -78,7 +81,11 @@ func (tr *transcript) buttons(raw json.RawMessage) {
 	for _, row := range kb.Rows {
 		var cells []string
 		for _, b := range row {
-			cells = append(cells, "["+b.Text+" | "+b.URL+b.CallbackData+"]")
+			action := b.URL + b.CallbackData
+			if b.CopyText.Text != "" {
+				action = "copy: " + b.CopyText.Text
+			}
+			cells = append(cells, "["+b.Text+" | "+action+"]")
 		}
 		tr.b.WriteString("    " + strings.Join(cells, " ") + "\n")
 	}
@@ -150,6 +157,8 @@ func TestConversationArabic(t *testing.T) {
 	tr.do("ليلى", tr.press(dm, layla, "u:t0"))
 	tr.do("ليلى", msg(dm, layla, "/unsubscribe almamlaka"))
 	tr.do("ليلى", msg(dm, layla, "/start s_almamlaka"))
+	tr.do("ليلى", msg(dm, layla, "/start i_item0"))
+	tr.do("ليلى", msg(dm, layla, "/start i_gone"))
 	tr.do("ليلى", msg(dm, layla, "/settings"))
 	tr.do("ليلى", tr.press(dm, layla, "set:mode:hourly"))
 	tr.do("ليلى", tr.press(dm, layla, "set:quiet"))
