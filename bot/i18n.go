@@ -31,6 +31,7 @@ type text struct {
 	CmdSub, CmdUnsub, CmdLatest string
 	CmdStop                     string
 	CmdSettings, CmdFilter      string
+	Newer, Older                string
 }
 
 var arText = text{
@@ -80,6 +81,8 @@ var arText = text{
 	CmdStop:        "ألغِ كل الاشتراكات",
 	CmdSettings:    "الإعدادات: اللغة والملخصات وساعات الهدوء",
 	CmdFilter:      "تصفية الأخبار بالكلمات",
+	Newer:          "◀ الأحدث",
+	Older:          "الأقدم ▶",
 }
 
 var enText = text{
@@ -129,6 +132,8 @@ var enText = text{
 	CmdStop:        "Cancel all subscriptions",
 	CmdSettings:    "Settings: language, digests, quiet hours",
 	CmdFilter:      "Filter news by keywords",
+	Newer:          "◀ Newer",
+	Older:          "Older ▶",
 }
 
 // texts returns the strings for a language: English for "en…", Arabic for

@@ -140,11 +140,11 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		}
 		return reply(fmt.Sprintf(t.Unsubscribed, esc(b.targetName(target))), nil)
 	case "latest":
-		text, err := b.latest(ctx, args, chat, lang)
+		text, buttons, err := b.latest(ctx, args, chat, lang)
 		if err != nil {
 			return err
 		}
-		return reply(text, nil)
+		return reply(text, buttons)
 	case "settings":
 		return b.settingsCommand(ctx, chat, args, lang, reply)
 	case "filter":
@@ -346,14 +346,15 @@ func (b *Bot) targetName(target string) string {
 }
 
 // latest answers /latest [n] [source|topic]: the newest items as one
-// compact message with linked titles.
-func (b *Bot) latest(ctx context.Context, args []string, chat storage.Chat, lang string) (string, error) {
+// compact message with linked titles, and buttons to page through older
+// ones.
+func (b *Bot) latest(ctx context.Context, args []string, chat storage.Chat, lang string) (string, [][]Button, error) {
 	t := texts(lang)
 	n := 5
 	var rest []string
 	for _, a := range args {
 		if v, err := strconv.Atoi(arabic.Normalize(a)); err == nil {
-			n = min(max(v, 1), 20)
+			n = min(max(v, 1), maxLatest)
 			continue
 		}
 		rest = append(rest, a)
@@ -362,18 +363,76 @@ func (b *Bot) latest(ctx context.Context, args []string, chat storage.Chat, lang
 	if len(rest) > 0 {
 		target, name := b.resolveTarget(strings.Join(rest, " "))
 		if target == "" {
-			return fmt.Sprintf(t.UnknownTarget, esc(name)), nil
+			return fmt.Sprintf(t.UnknownTarget, esc(name)), nil, nil
 		}
 		scope = target
 	}
-	items, err := b.store.Latest(ctx, scope, n)
+	return b.latestPage(ctx, scope, n, 0, chat, lang)
+}
+
+// Paging bounds for /latest: a page holds at most maxLatest items and the
+// pages reach back at most maxLatestDepth items.
+const (
+	maxLatest      = 20
+	maxLatestDepth = 100
+)
+
+func (b *Bot) latestPage(ctx context.Context, scope string, n, offset int, chat storage.Chat, lang string) (string, [][]Button, error) {
+	t := texts(lang)
+	items, err := b.store.Latest(ctx, scope, min(offset+n+1, maxLatestDepth+1))
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if len(items) == 0 {
-		return t.LatestEmpty, nil
+	if offset >= len(items) {
+		if offset == 0 {
+			return t.LatestEmpty, nil, nil
+		}
+		offset = max(0, len(items)-n)
 	}
-	return b.latestText(items, chat, lang), nil
+	page := items[offset:min(offset+n, len(items))]
+	var row []Button
+	code := b.callbackFor("l", scope)
+	if scope == "" {
+		code = "l:"
+	}
+	if offset > 0 {
+		row = append(row, Button{Text: t.Newer, CallbackData: fmt.Sprintf("%s:%d:%d", code, n, max(0, offset-n))})
+	}
+	if offset+n < len(items) && offset+n < maxLatestDepth {
+		row = append(row, Button{Text: t.Older, CallbackData: fmt.Sprintf("%s:%d:%d", code, n, offset+n)})
+	}
+	var buttons [][]Button
+	if len(row) > 0 {
+		buttons = [][]Button{row}
+	}
+	return b.latestText(page, chat, lang), buttons, nil
+}
+
+// latestCallback turns a page button ("l:<scope>:<n>:<offset>") into an
+// edit of the same message.
+func (b *Bot) latestCallback(ctx context.Context, cb *Callback, chat storage.Chat, lang, code string) error {
+	parts := strings.Split(code, ":")
+	if len(parts) < 3 {
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
+	n, err1 := strconv.Atoi(parts[len(parts)-2])
+	offset, err2 := strconv.Atoi(parts[len(parts)-1])
+	scopeCode := strings.Join(parts[:len(parts)-2], ":")
+	scope := ""
+	if scopeCode != "" {
+		scope = b.targetOfCallback(scopeCode)
+	}
+	if err1 != nil || err2 != nil || n < 1 || n > maxLatest || offset < 0 || offset > maxLatestDepth || (scopeCode != "" && scope == "") {
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
+	text, buttons, err := b.latestPage(ctx, scope, n, offset, chat, lang)
+	if err != nil {
+		return err
+	}
+	if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+		return err
+	}
+	return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
 }
 
 func (b *Bot) latestText(items []feeds.Item, chat storage.Chat, lang string) string {
@@ -411,7 +470,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		case "sources":
 			text, buttons, err = b.sourcesMenu(ctx, cb.Chat.ID, lang)
 		case "latest":
-			text, err = b.latest(ctx, nil, chat, lang)
+			text, buttons, err = b.latest(ctx, nil, chat, lang)
 		default:
 			text, buttons = t.Help, b.mainMenu(lang)
 		}
@@ -424,6 +483,8 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		return b.reply(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
 	case "set":
 		return b.settingsCallback(ctx, cb, chat, code)
+	case "l":
+		return b.latestCallback(ctx, cb, chat, lang, code)
 	case "t", "u":
 		target := b.targetOfCallback(code)
 		if target == "" {
