@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
@@ -28,6 +29,9 @@ const (
 	// linksPerMinute is how many new links one user may have fetched per
 	// minute, across replicas: each costs a fetch and an extraction.
 	linksPerMinute = 6
+	// minLinkText is the least cleaned text, in characters, a page needs
+	// to count as an article: a news item's first paragraph is longer.
+	minLinkText = 80
 	// LinkMaxBytes is the page size limit of the default link fetcher.
 	LinkMaxBytes = 2 << 20
 )
@@ -173,10 +177,11 @@ func (b *Bot) readLink(ctx context.Context, link string) storage.LinkCard {
 	}
 	title := arabic.CleanTitle(art.Title)
 	text := arabic.Clean(art.Text)
-	summary := strings.Join(arabic.Summarize(title, text, arabic.Budget{Chars: b.cfg.SummaryChars, Sentences: 3}), " ")
-	if title == "" && summary == "" {
+	if utf8.RuneCountInString(text) < minLinkText {
+		// A menu or a cookie banner is not an article.
 		return storage.LinkCard{Failure: failNoText}
 	}
+	summary := strings.Join(arabic.Summarize(title, text, arabic.Budget{Chars: b.cfg.SummaryChars, Sentences: 3}), " ")
 	it := feeds.Item{
 		ID:          feeds.ItemID("", link, title, art.Published),
 		Link:        link,
