@@ -24,6 +24,8 @@ type Sender interface {
 	// ChatMemberStatus is getChatMember's status: creator, administrator,
 	// member, restricted, left or kicked.
 	ChatMemberStatus(ctx context.Context, chatID, userID int64) (string, error)
+	// ChatInfo is getChat, for a chat id or "@username".
+	ChatInfo(ctx context.Context, ref string) (Chat, error)
 }
 
 // Limits are Telegram's sending limits, shared by every replica through
@@ -39,6 +41,7 @@ type Config struct {
 	Sources      []feeds.Source
 	BotName      string         // shown in the welcome text
 	BotUsername  string         // for commands addressed as /cmd@username
+	BotID        int64          // the bot's user id, to check it is an admin where it must post
 	Location     *time.Location // default time zone for cards
 	SummaryChars int            // card summary budget (default 400)
 	CardButtons  []string       // share buttons under cards (nil = DefaultButtons)

@@ -49,6 +49,7 @@ var arText = text{
 		"/latest [عدد] [مصدر أو موضوع] — آخر الأخبار\n" +
 		"/settings — اللغة وطريقة الإرسال وساعات الهدوء\n" +
 		"/filter +كلمة -كلمة — تصفية الأخبار بالكلمات\n" +
+		"/subscribe @قناتك &lt;مصدر&gt; — أدِر اشتراكات قناة أنت مشرف فيها\n" +
 		"/stop — ألغِ كل الاشتراكات\n\n" +
 		"في المجموعات والقنوات يغيّر الاشتراكات المشرفون فقط.",
 	SourcesHeader:  "<b>المصادر</b> — اضغط للاشتراك أو الإلغاء:",
@@ -100,6 +101,7 @@ var enText = text{
 		"/latest [n] [source or topic] — latest news\n" +
 		"/settings — language, delivery mode, quiet hours\n" +
 		"/filter +word -word — filter news by keywords\n" +
+		"/subscribe @yourchannel &lt;source&gt; — manage a channel you admin\n" +
 		"/stop — unsubscribe from everything\n\n" +
 		"In groups and channels only admins change subscriptions.",
 	SourcesHeader:  "<b>Sources</b> — tap to subscribe or unsubscribe:",

@@ -69,6 +69,9 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	reply := func(text string, buttons [][]Button) error {
 		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
 	}
+	if m.Chat.Type == "private" && (cmd == "subscribe" || cmd == "unsubscribe") && len(args) > 0 && strings.HasPrefix(args[0], "@") {
+		return b.manageChannel(ctx, m, cmd, args, lang, reply)
+	}
 	changes := map[string]bool{"subscribe": true, "unsubscribe": true, "stop": true, "settings": len(args) > 0, "filter": true}
 	if changes[cmd] || (cmd == "start" && len(args) > 0 && strings.HasPrefix(args[0], "s_")) {
 		admin, err := b.isAdmin(ctx, m.Chat, m.From, m.SenderChat)

@@ -126,7 +126,7 @@ func (tr *transcript) press(chat bot.Chat, from bot.User, data string) bot.Updat
 func conversationHarness(t *testing.T) *harness {
 	// Pacing is the delivery tests' business; here replies go at once.
 	fast := bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000}
-	h := newHarness(t, bot.Config{BotName: "أخبار", BotUsername: "akhbar_test_bot", Location: time.UTC, Limits: fast}, telegramtest.Options{})
+	h := newHarness(t, bot.Config{BotName: "أخبار", BotUsername: "akhbar_test_bot", BotID: telegramtest.BotID, Location: time.UTC, Limits: fast}, telegramtest.Options{})
 	ctx := context.Background()
 	for i, title := range []string{"الأردن يطلق حملة وطنية للتشجير", "ارتفاع أسعار الذهب محلياً"} {
 		it := feeds.Item{ID: fmt.Sprintf("item%d", i), SourceID: "almamlaka", Title: title,
@@ -240,4 +240,31 @@ func TestMigrationMessageMovesSubscriptions(t *testing.T) {
 	if subs, _ := h.store.Subscriptions(ctx, -10055); len(subs) != 1 {
 		t.Errorf("new id subscriptions = %v", subs)
 	}
+}
+
+func TestChannelManagedFromPrivateChat(t *testing.T) {
+	h := conversationHarness(t)
+	tr := &transcript{t: t, h: h}
+	ctx := context.Background()
+	channel := telegramtest.Chat{ID: -100777, Type: "channel", Title: "قناة الأخبار", Username: "akhbar_channel"}
+	h.tg.AddChat(channel)
+	owner := bot.User{ID: 301, FirstName: "مالكة القناة", LanguageCode: "ar"}
+	stranger := bot.User{ID: 302, FirstName: "غريب", LanguageCode: "ar"}
+	h.tg.SetChatMember(channel.ID, owner.ID, "creator")
+	dm := func(u bot.User) bot.Chat { return bot.Chat{ID: u.ID, Type: "private"} }
+
+	tr.do("مالكة القناة", msg(dm(owner), owner, "/subscribe @akhbar_channel almamlaka"))
+	tr.do("مالكة القناة", msg(dm(owner), owner, "/subscribe @akhbar_channel"))
+	tr.do("غريب", msg(dm(stranger), stranger, "/subscribe @akhbar_channel محليات"))
+	tr.do("مالكة القناة", msg(dm(owner), owner, "/subscribe @no_such_channel almamlaka"))
+	if subs, _ := h.store.Subscriptions(ctx, channel.ID); strings.Join(subs, ",") != "s:almamlaka" {
+		t.Errorf("channel subscriptions = %v, want s:almamlaka", subs)
+	}
+	tr.do("مالكة القناة", msg(dm(owner), owner, "/unsubscribe @akhbar_channel almamlaka"))
+	h.tg.SetChatMember(channel.ID, telegramtest.BotID, "member") // the bot lost its admin rights
+	tr.do("مالكة القناة", msg(dm(owner), owner, "/subscribe @akhbar_channel almamlaka"))
+	if subs, _ := h.store.Subscriptions(ctx, channel.ID); len(subs) != 0 {
+		t.Errorf("channel subscriptions = %v, want none", subs)
+	}
+	tr.golden("conversation_channel.golden")
 }

@@ -61,6 +61,9 @@ func New(ctx context.Context, token, apiURL string, hc *http.Client) (*Client, e
 // Username is the bot's @username from getMe.
 func (c *Client) Username() string { return c.api.Self.UserName }
 
+// ID is the bot's own user id from getMe.
+func (c *Client) ID() int64 { return c.api.Self.ID }
+
 // Name is the bot's display name from getMe.
 func (c *Client) Name() string { return c.api.Self.FirstName }
 
@@ -218,6 +221,19 @@ func (c *Client) ChatMemberStatus(ctx context.Context, chatID, userID int64) (st
 		return "", fmt.Errorf("telegram getChatMember: decode: %w", err)
 	}
 	return cm.Status, nil
+}
+
+// ChatInfo is getChat: a chat by id or "@username".
+func (c *Client) ChatInfo(ctx context.Context, ref string) (bot.Chat, error) {
+	res, err := c.call(ctx, "getChat", tgbotapi.Params{"chat_id": ref})
+	if err != nil {
+		return bot.Chat{}, err
+	}
+	var ch tgbotapi.Chat
+	if err := json.Unmarshal(res, &ch); err != nil {
+		return bot.Chat{}, fmt.Errorf("telegram getChat: decode: %w", err)
+	}
+	return chat(ch), nil
 }
 
 // SetCommands publishes the command menu for a language ("" = default).

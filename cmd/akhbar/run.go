@@ -168,7 +168,7 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		botName = tg.Name()
 	}
 	b := bot.New(bot.Config{
-		Sources: cfg.FeedSources(), BotName: botName, BotUsername: tg.Username(), Location: loc,
+		Sources: cfg.FeedSources(), BotName: botName, BotUsername: tg.Username(), BotID: tg.ID(), Location: loc,
 		SummaryChars: cfg.Defaults.SummaryChars, NoArticleFetch: local != nil,
 		CardButtons: cfg.Cards.Buttons, CardImages: *cfg.Cards.Images && local == nil,
 		Limits: bot.Limits{GlobalPerSecond: cfg.Delivery.GlobalPerSecond, PrivatePerSecond: cfg.Delivery.PrivatePerSecond,
