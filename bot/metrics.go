@@ -14,6 +14,7 @@ type Metrics struct {
 	Backlog   prometheus.Gauge       // jobs held in this replica's scheduler
 	DeadJobs  prometheus.Counter
 	Fallbacks prometheus.Counter // cards resent as plain text after Telegram rejected the HTML
+	SameStory prometheus.Counter // chats not sent an item because they had the same story from another source
 	// Claimed counts jobs taken over from a replica that stopped; GlobalParks
 	// counts 429s taken for Telegram's bulk limit (every replica paused).
 	Claimed     prometheus.Counter
@@ -34,7 +35,9 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		Claimed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_claimed_total", Help: "Delivery jobs taken over from a replica that stopped."}),
 		GlobalParks: prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_global_rate_limited_total", Help: "429s taken as Telegram's bulk limit: every replica paused and slowed down."}),
 	}
+	m.SameStory = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_same_story_skips_total", Help: "Cards not sent because the chat already had the same story from another source."})
 	if reg != nil {
+		reg.MustRegister(m.SameStory)
 		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks, m.Claimed, m.GlobalParks)
 	}
 	return m

@@ -129,9 +129,21 @@ func (b *Bot) publish(ctx context.Context, src feeds.Source, it feeds.Item) (int
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
 	}
-	jobs := make([]storage.Job, len(chats))
-	for i, c := range chats {
-		jobs[i] = storage.Job{ChatID: c, ItemID: it.ID}
+	covered, twins, err := b.coveredChats(ctx, it)
+	if err != nil {
+		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
+	}
+	jobs := make([]storage.Job, 0, len(chats))
+	for _, c := range chats {
+		if covered[c] {
+			continue
+		}
+		jobs = append(jobs, storage.Job{ChatID: c, ItemID: it.ID})
+	}
+	if skipped := len(chats) - len(jobs); skipped > 0 {
+		b.metrics.SameStory.Add(float64(skipped))
+		b.log.Info("same story already sent", "item_id", it.ID, "source_id", src.ID,
+			"twin_item_id", twins[0].ID, "twin_source_id", twins[0].SourceID, "chats_skipped", skipped)
 	}
 	if err := b.store.Enqueue(ctx, jobs); err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)

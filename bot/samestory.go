@@ -1,0 +1,61 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/feeds/arabic"
+)
+
+// Same-story detection: when several sources carry one story, a chat that
+// already received it from one of them does not get it again.
+const (
+	sameStoryWindow = 12 * time.Hour
+	sameStoryRecent = 300 // recent items compared with each new one
+)
+
+// coveredChats returns the chats that were already sent this story: the
+// subscribers of every other source that published a near-duplicate
+// (arabic.SameStory on the fingerprints) within the window, with those
+// items. A chat that follows only this source still gets the card.
+func (b *Bot) coveredChats(ctx context.Context, it feeds.Item) (map[int64]bool, []feeds.Item, error) {
+	if it.Fingerprint == 0 {
+		return nil, nil, nil
+	}
+	recent, err := b.store.Latest(ctx, "", sameStoryRecent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("same story for %s: %w", it.ID, err)
+	}
+	var twins []feeds.Item
+	for _, r := range recent {
+		if r.ID == it.ID || r.SourceID == it.SourceID || r.Fingerprint == 0 {
+			continue
+		}
+		if d := it.Published.Sub(r.Published); d > sameStoryWindow || d < -sameStoryWindow {
+			continue
+		}
+		if arabic.SameStory(r.Fingerprint, it.Fingerprint) {
+			twins = append(twins, r)
+		}
+	}
+	if len(twins) == 0 {
+		return nil, nil, nil
+	}
+	covered := map[int64]bool{}
+	for _, tw := range twins {
+		src, ok := b.sources[tw.SourceID]
+		if !ok {
+			continue
+		}
+		chats, err := b.store.Subscribers(ctx, targetsOf(src))
+		if err != nil {
+			return nil, nil, fmt.Errorf("same story for %s: %w", it.ID, err)
+		}
+		for _, c := range chats {
+			covered[c] = true
+		}
+	}
+	return covered, twins, nil
+}
