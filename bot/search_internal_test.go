@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -162,6 +163,33 @@ func TestFindLink(t *testing.T) {
 			t.Errorf("findLink(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzFindLink checks that a link found in any message is an absolute
+// http(s) URL without spaces, controls or bidi characters, taken from the
+// message itself.
+func FuzzFindLink(f *testing.F) {
+	for _, s := range []string{"شوف https://example.com/a?b=1، مهم", "(https://x.y/(a))).", "https://evil.com/\u202egnp.exe", "http://[::1]:80/", "https://", "«http://a.b/ج»", "\xffhttp://a.b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		link := findLink(s)
+		if link == "" {
+			return
+		}
+		u, err := url.Parse(link)
+		if err != nil || u.Host == "" || (strings.ToLower(u.Scheme) != "http" && strings.ToLower(u.Scheme) != "https") {
+			t.Fatalf("findLink(%q) = %q: not an absolute http(s) URL (%v)", s, link, err)
+		}
+		if !strings.Contains(sanitize(s), link) {
+			t.Fatalf("findLink(%q) = %q: not in the message", s, link)
+		}
+		for _, r := range link {
+			if r <= ' ' || r == 0x7f || r == '<' || r == '>' || r == '"' || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f {
+				t.Fatalf("findLink(%q) = %q keeps %U", s, link, r)
+			}
+		}
+	})
 }
 
 func TestLinkFailure(t *testing.T) {
