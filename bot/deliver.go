@@ -24,8 +24,13 @@ const (
 	maxDigestSize = 12
 	// maxRetryWait caps the back-off between sends of a failing job.
 	maxRetryWait = 30 * time.Second
-	// flushBatch bounds the sent records written in one round trip.
-	flushBatch = 1024
+	// sendTimeout bounds one send and the writes that settle it.
+	sendTimeout = 30 * time.Second
+	// flushBatch bounds the sent records written in one round trip, and
+	// flushLinger is how long the first record of a batch waits for others:
+	// a crash in that window resends those few, as it would a send in flight.
+	flushBatch  = 1024
+	flushLinger = 10 * time.Millisecond
 )
 
 // deliveryState is what a replica's senders share beyond the store: the
@@ -57,7 +62,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 		return fmt.Errorf("delivery: %w", err)
 	}
 	s := newScheduler(b.now)
-	w := newRecorder(b)
+	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store)}
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
@@ -75,7 +80,8 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	}
 	err := b.readJobs(ctx, consumer, s)
 	wg.Wait()
-	w.close() // every send made is recorded before RunDelivery returns
+	w.chk.close()
+	w.rec.close() // every send made is recorded before RunDelivery returns
 	return err
 }
 
@@ -136,7 +142,7 @@ type outcome struct {
 // chat's park, takes its limit's token, and reads its sent records and
 // settings; the bot-wide slot comes from the pacer; the sent record is
 // written by the recorder, batched with other senders'.
-func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, rec *recorder) outcome {
+func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
 	now := b.now()
 	batch := jobs[:1]
 	if len(jobs) > b.cfg.DigestThreshold {
@@ -151,7 +157,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		}
 	}
 	lim := b.chatLimit(chatID)
-	sc, err := b.store.CheckSend(ctx, chatID, chatKey(chatID), lim, ids, fetch)
+	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch})
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("check send", "chat_id", chatID, "error", err)
@@ -203,6 +209,10 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		m = b.digest(items, sc.Chat)
 	}
 	m.ChatID = chatID
+	// Past its slot a send is committed: a shutdown lets it finish and be
+	// recorded rather than leave Telegram's answer unknown (a resend later).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
 	start := b.now()
 	msgID, err := b.send(ctx, m)
 	if errors.Is(err, ErrRejected) && len(items) == 1 {
@@ -215,7 +225,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		start = b.now()
 		msgID, err = b.send(ctx, plain)
 	}
-	out := b.settle(ctx, chatID, jobs, batch, pending, msgID, err, rec)
+	out := b.settle(ctx, chatID, jobs, batch, pending, msgID, err, run.rec)
 	if err == nil {
 		// The chat's next message waits a full interval after this one
 		// left, however long this one waited for its bot-wide slot.
@@ -321,6 +331,12 @@ func retryWait(attempt int) time.Duration {
 	return time.Duration(float64(d) * (0.5 + rand.Float64()))
 }
 
+// sendRun is what the senders of one RunDelivery share.
+type sendRun struct {
+	rec *recorder
+	chk *checker
+}
+
 // recorder writes sent records and acks for every sender of a replica,
 // as many per round trip as arrived while the previous write ran.
 type recorder struct {
@@ -348,6 +364,7 @@ func (r *recorder) run() {
 	batch := make([]storage.Sent, 0, flushBatch)
 	for s := range r.ch {
 		batch = append(batch[:0], s)
+		linger := time.NewTimer(flushLinger)
 	fill:
 		for len(batch) < flushBatch {
 			select {
@@ -356,10 +373,11 @@ func (r *recorder) run() {
 					break fill
 				}
 				batch = append(batch, s)
-			default:
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		r.flush(batch)
 	}
 }

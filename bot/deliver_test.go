@@ -65,7 +65,7 @@ func (f *feedServer) set(hidden ...string) {
 	}
 }
 
-func newHarness(t *testing.T, cfg bot.Config, tgOpts telegramtest.Options) *harness {
+func newHarness(t testing.TB, cfg bot.Config, tgOpts telegramtest.Options) *harness {
 	t.Helper()
 	data, err := os.ReadFile("testdata/feeds/almamlaka-sample.xml")
 	if err != nil {
@@ -79,7 +79,12 @@ func newHarness(t *testing.T, cfg bot.Config, tgOpts telegramtest.Options) *harn
 	tgOpts.OnUnknownMethod = func(m string) { t.Errorf("unknown method %q", m) }
 	tg := telegramtest.NewServer(tgOpts)
 	t.Cleanup(tg.Close)
-	client, err := telegram.New(context.Background(), tgOpts.Token, tg.URL(), &http.Client{Timeout: 10 * time.Second})
+	// As in the program: one kept-alive connection per sender, not the
+	// default two, or sends queue behind new connections and bunch up.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	t.Cleanup(tr.CloseIdleConnections)
+	client, err := telegram.New(context.Background(), tgOpts.Token, tg.URL(), &http.Client{Timeout: 10 * time.Second, Transport: tr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +199,7 @@ func TestFirstSightNewestSendsOneItem(t *testing.T) {
 }
 
 // enqueue saves items and queues them for chats, as a poll would.
-func (h *harness) enqueue(t *testing.T, chats []int64, titles ...string) []feeds.Item {
+func (h *harness) enqueue(t testing.TB, chats []int64, titles ...string) []feeds.Item {
 	t.Helper()
 	ctx := context.Background()
 	var items []feeds.Item

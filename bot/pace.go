@@ -33,6 +33,13 @@ type pacer struct {
 
 	book sync.Mutex // one booking at a time
 
+	// depart serialises this replica's departures through a local mirror
+	// of Telegram's bucket (tat), so a sender that woke late cannot be
+	// followed by a run of on-time ones that together look like a burst:
+	// lateness beyond catchUp intervals is forfeited, not caught up.
+	depart chan struct{}
+	tat    time.Time
+
 	mu     sync.Mutex
 	slots  []time.Time // booked, ascending
 	slow   float64     // factor from the last booking
@@ -46,7 +53,7 @@ type pacer struct {
 
 func newPacer(store *storage.Store, rate float64) *pacer {
 	n := int(math.Ceil(rate / 20))
-	return &pacer{store: store, rate: rate, n: min(max(n, 1), 64), slow: 1}
+	return &pacer{store: store, rate: rate, n: min(max(n, 1), 64), slow: 1, depart: make(chan struct{}, 1)}
 }
 
 // limit is the bucket's limit with room for one batch booked ahead of the
@@ -62,10 +69,12 @@ func (p *pacer) take(ctx context.Context) error {
 		now := time.Now()
 		p.mu.Lock()
 		_, interval := p.limit()
-		// A slot more than an interval old was missed; using a run of
-		// them would burst.
+		// A slot long past was missed: other replicas may be sending in
+		// the slots after it. (leave keeps this replica's own late sends
+		// from bunching.)
+		stale := now.Add(-max(catchUp*interval, staleSlot))
 		i := 0
-		for i < len(p.slots) && p.slots[i].Before(now.Add(-interval)) {
+		for i < len(p.slots) && p.slots[i].Before(stale) {
 			i++
 		}
 		p.slots = p.slots[i:]
@@ -73,10 +82,7 @@ func (p *pacer) take(ctx context.Context) error {
 			at := p.slots[0]
 			p.slots = p.slots[1:]
 			p.mu.Unlock()
-			if d := at.Sub(now); d > 0 && !sleep(ctx, d) {
-				return ctx.Err()
-			}
-			return nil
+			return p.leave(ctx, at, interval)
 		}
 		parked := p.parked
 		p.mu.Unlock()
@@ -90,6 +96,41 @@ func (p *pacer) take(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// catchUp is how many intervals a late replica may send early relative to
+// its own previous sends: half the bulk bucket's burst, the other half left
+// for the jitter between a send leaving and Telegram taking it.
+const catchUp = 2
+
+// staleSlot is how late a booked slot may still be used.
+const staleSlot = 10 * time.Millisecond
+
+// leave waits until slot, and until the local mirror of the bulk bucket
+// lets a send go.
+func (p *pacer) leave(ctx context.Context, slot time.Time, interval time.Duration) error {
+	select {
+	case p.depart <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.depart }()
+	at := slot
+	if early := p.tat.Add(-catchUp * interval); early.After(at) {
+		at = early
+	}
+	if d := time.Until(at); d > 0 && !sleep(ctx, d) {
+		return ctx.Err()
+	}
+	p.tat = later(p.tat, time.Now()).Add(interval)
+	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // refill books a batch unless another sender did meanwhile.

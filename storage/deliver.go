@@ -161,69 +161,92 @@ type SendCheck struct {
 	Items map[string]feeds.Item
 }
 
-// CheckSend reads, in one round trip, whether chatID is parked, takes a
-// token of its limit (the bucket limitKey, shared with Allow), whether each
-// of itemIDs was delivered to it, its settings, and the items of fetch
-// (items the caller has no copy of). A token is taken even when the chat
-// turns out parked or every item sent: that costs the chat one interval,
-// never a limit.
-func (s *Store) CheckSend(ctx context.Context, chatID int64, limitKey string, l Limit, itemIDs, fetch []string) (SendCheck, error) {
-	if l.Rate <= 0 || l.Period <= 0 {
-		return SendCheck{}, fmt.Errorf("check send %d: invalid limit %d/%v", chatID, l.Rate, l.Period)
+// SendQuery asks CheckSend about one chat.
+type SendQuery struct {
+	ChatID int64
+	// LimitKey and Limit name the chat's bucket (shared with Allow).
+	LimitKey string
+	Limit    Limit
+	// ItemIDs are the items about to be sent; Fetch the ones the caller
+	// has no copy of.
+	ItemIDs, Fetch []string
+}
+
+// CheckSend reads, in one round trip for all the queries, whether each
+// chat is parked, takes a token of its limit, whether each of its items
+// was delivered to it, its settings, and the items to fetch. A token is
+// taken even when the chat turns out parked or every item sent: that
+// costs the chat one interval, never a limit. Many senders' queries share
+// one pipeline, so the round trip is paid once per batch, not per chat.
+func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, error) {
+	for _, q := range qs {
+		if q.Limit.Rate <= 0 || q.Limit.Period <= 0 {
+			return nil, fmt.Errorf("check send %d: invalid limit %d/%v", q.ChatID, q.Limit.Rate, q.Limit.Period)
+		}
 	}
-	var (
+	type pending struct {
 		park  *redis.StringCmd
 		rate  *redis.Cmd
 		sent  []*redis.FloatCmd
 		chat  *redis.MapStringStringCmd
 		items []*redis.MapStringStringCmd
-	)
+	}
+	ps := make([]pending, len(qs))
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
-		park = p.Get(ctx, s.k.park(chatID))
-		rate = s.queueGCRA(ctx, p, limitKey, l, 1)
-		sent = sent[:0]
-		for _, id := range itemIDs {
-			sent = append(sent, p.ZScore(ctx, s.k.sent(chatID), id))
-		}
-		chat = p.HGetAll(ctx, s.k.chat(chatID))
-		items = items[:0]
-		for _, id := range fetch {
-			items = append(items, p.HGetAll(ctx, s.k.item(id)))
+		for i, q := range qs {
+			c := pending{sent: make([]*redis.FloatCmd, len(q.ItemIDs)), items: make([]*redis.MapStringStringCmd, len(q.Fetch))}
+			c.park = p.Get(ctx, s.k.park(q.ChatID))
+			c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
+			for j, id := range q.ItemIDs {
+				c.sent[j] = p.ZScore(ctx, s.k.sent(q.ChatID), id)
+			}
+			c.chat = p.HGetAll(ctx, s.k.chat(q.ChatID))
+			for j, id := range q.Fetch {
+				c.items[j] = p.HGetAll(ctx, s.k.item(id))
+			}
+			ps[i] = c
 		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return SendCheck{}, fmt.Errorf("check send %d: %w", chatID, err)
+		return nil, fmt.Errorf("check send %d chats: %w", len(qs), err)
 	}
-	var sc SendCheck
-	if v, err := park.Result(); err == nil {
-		if until := parseMillis(v); until.After(s.opts.Now()) {
-			sc.ParkedUntil = until
+	now := s.opts.Now()
+	out := make([]SendCheck, len(qs))
+	for i, q := range qs {
+		c, sc := ps[i], &out[i]
+		if v, err := c.park.Result(); err == nil {
+			if until := parseMillis(v); until.After(now) {
+				sc.ParkedUntil = until
+			}
 		}
-	}
-	r, err := parseGCRA(rate)
-	if err != nil {
-		return SendCheck{}, fmt.Errorf("check send %d: %w", chatID, err)
-	}
-	if r.allowed == 0 {
-		sc.Wait = max(r.retryAfter, time.Millisecond)
-	}
-	sc.Sent = make([]bool, len(sent))
-	for i, c := range sent {
-		sc.Sent[i] = c.Err() == nil
-	}
-	if m := chat.Val(); len(m) > 0 {
-		sc.Chat = decodeChat(chatID, m)
-	}
-	if len(fetch) > 0 {
-		sc.Items = make(map[string]feeds.Item, len(fetch))
-		for i, c := range items {
-			if m := c.Val(); len(m) > 0 {
-				sc.Items[fetch[i]] = decodeItem(fetch[i], m)
+		r, err := parseGCRA(c.rate)
+		if err != nil {
+			return nil, fmt.Errorf("check send %d: %w", q.ChatID, err)
+		}
+		if r.allowed == 0 {
+			sc.Wait = max(r.retryAfter, time.Millisecond)
+		}
+		sc.Sent = make([]bool, len(c.sent))
+		for j, cmd := range c.sent {
+			if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
+				return nil, fmt.Errorf("check send %d: %w", q.ChatID, err)
+			}
+			sc.Sent[j] = cmd.Err() == nil
+		}
+		if m := c.chat.Val(); len(m) > 0 {
+			sc.Chat = decodeChat(q.ChatID, m)
+		}
+		if len(q.Fetch) > 0 {
+			sc.Items = make(map[string]feeds.Item, len(q.Fetch))
+			for j, cmd := range c.items {
+				if m := cmd.Val(); len(m) > 0 {
+					sc.Items[q.Fetch[j]] = decodeItem(q.Fetch[j], m)
+				}
 			}
 		}
 	}
-	return sc, nil
+	return out, nil
 }
 
 // GlobalGrant is a batch of slots of the bot-wide rate.

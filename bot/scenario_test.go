@@ -1,0 +1,184 @@
+package bot_test
+
+import (
+	"context"
+	"flag"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/telegramtest"
+	"github.com/akhbar/akhbar/storage"
+)
+
+var long = flag.Bool("long", false, "run the long delivery scenarios (30,000 chats)")
+
+// fanout enqueues one item for chats 1..n (private chats) and runs the
+// delivery until every chat has it and the stream is empty. It returns
+// the time from the start of delivery to the last send the fake accepted.
+func (h *harness) fanout(t testing.TB, n int, timeout time.Duration) time.Duration {
+	t.Helper()
+	chats := make([]int64, n)
+	for i := range chats {
+		chats[i] = int64(i + 1)
+	}
+	h.enqueue(t, chats, "خبر عاجل للجميع")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { h.bot.RunDelivery(ctx, "scenario"); close(done) }()
+	defer func() { cancel(); <-done }()
+	wctx, wcancel := context.WithTimeout(ctx, timeout)
+	defer wcancel()
+	if err := h.tg.WaitSent(wctx, n); err != nil {
+		t.Fatalf("fan-out to %d chats: %v (stats %+v)", n, err, h.tg.Stats())
+	}
+	var last time.Time
+	for _, m := range h.tg.Sent() {
+		if m.Time.After(last) {
+			last = m.Time
+		}
+	}
+	for {
+		p, err := h.store.Pending(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p == 0 {
+			break
+		}
+		if !sleepCtx(wctx, 10*time.Millisecond) {
+			t.Fatalf("%d jobs still pending", p)
+		}
+	}
+	return last.Sub(start)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// exactlyOnce checks that chats 1..n each got one message.
+func exactlyOnce(t testing.TB, tg *telegramtest.Server, n int) {
+	t.Helper()
+	per := make(map[int64]int, n)
+	for _, m := range tg.Sent() {
+		per[m.ChatID]++
+	}
+	var missing, dup int
+	for c := int64(1); c <= int64(n); c++ {
+		switch per[c] {
+		case 0:
+			missing++
+		case 1:
+		default:
+			dup += per[c] - 1
+		}
+	}
+	if missing != 0 || dup != 0 || len(per) != n {
+		t.Errorf("%d chats missed the item, %d duplicates, %d chats reached; want 0, 0, %d", missing, dup, len(per), n)
+	}
+}
+
+// TestFanoutAtTheLimit sends one item to 3,000 private chats with the fake
+// enforcing a bulk limit of 300/s and the bot configured to the same: the
+// fan-out must take N/limit within 3%, with no 429 at all. Under the race
+// detector it runs 500 chats at 50/s; -short a third of the chats;
+// -long 30,000 at 1,000/s.
+func TestFanoutAtTheLimit(t *testing.T) {
+	n, rate := 3000, 300.0
+	switch {
+	case *long:
+		n, rate = 30000, 1000
+	case raceEnabled:
+		n, rate = 500, 50
+	}
+	if testing.Short() {
+		n /= 3
+	}
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: rate}, Workers: 16},
+		telegramtest.Options{Limits: true, GlobalPerSecond: rate, NoCallLog: true})
+	elapsed := h.fanout(t, n, 3*time.Duration(float64(n)/rate*float64(time.Second))+10*time.Second)
+	ideal := time.Duration(float64(n) / rate * float64(time.Second))
+	st := h.tg.Stats()
+	t.Logf("%d chats at %.0f/s: %v (ideal %v, %+.2f%%); 429s %d, violations %d",
+		n, rate, elapsed.Round(time.Millisecond), ideal, 100*(elapsed.Seconds()/ideal.Seconds()-1), st.TooManyRequests, st.LimitViolations)
+	if math.Abs(elapsed.Seconds()/ideal.Seconds()-1) > 0.03 {
+		t.Errorf("fan-out took %v, want within 3%% of %v", elapsed, ideal)
+	}
+	if st.TooManyRequests != 0 {
+		t.Errorf("%d 429s (%d limit violations), want 0", st.TooManyRequests, st.LimitViolations)
+	}
+	exactlyOnce(t, h.tg, n)
+}
+
+// TestFanoutThroughFaults has the fake answer 10% of sends with 429
+// (retry_after 1–5 s), 5% with a proxy's 502 and delay 2%: every chat gets
+// the item once, and no chat is sent to before its retry_after.
+func TestFanoutThroughFaults(t *testing.T) {
+	n := 1000
+	if raceEnabled || testing.Short() {
+		n = 500
+	}
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 300}, Workers: 16, MaxAttempts: 8},
+		telegramtest.Options{Limits: true, GlobalPerSecond: 300, NoCallLog: true})
+	h.tg.SetFaults(telegramtest.Faults{Seed: 4, Rate429: 0.10, RetryAfterMin: 1, RetryAfterMax: 5,
+		Rate5xx: 0.05, RateSlow: 0.02, SlowDelay: 300 * time.Millisecond, Methods: []string{"sendMessage"}})
+	elapsed := h.fanout(t, n, time.Minute)
+	st := h.tg.Stats()
+	t.Logf("%d chats through faults: %v; stats %+v", n, elapsed.Round(time.Millisecond), st)
+	if st.EarlyRetries != 0 || st.EarlyGlobalRetries != 0 {
+		t.Errorf("sends before retry_after: %d per chat, %d global", st.EarlyRetries, st.EarlyGlobalRetries)
+	}
+	if st.LimitViolations != 0 {
+		t.Errorf("%d limit violations", st.LimitViolations)
+	}
+	if st.TooManyRequests == 0 || st.ServerErrors == 0 {
+		t.Errorf("faults not injected: %+v", st)
+	}
+	exactlyOnce(t, h.tg, n)
+	if dead, _ := h.store.DeadLetters(context.Background(), 10); len(dead) != 0 {
+		t.Errorf("dead letters %+v, want none", dead)
+	}
+}
+
+// TestRedeliveryAfterCrashSendsNothing checks the sent records the batched writer
+// leaves: a second delivery run over the same jobs, re-enqueued as after a
+// crash, sends nothing.
+func TestRedeliveryAfterCrashSendsNothing(t *testing.T) {
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 1000}}, telegramtest.Options{})
+	h.fanout(t, 50, 20*time.Second)
+	var jobs []storage.Job
+	for _, m := range h.tg.Sent() {
+		jobs = append(jobs, storage.Job{ChatID: m.ChatID, ItemID: itemOf(t, h, m.ChatID)})
+	}
+	if err := h.store.Enqueue(context.Background(), jobs); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(t, 50)
+	if n := len(h.tg.Sent()); n != 50 {
+		t.Errorf("%d messages after the replay, want the 50 of the first run", n)
+	}
+}
+
+// itemOf finds the item delivered to a chat from its sent record.
+func itemOf(t *testing.T, h *harness, chat int64) string {
+	t.Helper()
+	items, err := h.store.Latest(context.Background(), "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if ok, _ := h.store.WasSent(context.Background(), chat, it.ID); ok {
+			return it.ID
+		}
+	}
+	t.Fatalf("no sent record for chat %d", chat)
+	return ""
+}
