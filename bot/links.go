@@ -122,7 +122,7 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 	lang := chatLang(m, chat)
 	t := askTexts(lang)
 	say := func(text string) error {
-		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: rlm + esc(text), HTML: true, DisablePreview: true})
+		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: t.Dir + esc(text), HTML: true, DisablePreview: true})
 	}
 	canonical := feeds.CanonicalURL(link)
 	lc, err := b.store.CachedLink(ctx, canonical)

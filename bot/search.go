@@ -39,9 +39,13 @@ const (
 // askText holds the sentences of the search, inline and link flows in one
 // language; Arabic first, as in i18n.go.
 type askText struct {
+	// Dir starts a sentence: a right-to-left mark in Arabic, so a sentence
+	// that opens with a quoted Latin query still reads right to left, and
+	// nothing in English, whose sentences an RLM would turn around.
+	Dir            string
 	SearchHow      string
 	SearchNone     string // %s = query
-	SearchHeader   string // %s = query, %d–%d of %d
+	SearchHeader   string // %s = query, %d–%d of %s
 	SearchExpired  string
 	Prev, Next     string
 	OpenCard       string
@@ -52,10 +56,11 @@ type askText struct {
 }
 
 var arAsk = askText{
+	Dir: rlm,
 	SearchHow: "أرسل كلمات البحث بعد الأمر، مثل:\n/search أسعار الذهب\n" +
 		"أبحث في أخبار آخر 7 أيام عن الأخبار التي تحوي كل الكلمات.",
 	SearchNone:    "لا أخبار في آخر 7 أيام تحوي «%s».",
-	SearchHeader:  "🔎 <b>نتائج البحث عن «%s»</b> (%d–%d من %d)",
+	SearchHeader:  "🔎 <b>نتائج البحث عن «%s»</b> (%d–%d من %s)",
 	SearchExpired: "انتهت صلاحية هذا البحث، أرسل /search من جديد.",
 	Prev:          "→ السابق",
 	Next:          "التالي ←",
@@ -79,7 +84,7 @@ var enAsk = askText{
 	SearchHow: "Send the words to look for after the command, e.g.\n/search gold prices\n" +
 		"I look through the last 7 days of news for items with all the words.",
 	SearchNone:    "No news in the last 7 days has «%s».",
-	SearchHeader:  "🔎 <b>Results for «%s»</b> (%d–%d of %d)",
+	SearchHeader:  "🔎 <b>Results for «%s»</b> (%d–%d of %s)",
 	SearchExpired: "This search has expired; send /search again.",
 	Prev:          "← Previous",
 	Next:          "Next →",
@@ -215,10 +220,14 @@ func (b *Bot) searchResults(ctx context.Context, q searchQuery, offset int, chat
 		return "", nil, err
 	}
 	if len(items) == 0 {
-		return rlm + fmt.Sprintf(t.SearchNone, esc(q.Text)), nil, nil
+		return t.Dir + fmt.Sprintf(t.SearchNone, esc(q.Text)), nil, nil
 	}
 	var sb strings.Builder
-	sb.WriteString(rlm + fmt.Sprintf(t.SearchHeader, esc(q.Text), offset+1, offset+len(items), total) + "\n")
+	shown := strconv.Itoa(total)
+	if total >= maxSearchResults {
+		shown += "+"
+	}
+	sb.WriteString(t.Dir + fmt.Sprintf(t.SearchHeader, esc(q.Text), offset+1, offset+len(items), shown) + "\n")
 	loc := b.location(chat.TZ)
 	for _, it := range items {
 		title := esc(truncateRunes(oneLine(it.Title), 200))
