@@ -31,6 +31,7 @@ type text struct {
 	CmdSub, CmdUnsub, CmdLatest string
 	CmdStop                     string
 	CmdSettings, CmdFilter      string
+	CmdSearch                   string
 	Newer, Older                string
 }
 
@@ -47,6 +48,7 @@ var arText = text{
 		"/subscribe &lt;مصدر أو موضوع&gt; — اشترك\n" +
 		"/unsubscribe &lt;مصدر أو موضوع&gt; — ألغِ الاشتراك\n" +
 		"/latest [عدد] [مصدر أو موضوع] — آخر الأخبار\n" +
+		"/search &lt;كلمات&gt; — ابحث في أخبار الأيام السبعة الأخيرة\n" +
 		"/settings — اللغة وطريقة الإرسال وساعات الهدوء\n" +
 		"/filter +كلمة -كلمة — تصفية الأخبار بالكلمات\n" +
 		"/subscribe @قناتك &lt;مصدر&gt; — أدِر اشتراكات قناة أنت مشرف فيها\n" +
@@ -82,6 +84,7 @@ var arText = text{
 	CmdStop:        "ألغِ كل الاشتراكات",
 	CmdSettings:    "الإعدادات: اللغة والملخصات وساعات الهدوء",
 	CmdFilter:      "تصفية الأخبار بالكلمات",
+	CmdSearch:      "ابحث في الأخبار الأخيرة",
 	Newer:          "◀ الأحدث",
 	Older:          "الأقدم ▶",
 }
@@ -99,6 +102,7 @@ var enText = text{
 		"/subscribe &lt;source or topic&gt; — subscribe\n" +
 		"/unsubscribe &lt;source or topic&gt; — unsubscribe\n" +
 		"/latest [n] [source or topic] — latest news\n" +
+		"/search &lt;words&gt; — search the last seven days of news\n" +
 		"/settings — language, delivery mode, quiet hours\n" +
 		"/filter +word -word — filter news by keywords\n" +
 		"/subscribe @yourchannel &lt;source&gt; — manage a channel you admin\n" +
@@ -134,6 +138,7 @@ var enText = text{
 	CmdStop:        "Cancel all subscriptions",
 	CmdSettings:    "Settings: language, digests, quiet hours",
 	CmdFilter:      "Filter news by keywords",
+	CmdSearch:      "Search recent news",
 	Newer:          "◀ Newer",
 	Older:          "Older ▶",
 }

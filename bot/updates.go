@@ -21,7 +21,7 @@ func Commands(lang string) []Command {
 	t := texts(lang)
 	return []Command{
 		{"start", t.CmdStart}, {"sources", t.CmdSrc}, {"subscribe", t.CmdSub},
-		{"unsubscribe", t.CmdUnsub}, {"latest", t.CmdLatest}, {"settings", t.CmdSettings}, {"filter", t.CmdFilter},
+		{"unsubscribe", t.CmdUnsub}, {"latest", t.CmdLatest}, {"search", t.CmdSearch}, {"settings", t.CmdSettings}, {"filter", t.CmdFilter},
 		{"help", t.CmdHelp}, {"stop", t.CmdStop},
 	}
 }
@@ -148,6 +148,8 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 			return err
 		}
 		return reply(text, buttons)
+	case "search":
+		return b.searchCommand(ctx, m, args, lang)
 	case "settings":
 		return b.settingsCommand(ctx, chat, args, lang, reply)
 	case "filter":

@@ -14,6 +14,7 @@ import (
 	"github.com/akhbar/akhbar/bot"
 	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -126,13 +127,19 @@ func (tr *transcript) press(chat bot.Chat, from bot.User, data string) bot.Updat
 func conversationHarness(t *testing.T) *harness {
 	// Pacing is the delivery tests' business; here replies go at once.
 	fast := bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000}
-	h := newHarness(t, bot.Config{BotName: "أخبار", BotUsername: "akhbar_test_bot", BotID: telegramtest.BotID, Location: time.UTC, Limits: fast}, telegramtest.Options{})
+	// A fixed clock keeps "the last 7 days" of /search the same whenever the test runs.
+	now := func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+	h := newHarness(t, bot.Config{BotName: "أخبار", BotUsername: "akhbar_test_bot", BotID: telegramtest.BotID,
+		Location: time.UTC, Limits: fast, Now: now}, telegramtest.Options{})
 	ctx := context.Background()
 	for i, title := range []string{"الأردن يطلق حملة وطنية للتشجير", "ارتفاع أسعار الذهب محلياً"} {
 		it := feeds.Item{ID: fmt.Sprintf("item%d", i), SourceID: "almamlaka", Title: title,
 			Link: fmt.Sprintf("https://www.almamlakatv.com/news/%d", 123+i), Summary: "ملخص.",
 			Published: time.Date(2026, 11, 28, 9+i, 15, 0, 0, time.UTC), Topics: []string{"محليات"}}
 		if err := h.store.SaveItem(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.IndexSearch(ctx, it.ID, it.Published, arabic.Terms(it.Title+"\n"+it.Summary)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,6 +163,8 @@ func TestConversationArabic(t *testing.T) {
 	tr.do("ليلى", tr.press(dm, layla, "l:t0:1:0"))
 	tr.do("ليلى", tr.press(dm, layla, "l:s:nosuch:1:0"))
 	tr.do("ليلى", msg(dm, layla, "/latest محليات"))
+	tr.do("ليلى", msg(dm, layla, "/search الذهب"))
+	tr.do("ليلى", msg(dm, layla, "/search"))
 	tr.do("ليلى", msg(dm, layla, "/unsubscribe"))
 	tr.do("ليلى", tr.press(dm, layla, "u:t0"))
 	tr.do("ليلى", msg(dm, layla, "/unsubscribe almamlaka"))

@@ -217,8 +217,8 @@ func TestSetCommandsPerLanguage(t *testing.T) {
 	}
 	ar := srv.Commands("default", "ar")
 	def := srv.Commands("default", "")
-	if len(ar) != 9 || len(def) != 9 || ar[0].Description == def[0].Description {
-		t.Errorf("commands ar=%v default=%v: want 9 each, different descriptions", ar, def)
+	if len(ar) != 10 || len(def) != 10 || ar[0].Description == def[0].Description {
+		t.Errorf("commands ar=%v default=%v: want 10 each, different descriptions", ar, def)
 	}
 }
 
