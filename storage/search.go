@@ -81,11 +81,27 @@ func searchScore(published, now time.Time) float64 {
 	return float64(max(published.UnixMilli(), 1))
 }
 
+// indexTerm adds one item to one term set and trims the set, in one
+// command per term instead of four: KEYS[1] the set; ARGV score, item id,
+// age cutoff (ms, exclusive), size cap, TTL (ms). One key, so it runs on
+// Redis Cluster.
+var indexTerm = redis.NewScript(`
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+local cap = tonumber(ARGV[4])
+if redis.call('ZCARD', KEYS[1]) > cap then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 0
+`)
+
 // IndexSearch adds item id, published at published, to the search set of
 // each term (normalised, stemmed words: the caller's arabic.Terms), then
 // trims each set by age (entries older than ItemTTL, whose items have
-// expired) and by size (the newest SearchMaxPerTerm stay). One pipeline;
-// indexing an item twice is harmless.
+// expired) and by size (the newest SearchMaxPerTerm stay). One pipeline
+// of one script call per term; indexing an item twice is harmless, which
+// is also what makes the pipeline safe to run again after a NOSCRIPT.
 func (s *Store) IndexSearch(ctx context.Context, id string, published time.Time, terms []string) error {
 	if id == "" {
 		return errors.New("index search: empty id")
@@ -96,21 +112,36 @@ func (s *Store) IndexSearch(ctx context.Context, id string, published time.Time,
 	}
 	now := s.opts.Now()
 	score := searchScore(published, now)
-	cutoff := strconv.FormatInt(now.Add(-s.opts.ItemTTL).UnixMilli(), 10)
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	cutoff := now.Add(-s.opts.ItemTTL).UnixMilli()
+	ttl := s.opts.ItemTTL.Milliseconds()
+	fill := func(p redis.Pipeliner) error {
 		for _, t := range terms {
-			key := s.k.search(t)
-			p.ZAdd(ctx, key, redis.Z{Score: score, Member: id})
-			p.ZRemRangeByScore(ctx, key, "-inf", "("+cutoff)
-			p.ZRemRangeByRank(ctx, key, 0, -SearchMaxPerTerm-1)
-			p.PExpire(ctx, key, s.opts.ItemTTL)
+			indexTerm.EvalSha(ctx, p, []string{s.k.search(t)}, score, id, cutoff, SearchMaxPerTerm, ttl)
 		}
 		return nil
-	})
+	}
+	cmds, err := s.rdb.Pipelined(ctx, fill)
+	if err != nil && lostScript(cmds) {
+		// Redis restarted, failed over or gained a node: load and repeat.
+		if err = indexTerm.Load(ctx, s.rdb).Err(); err == nil {
+			_, err = s.rdb.Pipelined(ctx, fill)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("index search %s: %w", id, err)
 	}
 	return nil
+}
+
+// lostScript reports whether a pipeline failed because Redis did not know
+// a script (NOSCRIPT), in which case nothing it asked for was done.
+func lostScript(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			return true
+		}
+	}
+	return false
 }
 
 // Search returns the ids of items indexed under every one of terms and

@@ -202,3 +202,28 @@ func TestCacheLink(t *testing.T) {
 		}
 	})
 }
+
+// After Redis loses its script cache (restart, failover), indexing loads
+// the script again instead of failing. Only on the test's own miniredis:
+// flushing the shared Redis's scripts would disturb other tests.
+func TestIndexSearchAfterScriptFlush(t *testing.T) {
+	t.Parallel()
+	s := storagetest.Miniredis(t, storage.Options{Now: func() time.Time { return t0 }})
+	ctx := t.Context()
+	if err := s.IndexSearch(ctx, "a", t0, []string{"x1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IndexSearch(ctx, "b", t0.Add(time.Minute), []string{"x1"}); err != nil {
+		t.Fatalf("after SCRIPT FLUSH: %v", err)
+	}
+	got, err := s.Search(ctx, []string{"x1"}, time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"b", "a"}, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+}
