@@ -153,7 +153,11 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer store.Close()
 
-	tg, err := telegram.New(ctx, cfg.Telegram.Token, cfg.Telegram.APIURL, &http.Client{Timeout: 60 * time.Second})
+	// One kept-alive connection per sender: with the default two, sends
+	// queue behind new connections and reach Telegram in bunches.
+	tgTransport := http.DefaultTransport.(*http.Transport).Clone()
+	tgTransport.MaxIdleConnsPerHost = max(cfg.Delivery.Workers, 8) + 8
+	tg, err := telegram.New(ctx, cfg.Telegram.Token, cfg.Telegram.APIURL, &http.Client{Timeout: 60 * time.Second, Transport: tgTransport})
 	if err != nil {
 		return err
 	}
@@ -167,13 +171,17 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 	if botName == "" {
 		botName = tg.Name()
 	}
+	idle, err := claimIdle(getenv)
+	if err != nil {
+		return err
+	}
 	b := bot.New(bot.Config{
 		Sources: cfg.FeedSources(), BotName: botName, BotUsername: tg.Username(), BotID: tg.ID(), Location: loc,
 		SummaryChars: cfg.Defaults.SummaryChars, NoArticleFetch: local != nil,
 		CardButtons: cfg.Cards.Buttons, CardImages: *cfg.Cards.Images && local == nil,
 		Limits: bot.Limits{GlobalPerSecond: cfg.Delivery.GlobalPerSecond, PrivatePerSecond: cfg.Delivery.PrivatePerSecond,
 			GroupPerMinute: cfg.Delivery.GroupPerMinute},
-		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold,
+		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ClaimIdle: idle,
 	}, store, fetcher, tg, log, reg)
 
 	// Arabic for Arabic-language clients, English as the default list.
@@ -260,14 +268,16 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 }
 
 // pollOnce polls a source if this replica wins the source's lease for this
-// tick. The lease lives slightly less than the period and is not released,
-// so the source is polled once per period however many replicas run.
+// tick. The lease is named after the tick (the schedule's time rounded to
+// the period), so however many replicas run, and however their clocks and
+// timers drift within half a period, one of them polls per tick; it lives
+// a period and is not released.
 func pollOnce(ctx context.Context, b *bot.Bot, store *storage.Store, src feeds.Source, interval time.Duration, replica string, log *slog.Logger) {
 	if ctx.Err() != nil {
 		return
 	}
-	ttl := max(interval*9/10, time.Second)
-	ok, err := store.AcquireLease(ctx, "poll:"+src.ID, replica, ttl)
+	tick := time.Now().Round(max(interval, time.Second))
+	ok, err := store.AcquireLease(ctx, "poll:"+src.ID+":"+strconv.FormatInt(tick.Unix(), 10), replica, max(interval, time.Second)+time.Second)
 	if err != nil {
 		log.Warn("poll lease", "source_id", src.ID, "error", err)
 		return
@@ -286,29 +296,52 @@ func pollOnce(ctx context.Context, b *bot.Bot, store *storage.Store, src feeds.S
 		"not_modified", res.NotModified, "first_sight", res.FirstSight, "skipped", res.Skipped)
 }
 
+// Updates lease timing: a follower tries every updatesRetry, the leader
+// renews every updatesRenew and stops polling by itself when it could not
+// renew for updatesStop, well before the lease (updatesTTL) can pass to
+// another replica: two pollers would make Telegram answer 409 Conflict.
+// A dead leader is replaced within updatesTTL + updatesRetry.
+const (
+	updatesTTL   = 6 * time.Second
+	updatesRenew = time.Second
+	updatesStop  = updatesTTL / 2
+	updatesRetry = time.Second
+	pollTimeout  = 10 * time.Second
+)
+
 // pollUpdates long-polls Telegram while this replica holds the updates
-// lease: two pollers would make Telegram answer 409 Conflict.
+// lease.
 func pollUpdates(ctx context.Context, tg *telegram.Client, store *storage.Store, b *bot.Bot, replica string, log *slog.Logger) error {
-	const ttl, pollTimeout = 30 * time.Second, 10 * time.Second
 	for ctx.Err() == nil {
-		ok, err := store.AcquireLease(ctx, "leader:updates", replica, ttl)
+		ok, err := store.AcquireLease(ctx, "leader:updates", replica, updatesTTL)
 		if err != nil || !ok {
 			if err != nil {
 				log.Warn("updates lease", "error", err)
 			}
-			pause(ctx, 5*time.Second)
+			pause(ctx, updatesRetry)
 			continue
 		}
+		log.Info("took the updates lease", "replica", replica)
 		lctx, lcancel := context.WithCancel(ctx)
 		go func() { // renew while polling; stop polling if the lease is lost
 			defer lcancel()
+			renewed := time.Now()
 			for {
-				pause(lctx, ttl/3)
+				pause(lctx, updatesRenew)
 				if lctx.Err() != nil {
 					return
 				}
-				if ok, err := store.AcquireLease(lctx, "leader:updates", replica, ttl); err != nil || !ok {
-					log.Warn("lost updates lease", "error", err)
+				rctx, rcancel := context.WithDeadline(lctx, renewed.Add(updatesStop))
+				ok, err := store.AcquireLease(rctx, "leader:updates", replica, updatesTTL)
+				rcancel()
+				switch {
+				case err == nil && ok:
+					renewed = time.Now()
+				case err == nil:
+					log.Warn("lost updates lease")
+					return
+				case time.Since(renewed) >= updatesStop:
+					log.Warn("could not renew updates lease; stopping polling", "error", err)
 					return
 				}
 			}
