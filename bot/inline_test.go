@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -178,14 +177,10 @@ func TestItemDeepLink(t *testing.T) {
 	}{
 		{"ليلى", layla, payload},
 		{"Bob", bob, payload},
-		{"ليلى", layla, strings.TrimPrefix(payload, "i_")},               // the handler may pass it without "i_"
 		{"ليلى", layla, "i_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, // well-formed, unknown
 		{"Bob", bob, "i_<script>"},
 	} {
-		chat := bot.Chat{ID: c.u.ID, Type: "private"}
-		tr.command(c.who, chat, "/start "+c.payload, func(ctx context.Context) error {
-			return h.bot.DeepLinkCommand(ctx, chat.ID, c.payload, bot.LangFor(c.u.LanguageCode))
-		})
+		tr.do(c.who, msg(bot.Chat{ID: c.u.ID, Type: "private"}, c.u, "/start "+c.payload))
 	}
 	tr.golden("deeplink.golden")
 }

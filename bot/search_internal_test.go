@@ -17,17 +17,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// SearchCommand and DeepLinkCommand let the transcript tests (package
-// bot_test) run /search and /start i_… until the command switch in
-// updates.go calls searchCommand and itemDeepLink itself.
-func (b *Bot) SearchCommand(ctx context.Context, m *InMessage, args []string, lang string) error {
-	return b.searchCommand(ctx, m, args, lang)
-}
-
-func (b *Bot) DeepLinkCommand(ctx context.Context, chatID int64, payload, lang string) error {
-	return b.itemDeepLink(ctx, chatID, payload, lang)
-}
-
 func TestParseQuery(t *testing.T) {
 	tests := map[string]struct {
 		in        string
@@ -133,8 +122,10 @@ func TestItemStartPayload(t *testing.T) {
 			if len(p) > 64 || !payloadSafe(p) {
 				t.Fatalf("payload %q is not a valid start parameter", p)
 			}
-			if ids := itemIDsOf(p); len(ids) == 0 || ids[0] != tc.id {
-				t.Fatalf("itemIDsOf(%q) = %q, want %q first", p, ids, tc.id)
+			for _, payload := range []string{p, strings.TrimPrefix(p, "i_")} {
+				if ids := itemIDsOf(payload); len(ids) == 0 || ids[0] != tc.id {
+					t.Fatalf("itemIDsOf(%q) = %q, want %q first", payload, ids, tc.id)
+				}
 			}
 		})
 	}

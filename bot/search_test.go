@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -81,29 +80,15 @@ func askHarness(t *testing.T, cfg bot.Config) *harness {
 	return &harness{bot: b, store: store, tg: tg, src: srcs[0], feed: servers[0]}
 }
 
-// command writes a command line into the transcript, runs it through f (the
-// handler the command switch calls) and records what the bot sent.
-func (tr *transcript) command(who string, chat bot.Chat, text string, f func(ctx context.Context) error) {
-	tr.t.Helper()
-	fmt.Fprintf(&tr.b, "> %s in %s %d: %s\n", who, chat.Type, chat.ID, showControls.Replace(text))
-	if err := f(context.Background()); err != nil {
-		fmt.Fprintf(&tr.b, "! error: %v\n", err)
-	}
-	tr.do(who, bot.Update{}) // records the messages and toasts
-}
-
 // showControls makes the bidi controls of hostile input visible in
 // transcripts.
 var showControls = strings.NewReplacer("\u202a", "<U+202A>", "\u202b", "<U+202B>", "\u202c", "<U+202C>",
 	"\u202d", "<U+202D>", "\u202e", "<U+202E>", "\u2066", "<U+2066>", "\u2067", "<U+2067>", "\u2068", "<U+2068>", "\u2069", "<U+2069>")
 
-// search runs /search as the command switch would.
+// search sends /search with words.
 func (tr *transcript) search(who string, chat bot.Chat, from bot.User, words string) {
 	tr.t.Helper()
-	m := &bot.InMessage{ID: 1, Chat: chat, From: from, Text: "/search " + words}
-	tr.command(who, chat, m.Text, func(ctx context.Context) error {
-		return tr.h.bot.SearchCommand(ctx, m, strings.Fields(words), bot.LangFor(from.LanguageCode))
-	})
+	tr.do(who, msg(chat, from, strings.TrimSpace("/search "+words)))
 }
 
 // lastMessageID is the id of the bot's latest message in a chat.
@@ -176,6 +161,12 @@ func TestSearchArabic(t *testing.T) {
 	tr.search("ليلى", dm, layla, "<b>سوريا</b> \u202eفيديو\u202c &")
 	tr.do("ليلى", tr.pressOn(dm, layla, msgID, "q:AAAAAAAAAAAAAAAA:5")) // expired or forged token
 	tr.do("ليلى", tr.pressOn(dm, layla, msgID, "q:bad"))
+	// In a group any member may search; no admin check, no getChatMember.
+	group := bot.Chat{ID: -1001, Type: "supergroup", Title: "غرفة الأخبار"}
+	tr.do("عضو", msg(group, bot.User{ID: 202, FirstName: "عضو", LanguageCode: "ar"}, "/search@akhbar_test_bot الشيباني"))
+	if n := len(h.tg.Calls("getChatMember")); n != 0 {
+		t.Errorf("getChatMember called %d times for a search", n)
+	}
 	tr.golden("search_ar.golden")
 }
 
