@@ -216,8 +216,8 @@ func itemIDsOf(payload string) []string {
 }
 
 // itemDeepLink answers /start i_<payload> by sending that item's card to
-// the chat. The lead's /start handler calls it with the payload (with or
-// without its "i_"). An unknown or expired item gets a short note.
+// the chat. The /start handler in updates.go calls it with the payload
+// (with or without its "i_"). An unknown or expired item gets a short note.
 func (b *Bot) itemDeepLink(ctx context.Context, chatID int64, itemID string, lang string) error {
 	chat, err := b.store.Chat(ctx, chatID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {

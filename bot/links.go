@@ -84,12 +84,29 @@ func findLink(text string) string {
 	return link
 }
 
-// mentions reports whether text names the bot as @username.
+// mentions reports whether text names the bot as @username, as a whole
+// name: "@akhbar_bot2" is another bot.
 func (b *Bot) mentions(text string) bool {
 	if b.cfg.BotUsername == "" {
 		return false
 	}
-	return strings.Contains(strings.ToLower(text), "@"+strings.ToLower(b.cfg.BotUsername))
+	text, at := strings.ToLower(text), "@"+strings.ToLower(b.cfg.BotUsername)
+	for i := strings.Index(text, at); i >= 0; {
+		end := i + len(at)
+		if end == len(text) || !isUsernameByte(text[end]) {
+			return true
+		}
+		next := strings.Index(text[end:], at)
+		if next < 0 {
+			break
+		}
+		i = end + next
+	}
+	return false
+}
+
+func isUsernameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
 }
 
 // handleLink answers a message carrying a link: in a private chat any

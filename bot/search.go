@@ -42,17 +42,16 @@ type askText struct {
 	// Dir starts a sentence: a right-to-left mark in Arabic, so a sentence
 	// that opens with a quoted Latin query still reads right to left, and
 	// nothing in English, whose sentences an RLM would turn around.
-	Dir            string
-	SearchHow      string
-	SearchNone     string // %s = query
-	SearchHeader   string // %s = query, %d–%d of %s
-	SearchExpired  string
-	Prev, Next     string
-	OpenCard       string
-	ItemGone       string
-	LinkFailed     map[string]string // by linkFailure
-	LinkSlowDown   string
-	InlineNoResult string
+	Dir           string
+	SearchHow     string
+	SearchNone    string // %s = query
+	SearchHeader  string // %s = query, %d–%d of %s
+	SearchExpired string
+	Prev, Next    string
+	OpenCard      string
+	ItemGone      string
+	LinkFailed    map[string]string // by linkFailure
+	LinkSlowDown  string
 }
 
 var arAsk = askText{
@@ -76,8 +75,7 @@ var arAsk = askText{
 		failStatus:   "ردّ الموقع بخطأ، فلم أستطع قراءة الصفحة.",
 		failOther:    "تعذّر عليّ فتح هذه الصفحة.",
 	},
-	LinkSlowDown:   "أرسلت روابط كثيرة في وقت قصير. انتظر دقيقة ثم أعد المحاولة.",
-	InlineNoResult: "لا نتائج",
+	LinkSlowDown: "أرسلت روابط كثيرة في وقت قصير. انتظر دقيقة ثم أعد المحاولة.",
 }
 
 var enAsk = askText{
@@ -100,8 +98,7 @@ var enAsk = askText{
 		failStatus:   "The site answered with an error, so I could not read the page.",
 		failOther:    "I could not open that page.",
 	},
-	LinkSlowDown:   "You sent many links in a short time. Wait a minute and try again.",
-	InlineNoResult: "No results",
+	LinkSlowDown: "You sent many links in a short time. Wait a minute and try again.",
 }
 
 func askTexts(lang string) *askText {
@@ -187,8 +184,8 @@ func (b *Bot) searchItems(ctx context.Context, q searchQuery, offset, n int) ([]
 	return items, len(ids), err
 }
 
-// searchCommand answers /search <words>. The lead's command switch in
-// updates.go calls it with the command's arguments and the reply language.
+// searchCommand answers /search <words>. The command switch in updates.go
+// calls it with the command's arguments and the reply language.
 func (b *Bot) searchCommand(ctx context.Context, m *InMessage, args []string, lang string) error {
 	q := parseQuery(strings.Join(args, " "))
 	reply := Message{ChatID: m.Chat.ID, HTML: true, DisablePreview: true}

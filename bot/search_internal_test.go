@@ -183,6 +183,27 @@ func FuzzFindLink(f *testing.F) {
 	})
 }
 
+func TestMentions(t *testing.T) {
+	b := &Bot{cfg: Config{BotUsername: "Akhbar_Bot"}}
+	tests := map[string]bool{
+		"@akhbar_bot https://x.y/":         true,
+		"لخّص @AKHBAR_BOT":                 true,
+		"@akhbar_bot، لخّص":                true,
+		"@akhbar_bot2 https://x.y/":        false,
+		"@akhbar_bot2 and @akhbar_bot too": true,
+		"akhbar_bot":                       false,
+		"":                                 false,
+	}
+	for text, want := range tests {
+		if got := b.mentions(text); got != want {
+			t.Errorf("mentions(%q) = %v, want %v", text, got, want)
+		}
+	}
+	if (&Bot{}).mentions("@anything") {
+		t.Error("a bot without a username is mentioned")
+	}
+}
+
 func TestLinkFailure(t *testing.T) {
 	tests := map[string]struct {
 		err  error
