@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/storage/storagetest"
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 )
 
 func TestParseQuery(t *testing.T) {
@@ -297,18 +299,34 @@ func BenchmarkSearch(b *testing.B) {
 			}
 			bot.indexForSearch(ctx, it)
 		}
+		trips := &roundTrips{}
+		store.Client().AddHook(trips)
 		for _, query := range []string{"سوريا", "المغرب الصين", "لا شيء هنا"} {
 			b.Run(be.Name+"/"+query, func(b *testing.B) {
 				q := parseQuery(query)
 				b.ReportAllocs()
+				start := trips.n.Load()
 				for b.Loop() {
 					if _, _, err := bot.searchItems(ctx, q, 0, searchPage); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.ReportMetric(float64(trips.n.Load()-start)/float64(b.N), "round-trips/op")
 			})
 		}
 	}
+}
+
+// roundTrips counts requests to Redis: one per command sent alone, one per
+// pipeline.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
+}
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
 }
 
 func BenchmarkParseQuery(b *testing.B) {

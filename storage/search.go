@@ -148,7 +148,8 @@ func lostScript(cmds []redis.Cmder) bool {
 // published at or after since, newest first, at most limit of them.
 //
 // It works on Redis Cluster, where the term sets live in different slots:
-// one pipeline counts each term's recent entries, the rarest term's newest
+// one pipeline counts each term's recent entries (skipped for a single
+// term), the rarest term's newest
 // entries (at most SearchMaxPerTerm) become the candidates, and one more
 // pipeline asks every other term set for the candidates' scores (ZMSCORE,
 // Redis 6.2+); a candidate stays when every set has it. The data moved is
@@ -163,24 +164,28 @@ func (s *Store) Search(ctx context.Context, terms []string, since time.Time, lim
 	if !since.IsZero() {
 		from = strconv.FormatInt(since.UnixMilli(), 10)
 	}
-	counts := make([]*redis.IntCmd, len(terms))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, t := range terms {
-			counts[i] = p.ZCount(ctx, s.k.search(t), from, "+inf")
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", terms, err)
-	}
 	order := make([]int, len(terms))
 	for i := range order {
 		order[i] = i
-		if counts[i].Val() == 0 {
-			return nil, nil // one term matches nothing: neither does the query
-		}
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return int(counts[a].Val() - counts[b].Val()) })
+	if len(terms) > 1 { // a single term is its own rarest: no need to count
+		counts := make([]*redis.IntCmd, len(terms))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, t := range terms {
+				counts[i] = p.ZCount(ctx, s.k.search(t), from, "+inf")
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", terms, err)
+		}
+		for _, c := range counts {
+			if c.Val() == 0 {
+				return nil, nil // one term matches nothing: neither does the query
+			}
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return int(counts[a].Val() - counts[b].Val()) })
+	}
 
 	rarest := terms[order[0]]
 	zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, s.k.search(rarest), &redis.ZRangeBy{
