@@ -89,6 +89,10 @@ func newHarness(t testing.TB, cfg bot.Config, tgOpts telegramtest.Options) *harn
 		t.Fatal(err)
 	}
 	store := storagetest.New(t)
+	if os.Getenv("AKHBAR_TEST_DELIVERY_ON_CLUSTER") == "1" {
+		// .ci/run runs the delivery tests again on a real Redis Cluster.
+		store = storagetest.Cluster(t)
+	}
 	src := feeds.Source{ID: "almamlaka", Name: "المملكة", URL: fs.srv.URL + "/feed.xml", Topics: []string{"محليات"}, AllowPrivate: true}
 	cfg.Sources = []feeds.Source{src}
 	cfg.NoArticleFetch = true
