@@ -45,6 +45,7 @@ const (
 	failTimeout  = "timeout"
 	failNoText   = "no_text"
 	failStatus   = "status"
+	failNoHost   = "no_host"
 	failOther    = "other"
 )
 
@@ -164,7 +165,7 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 		if lc.Failure != "" {
 			ttl = failureCacheTTL
 		}
-		if lc.Failure != failTimeout && lc.Failure != failStatus && lc.Failure != failOther {
+		if transient := lc.Failure == failTimeout || lc.Failure == failStatus || lc.Failure == failNoHost || lc.Failure == failOther; !transient {
 			if err := b.store.CacheLink(ctx, canonical, lc, ttl); err != nil {
 				b.log.Warn("cache link", "chat_id", m.Chat.ID, "error", err)
 			}
@@ -226,6 +227,7 @@ func siteName(name, link string) string {
 // linkFailure names why a page could not be read.
 func linkFailure(err error) string {
 	var ne net.Error
+	var dns *net.DNSError
 	var se *feeds.StatusError
 	switch {
 	case errors.Is(err, feeds.ErrPrivateAddress):
@@ -240,6 +242,8 @@ func linkFailure(err error) string {
 		return failNoText
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return failTimeout
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return failNoHost
 	case errors.As(err, &se):
 		return failStatus
 	}

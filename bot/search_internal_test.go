@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -218,6 +219,7 @@ func TestLinkFailure(t *testing.T) {
 		"no text":   {fmt.Errorf("extract: %w", feeds.ErrNoArticle), failNoText},
 		"timeout":   {fmt.Errorf("fetch: %w", context.DeadlineExceeded), failTimeout},
 		"status":    {&feeds.StatusError{URL: "u", Code: 404}, failStatus},
+		"no host":   {fmt.Errorf("fetch: %w", &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}), failNoHost},
 		"other":     {errors.New("connection reset"), failOther},
 	}
 	for name, tc := range tests {
