@@ -2,8 +2,11 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"regexp"
@@ -23,9 +26,12 @@ const (
 	linkTimeout = 20 * time.Second
 	// linkCacheTTL is how long a link's card is reused for the same
 	// canonical URL; failureCacheTTL how long a page that could not be read
-	// is not tried again (transient failures are not cached).
-	linkCacheTTL    = 6 * time.Hour
-	failureCacheTTL = 10 * time.Minute
+	// is not tried again; transientFailureTTL the same for failures that may
+	// pass (timeouts, HTTP errors, DNS), long enough for concurrent requests
+	// of the same link to share the answer.
+	linkCacheTTL        = 6 * time.Hour
+	failureCacheTTL     = 10 * time.Minute
+	transientFailureTTL = 30 * time.Second
 	// linksPerMinute is how many new links one user may have fetched per
 	// minute, across replicas: each costs a fetch and an extraction.
 	linksPerMinute = 6
@@ -160,15 +166,8 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 				return say(t.LinkSlowDown)
 			}
 		}
-		lc = b.readLink(ctx, canonical)
-		ttl := linkCacheTTL
-		if lc.Failure != "" {
-			ttl = failureCacheTTL
-		}
-		if transient := lc.Failure == failTimeout || lc.Failure == failStatus || lc.Failure == failNoHost || lc.Failure == failOther; !transient {
-			if err := b.store.CacheLink(ctx, canonical, lc, ttl); err != nil {
-				b.log.Warn("cache link", "chat_id", m.Chat.ID, "error", err)
-			}
+		if lc, err = b.fetchLink(ctx, canonical); err != nil {
+			return fmt.Errorf("link: %w", err)
 		}
 	case err != nil:
 		return fmt.Errorf("link: %w", err)
@@ -179,6 +178,58 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 	card := Card{Item: lc.Item, SourceName: lc.Site, Loc: b.location(chat.TZ), Lang: lang}.Render()
 	card.ChatID = m.Chat.ID
 	return b.reply(ctx, card)
+}
+
+// fetchLink reads the page at canonical once across replicas: a request
+// that finds the page uncached takes a short lease on it and reads it;
+// one that finds the lease taken waits for the card to appear in the
+// cache, and reads the page itself if the lease comes free without one
+// (the holder crashed) or the wait runs out. Every outcome is cached, the
+// transient failures only briefly, so waiters always see the holder's.
+func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard, error) {
+	sum := sha256.Sum256([]byte(canonical))
+	lease, owner := "link:"+hex.EncodeToString(sum[:16]), strconv.FormatUint(rand.Uint64(), 36)
+	deadline := time.Now().Add(linkTimeout + 5*time.Second)
+	for {
+		got, err := b.store.AcquireLease(ctx, lease, owner, linkTimeout+5*time.Second)
+		if err != nil {
+			return storage.LinkCard{}, err
+		}
+		if got {
+			defer func() {
+				if err := b.store.ReleaseLease(context.WithoutCancel(ctx), lease, owner); err != nil {
+					b.log.Warn("release link lease", "error", err)
+				}
+			}()
+			break
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return storage.LinkCard{}, ctx.Err()
+		}
+		lc, err := b.store.CachedLink(ctx, canonical)
+		if err == nil {
+			return lc, nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return storage.LinkCard{}, err
+		}
+		if time.Now().After(deadline) {
+			break // read it ourselves
+		}
+	}
+	lc := b.readLink(ctx, canonical)
+	ttl := linkCacheTTL
+	switch lc.Failure {
+	case "":
+	case failTimeout, failStatus, failNoHost, failOther:
+		ttl = transientFailureTTL
+	default:
+		ttl = failureCacheTTL
+	}
+	if err := b.store.CacheLink(ctx, canonical, lc, ttl); err != nil {
+		b.log.Warn("cache link", "error", err)
+	}
+	return lc, nil
 }
 
 // readLink makes a card's item of the page at link: its title, an

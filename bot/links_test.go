@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,6 +33,11 @@ func newPageServer(t *testing.T) *pageServer {
 	ps := &pageServer{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/middle-east/1780000-sharaa-france", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(article)
+	})
+	mux.HandleFunc("/late/sharaa-france", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(article)
 	})
@@ -193,5 +199,42 @@ func TestLinkRateLimitPerUser(t *testing.T) {
 	}
 	if n := ps.hits.Load(); n != 6 {
 		t.Errorf("page fetched %d times, want 6", n)
+	}
+}
+
+// Several people sending the same new link at once (to any replicas) cost
+// one fetch: the first takes a lease on the URL, the others wait for its
+// card in the cache.
+func TestSameLinkAtOnceIsFetchedOnce(t *testing.T) {
+	ps := newPageServer(t)
+	h := linkHarness(t, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true, Timeout: 5 * time.Second}))
+	other := bot.New(bot.Config{BotUsername: "akhbar_test_bot", Location: time.UTC,
+		Limits:      bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000},
+		LinkFetcher: feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true, Timeout: 5 * time.Second})},
+		h.store, nil, mustClient(t, h.tg, "77:harness"), nil, nil)
+	link := ps.srv.URL + "/late/sharaa-france"
+	var wg sync.WaitGroup
+	for i, b := range []*bot.Bot{h.bot, other, h.bot, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := bot.User{ID: int64(300 + i), FirstName: "قارئ", LanguageCode: "ar"}
+			if err := b.HandleUpdate(context.Background(), msg(bot.Chat{ID: u.ID, Type: "private"}, u, link)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := ps.hits.Load(); n != 1 {
+		t.Errorf("page fetched %d times, want 1", n)
+	}
+	sent := h.tg.SentSince(0)
+	if len(sent) != 4 {
+		t.Fatalf("%d answers, want 4", len(sent))
+	}
+	for _, m := range sent {
+		if !strings.Contains(m.ParsedText, "الشرع: نؤسس لشراكة") {
+			t.Errorf("chat %d got %q, want the card", m.ChatID, m.ParsedText)
+		}
 	}
 }

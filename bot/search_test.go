@@ -188,7 +188,7 @@ func TestSearchPagesOnAnotherReplica(t *testing.T) {
 	h := askHarness(t, bot.Config{})
 	other := bot.New(bot.Config{Now: func() time.Time { return askNow }, Location: time.UTC,
 		Limits: bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000}},
-		h.store, nil, mustClient(t, h.tg), nil, nil)
+		h.store, nil, mustClient(t, h.tg, "77:ask"), nil, nil)
 	tr := &transcript{t: t, h: h}
 	u := bot.User{ID: 103, FirstName: "Sami", LanguageCode: "ar"}
 	dm := bot.Chat{ID: 103, Type: "private"}
@@ -206,9 +206,9 @@ func TestSearchPagesOnAnotherReplica(t *testing.T) {
 	}
 }
 
-func mustClient(t *testing.T, tg *telegramtest.Server) *telegram.Client {
+func mustClient(t *testing.T, tg *telegramtest.Server, token string) *telegram.Client {
 	t.Helper()
-	c, err := telegram.New(context.Background(), "77:ask", tg.URL(), &http.Client{Timeout: 10 * time.Second})
+	c, err := telegram.New(context.Background(), token, tg.URL(), &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
