@@ -208,7 +208,7 @@ func (h *harness) enqueue(t testing.TB, chats []int64, titles ...string) []feeds
 	ctx := context.Background()
 	var items []feeds.Item
 	for i, title := range titles {
-		it := feeds.Item{ID: fmt.Sprintf("%s-%d", t.Name(), i), SourceID: h.src.ID, Title: title,
+		it := feeds.Item{ID: fmt.Sprintf("%s-%s-%d", t.Name(), title, i), SourceID: h.src.ID, Title: title,
 			Link: fmt.Sprintf("https://news.example/%d", i), Summary: "ملخص الخبر.", Published: time.Now().Add(time.Duration(i) * time.Second)}
 		it.ID = feeds.ItemID(it.ID, "", "", time.Time{})
 		if err := h.store.SaveItem(ctx, it); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,4 +182,42 @@ func itemOf(t *testing.T, h *harness, chat int64) string {
 	}
 	t.Fatalf("no sent record for chat %d", chat)
 	return ""
+}
+
+// TestSmallFanoutIsNotStarvedByABigOne queues an item for 300 chats, then
+// another for 5 other chats and for 5 of the 600: the small fan-out is
+// delivered alongside the big one, not after it, and the chats that get
+// both get them in publication order.
+func TestSmallFanoutIsNotStarvedByABigOne(t *testing.T) {
+	const rate = 150.0
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: rate}, Workers: 8},
+		telegramtest.Options{Limits: true, GlobalPerSecond: rate})
+	var big []int64
+	for c := int64(1); c <= 300; c++ {
+		big = append(big, c)
+	}
+	h.enqueue(t, big, "خبر كبير")
+	h.enqueue(t, []int64{1, 2, 3, 4, 5, 9001, 9002, 9003, 9004, 9005}, "خبر صغير")
+	start := time.Now()
+	h.deliver(t, 310)
+	var smallDone time.Time
+	for _, m := range h.tg.Sent() {
+		if m.ChatID > 9000 && m.Time.After(smallDone) {
+			smallDone = m.Time
+		}
+	}
+	bigTime := time.Duration(300 / rate * float64(time.Second))
+	t.Logf("the 5 chats of the small fan-out were served %v after the start; the big one takes %v", smallDone.Sub(start).Round(time.Millisecond), bigTime)
+	if smallDone.Sub(start) > bigTime/4 {
+		t.Errorf("small fan-out finished %v after the start, want within a quarter of the big one's %v", smallDone.Sub(start), bigTime)
+	}
+	for c := int64(1); c <= 5; c++ {
+		got := h.tg.SentTo(c)
+		if len(got) != 2 || !strings.Contains(got[0].ParsedText, "خبر كبير") || !strings.Contains(got[1].ParsedText, "خبر صغير") {
+			t.Errorf("chat %d got %d messages, want the big item then the small one", c, len(got))
+		}
+	}
+	if st := h.tg.Stats(); st.TooManyRequests != 0 {
+		t.Errorf("%d 429s", st.TooManyRequests)
+	}
 }

@@ -11,15 +11,23 @@ import (
 )
 
 // scheduler holds this replica's delivery jobs per chat and hands a chat to
-// one sender at a time, earliest-ready first. A chat that must wait (its
-// limit, a 429, a retry) goes back with a later ready time and does not
-// hold up any other chat.
+// one sender at a time. A chat that must wait (its limit, a 429, a retry)
+// sits in a heap by the time it may be served and holds up no other chat.
+//
+// Chats that may be served now are taken round-robin by the item at the
+// head of their queue, so a fan-out to 100,000 chats does not starve the
+// few chats waiting for another item: each item in flight gets an equal
+// share of the senders. Within a chat, jobs keep their stream order, which
+// is publication order.
 type scheduler struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	chats map[int64]*chatQueue
 	held  map[string]bool // stream ids in the scheduler, so a re-claimed job is not queued twice
-	ready readyHeap
+	wait  waitHeap        // chats not ready yet, by readyAt
+	ready map[string]*readyList
+	ring  []string // items with ready chats, served round-robin
+	turn  int      // next index in ring
 	size  int
 	wake  chan struct{}
 }
@@ -29,11 +37,16 @@ type chatQueue struct {
 	jobs    []storage.Delivery
 	readyAt time.Time
 	busy    bool
-	index   int // in the heap, -1 when not there
+	queued  bool // in the wait heap or a ready list
+	index   int  // in the wait heap, -1 when not there
 }
 
+// readyList is the FIFO of ready chats whose next job is one item.
+type readyList struct{ chats []*chatQueue }
+
 func newScheduler(now func() time.Time) *scheduler {
-	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]bool{}, wake: make(chan struct{}, 1)}
+	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]bool{},
+		ready: map[string]*readyList{}, wake: make(chan struct{}, 1)}
 }
 
 func (s *scheduler) len() int {
@@ -71,12 +84,29 @@ func (s *scheduler) add(ds ...storage.Delivery) {
 		}
 		q.jobs = append(q.jobs, d)
 		s.size++
-		if !q.busy && q.index < 0 {
-			heap.Push(&s.ready, q)
+		if !q.busy && !q.queued {
+			s.enqueueLocked(q)
 		}
 	}
 	s.mu.Unlock()
 	s.signal()
+}
+
+// enqueueLocked puts an idle chat with jobs where it waits its turn.
+func (s *scheduler) enqueueLocked(q *chatQueue) {
+	q.queued = true
+	if q.readyAt.After(s.now()) {
+		heap.Push(&s.wait, q)
+		return
+	}
+	item := q.jobs[0].ItemID
+	l := s.ready[item]
+	if l == nil {
+		l = &readyList{}
+		s.ready[item] = l
+		s.ring = append(s.ring, item)
+	}
+	l.chats = append(l.chats, q)
 }
 
 func (s *scheduler) signal() {
@@ -86,27 +116,53 @@ func (s *scheduler) signal() {
 	}
 }
 
+// popReadyLocked takes the next ready chat, round-robin over items.
+func (s *scheduler) popReadyLocked() *chatQueue {
+	now := s.now()
+	for len(s.wait) > 0 && !s.wait[0].readyAt.After(now) {
+		q := heap.Pop(&s.wait).(*chatQueue)
+		q.queued = false
+		s.enqueueLocked(q)
+	}
+	if len(s.ring) == 0 {
+		return nil
+	}
+	if s.turn >= len(s.ring) {
+		s.turn = 0
+	}
+	item := s.ring[s.turn]
+	l := s.ready[item]
+	q := l.chats[0]
+	l.chats[0] = nil
+	l.chats = l.chats[1:]
+	if len(l.chats) == 0 {
+		delete(s.ready, item)
+		s.ring = slices.Delete(s.ring, s.turn, s.turn+1)
+	} else {
+		s.turn++
+	}
+	q.queued = false
+	return q
+}
+
 // next blocks until a chat is ready and returns it with a snapshot of its
 // jobs, or nil when ctx ends.
 func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 	for {
 		s.mu.Lock()
-		wait := time.Hour
-		if len(s.ready) > 0 {
-			top := s.ready[0]
-			if d := top.readyAt.Sub(s.now()); d > 0 {
-				wait = d
-			} else {
-				heap.Pop(&s.ready)
-				top.busy = true
-				jobs := slices.Clone(top.jobs)
-				more := len(s.ready) > 0
-				s.mu.Unlock()
-				if more {
-					s.signal() // let another sender look at the next chat
-				}
-				return top, jobs
+		if q := s.popReadyLocked(); q != nil {
+			q.busy = true
+			jobs := slices.Clone(q.jobs)
+			more := len(s.ring) > 0
+			s.mu.Unlock()
+			if more {
+				s.signal() // let another sender look at the next chat
 			}
+			return q, jobs
+		}
+		wait := time.Hour
+		if len(s.wait) > 0 {
+			wait = s.wait[0].readyAt.Sub(s.now())
 		}
 		s.mu.Unlock()
 		t := time.NewTimer(wait)
@@ -142,27 +198,27 @@ func (s *scheduler) done(q *chatQueue, jobs []storage.Delivery, out outcome) {
 	if len(q.jobs) == 0 {
 		delete(s.chats, q.id)
 	} else {
-		heap.Push(&s.ready, q)
+		s.enqueueLocked(q)
 	}
 	s.mu.Unlock()
 	s.signal()
 }
 
-// readyHeap orders chats by the time they may be served.
-type readyHeap []*chatQueue
+// waitHeap orders waiting chats by the time they may be served.
+type waitHeap []*chatQueue
 
-func (h readyHeap) Len() int           { return len(h) }
-func (h readyHeap) Less(i, j int) bool { return h[i].readyAt.Before(h[j].readyAt) }
-func (h readyHeap) Swap(i, j int) {
+func (h waitHeap) Len() int           { return len(h) }
+func (h waitHeap) Less(i, j int) bool { return h[i].readyAt.Before(h[j].readyAt) }
+func (h waitHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j
 }
-func (h *readyHeap) Push(x any) {
+func (h *waitHeap) Push(x any) {
 	q := x.(*chatQueue)
 	q.index = len(*h)
 	*h = append(*h, q)
 }
-func (h *readyHeap) Pop() any {
+func (h *waitHeap) Pop() any {
 	old := *h
 	q := old[len(old)-1]
 	old[len(old)-1] = nil

@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/storage"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeClock is a settable clock for the scheduler.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func job(chat int64, item string, seq int) storage.Delivery {
+	return storage.Delivery{StreamID: fmt.Sprintf("%d-%d", seq, chat), Job: storage.Job{ChatID: chat, ItemID: item}}
+}
+
+func mustNext(t *testing.T, s *scheduler) (*chatQueue, []storage.Delivery) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	q, jobs := s.next(ctx)
+	if q == nil {
+		t.Fatal("no chat ready")
+	}
+	return q, jobs
+}
+
+// TestSchedulerIsFairAcrossItems: a small fan-out queued behind a big one
+// is served alongside it, not after it.
+func TestSchedulerIsFairAcrossItems(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	s := newScheduler(clock.now)
+	seq := 0
+	for c := int64(1); c <= 1000; c++ {
+		seq++
+		s.add(job(c, "big", seq))
+	}
+	for c := int64(2001); c <= 2003; c++ {
+		seq++
+		s.add(job(c, "small", seq))
+	}
+	var order []string
+	for range 6 {
+		q, jobs := mustNext(t, s)
+		order = append(order, jobs[0].ItemID)
+		s.done(q, jobs, outcome{done: 1})
+	}
+	if diff := cmp.Diff([]string{"big", "small", "big", "small", "big", "small"}, order); diff != "" {
+		t.Errorf("service order mismatch (-want +got):\n%s", diff)
+	}
+	if got, want := s.len(), 1000-3; got != want {
+		t.Errorf("len=%d, want %d", got, want)
+	}
+}
+
+// TestSchedulerKeepsChatOrderAndWaits: a chat's jobs come in stream order,
+// and a chat told to wait is not handed out before its time while other
+// chats are.
+func TestSchedulerKeepsChatOrderAndWaits(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	s := newScheduler(clock.now)
+	s.add(job(1, "a", 1), job(1, "b", 2), job(2, "a", 3))
+	q, jobs := mustNext(t, s)
+	if q.id != 1 || len(jobs) != 2 || jobs[0].ItemID != "a" || jobs[1].ItemID != "b" {
+		t.Fatalf("first = chat %d %v, want chat 1 with a, b", q.id, jobs)
+	}
+	s.done(q, jobs, outcome{done: 1, retryAt: clock.now().Add(time.Second)})
+	q2, jobs2 := mustNext(t, s)
+	if q2.id != 2 {
+		t.Fatalf("while chat 1 waits got chat %d, want 2", q2.id)
+	}
+	s.done(q2, jobs2, outcome{done: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	if q, _ := s.next(ctx); q != nil {
+		t.Fatalf("chat %d handed out before its time", q.id)
+	}
+	cancel()
+	clock.advance(time.Second)
+	q, jobs = mustNext(t, s)
+	if q.id != 1 || len(jobs) != 1 || jobs[0].ItemID != "b" {
+		t.Fatalf("after the wait got chat %d %v, want chat 1 with b", q.id, jobs)
+	}
+	// A re-claimed job already held is not queued twice.
+	s.add(jobs[0])
+	if got := s.len(); got != 1 {
+		t.Errorf("len=%d after re-adding a held job, want 1", got)
+	}
+	s.done(q, jobs, outcome{dropAll: true})
+	if got := s.len(); got != 0 {
+		t.Errorf("len=%d after dropAll, want 0", got)
+	}
+}
