@@ -244,6 +244,14 @@ func (b *Bot) mainMenu(lang string) [][]Button {
 // sourcesMenu lists every source and topic with a ✅ (subscribed) or ➕
 // toggle button.
 func (b *Bot) sourcesMenu(ctx context.Context, chatID int64, lang string) (string, [][]Button, error) {
+	return b.sourcesPage(ctx, chatID, lang, 0)
+}
+
+// sourcesPerPage keeps the menu to one screen; more sources get pages.
+const sourcesPerPage = 8
+
+// sourcesPage is one page of the sources menu; the topics show on every page.
+func (b *Bot) sourcesPage(ctx context.Context, chatID int64, lang string, page int) (string, [][]Button, error) {
 	t := texts(lang)
 	if len(b.cfg.Sources) == 0 {
 		return t.NoSources, nil, nil
@@ -262,10 +270,23 @@ func (b *Bot) sourcesMenu(ctx context.Context, chatID int64, lang string) (strin
 		}
 		return "➕ "
 	}
+	pages := (len(b.cfg.Sources) + sourcesPerPage - 1) / sourcesPerPage
+	page = min(max(page, 0), pages-1)
 	var rows [][]Button
-	for _, s := range b.cfg.Sources {
+	for _, s := range b.cfg.Sources[page*sourcesPerPage : min((page+1)*sourcesPerPage, len(b.cfg.Sources))] {
 		target := SourceTarget(s.ID)
 		rows = append(rows, []Button{{Text: mark(target) + s.Name, CallbackData: b.callbackFor("t", target)}})
+	}
+	if pages > 1 {
+		var nav []Button
+		if page > 0 {
+			nav = append(nav, Button{Text: "◀", CallbackData: "p:" + strconv.Itoa(page-1)})
+		}
+		nav = append(nav, Button{Text: fmt.Sprintf("%d/%d", page+1, pages), CallbackData: "p:" + strconv.Itoa(page)})
+		if page < pages-1 {
+			nav = append(nav, Button{Text: "▶", CallbackData: "p:" + strconv.Itoa(page+1)})
+		}
+		rows = append(rows, nav)
 	}
 	var row []Button
 	for _, topic := range b.topics {
@@ -283,6 +304,16 @@ func (b *Bot) sourcesMenu(ctx context.Context, chatID int64, lang string) (strin
 		text += "\n" + t.TopicsHeader + " " + esc(strings.Join(b.topics, "، "))
 	}
 	return text, rows, nil
+}
+
+// pageOf is the sources-menu page a source is on (topics: the first).
+func (b *Bot) pageOf(target string) int {
+	for i, s := range b.cfg.Sources {
+		if SourceTarget(s.ID) == target {
+			return i / sourcesPerPage
+		}
+	}
+	return 0
 }
 
 // callbackFor encodes a button action on a target in ≤ 64 bytes: sources
@@ -486,6 +517,16 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 			return err
 		}
 		return b.reply(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+	case "p":
+		page, _ := strconv.Atoi(code)
+		text, buttons, err := b.sourcesPage(ctx, cb.Chat.ID, lang, page)
+		if err != nil {
+			return err
+		}
+		if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+			return err
+		}
+		return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
 	case "set":
 		return b.settingsCallback(ctx, cb, chat, code)
 	case "l":
@@ -523,7 +564,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		if action == "u" {
 			return nil
 		}
-		text, buttons, err := b.sourcesMenu(ctx, cb.Chat.ID, lang)
+		text, buttons, err := b.sourcesPage(ctx, cb.Chat.ID, lang, b.pageOf(target))
 		if err != nil {
 			return err
 		}

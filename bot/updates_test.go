@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/telegram"
 	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
+	"github.com/akhbar/akhbar/storage/storagetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -276,4 +278,32 @@ func TestChannelManagedFromPrivateChat(t *testing.T) {
 		t.Errorf("channel subscriptions = %v, want none", subs)
 	}
 	tr.golden("conversation_channel.golden")
+}
+
+func TestSourcesMenuPages(t *testing.T) {
+	ctx := context.Background()
+	tg := telegramtest.NewServer(telegramtest.Options{Token: "8:pages"})
+	t.Cleanup(tg.Close)
+	client, err := telegram.New(ctx, "8:pages", tg.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srcs []feeds.Source
+	for i := range 10 {
+		srcs = append(srcs, feeds.Source{ID: fmt.Sprintf("s%d", i), Name: fmt.Sprintf("مصدر %d", i+1), URL: "https://news.example/feed", Topics: []string{"سياسة"}})
+	}
+	store := storagetest.New(t)
+	fast := bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000}
+	b := bot.New(bot.Config{Sources: srcs, Limits: fast}, store, nil, client, nil, nil)
+	tr := &transcript{t: t, h: &harness{bot: b, store: store, tg: tg}}
+	u := bot.User{ID: 9, FirstName: "سارة", LanguageCode: "ar"}
+	dm := bot.Chat{ID: 9, Type: "private"}
+	tr.do("سارة", msg(dm, u, "/sources"))
+	tr.do("سارة", tr.press(dm, u, "p:1"))
+	tr.do("سارة", tr.press(dm, u, "t:s:s9"))
+	tr.do("سارة", tr.press(dm, u, "p:0"))
+	tr.golden("sources_pages.golden")
+	if subs, _ := store.Subscriptions(ctx, 9); strings.Join(subs, ",") != "s:s9" {
+		t.Errorf("subscriptions = %v", subs)
+	}
 }
