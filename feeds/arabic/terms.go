@@ -2,6 +2,7 @@ package arabic
 
 import (
 	"embed"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 )
@@ -37,6 +38,70 @@ func loadStopwords() map[string]struct{} {
 		}
 	}
 	return set
+}
+
+// stopSet is the stop-word set forEachTerm probes for every token: an open-addressing
+// table of the words packed into two machine words each (no stop word is longer than 16
+// bytes), so a probe is a multiply and a few integer compares, without the string hashing
+// and key comparison of a map lookup. Built once from stopwords, only read afterwards.
+var stopSet = newStopTable(stopwords)
+
+const stopTableBits = 11 // 2048 slots for the ~700 words: probes stay short
+
+type stopKey struct {
+	lo, hi uint64
+	n      uint64 // length in bytes; 0 marks an empty slot
+}
+
+type stopTable struct {
+	slots  [1 << stopTableBits]stopKey
+	maxLen int
+}
+
+func newStopTable(words map[string]struct{}) *stopTable {
+	t := &stopTable{}
+	for w := range words {
+		if len(w) == 0 || len(w) > 16 {
+			panic("arabic: stop word of unexpected length: " + w) // cannot happen: checked by tests
+		}
+		t.maxLen = max(t.maxLen, len(w))
+		k := packKey([]byte(w))
+		for i := k.slot(); ; i = (i + 1) & (1<<stopTableBits - 1) {
+			if t.slots[i].n == 0 {
+				t.slots[i] = k
+				break
+			}
+		}
+	}
+	return t
+}
+
+// packKey packs a word of at most 16 bytes, little-endian, zero-padded.
+func packKey(b []byte) stopKey {
+	var a [16]byte
+	copy(a[:], b)
+	return stopKey{lo: binary.LittleEndian.Uint64(a[:8]), hi: binary.LittleEndian.Uint64(a[8:]), n: uint64(len(b))}
+}
+
+func (k stopKey) slot() uint64 {
+	return ((k.lo^k.n)*0x9E3779B97F4A7C15 ^ k.hi*0xC2B2AE3D27D4EB4F) >> (64 - stopTableBits)
+}
+
+// has reports whether the normalised token w is a stop word.
+func (t *stopTable) has(w []byte) bool {
+	if len(w) > t.maxLen || len(w) == 0 {
+		return false
+	}
+	k := packKey(w)
+	for i := k.slot(); ; i = (i + 1) & (1<<stopTableBits - 1) {
+		s := &t.slots[i]
+		if s.n == 0 {
+			return false
+		}
+		if *s == k {
+			return true
+		}
+	}
 }
 
 // IsStopWord reports whether the token, once normalised, is an Arabic stop word.
@@ -108,7 +173,7 @@ func forEachTerm(s string, buf []byte, f func(term []byte)) (_ []byte, tokens in
 		}
 		tokens++
 		if runes >= 2 {
-			if _, stop := stopwords[string(buf)]; !stop {
+			if !stopSet.has(buf) {
 				f(stemBytes(buf, runes))
 			}
 		}
