@@ -201,11 +201,9 @@ func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard
 					b.log.Warn("release link lease", "error", err)
 				}
 			}()
-			break
 		}
-		if !sleep(ctx, 100*time.Millisecond) {
-			return storage.LinkCard{}, ctx.Err()
-		}
+		// Checked again under the lease too: the previous holder may have
+		// cached the card between our first look and our taking the lease.
 		lc, err := b.store.CachedLink(ctx, canonical)
 		if err == nil {
 			return lc, nil
@@ -213,8 +211,11 @@ func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard
 		if !errors.Is(err, storage.ErrNotFound) {
 			return storage.LinkCard{}, err
 		}
-		if time.Now().After(deadline) {
+		if got || time.Now().After(deadline) {
 			break // read it ourselves
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return storage.LinkCard{}, ctx.Err()
 		}
 	}
 	lc := b.readLink(ctx, canonical)
