@@ -69,23 +69,24 @@ func isBoilerLine(line string) bool {
 			head = head[:len(head)-1]
 		}
 	}
-	n := Normalize(head)
+	var nb [192]byte // Normalize(head) without a heap copy: this runs for every line
+	n := appendNormalized(nb[:0], head)
 	for _, p := range boilerPrefixes {
-		if strings.HasPrefix(n, p) {
+		if hasPrefix(n, p) {
 			return true
 		}
 	}
-	if countWordsUpTo(line, shortBoiler+1) <= shortBoiler {
-		for _, p := range shortBoilerPrefixes {
-			if strings.HasPrefix(n, p) {
-				return true
-			}
-		}
-		if isParenthetical(line) {
-			return true // "(أرشيفية)", "(رويترز)", "(Getty Images)": credits and captions
+	// A short line: the word count is only needed when an opening or the brackets match.
+	short := false
+	for _, p := range shortBoilerPrefixes {
+		if hasPrefix(n, p) {
+			short = true
+			break
 		}
 	}
-	return false
+	// "(أرشيفية)", "(رويترز)", "(Getty Images)": credits and captions.
+	short = short || isParenthetical(line)
+	return short && countWordsUpTo(line, shortBoiler+1) <= shortBoiler
 }
 
 // knownAgencies are news agencies and outlets (normalised) that sign datelines.
@@ -117,7 +118,7 @@ func isParenthetical(line string) bool {
 // "المملكة", "وكالات", "أ ف ب", "رويترز". It has at most three words and no sentence
 // punctuation or digits.
 func isSignature(line string) bool {
-	if utf8.RuneCountInString(line) > 30 || countWords(line) > 3 {
+	if runeCountUpTo(line, 30) > 30 || countWords(line) > 3 {
 		return false
 	}
 	for _, r := range line {
@@ -246,6 +247,38 @@ func trimEllipsisTail(lines []string) []string {
 	return lines
 }
 
+// mayOpenDateline is a cheap necessary condition for dateline and datelineLine to match,
+// so that the regexps run only on lines that could open with a dateline. Both need an
+// Arabic letter or mark first, then a run of place characters (Arabic letters and marks,
+// digits, spaces, commas), then a bracket or a dash; a line whose leading run of place
+// characters reaches none of those cannot match.
+func mayOpenDateline(line string) bool {
+	for i, r := range line {
+		switch r {
+		case '(', '«', '-', '–', '—', 'ـ':
+			return i > 0
+		case ' ', '\t', '\n', '\f', '\r', ',', '،':
+			if i == 0 {
+				return false
+			}
+			continue
+		}
+		if r >= '0' && r <= '9' {
+			if i == 0 {
+				return false
+			}
+			continue
+		}
+		if r >= 0x0621 && r <= 0x064A && r != 0x0640 {
+			continue // the Arabic letters, without a table lookup
+		}
+		if !unicode.Is(unicode.Arabic, r) && !unicode.Is(unicode.Mn, r) {
+			return false
+		}
+	}
+	return false
+}
+
 // trimHead drops datelines and bylines at the start: whole dateline lines, and dateline,
 // agency and byline prefixes of the first line, repeatedly.
 func trimHead(lines []string) []string {
@@ -255,19 +288,28 @@ func trimHead(lines []string) []string {
 			lines = lines[1:]
 			continue
 		}
-		if m := datelineLine.FindStringSubmatch(first); m != nil && len(lines) > 1 && isAgency(m[1]) {
-			lines = lines[1:]
-			continue
+		maybeDateline := mayOpenDateline(first)
+		if maybeDateline && len(lines) > 1 {
+			if m := datelineLine.FindStringSubmatch(first); m != nil && isAgency(m[1]) {
+				lines = lines[1:]
+				continue
+			}
 		}
 		rest := first
-		if m := dateline.FindStringSubmatchIndex(rest); m != nil && (m[2] >= 0 || m[4] >= 0 || isAgency(rest[m[6]:m[7]])) {
-			rest = rest[m[1]:]
+		if maybeDateline {
+			if m := dateline.FindStringSubmatchIndex(rest); m != nil && (m[2] >= 0 || m[4] >= 0 || isAgency(rest[m[6]:m[7]])) {
+				rest = rest[m[1]:]
+			}
 		}
-		if loc := agencyPrefix.FindStringIndex(rest); loc != nil {
-			rest = rest[loc[1]:]
+		if strings.HasPrefix(rest, "(") {
+			if loc := agencyPrefix.FindStringIndex(rest); loc != nil {
+				rest = rest[loc[1]:]
+			}
 		}
-		if loc := bylinePrefix.FindStringIndex(rest); loc != nil {
-			rest = rest[loc[1]:]
+		if strings.HasPrefix(rest, "يكتب") || strings.HasPrefix(rest, "تكتب") || strings.HasPrefix(rest, "بقلم") {
+			if loc := bylinePrefix.FindStringIndex(rest); loc != nil {
+				rest = rest[loc[1]:]
+			}
 		}
 		switch {
 		case rest == first:
@@ -328,10 +370,12 @@ func Clean(text string) string {
 	text = stripInvisible(text)
 	raw := strings.Split(text, "\n")
 	lines := raw[:0]
+	// Folding spaces cannot create the footer's words, so one test covers every line.
+	footer := strings.Contains(text, "appeared")
 	blank := false // a blank line was dropped since the last kept line
 	for _, line := range raw {
 		line = foldSpaces(line)
-		if strings.Contains(line, "appeared first on") {
+		if footer && strings.Contains(line, "appeared first on") {
 			line = strings.TrimSpace(wpFooter.ReplaceAllString(line, ""))
 		}
 		if line == "" || isBoilerLine(line) {

@@ -84,7 +84,11 @@ func Normalize(s string) string {
 	if isNormalized(s) {
 		return s
 	}
-	b := make([]byte, 0, len(s))
+	return string(appendNormalized(make([]byte, 0, len(s)), s))
+}
+
+// appendNormalized appends Normalize(s) to b.
+func appendNormalized(b []byte, s string) []byte {
 	var prev rune = -1
 	for _, r := range s {
 		if c, ok := composeHamza(prev, r); ok {
@@ -103,7 +107,7 @@ func Normalize(s string) string {
 		b = utf8.AppendRune(b, m)
 		prev = m
 	}
-	return string(b)
+	return b
 }
 
 // isNormalized reports whether Normalize(s) == s, letting the common all-plain case skip
@@ -206,4 +210,29 @@ func countWordsUpTo(s string, limit int) int {
 // countWords counts tokens in s (see countWordsUpTo): the unit of Budget.Words.
 func countWords(s string) int {
 	return countWordsUpTo(s, math.MaxInt-1)
+}
+
+// runeCount is utf8.RuneCountInString (an invalid byte counts as one rune) with the ASCII
+// and two-byte (Arabic) cases decoded inline.
+func runeCount(s string) int {
+	return runeCountUpTo(s, len(s))
+}
+
+// runeCountUpTo is runeCount, stopping once the count exceeds limit: the callers only
+// compare a line's length with a bound, and paragraphs can be long.
+func runeCountUpTo(s string, limit int) int {
+	n := 0
+	for i := 0; i < len(s) && n <= limit; n++ {
+		c := s[i]
+		switch {
+		case c < utf8.RuneSelf:
+			i++
+		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			i += 2
+		default:
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
+	}
+	return n
 }

@@ -80,11 +80,11 @@ func looksWrapped(text string) bool {
 			havePrev = false
 			continue
 		}
-		if utf8.RuneCountInString(line) > wrapMaxLine {
+		if runeCountUpTo(line, wrapMaxLine) > wrapMaxLine {
 			return false
 		}
 		lines++
-		if havePrev && utf8.RuneCountInString(prev) >= wrapMinLine && !isBulletLine(line) {
+		if havePrev && runeCountUpTo(prev, wrapMinLine) >= wrapMinLine && !isBulletLine(line) {
 			long++
 			if !endsSentence(prev) {
 				open++
@@ -108,7 +108,7 @@ func unwrap(text string) string {
 	for line := range strings.SplitSeq(text, "\n") {
 		t := strings.TrimSpace(line)
 		if b.Len() > 0 {
-			if cur != "" && t != "" && utf8.RuneCountInString(cur) >= wrapMinLine && !endsSentence(cur) && !isBulletLine(t) {
+			if cur != "" && t != "" && runeCountUpTo(cur, wrapMinLine) >= wrapMinLine && !endsSentence(cur) && !isBulletLine(t) {
 				b.WriteByte(' ')
 				b.WriteString(t)
 				cur = t
