@@ -20,7 +20,7 @@ import (
 const (
 	readBatch     = 256
 	readBlock     = time.Second
-	maxBacklog    = 20000
+	maxBacklog    = 5000
 	maxDigestSize = 12
 	// maxRetryWait caps the back-off between sends of a failing job.
 	maxRetryWait = 30 * time.Second

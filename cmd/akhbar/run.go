@@ -216,16 +216,17 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 
 	sched := cron.New(cron.WithParser(cronParser), cron.WithLocation(loc),
 		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
+	polls := make(chan struct{}, maxConcurrentPolls)
 	for _, src := range cfg.FeedSources() {
 		spec, err := cronParser.Parse(src.Schedule)
 		if err != nil {
 			return fmt.Errorf("source %s: %w", src.ID, err)
 		}
 		interval := period(spec, time.Now())
-		sched.Schedule(spec, cron.FuncJob(func() { pollOnce(ctx, b, store, src, interval, replica, log) }))
+		sched.Schedule(spec, cron.FuncJob(func() { pollOnce(ctx, b, store, src, interval, replica, polls, log) }))
 		// Poll once at start, so a restart or a new source does not wait a
 		// whole period; the lease keeps replicas from doubling up.
-		goRun("first poll "+src.ID, func() error { pollOnce(ctx, b, store, src, interval, replica, log); return nil })
+		goRun("first poll "+src.ID, func() error { pollOnce(ctx, b, store, src, interval, replica, polls, log); return nil })
 	}
 	sched.Start()
 
@@ -272,8 +273,15 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 // the period), so however many replicas run, and however their clocks and
 // timers drift within half a period, one of them polls per tick; it lives
 // a period and is not released.
-func pollOnce(ctx context.Context, b *bot.Bot, store *storage.Store, src feeds.Source, interval time.Duration, replica string, log *slog.Logger) {
-	if ctx.Err() != nil {
+//
+// polls bounds the polls running at once in this replica: a thousand
+// sources starting together would otherwise fetch and parse a thousand
+// feeds at the same moment (memory), where a few dozen keep up.
+func pollOnce(ctx context.Context, b *bot.Bot, store *storage.Store, src feeds.Source, interval time.Duration, replica string, polls chan struct{}, log *slog.Logger) {
+	select {
+	case polls <- struct{}{}:
+		defer func() { <-polls }()
+	case <-ctx.Done():
 		return
 	}
 	tick := time.Now().Round(max(interval, time.Second))
@@ -295,6 +303,9 @@ func pollOnce(ctx context.Context, b *bot.Bot, store *storage.Store, src feeds.S
 	log.Debug("polled", "source_id", src.ID, "items", res.Items, "new", res.New, "jobs", res.Jobs,
 		"not_modified", res.NotModified, "first_sight", res.FirstSight, "skipped", res.Skipped)
 }
+
+// maxConcurrentPolls bounds the polls one replica runs at once.
+const maxConcurrentPolls = 16
 
 // Updates lease timing: a follower tries every updatesRetry, the leader
 // renews every updatesRenew and stops polling by itself when it could not
