@@ -1,7 +1,9 @@
 package arabic
 
 import (
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -235,4 +237,21 @@ func runeCountUpTo(s string, limit int) int {
 		}
 	}
 	return n
+}
+
+// validRuneCount is utf8.RuneCountInString for valid UTF-8, where every byte but the
+// continuation bytes (10xxxxxx) starts a rune: eight bytes are counted at a time.
+func validRuneCount(s string) int {
+	cont := 0
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		cont += bits.OnesCount64(x &^ (x << 1) & 0x8080808080808080)
+	}
+	for ; i < len(s); i++ {
+		if s[i]&0xC0 == 0x80 {
+			cont++
+		}
+	}
+	return len(s) - cont
 }

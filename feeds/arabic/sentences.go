@@ -194,6 +194,9 @@ func sentenceEnd(text string, i, j int) bool {
 	return !isAbbrevBefore(text, i)
 }
 
+// stopTail marks the last byte of each sentence-ending character appendSentences looks for.
+var stopTail = [256]bool{'\n': true, '.': true, '!': true, '?': true, 0x9F: true, 0x94: true, 0xA6: true}
+
 // appendSentences appends the sentences of text (already unwrapped) as trimmed substrings.
 func appendSentences(dst []string, text string) []string {
 	start := 0
@@ -205,23 +208,35 @@ func appendSentences(dst []string, text string) []string {
 		start = end
 	}
 	for i := 0; i < len(text); {
-		c := text[i]
-		if c == '\n' {
-			emit(i)
-			i++
-			continue
+		// Only \n . ! ? and the multi-byte stops ؟ (D8 9F), ۔ (DB 94) and … (E2 80 A6)
+		// matter. The scan looks for their last bytes (one table load per byte: Arabic
+		// letters are D8-DB followed by any continuation byte, so the lead bytes alone
+		// would stop it at every letter), then checks the bytes before. A stop starts at
+		// i or later: a run of stops ending before i has been handled.
+		q := i
+		for q < len(text) && !stopTail[text[q]] {
+			q++
 		}
-		// Only . ! ? and the multi-byte stops ؟ (D8 9F), ۔ (DB 94) and … (E2 80 A6) matter;
-		// every other byte is skipped without decoding (continuation bytes never match).
+		if q == len(text) {
+			break
+		}
+		c := text[q]
 		switch {
+		case c == '\n':
+			emit(q)
+			i = q + 1
+			continue
 		case c == '.' || c == '!' || c == '?':
-		case c == 0xD8 && i+1 < len(text) && text[i+1] == 0x9F:
-		case c == 0xDB && i+1 < len(text) && text[i+1] == 0x94:
-		case c == 0xE2 && i+2 < len(text) && text[i+1] == 0x80 && text[i+2] == 0xA6:
+			i = q
+		case c == 0x9F && q-1 >= i && text[q-1] == 0xD8, c == 0x94 && q-1 >= i && text[q-1] == 0xDB:
+			i = q - 1
+		case c == 0xA6 && q-2 >= i && text[q-2] == 0xE2 && text[q-1] == 0x80:
+			i = q - 2
 		default:
-			i++
+			i = q + 1
 			continue
 		}
+		c = text[i]
 		r, size := rune(c), 1
 		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])

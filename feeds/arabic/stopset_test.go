@@ -3,6 +3,7 @@ package arabic
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestStopSet checks the probe table forEachTerm uses against the stop-word map it is
@@ -32,5 +33,44 @@ func TestStopSet(t *testing.T) {
 	}
 	if stopSet.has(nil) {
 		t.Error("the empty token is a stop word")
+	}
+}
+
+// TestTermIDs numbers hashes in order of first appearance across table growth.
+func TestTermIDs(t *testing.T) {
+	ids := newTermIDs(0)
+	const n = 5000
+	for round := range 2 {
+		for i := range n {
+			h := uint64(i) * 0x9E3779B97F4A7C15 // spread, and some share low bits
+			if i%7 == 0 {
+				h = uint64(i) << 40
+			}
+			if got := ids.id(h); got != int32(i) {
+				t.Fatalf("round %d: id of hash %d = %d, want %d", round, i, got, i)
+			}
+		}
+	}
+	if ids.n != n {
+		t.Errorf("%d ids, want %d", ids.n, n)
+	}
+}
+
+// TestRuneCount checks runeCount and runeCountUpTo against utf8.RuneCountInString,
+// invalid and truncated sequences included.
+func TestRuneCount(t *testing.T) {
+	for _, s := range []string{"", "abc", "مرحبا بكم", "a\xffب\xd8", "\xe2\x80", "…中文𝒜", "\xd8\x9c\u200f", strings.Repeat("كلمة ", 40)} {
+		want := utf8.RuneCountInString(s)
+		if got := runeCount(s); got != want {
+			t.Errorf("runeCount(%q) = %d, want %d", s, got, want)
+		}
+		if v := strings.ToValidUTF8(s, ""); validRuneCount(v) != utf8.RuneCountInString(v) {
+			t.Errorf("validRuneCount(%q) = %d, want %d", v, validRuneCount(v), utf8.RuneCountInString(v))
+		}
+		for limit := range want + 2 {
+			if got := runeCountUpTo(s, limit); got != min(want, limit+1) {
+				t.Errorf("runeCountUpTo(%q, %d) = %d, want %d", s, limit, got, min(want, limit+1))
+			}
+		}
 	}
 }

@@ -3,7 +3,6 @@ package arabic
 import (
 	"math"
 	"slices"
-	"unicode/utf8"
 )
 
 // Budget bounds a summary. A zero field means no limit on that axis; every non-zero limit
@@ -78,16 +77,8 @@ func summarize(title, text string, b Budget, p params) []string {
 	}
 	// Terms are numbered by their 64-bit hash: no string per term, and a collision between
 	// two of the few hundred terms of one article is too unlikely to matter for scoring.
-	ids := make(map[uint64]int32, len(text)/16)
-	idOf := func(t []byte) int32 {
-		h := fnv64(t)
-		id, ok := ids[h]
-		if !ok {
-			id = int32(len(ids))
-			ids[h] = id
-		}
-		return id
-	}
+	ids := newTermIDs(len(text) / 16)
+	idOf := func(t []byte) int32 { return ids.id(fnv64(t)) }
 	buf := make([]byte, 0, 64)
 	var titleTerms []int32
 	buf, _ = forEachTerm(title, buf, func(t []byte) { titleTerms = append(titleTerms, idOf(t)) })
@@ -102,15 +93,17 @@ func summarize(title, text string, b Budget, p params) []string {
 		buf, words = forEachTerm(s, buf, func(t []byte) { all = append(all, idOf(t)) })
 		terms := all[start:len(all):len(all)]
 		slices.Sort(terms)
-		sents[i] = sentInfo{text: s, runes: utf8.RuneCountInString(s), words: words, terms: terms}
+		// Sentences are whole-rune substrings of text made valid UTF-8, so counting
+		// non-continuation bytes counts runes.
+		sents[i] = sentInfo{text: s, runes: validRuneCount(s), words: words, terms: terms}
 	}
 
 	// tf·isf weights: a term in every sentence says nothing about any of them.
-	df := make([]int32, len(ids))
+	df := make([]int32, ids.n)
 	for i := range sents {
 		forEachDistinct(sents[i].terms, func(id int32, _ int) { df[id]++ })
 	}
-	isf := make([]float64, len(ids))
+	isf := make([]float64, ids.n)
 	n := float64(len(sents))
 	for id, d := range df {
 		isf[id] = math.Log((n + 1) / float64(d))
@@ -342,4 +335,55 @@ func lexRank(sim []float64, n int) []float64 {
 		rank, next = next, rank
 	}
 	return rank
+}
+
+// termIDs numbers term hashes in order of first appearance: an open-addressing table
+// (linear probing, grown at half load), cheaper than a map for the one lookup per token.
+type termIDs struct {
+	keys []uint64
+	vals []int32 // id+1; 0 marks an empty slot
+	n    int32
+}
+
+func newTermIDs(hint int) *termIDs {
+	size := 64
+	for size < 2*hint {
+		size *= 2
+	}
+	return &termIDs{keys: make([]uint64, size), vals: make([]int32, size)}
+}
+
+// id returns the id of hash h, numbering it when new.
+func (t *termIDs) id(h uint64) int32 {
+	mask := uint64(len(t.keys) - 1)
+	for i := (h * 0x9E3779B97F4A7C15) >> 32 & mask; ; i = (i + 1) & mask {
+		switch v := t.vals[i]; {
+		case v == 0:
+			if 2*int(t.n+1) > len(t.keys) {
+				t.grow()
+				return t.id(h)
+			}
+			t.keys[i], t.vals[i] = h, t.n+1
+			t.n++
+			return t.n - 1
+		case t.keys[i] == h:
+			return v - 1
+		}
+	}
+}
+
+func (t *termIDs) grow() {
+	keys, vals := t.keys, t.vals
+	t.keys, t.vals = make([]uint64, 2*len(keys)), make([]int32, 2*len(vals))
+	mask := uint64(len(t.keys) - 1)
+	for j, v := range vals {
+		if v == 0 {
+			continue
+		}
+		i := (keys[j] * 0x9E3779B97F4A7C15) >> 32 & mask
+		for t.vals[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.keys[i], t.vals[i] = keys[j], v
+	}
 }
