@@ -123,6 +123,8 @@ func chatOf(u bot.Update) int64 {
 		return u.Callback.Chat.ID
 	case u.MyChatMember != nil:
 		return u.MyChatMember.Chat.ID
+	case u.InlineQuery != nil: // no chat: keyed by the user, so users' queries run in parallel
+		return u.InlineQuery.From.ID
 	}
 	return 0
 }
