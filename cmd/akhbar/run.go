@@ -179,6 +179,9 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		Sources: cfg.FeedSources(), BotName: botName, BotUsername: tg.Username(), BotID: tg.ID(), Location: loc,
 		SummaryChars: cfg.Defaults.SummaryChars, NoArticleFetch: local != nil,
 		CardButtons: cfg.Cards.Buttons, CardImages: *cfg.Cards.Images && local == nil,
+		// Links people send are fetched with the SSRF guard always on,
+		// whatever fetch.allow_private_addresses says for sources.
+		LinkFetcher: bot.NewLinkFetcher(cfg.Fetch.UserAgent),
 		Limits: bot.Limits{GlobalPerSecond: cfg.Delivery.GlobalPerSecond, PrivatePerSecond: cfg.Delivery.PrivatePerSecond,
 			GroupPerMinute: cfg.Delivery.GroupPerMinute},
 		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ClaimIdle: idle,
