@@ -449,6 +449,9 @@ func CleanTitle(title string) string {
 	for range 2 {
 		cut := false
 		for _, sep := range titleSeparators {
+			if strings.IndexByte(t, sep[1]) < 0 {
+				continue // most titles have none of the separators: a fast scan rules each out
+			}
 			i := strings.LastIndex(t, sep)
 			if i <= 0 {
 				continue

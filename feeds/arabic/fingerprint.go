@@ -34,10 +34,14 @@ func Fingerprint(title, text string) uint64 {
 	buf := make([]byte, 0, 64)
 	add := func(h uint64, w int32) {
 		h = mix64(h)
-		for range w {
-			total++
+		total += int(w)
+		// Adding h w times is adding h at the level of each set bit of w.
+		for lvl := 0; w != 0; lvl, w = lvl+1, w>>1 {
+			if w&1 == 0 {
+				continue
+			}
 			carry := h
-			for k := 0; carry != 0 && k < len(slice); k++ {
+			for k := lvl; carry != 0 && k < len(slice); k++ {
 				slice[k], carry = slice[k]^carry, slice[k]&carry
 			}
 		}

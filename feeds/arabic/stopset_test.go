@@ -74,3 +74,51 @@ func TestRuneCount(t *testing.T) {
 		}
 	}
 }
+
+// TestStemBytesTables checks the unrolled stemBytes against the table loop it replaces,
+// on every token of the EASC articles and on every combination of affixes around short
+// stems.
+func TestStemBytesTables(t *testing.T) {
+	var toks []string
+	for _, d := range loadEASC(t) {
+		toks = append(toks, strings.Fields(Normalize(d.text))...)
+	}
+	affixes := append(append([]string{""}, stemPrefixes[:]...), stemSuffixes[:]...)
+	for _, p := range affixes {
+		for _, stem := range []string{"", "ب", "كت", "كتب", "a", "12", "ال", "و"} {
+			for _, s1 := range affixes {
+				for _, s2 := range affixes {
+					toks = append(toks, p+stem+s1+s2)
+				}
+			}
+		}
+	}
+	for _, tok := range toks {
+		n := utf8.RuneCountInString(tok)
+		got := string(stemBytes([]byte(tok), n))
+		if want := string(stemBytesTables([]byte(tok), n)); got != want {
+			t.Errorf("stemBytes(%q) = %q, want %q", tok, got, want)
+		}
+	}
+}
+
+// stemBytesTables is stemBytes as a loop over stemPrefixes and stemSuffixes: the
+// specification the unrolled version is tested against.
+func stemBytesTables(tok []byte, n int) []byte {
+	for _, p := range stemPrefixes {
+		pl := len(p) / 2
+		if n-pl >= 2 && (pl > 1 || n >= 4) && hasPrefix(tok, p) {
+			tok = tok[len(p):]
+			n -= pl
+			break
+		}
+	}
+	for _, sfx := range stemSuffixes {
+		sl := len(sfx) / 2
+		if n-sl >= 2 && hasSuffix(tok, sfx) {
+			tok = tok[:len(tok)-len(sfx)]
+			n -= sl
+		}
+	}
+	return tok
+}

@@ -132,20 +132,41 @@ func Stem(token string) string {
 // allocating. The affixes are spelled out so that each test compiles to a couple of byte
 // compares: this runs for every token of every item.
 func stemBytes(tok []byte, n int) []byte {
-	for _, p := range stemPrefixes {
-		pl := len(p) / 2
-		if n-pl >= 2 && (pl > 1 || n >= 4) && hasPrefix(tok, p) {
-			tok = tok[len(p):]
-			n -= pl
-			break
-		}
+	// The first prefix that applies, in stemPrefixes order (TestStemBytesTables checks
+	// the unrolled tests against the tables): a three-letter one needs five letters, the
+	// others four.
+	switch {
+	case n >= 5 && (hasPrefix(tok, "وال") || hasPrefix(tok, "بال") || hasPrefix(tok, "كال") || hasPrefix(tok, "فال")):
+		tok, n = tok[6:], n-3
+	case n >= 4 && (hasPrefix(tok, "ال") || hasPrefix(tok, "لل")):
+		tok, n = tok[4:], n-2
+	case n >= 4 && hasPrefix(tok, "و"):
+		tok, n = tok[2:], n-1
 	}
-	for _, sfx := range stemSuffixes {
-		sl := len(sfx) / 2
-		if n-sl >= 2 && hasSuffix(tok, sfx) {
-			tok = tok[:len(tok)-len(sfx)]
-			n -= sl
-		}
+	// Then every suffix in stemSuffixes order, each at most once, while two letters remain.
+	if n >= 4 && hasSuffix(tok, "ها") {
+		tok, n = tok[:len(tok)-4], n-2
+	}
+	if n >= 4 && hasSuffix(tok, "ان") {
+		tok, n = tok[:len(tok)-4], n-2
+	}
+	if n >= 4 && hasSuffix(tok, "ات") {
+		tok, n = tok[:len(tok)-4], n-2
+	}
+	if n >= 4 && hasSuffix(tok, "ون") {
+		tok, n = tok[:len(tok)-4], n-2
+	}
+	if n >= 4 && hasSuffix(tok, "ين") {
+		tok, n = tok[:len(tok)-4], n-2
+	}
+	if n >= 4 && hasSuffix(tok, "يه") {
+		tok, n = tok[:len(tok)-4], n-2
+	}
+	if n >= 3 && hasSuffix(tok, "ه") {
+		tok, n = tok[:len(tok)-2], n-1
+	}
+	if n >= 3 && hasSuffix(tok, "ي") {
+		tok = tok[:len(tok)-2]
 	}
 	return tok
 }
