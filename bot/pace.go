@@ -14,10 +14,11 @@ const globalKey = "global"
 
 // Global 429 policy: a 429 that looks like Telegram's bulk limit parks the
 // whole bot (every replica) for its retry_after and slows the bot-wide rate
-// to slowFactor of the configured one for slowFor.
+// by slowFactor more for slowFor.
 const (
 	slowFactor = 0.8
 	slowFor    = time.Minute
+	minSlow    = 0.1
 )
 
 // pacer hands out the slots of the bot-wide rate. It books them from Redis
@@ -191,13 +192,17 @@ func (p *pacer) observe(limited bool) bool {
 }
 
 // park stops this replica's sends until until, drops its booked slots and
-// tells the other replicas, through Redis, to stop and slow down too.
+// tells the other replicas, through Redis, to stop and slow down too. Each
+// bulk 429 slows the rate further (by slowFactor, down to minSlow), so a
+// bot configured above Telegram's real limit settles below it.
 func (p *pacer) park(ctx context.Context, until time.Time) error {
 	p.mu.Lock()
 	p.slots = nil
 	if until.After(p.parked) {
 		p.parked = until
 	}
+	p.slow = max(p.slow*slowFactor, minSlow)
+	slow := p.slow
 	p.mu.Unlock()
-	return p.store.ParkGlobal(ctx, until, slowFactor, slowFor)
+	return p.store.ParkGlobal(ctx, until, slow, slowFor)
 }

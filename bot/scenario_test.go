@@ -221,3 +221,27 @@ func TestSmallFanoutIsNotStarvedByABigOne(t *testing.T) {
 		t.Errorf("%d 429s", st.TooManyRequests)
 	}
 }
+
+// TestBulkLimitBelowTheConfiguredRate configures the bot for 100/s where
+// the fake's bulk limit is 40/s, as when Telegram's real limit is lower
+// than the configured one: the bot recognises the bulk 429s, parks every
+// sender and slows down until it fits, and every chat still gets the item
+// once.
+func TestBulkLimitBelowTheConfiguredRate(t *testing.T) {
+	const n = 150
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 100}, Workers: 16},
+		telegramtest.Options{Limits: true, GlobalPerSecond: 40, NoCallLog: true})
+	elapsed := h.fanout(t, n, time.Minute)
+	st := h.tg.Stats()
+	t.Logf("%d chats, configured 100/s, Telegram 40/s: %v (%.0f/s); 429s %d, sends during a bulk park %d",
+		n, elapsed.Round(time.Millisecond), n/elapsed.Seconds(), st.TooManyRequests, st.EarlyGlobalRetries)
+	exactlyOnce(t, h.tg, n)
+	if st.TooManyRequests == 0 {
+		t.Fatalf("no 429 at all: the fake's bulk limit was not reached")
+	}
+	// Unadapted, 60% of the sends would be refused again and again (more
+	// 429s than chats); adapted, the 429s stop after a few rounds.
+	if st.TooManyRequests > n/2 {
+		t.Errorf("%d 429s for %d chats: the bot did not slow down", st.TooManyRequests, n)
+	}
+}
