@@ -1,6 +1,7 @@
 package arabic
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -121,4 +122,17 @@ func stemBytesTables(tok []byte, n int) []byte {
 		}
 	}
 	return tok
+}
+
+// TestPackKey checks the overlapping loads of packKey against a plain zero-padded copy.
+func TestPackKey(t *testing.T) {
+	src := []byte("\xd8\xa7\xd9\x84\xd8\xb0\xd9\x8a\x01\x02\x03\x04\x05\x06\x07\x08")
+	for n := 1; n <= 16; n++ {
+		var a [16]byte
+		copy(a[:], src[:n])
+		want := stopKey{lo: binary.LittleEndian.Uint64(a[:8]), hi: binary.LittleEndian.Uint64(a[8:]), n: uint64(n)}
+		if got := packKey(src[:n]); got != want {
+			t.Errorf("packKey(%q) = %+v, want %+v", src[:n], got, want)
+		}
+	}
 }

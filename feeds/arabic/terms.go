@@ -43,17 +43,20 @@ func loadStopwords() map[string]struct{} {
 // stopSet is the stop-word set forEachTerm probes for every token: an open-addressing
 // table of the words packed into two machine words each (no stop word is longer than 16
 // bytes), so a probe is a multiply and a few integer compares, without the string hashing
-// and key comparison of a map lookup. Built once from stopwords, only read afterwards.
+// and key comparison of a map lookup. A byte tag per slot, in an array small enough to
+// stay in the L1 cache, rejects most tokens (which are not stop words) without touching
+// the keys. Built once from stopwords, only read afterwards.
 var stopSet = newStopTable(stopwords)
 
 const stopTableBits = 11 // 2048 slots for the ~700 words: probes stay short
 
 type stopKey struct {
 	lo, hi uint64
-	n      uint64 // length in bytes; 0 marks an empty slot
+	n      uint64 // length in bytes
 }
 
 type stopTable struct {
+	tags   [1 << stopTableBits]uint8 // 0: empty slot
 	slots  [1 << stopTableBits]stopKey
 	maxLen int
 }
@@ -66,9 +69,10 @@ func newStopTable(words map[string]struct{}) *stopTable {
 		}
 		t.maxLen = max(t.maxLen, len(w))
 		k := packKey([]byte(w))
-		for i := k.slot(); ; i = (i + 1) & (1<<stopTableBits - 1) {
-			if t.slots[i].n == 0 {
-				t.slots[i] = k
+		h := k.hash()
+		for i := h >> (64 - stopTableBits); ; i = (i + 1) & (1<<stopTableBits - 1) {
+			if t.tags[i] == 0 {
+				t.tags[i], t.slots[i] = tagOf(h), k
 				break
 			}
 		}
@@ -76,16 +80,35 @@ func newStopTable(words map[string]struct{}) *stopTable {
 	return t
 }
 
-// packKey packs a word of at most 16 bytes, little-endian, zero-padded.
+// packKey packs a word of 1 to 16 bytes, little-endian, zero-padded, loading it in at
+// most two overlapping reads per word instead of copying it.
 func packKey(b []byte) stopKey {
-	var a [16]byte
-	copy(a[:], b)
-	return stopKey{lo: binary.LittleEndian.Uint64(a[:8]), hi: binary.LittleEndian.Uint64(a[8:]), n: uint64(len(b))}
+	n := len(b)
+	var lo, hi uint64
+	switch {
+	case n >= 8:
+		lo = binary.LittleEndian.Uint64(b)
+		if n > 8 {
+			// b[n-8:] holds b[8:] in its last n-8 bytes.
+			hi = binary.LittleEndian.Uint64(b[n-8:]) >> (8 * (16 - n))
+		}
+	case n >= 4:
+		// Two overlapping four-byte reads; the shared bytes are equal, so OR is exact.
+		lo = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<(8*(n-4))
+	default:
+		for i := n - 1; i >= 0; i-- {
+			lo = lo<<8 | uint64(b[i])
+		}
+	}
+	return stopKey{lo: lo, hi: hi, n: uint64(n)}
 }
 
-func (k stopKey) slot() uint64 {
-	return ((k.lo^k.n)*0x9E3779B97F4A7C15 ^ k.hi*0xC2B2AE3D27D4EB4F) >> (64 - stopTableBits)
+func (k stopKey) hash() uint64 {
+	return (k.lo^k.n)*0x9E3779B97F4A7C15 ^ k.hi*0xC2B2AE3D27D4EB4F
 }
+
+// tagOf is the slot tag of hash h: bits the slot index does not use, never 0.
+func tagOf(h uint64) uint8 { return uint8(h) | 1 }
 
 // has reports whether the normalised token w is a stop word.
 func (t *stopTable) has(w []byte) bool {
@@ -93,13 +116,16 @@ func (t *stopTable) has(w []byte) bool {
 		return false
 	}
 	k := packKey(w)
-	for i := k.slot(); ; i = (i + 1) & (1<<stopTableBits - 1) {
-		s := &t.slots[i]
-		if s.n == 0 {
+	h := k.hash()
+	tag := tagOf(h)
+	for i := h >> (64 - stopTableBits); ; i = (i + 1) & (1<<stopTableBits - 1) {
+		switch t.tags[i] {
+		case 0:
 			return false
-		}
-		if *s == k {
-			return true
+		case tag:
+			if t.slots[i] == k {
+				return true
+			}
 		}
 	}
 }
@@ -186,20 +212,10 @@ func hasSuffix(b []byte, p string) bool {
 // This is Terms without building the normalised string or the terms: Summarize and
 // Fingerprint run it over every sentence of every item.
 func forEachTerm(s string, buf []byte, f func(term []byte)) (_ []byte, tokens int) {
+	// The token ends are written out in place rather than in a closure: a closure would
+	// capture buf and runes by reference and keep them out of registers in this loop.
 	buf = buf[:0]
 	runes := 0
-	emit := func() {
-		if runes == 0 {
-			return
-		}
-		tokens++
-		if runes >= 2 {
-			if !stopSet.has(buf) {
-				f(stemBytes(buf, runes))
-			}
-		}
-		buf, runes = buf[:0], 0
-	}
 	var prev rune = -1
 	for i := 0; i < len(s); {
 		// Decode inline: Arabic text is two-byte sequences, and a call per rune shows.
@@ -207,8 +223,27 @@ func forEachTerm(s string, buf []byte, f func(term []byte)) (_ []byte, tokens in
 		var r rune
 		switch {
 		case c < utf8.RuneSelf:
-			r = rune(c)
+			// ASCII: no hamza to compose, normRune only lower-cases, and a word rune is a
+			// letter or digit.
 			i++
+			if c-'A' < 26 {
+				c += 'a' - 'A'
+			}
+			prev = rune(c)
+			if c-'a' < 26 || c-'0' < 10 {
+				buf = append(buf, c)
+				runes++
+				continue
+			}
+			if runes == 0 {
+				continue
+			}
+			tokens++
+			if runes >= 2 && !stopSet.has(buf) {
+				f(stemBytes(buf, runes))
+			}
+			buf, runes = buf[:0], 0
+			continue
 		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
 			r = rune(c&0x1F)<<6 | rune(s[i+1]&0x3F)
 			i += 2
@@ -252,12 +287,24 @@ func forEachTerm(s string, buf []byte, f func(term []byte)) (_ []byte, tokens in
 				buf = utf8.AppendRune(buf, m)
 			}
 			runes++
-		} else {
-			emit()
+			continue
+		}
+		if runes == 0 {
+			continue
+		}
+		tokens++
+		if runes >= 2 && !stopSet.has(buf) {
+			f(stemBytes(buf, runes))
+		}
+		buf, runes = buf[:0], 0
+	}
+	if runes > 0 {
+		tokens++
+		if runes >= 2 && !stopSet.has(buf) {
+			f(stemBytes(buf, runes))
 		}
 	}
-	emit()
-	return buf, tokens
+	return buf[:0], tokens
 }
 
 // Terms returns the normalised, stop-word-free, light-stemmed tokens of s in order, for
