@@ -255,3 +255,25 @@ func validRuneCount(s string) int {
 	}
 	return len(s) - cont
 }
+
+// validUTF8 is utf8.ValidString with the ASCII and two-byte (Arabic) sequences checked
+// inline; anything else goes through the decoder, which reports an invalid byte as
+// (RuneError, 1).
+func validUTF8(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c < utf8.RuneSelf:
+			i++
+		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			i += 2
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return false
+			}
+			i += size
+		}
+	}
+	return true
+}

@@ -288,7 +288,7 @@ func Sentences(text string) []string {
 // sentencesWithParagraphs is Sentences that also reports which sentences open a line
 // (a paragraph of cleaned text): writers put a paragraph's point in its first sentence.
 func sentencesWithParagraphs(text string) (sents []string, paraStart []bool) {
-	if !utf8.ValidString(text) {
+	if !validUTF8(text) {
 		text = strings.ToValidUTF8(text, "")
 	}
 	text = unwrap(strings.ReplaceAll(text, "\r", "\n"))

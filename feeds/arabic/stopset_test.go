@@ -136,3 +136,13 @@ func TestPackKey(t *testing.T) {
 		}
 	}
 }
+
+// TestValidUTF8 checks validUTF8 against utf8.ValidString.
+func TestValidUTF8(t *testing.T) {
+	for _, s := range []string{"", "abc", "مرحبا", "\ufffd", "a\xff", "\xd8", "\xd8a", "\xc0\x80", "\xed\xa0\x80",
+		"\xe2\x80", "…中文𝒜", "\xf4\x90\x80\x80", "\xdf\xbf", "\xc2\x80", "\xc1\xbf", "ب\x80"} {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Errorf("validUTF8(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
