@@ -183,7 +183,7 @@ func TextFromHTML(s string) string {
 			return
 		}
 		text := s[last:end]
-		if !htmlMode || !strings.ContainsAny(text, "\n\r") {
+		if !htmlMode || strings.IndexByte(text, '\n') < 0 && strings.IndexByte(text, '\r') < 0 {
 			b.WriteString(text)
 			return
 		}
@@ -294,14 +294,21 @@ func foldText(s string) string {
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c > ' ' && c < 0x7F {
+		// Printable ASCII and U+0600-U+06FF (the Arabic block: no spaces or controls) are
+		// visible: open a run there and skip the rest of it in a tight loop, since open
+		// does nothing inside a run.
+		if c > ' ' && c < 0x7F || c >= 0xD8 && c <= 0xDB && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
 			open(i)
-			i++
-			continue
-		}
-		if c >= 0xD8 && c <= 0xDB && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
-			open(i) // U+0600-U+06FF, the Arabic block: no spaces or controls
-			i += 2
+			for i < len(s) {
+				c := s[i]
+				if c > ' ' && c < 0x7F {
+					i++
+				} else if c >= 0xD8 && c <= 0xDB && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+					i += 2
+				} else {
+					break
+				}
+			}
 			continue
 		}
 		r, size := rune(c), 1
