@@ -109,3 +109,55 @@ func TestSchedulerKeepsChatOrderAndWaits(t *testing.T) {
 		t.Errorf("len=%d after dropAll, want 0", got)
 	}
 }
+
+// FuzzScheduler drives the scheduler with random adds, services and
+// waits: it never loses, repeats or reorders a chat's jobs, and its size
+// always matches what it holds.
+func FuzzScheduler(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	f.Add([]byte{0x10, 0x21, 0x32, 0x80, 0x81, 0xc0, 0x11, 0x82, 0xf0, 0x83})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		clock := &fakeClock{t: time.Unix(1e9, 0)}
+		s := newScheduler(clock.now)
+		done, cancel := context.WithCancel(context.Background())
+		cancel() // next never blocks: it hands out a ready chat or nil
+		added := map[int64][]string{} // stream ids per chat, in add order
+		served := map[int64][]string{}
+		held := 0
+		for i, op := range ops {
+			switch op >> 6 {
+			case 0, 1: // add a job for chat op%4 with item op%3
+				chat := int64(op % 4)
+				d := storage.Delivery{StreamID: fmt.Sprintf("%d-0", i), Job: storage.Job{ChatID: chat, ItemID: fmt.Sprintf("i%d", op%3)}}
+				s.add(d)
+				added[chat] = append(added[chat], d.StreamID)
+				held++
+			case 2: // serve a chat: done 0, 1 or 2 jobs, maybe wait
+				q, jobs := s.next(done)
+				if q == nil {
+					continue
+				}
+				n := min(int(op%3), len(jobs))
+				for _, d := range jobs[:n] {
+					served[q.id] = append(served[q.id], d.StreamID)
+				}
+				var retry time.Time
+				if op&4 != 0 {
+					retry = clock.now().Add(time.Second)
+				}
+				s.done(q, jobs, outcome{done: n, retryAt: retry})
+				held -= n
+			case 3: // time passes
+				clock.advance(time.Duration(op%8) * 300 * time.Millisecond)
+			}
+			if got := s.len(); got != held {
+				t.Fatalf("op %d: len %d, want %d", i, got, held)
+			}
+		}
+		for chat, ids := range served {
+			if diff := cmp.Diff(added[chat][:len(ids)], ids); diff != "" {
+				t.Fatalf("chat %d served out of order (-want +got):\n%s", chat, diff)
+			}
+		}
+	})
+}
