@@ -120,7 +120,7 @@ func FuzzScheduler(f *testing.F) {
 		clock := &fakeClock{t: time.Unix(1e9, 0)}
 		s := newScheduler(clock.now)
 		done, cancel := context.WithCancel(context.Background())
-		cancel() // next never blocks: it hands out a ready chat or nil
+		cancel()                      // next never blocks: it hands out a ready chat or nil
 		added := map[int64][]string{} // stream ids per chat, in add order
 		served := map[int64][]string{}
 		held := 0
