@@ -196,6 +196,37 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 			return outcome{retryAt: now.Add(time.Second)}
 		}
 	}
+	if len(pending) > 0 {
+		// The chat's own choices: keyword filters drop items, digest modes
+		// and quiet hours hold them in Redis for a later digest.
+		kept, dropped, held, err := b.holdIfWaiting(ctx, sc.Chat, items, now)
+		if err != nil {
+			return outcome{retryAt: now.Add(time.Second)}
+		}
+		if len(dropped) > 0 || held {
+			var ack []string
+			var keptPending []storage.Delivery
+			isDropped := map[int]bool{}
+			for _, i := range dropped {
+				isDropped[i] = true
+				b.metrics.Sends.WithLabelValues("filtered").Inc()
+			}
+			for i, d := range pending {
+				if held || isDropped[i] {
+					ack = append(ack, d.StreamID)
+				} else {
+					keptPending = append(keptPending, d)
+				}
+			}
+			if err := b.store.Ack(ctx, ack...); err != nil {
+				return outcome{retryAt: now.Add(time.Second)}
+			}
+			if held {
+				kept, keptPending = nil, nil
+			}
+			items, pending = kept, keptPending
+		}
+	}
 	if len(pending) == 0 {
 		return outcome{done: len(batch)}
 	}
@@ -209,6 +240,10 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		m = b.digest(items, sc.Chat)
 	}
 	m.ChatID = chatID
+	m.Silent = sc.Chat.Settings.Silent
+	if !sc.Chat.Settings.Previews && m.Photo == "" {
+		m.PreviewURL, m.DisablePreview = "", true
+	}
 	// Past its slot a send is committed: a shutdown lets it finish and be
 	// recorded rather than leave Telegram's answer unknown (a resend later).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)

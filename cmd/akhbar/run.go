@@ -234,6 +234,7 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 	sched.Start()
 
 	goRun("delivery", func() error { return b.RunDelivery(ctx, replica) })
+	goRun("digests", func() error { return b.RunDigests(ctx, replica) })
 
 	switch cfg.Telegram.Mode {
 	case "webhook":

@@ -1,0 +1,82 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/telegramtest"
+	"github.com/akhbar/akhbar/storage"
+)
+
+// clock is the wall clock plus an offset a test can move forward: the
+// delivery scheduler needs time to pass, the digest schedule needs jumps.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.offset) }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// TestChatSettingsShapeDelivery: a chat in hourly-digest mode gets nothing
+// until its hour, then one digest; a chat with an exclude filter never
+// gets the items it excludes; a silent chat's cards carry no sound.
+func TestChatSettingsShapeDelivery(t *testing.T) {
+	clk := &clock{}
+	h := newHarness(t, bot.Config{Now: clk.now}, telegramtest.Options{})
+	ctx := context.Background()
+	for id, st := range map[int64]storage.Settings{
+		91: {Mode: bot.ModeHourly},
+		92: {Exclude: []string{"رياضة"}, Silent: true},
+	} {
+		if err := h.store.SaveChat(ctx, storage.Chat{ID: id, Kind: "private", Lang: "ar"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.SetSettings(ctx, id, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.enqueue(t, []int64{91, 92}, "ارتفاع أسعار النفط في الأسواق العالمية", "المنتخب يفوز في مباراة رياضة مثيرة")
+	h.deliver(t, 1) // until every job is settled: one card for 92, the rest held or filtered
+	if got := h.tg.SentTo(91); len(got) != 0 {
+		t.Fatalf("hourly chat got %d messages before its hour", len(got))
+	}
+	got := h.tg.SentTo(92)
+	if len(got) != 1 || !strings.Contains(got[0].ParsedText, "النفط") {
+		t.Fatalf("filtered chat got %+v, want only the oil story", got)
+	}
+	calls := h.tg.Calls("sendMessage")
+	if p := calls[len(calls)-1].Params; p["chat_id"] != "92" || p["disable_notification"] != "true" {
+		t.Errorf("silent chat's card params = %v, want disable_notification", p)
+	}
+
+	if err := h.bot.SendDueDigests(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.tg.SentTo(91)); n != 0 {
+		t.Fatalf("digest sent before it was due (%d messages)", n)
+	}
+	clk.add(time.Hour)
+	if err := h.bot.SendDueDigests(ctx); err != nil {
+		t.Fatal(err)
+	}
+	digest := h.tg.SentTo(91)
+	if len(digest) != 1 || !strings.Contains(digest[0].ParsedText, "2 أخبار جديدة") ||
+		!strings.Contains(digest[0].ParsedText, "النفط") || !strings.Contains(digest[0].ParsedText, "المنتخب") {
+		t.Fatalf("hourly digest = %+v, want one digest of both items", digest)
+	}
+	if err := h.bot.SendDueDigests(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.tg.SentTo(91)); n != 1 {
+		t.Errorf("digest sent %d times", n)
+	}
+}
