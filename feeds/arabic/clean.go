@@ -1,6 +1,7 @@
 package arabic
 
 import (
+	"encoding/binary"
 	"regexp"
 	"strings"
 	"unicode"
@@ -134,6 +135,12 @@ func isSignature(line string) bool {
 func stripInvisible(s string) string {
 	clean := true
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			if n := plainChunk(binary.LittleEndian.Uint64([]byte(s[i : i+8]))); n > 0 {
+				i += n // bytes of what the loop below accepts one character at a time
+				continue
+			}
+		}
 		c := s[i]
 		if c >= 0x20 && c < 0x7F || c == '\n' {
 			i++ // printable ASCII
@@ -172,6 +179,36 @@ func stripInvisible(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// SWAR constants: a byte of 0x01, 0x7F and 0x80 in every lane.
+const (
+	lanes01 = 0x0101010101010101
+	lanes7F = 0x7F7F7F7F7F7F7F7F
+	lanes80 = 0x8080808080808080
+)
+
+// zeroLanes has the high bit of each byte lane of y that is zero, and no other bit.
+func zeroLanes(y uint64) uint64 {
+	return ^(((y & lanes7F) + lanes7F) | y | lanes7F)
+}
+
+// plainChunk returns how many of eight bytes (little-endian in x, starting at a character
+// boundary) are whole characters that stripInvisible keeps as they are, 8 or 7 (when the
+// last byte starts a character that continues past the chunk), or 0 when the chunk holds
+// anything else. Kept are printable ASCII (no control, DEL or newline: those take the
+// slow path) and two-byte characters of the Arabic block U+0600-U+06FF, each lead byte
+// D8-DB followed by a continuation byte, with no byte 0x9C anywhere (which would be
+// needed to tell the letter mark U+061C apart).
+func plainChunk(x uint64) int {
+	high := x & lanes80
+	cont := high &^ (x << 1)                           // 10xxxxxx
+	lead := zeroLanes(x&(0xFC*lanes01) ^ 0xD8*lanes01) // 110110xx: D8-DB
+	below20 := (x - 0x20*lanes01) &^ x & lanes80       // some byte < 0x20 (exact as a test)
+	if lead|cont != high || lead<<8 != cont || below20 != 0 || zeroLanes(x^lanes7F) != 0 || zeroLanes(x^0x9C*lanes01) != 0 {
+		return 0
+	}
+	return 8 - int(lead>>63) // a lead in the last byte: its character is checked next
 }
 
 // foldSpaces folds runs of spaces to one and trims.

@@ -1,7 +1,9 @@
 package arabic
 
 import (
+	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -144,5 +146,58 @@ func TestValidUTF8(t *testing.T) {
 		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
 			t.Errorf("validUTF8(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestPlainChunk checks the SWAR test of stripInvisible against a byte-by-byte reading of
+// its definition, on random chunks drawn from the bytes that matter.
+func TestPlainChunk(t *testing.T) {
+	alphabet := []byte{0x00, 0x09, '\n', 0x1F, ' ', '!', 'a', 0x7E, 0x7F, 0x80, 0x9C, 0x9F, 0xA7, 0xBF, 0xC0, 0xC2, 0xD7, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xE2, 0xF0, 0xFF}
+	naive := func(b []byte) int {
+		for i := 0; i < len(b); i++ {
+			c := b[i]
+			switch {
+			case c == 0x9C:
+				return 0
+			case c >= 0x20 && c < 0x7F:
+			case c >= 0xD8 && c <= 0xDB && i+1 == len(b):
+				if bytes.IndexByte(b, 0x9C) >= 0 {
+					return 0
+				}
+				return i // the character continues past the chunk
+			case c >= 0xD8 && c <= 0xDB && b[i+1]&0xC0 == 0x80 && b[i+1] != 0x9C:
+				i++
+			default:
+				return 0
+			}
+		}
+		return len(b)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	accepted := 0
+	for range 1_000_000 {
+		var b [8]byte
+		for k := 0; k < len(b); k++ {
+			switch r.IntN(4) {
+			case 0: // any byte that matters
+				b[k] = alphabet[r.IntN(len(alphabet))]
+			case 1: // printable ASCII
+				b[k] = byte(0x20 + r.IntN(0x5F))
+			default: // an Arabic-block character, maybe cut by the chunk's end
+				b[k] = byte(0xD8 + r.IntN(4))
+				if k+1 < len(b) {
+					k++
+					b[k] = []byte{0x80, 0x9C, 0x9F, 0xA7, 0xBF}[r.IntN(5)]
+				}
+			}
+		}
+		if got, want := plainChunk(binary.LittleEndian.Uint64(b[:])), naive(b[:]); got != want {
+			t.Fatalf("plainChunk(% x) = %v, want %v", b, got, want)
+		} else if got > 0 {
+			accepted++
+		}
+	}
+	if accepted < 1000 {
+		t.Errorf("only %d plain chunks drawn: the test does not exercise the fast path", accepted)
 	}
 }
