@@ -211,10 +211,22 @@ func plainChunk(x uint64) int {
 	return 8 - int(lead>>63) // a lead in the last byte: its character is checked next
 }
 
+// hasDoubleSpace is strings.Contains(s, "  "). Every pair of adjacent bytes has one byte
+// at an odd index, so only those are tested, against both neighbours: strings.Index would
+// stop at every single space of the text.
+func hasDoubleSpace(s string) bool {
+	for i := 1; i < len(s); i += 2 {
+		if s[i] == ' ' && (s[i-1] == ' ' || i+1 < len(s) && s[i+1] == ' ') {
+			return true
+		}
+	}
+	return false
+}
+
 // foldSpaces folds runs of spaces to one and trims.
 func foldSpaces(s string) string {
 	s = strings.TrimSpace(s)
-	if !strings.Contains(s, "  ") {
+	if !hasDoubleSpace(s) {
 		return s
 	}
 	var b strings.Builder

@@ -92,7 +92,25 @@ func Normalize(s string) string {
 // appendNormalized appends Normalize(s) to b.
 func appendNormalized(b []byte, s string) []byte {
 	var prev rune = -1
-	for _, r := range s {
+	for i, r := range s {
+		if r >= 0x0621 && r <= 0x064A && r != 0x0640 {
+			// An Arabic letter (no hamza to compose: r is not a mark): folded inline.
+			switch r {
+			case 0x0622, 0x0623, 0x0625:
+				r = 0x0627
+			case 0x0649:
+				r = 0x064A
+			case 0x0629:
+				r = 0x0647
+			default:
+				b = append(b, s[i], s[i+1]) // as written
+				prev = r
+				continue
+			}
+			b = append(b, byte(0xC0|r>>6), byte(0x80|r&0x3F))
+			prev = r
+			continue
+		}
 		if c, ok := composeHamza(prev, r); ok {
 			// The base letter is already written; an alef stays an alef, و/ي become ؤ/ئ.
 			if c != prev {

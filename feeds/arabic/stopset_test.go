@@ -201,3 +201,28 @@ func TestPlainChunk(t *testing.T) {
 		t.Errorf("only %d plain chunks drawn: the test does not exercise the fast path", accepted)
 	}
 }
+
+// TestHasDoubleSpace checks hasDoubleSpace against strings.Contains at every position.
+func TestHasDoubleSpace(t *testing.T) {
+	for n := range 7 {
+		for pos := range n {
+			for _, base := range []string{"abcdefg", "ا ب ج د"} {
+				b := []byte(base)[:n]
+				for k := range b {
+					if b[k] == ' ' {
+						b[k] = 'x'
+					}
+				}
+				b[pos] = ' '
+				if pos+1 < n {
+					b[pos+1] = ' '
+				}
+				for _, s := range []string{string(b), string(b[:pos+1]), " " + string(b)} {
+					if got, want := hasDoubleSpace(s), strings.Contains(s, "  "); got != want {
+						t.Errorf("hasDoubleSpace(%q) = %v, want %v", s, got, want)
+					}
+				}
+			}
+		}
+	}
+}
