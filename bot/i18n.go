@@ -26,7 +26,7 @@ type text struct {
 	Unknown                     string
 	Digest                      string // %d = count
 	MenuSources, MenuLatest     string
-	MenuHelp                    string
+	MenuHelp, MenuAddGroup      string
 	CmdStart, CmdHelp, CmdSrc   string
 	CmdSub, CmdUnsub, CmdLatest string
 	CmdStop                     string
@@ -75,6 +75,7 @@ var arText = text{
 	MenuSources:    "📚 المصادر",
 	MenuLatest:     "🗞 آخر الأخبار",
 	MenuHelp:       "❓ مساعدة",
+	MenuAddGroup:   "➕ أضفني إلى مجموعة",
 	CmdStart:       "ابدأ وأظهر القائمة",
 	CmdHelp:        "قائمة الأوامر",
 	CmdSrc:         "المصادر والاشتراك",
@@ -129,6 +130,7 @@ var enText = text{
 	MenuSources:    "📚 Sources",
 	MenuLatest:     "🗞 Latest",
 	MenuHelp:       "❓ Help",
+	MenuAddGroup:   "➕ Add me to a group",
 	CmdStart:       "Start and show the menu",
 	CmdHelp:        "List the commands",
 	CmdSrc:         "Sources and subscriptions",

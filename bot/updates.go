@@ -235,10 +235,15 @@ func (b *Bot) isAdmin(ctx context.Context, c Chat, from User, senderChat int64) 
 
 func (b *Bot) mainMenu(lang string) [][]Button {
 	t := texts(lang)
-	return [][]Button{{
+	rows := [][]Button{{
 		{Text: t.MenuSources, CallbackData: "menu:sources"},
 		{Text: t.MenuLatest, CallbackData: "menu:latest"},
 	}, {{Text: t.MenuHelp, CallbackData: "menu:help"}}}
+	if b.cfg.BotUsername != "" {
+		// Telegram's own link that adds the bot to a group the user picks.
+		rows[1] = append(rows[1], Button{Text: t.MenuAddGroup, URL: "https://t.me/" + b.cfg.BotUsername + "?startgroup=start"})
+	}
+	return rows
 }
 
 // sourcesMenu lists every source and topic with a ✅ (subscribed) or ➕

@@ -3,6 +3,8 @@
 //
 //	akhbar [run] [-config file]   run the bot (local mode without a token)
 //	akhbar check [-config file]   validate a config file
+//	akhbar summarize [-chars N] [f] print the extractive summary of an article
+//	akhbar deadletters [-n N]     list deliveries that kept failing
 //	akhbar version                print the version
 package main
 

@@ -48,6 +48,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCheck(args, getenv, stdout, stderr)
 	case "summarize":
 		return runSummarize(args, getenv, stdout, stderr)
+	case "deadletters":
+		return runDeadLetters(ctx, args, getenv, stdout, stderr)
 	case "run":
 		if err := runBot(ctx, args, getenv, stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "akhbar:", err)
@@ -55,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 0
 	default:
-		fmt.Fprintf(stderr, "akhbar: unknown command %q (run, check, summarize, version)\n", cmd)
+		fmt.Fprintf(stderr, "akhbar: unknown command %q (run, check, summarize, deadletters, version)\n", cmd)
 		return 2
 	}
 }
