@@ -243,6 +243,13 @@ func runeCount(s string) int {
 func runeCountUpTo(s string, limit int) int {
 	n := 0
 	for i := 0; i < len(s) && n <= limit; n++ {
+		if i+8 <= len(s) {
+			if k, runes := arabicChunk(binary.LittleEndian.Uint64([]byte(s[i : i+8]))); k > 0 {
+				i += k
+				n += runes - 1 // the loop adds one
+				continue
+			}
+		}
 		c := s[i]
 		switch {
 		case c < utf8.RuneSelf:
@@ -254,7 +261,7 @@ func runeCountUpTo(s string, limit int) int {
 			i += size
 		}
 	}
-	return n
+	return min(n, limit+1) // a chunk can step past limit+1
 }
 
 // validRuneCount is utf8.RuneCountInString for valid UTF-8, where every byte but the
@@ -279,6 +286,12 @@ func validRuneCount(s string) int {
 // (RuneError, 1).
 func validUTF8(s string) bool {
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			if n, _ := arabicChunk(binary.LittleEndian.Uint64([]byte(s[i : i+8]))); n > 0 {
+				i += n
+				continue
+			}
+		}
 		c := s[i]
 		switch {
 		case c < utf8.RuneSelf:
@@ -294,4 +307,20 @@ func validUTF8(s string) bool {
 		}
 	}
 	return true
+}
+
+// arabicChunk reads eight bytes (little-endian in x) starting at a character boundary.
+// When they are ASCII and two-byte characters of U+0600-U+06FF (lead D8-DB, then a
+// continuation byte), it returns how many bytes are whole characters, 8 or 7 (the last
+// byte starts a character that continues past the chunk), and how many characters they
+// are; otherwise 0, 0, and the caller decodes one character.
+func arabicChunk(x uint64) (size, runes int) {
+	high := x & lanes80
+	cont := high &^ (x << 1)                           // 10xxxxxx
+	lead := zeroLanes(x&(0xFC*lanes01) ^ 0xD8*lanes01) // 110110xx: D8-DB
+	if lead|cont != high || lead<<8 != cont {
+		return 0, 0
+	}
+	size = 8 - int(lead>>63)
+	return size, size - bits.OnesCount64(cont)
 }

@@ -226,3 +226,28 @@ func TestHasDoubleSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkedUTF8 checks validUTF8, runeCount and runeCountUpTo, which read eight bytes at
+// a time, against package utf8 on random strings biased to Arabic text and its breakage.
+func TestChunkedUTF8(t *testing.T) {
+	units := []string{"ا", "ب", "ي", "ة", "،", "۔", " ", "a", "\n", "«", "…", "𝒜", "\xd8", "\x80", "\xbf", "\xc0\x80", "\xe2\x80", "\xf0\x9f"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 100_000 {
+		var b strings.Builder
+		for range r.IntN(40) {
+			b.WriteString(units[r.IntN(len(units))])
+		}
+		s := b.String()
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Fatalf("validUTF8(%q) = %v, want %v", s, got, want)
+		}
+		want := utf8.RuneCountInString(s)
+		if got := runeCount(s); got != want {
+			t.Fatalf("runeCount(%q) = %d, want %d", s, got, want)
+		}
+		limit := r.IntN(want + 2)
+		if got := runeCountUpTo(s, limit); got != min(want, limit+1) {
+			t.Fatalf("runeCountUpTo(%q, %d) = %d, want %d", s, limit, got, min(want, limit+1))
+		}
+	}
+}
