@@ -34,6 +34,9 @@ type Limits struct {
 	GlobalPerSecond  float64 // default 30
 	PrivatePerSecond float64 // default 1
 	GroupPerMinute   float64 // default 20 (groups, supergroups and channels)
+	// PaidBroadcast sends cards with allow_paid_broadcast, so a global
+	// rate up to 1000/s is allowed (Telegram charges Stars for it).
+	PaidBroadcast bool
 }
 
 // Config is the part of the configuration the use cases need.

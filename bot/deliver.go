@@ -241,6 +241,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	}
 	m.ChatID = chatID
 	m.Silent = sc.Chat.Settings.Silent
+	m.PaidBroadcast = b.cfg.Limits.PaidBroadcast
 	if !sc.Chat.Settings.Previews && m.Photo == "" {
 		m.PreviewURL, m.DisablePreview = "", true
 	}

@@ -23,6 +23,9 @@ type Message struct {
 	// PreviewURL shows a large preview of this link above the text
 	// (link_preview_options), for cards whose image would not fit a caption.
 	PreviewURL string
+	// PaidBroadcast sends with allow_paid_broadcast (Bot API 7.11): the
+	// bulk limit rises to 1000 messages/s, for a fee in Telegram Stars.
+	PaidBroadcast bool
 }
 
 // Update is the part of a Telegram update the bot acts on.

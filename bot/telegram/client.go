@@ -274,6 +274,9 @@ func messageParams(m bot.Message) tgbotapi.Params {
 	if m.Silent {
 		p["disable_notification"] = "true"
 	}
+	if m.PaidBroadcast {
+		p["allow_paid_broadcast"] = "true"
+	}
 	if len(m.Buttons) > 0 {
 		p["reply_markup"] = keyboardJSON(m.Buttons)
 	}

@@ -252,3 +252,13 @@ func TestPhotoCardsAndTheirFallback(t *testing.T) {
 		t.Errorf("link_preview_options = %s", lp)
 	}
 }
+
+func TestPaidBroadcastParameter(t *testing.T) {
+	c, srv := newClient(t, telegramtest.Options{})
+	if _, err := c.Send(context.Background(), bot.Message{ChatID: 3, Text: "x", PaidBroadcast: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Calls("sendMessage")[0].Params["allow_paid_broadcast"]; got != "true" {
+		t.Errorf("allow_paid_broadcast = %q, want true", got)
+	}
+}

@@ -42,11 +42,15 @@ type Config struct {
 		Listen string `yaml:"listen"` // metrics and health, default 127.0.0.1:9090; "off" disables
 	} `yaml:"admin"`
 	Delivery struct {
-		GlobalPerSecond  float64 `yaml:"global_per_second"`
-		PrivatePerSecond float64 `yaml:"private_per_second"`
-		GroupPerMinute   float64 `yaml:"group_per_minute"`
-		Workers          int     `yaml:"workers"`
-		DigestThreshold  int     `yaml:"digest_threshold"`
+		GlobalPerSecond float64 `yaml:"global_per_second"`
+		// AllowPaidBroadcast sends with allow_paid_broadcast: Telegram then
+		// allows up to 1000 messages/s (paid in Stars); set
+		// global_per_second to the rate you pay for.
+		AllowPaidBroadcast bool    `yaml:"allow_paid_broadcast"`
+		PrivatePerSecond   float64 `yaml:"private_per_second"`
+		GroupPerMinute     float64 `yaml:"group_per_minute"`
+		Workers            int     `yaml:"workers"`
+		DigestThreshold    int     `yaml:"digest_threshold"`
 	} `yaml:"delivery"`
 	Cards struct {
 		// Buttons under each card, in order: read, share, whatsapp, x, copy.

@@ -185,7 +185,7 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		// whatever fetch.allow_private_addresses says for sources.
 		LinkFetcher: bot.NewLinkFetcher(cfg.Fetch.UserAgent),
 		Limits: bot.Limits{GlobalPerSecond: cfg.Delivery.GlobalPerSecond, PrivatePerSecond: cfg.Delivery.PrivatePerSecond,
-			GroupPerMinute: cfg.Delivery.GroupPerMinute},
+			GroupPerMinute: cfg.Delivery.GroupPerMinute, PaidBroadcast: cfg.Delivery.AllowPaidBroadcast},
 		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ClaimIdle: idle,
 	}, store, fetcher, tg, log, reg)
 
