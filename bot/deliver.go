@@ -144,9 +144,15 @@ type outcome struct {
 // written by the recorder, batched with other senders'.
 func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
 	now := b.now()
+	if jobs[0].Edit {
+		return b.serveEdit(ctx, chatID, jobs[0])
+	}
+	// One card, or a digest of the new items waiting (edits go one by one).
 	batch := jobs[:1]
 	if len(jobs) > b.cfg.DigestThreshold {
-		batch = jobs[:min(len(jobs), maxDigestSize)]
+		for len(batch) < min(len(jobs), maxDigestSize) && !jobs[len(batch)].Edit {
+			batch = jobs[:len(batch)+1]
+		}
 	}
 	ids := make([]string, len(batch))
 	var fetch []string
@@ -292,7 +298,7 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 	switch {
 	case err == nil:
 		for _, d := range pending {
-			rec.add(storage.Sent{Delivery: d, MessageID: msgID, At: now})
+			rec.add(storage.Sent{Delivery: d, MessageID: sentMessageID(msgID, len(pending)), At: now})
 		}
 		b.metrics.Sends.WithLabelValues("ok").Inc()
 		return outcome{done: len(batch)}
@@ -532,4 +538,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// sentMessageID is what the sent record keeps for an item: the message id
+// of its card, or the negated id of a digest that listed it, so an edit
+// never turns a digest into one card.
+func sentMessageID(msgID, itemsInMessage int) int {
+	if itemsInMessage > 1 {
+		return -msgID
+	}
+	return msgID
 }

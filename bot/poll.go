@@ -25,6 +25,7 @@ type PollResult struct {
 	Items       int // items in the feed
 	New         int // items fanned out
 	Jobs        int // delivery jobs enqueued
+	Edited      int // items the source edited whose cards are being updated
 	Skipped     bool
 }
 
@@ -106,6 +107,17 @@ func (b *Bot) PollSource(ctx context.Context, src feeds.Source, interval time.Du
 		}
 		res.New++
 		res.Jobs += n
+	}
+	isNew := make(map[string]bool, len(unseen))
+	for _, id := range unseen {
+		isNew[id] = true
+	}
+	current := make([]feeds.Item, len(ids))
+	for i, id := range ids {
+		current[i] = byID[id]
+	}
+	if res.Edited, err = b.noticeEdits(ctx, src, current, isNew, first, now); err != nil {
+		return res, fmt.Errorf("poll %s: %w", src.ID, err)
 	}
 	if err := b.store.MarkSeen(ctx, src.ID, ids, now); err != nil {
 		return res, fmt.Errorf("poll %s: %w", src.ID, err)

@@ -16,7 +16,8 @@ import (
 type Job struct {
 	ChatID  int64
 	ItemID  string
-	Attempt int // 0 on first enqueue, +1 per Retry
+	Attempt int  // 0 on first enqueue, +1 per Retry
+	Edit    bool // update the card already sent for ItemID instead of sending one
 }
 
 // Delivery is a Job read from the stream, with the entry id to ack it by.
@@ -38,6 +39,7 @@ const (
 	fChat    = "chat"
 	fItem    = "item"
 	fAttempt = "attempt"
+	fEdit    = "edit"
 	fError   = "error"
 	fTime    = "time"
 )
@@ -49,6 +51,9 @@ const enqueueBatch = 1000
 // encodeJob gives the entry's fields as a flat list: unlike a map, it keeps
 // the field order fixed and costs no map per job on a 10,000-chat fan-out.
 func encodeJob(j Job) []any {
+	if j.Edit {
+		return []any{fChat, j.ChatID, fItem, j.ItemID, fAttempt, j.Attempt, fEdit, 1}
+	}
 	return []any{fChat, j.ChatID, fItem, j.ItemID, fAttempt, j.Attempt}
 }
 
@@ -71,7 +76,8 @@ func decodeJob(v map[string]any) (Job, error) {
 			return Job{}, fmt.Errorf("attempt %q: %w", attempt, err)
 		}
 	}
-	return Job{ChatID: id, ItemID: item, Attempt: n}, nil
+	edit, _ := v[fEdit].(string)
+	return Job{ChatID: id, ItemID: item, Attempt: n, Edit: edit == "1"}, nil
 }
 
 // EnsureGroup creates the delivery stream and its consumer group "senders"

@@ -1,0 +1,153 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/storage"
+)
+
+// editWindow is how long after publication a publisher's edit of an item
+// still updates the cards already sent.
+const editWindow = 48 * time.Hour
+
+// contentHash identifies what a feed says about an item, to notice edits.
+func contentHash(it feeds.Item) string {
+	h := sha256.Sum256([]byte(it.Title + "\x00" + it.Content + "\x00" + it.Link + "\x00" + it.Image))
+	return hex.EncodeToString(h[:8])
+}
+
+// noticeEdits compares the feed's items with the hashes stored at the last
+// poll and re-publishes the ones a publisher changed (seen before, changed
+// since, published within editWindow). It stores the current hashes.
+func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.Item, isNew map[string]bool, first bool, now time.Time) (int, error) {
+	ids := make([]string, len(items))
+	current := make(map[string]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+		current[it.ID] = contentHash(it)
+	}
+	stored, err := b.store.ItemHashes(ctx, src.ID, ids)
+	if err != nil {
+		return 0, err
+	}
+	edited := 0
+	for i, it := range items {
+		if first || isNew[it.ID] || stored[i] == "" || stored[i] == current[it.ID] || now.Sub(it.Published) > editWindow {
+			continue
+		}
+		n, err := b.republishEdit(ctx, src, it)
+		if err != nil {
+			return edited, err
+		}
+		if n > 0 {
+			edited++
+		}
+	}
+	return edited, b.store.SetItemHashes(ctx, src.ID, current)
+}
+
+// republishEdit saves the edited item and queues an edit of its card for
+// every chat the source reaches; delivery edits only the chats that got it.
+// It returns the number of edit jobs (0 when the card would not change).
+func (b *Bot) republishEdit(ctx context.Context, src feeds.Source, it feeds.Item) (int, error) {
+	old, err := b.store.Item(ctx, it.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return 0, nil // expired: no card left to edit
+	}
+	if err != nil {
+		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
+	}
+	it = b.enrich(ctx, src, it)
+	it.Published = old.Published // an edit keeps the item's place in /latest
+	if it.Title == old.Title && it.Summary == old.Summary && it.Link == old.Link && it.Image == old.Image {
+		return 0, nil
+	}
+	if err := b.store.SaveItem(ctx, it); err != nil {
+		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
+	}
+	b.indexForSearch(ctx, it)
+	chats, err := b.store.Subscribers(ctx, targetsOf(src))
+	if err != nil {
+		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
+	}
+	jobs := make([]storage.Job, len(chats))
+	for i, c := range chats {
+		jobs[i] = storage.Job{ChatID: c, ItemID: it.ID, Edit: true}
+	}
+	if err := b.store.Enqueue(ctx, jobs); err != nil {
+		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
+	}
+	b.log.Info("item edited by its source", "source_id", src.ID, "item_id", it.ID, "title", it.Title, "jobs", len(jobs))
+	return len(jobs), nil
+}
+
+// serveEdit updates one chat's card for an edited item, through the same
+// limits as sends. Chats that never got the card, or got it inside a
+// digest, are skipped. Edits are best effort: Telegram refusing one (too
+// old, deleted) settles the job.
+func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery) outcome {
+	now := b.now()
+	done := outcome{done: 1}
+	ack := func() outcome {
+		if err := b.store.Ack(ctx, d.StreamID); err != nil {
+			return outcome{retryAt: now.Add(time.Second)}
+		}
+		return done
+	}
+	msgID, err := b.store.SentMessage(ctx, chatID, d.ItemID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) || (err == nil && msgID <= 0):
+		return ack()
+	case err != nil:
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	if until, err := b.store.ParkedUntil(ctx, chatID); err == nil && now.Before(until) {
+		return outcome{retryAt: until}
+	}
+	if wait, err := b.store.Allow(ctx, chatKey(chatID), b.chatLimit(chatID)); err != nil {
+		return outcome{retryAt: now.Add(time.Second)}
+	} else if wait > 0 {
+		return outcome{retryAt: now.Add(wait)}
+	}
+	it, err := b.store.Item(ctx, d.ItemID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ack()
+	}
+	if err != nil {
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	chat, _ := b.store.Chat(ctx, chatID)
+	if err := b.waitGlobal(ctx); err != nil {
+		return outcome{retryAt: now}
+	}
+	m := b.card(it, chat).Render()
+	b.dl.items.put(it.ID, it) // later sends of this item use the edited text
+	b.dl.cards.put(cardKey{it.ID, chat.Lang, chat.TZ}, m)
+	m.ChatID = chatID
+	err = b.sender.Edit(ctx, chatID, msgID, m)
+	var rl *RateLimitError
+	switch {
+	case errors.As(err, &rl):
+		b.metrics.Sends.WithLabelValues("rate_limited").Inc()
+		if perr := b.store.Park(ctx, chatID, now.Add(rl.RetryAfter)); perr != nil {
+			b.log.Error("park chat", "chat_id", chatID, "error", perr)
+		}
+		return outcome{retryAt: now.Add(rl.RetryAfter)}
+	case errors.Is(err, ErrChatGone):
+		if ferr := b.store.ForgetChat(ctx, chatID); ferr != nil {
+			return outcome{retryAt: now.Add(time.Second)}
+		}
+	case err != nil:
+		b.log.Warn("edit card", "chat_id", chatID, "item_id", it.ID, "error", err)
+		b.metrics.Sends.WithLabelValues("edit_failed").Inc()
+	default:
+		b.metrics.Sends.WithLabelValues("edited").Inc()
+	}
+	return ack()
+}
