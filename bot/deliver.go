@@ -519,11 +519,7 @@ func (b *Bot) digest(items []feeds.Item, chat storage.Chat) Message {
 	var sb strings.Builder
 	sb.WriteString(rlm + fmt.Sprintf(t.Digest, len(items)) + "\n")
 	for _, it := range items {
-		title := esc(truncateRunes(oneLine(it.Title), 200))
-		if httpURL(it.Link) {
-			title = `<a href="` + attrEscaper.Replace(it.Link) + `">` + title + "</a>"
-		}
-		sb.WriteString("\n" + rlm + "• " + title + " — " + esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)))
+		sb.WriteString("\n" + rlm + "• " + linkedTitle(it) + " — " + esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)))
 	}
 	return Message{Text: sb.String(), HTML: true, DisablePreview: true}
 }

@@ -148,7 +148,8 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 }
 
 // pacedSend sends one message within the chat's and the bot's shared
-// limits, waiting for a token as long as it takes.
+// limits, waiting for a token as long as ctx allows. Replies and digests
+// use it; the delivery workers book their tokens in batches instead.
 func (b *Bot) pacedSend(ctx context.Context, m Message) (int, error) {
 	for {
 		wait, err := b.store.Allow(ctx, chatKey(m.ChatID), b.chatLimit(m.ChatID))

@@ -232,3 +232,20 @@ func sanitize(s string) string {
 		return r
 	}, s)
 }
+
+// linkedTitle is an item's title (bounded, escaped) as a link to its
+// article, or plain when the item has no http(s) link.
+func linkedTitle(it feeds.Item) string {
+	title := esc(truncateRunes(oneLine(it.Title), 200))
+	if !httpURL(it.Link) {
+		return title
+	}
+	return `<a href="` + attrEscaper.Replace(it.Link) + `">` + title + "</a>"
+}
+
+// itemLine is one item of a list (/latest, /search): the linked title,
+// then its source and time on a second line.
+func (b *Bot) itemLine(it feeds.Item, loc *time.Location, lang string) string {
+	return "\n" + rlm + "• " + linkedTitle(it) + "\n" + rlm + "   " +
+		esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)) + " · " + esc(FormatTime(it.Published, loc, lang))
+}

@@ -229,12 +229,7 @@ func (b *Bot) searchResults(ctx context.Context, q searchQuery, offset int, chat
 	sb.WriteString(t.Dir + fmt.Sprintf(t.SearchHeader, esc(q.Text), offset+1, offset+len(items), shown) + "\n")
 	loc := b.location(chat.TZ)
 	for _, it := range items {
-		title := esc(truncateRunes(oneLine(it.Title), 200))
-		if httpURL(it.Link) {
-			title = `<a href="` + attrEscaper.Replace(it.Link) + `">` + title + "</a>"
-		}
-		sb.WriteString("\n" + rlm + "• " + title + "\n" + rlm + "   " +
-			esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)) + " · " + esc(FormatTime(it.Published, loc, lang)))
+		sb.WriteString(b.itemLine(it, loc, lang))
 		if link := b.ItemDeepLink(it.ID); link != "" {
 			sb.WriteString(` · <a href="` + attrEscaper.Replace(link) + `">` + t.OpenCard + "</a>")
 		}

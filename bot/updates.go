@@ -482,12 +482,7 @@ func (b *Bot) latestText(items []feeds.Item, chat storage.Chat, lang string) str
 	sb.WriteString(rlm + t.LatestHeader + "\n")
 	loc := b.location(chat.TZ)
 	for _, it := range items {
-		title := esc(truncateRunes(oneLine(it.Title), 200))
-		if httpURL(it.Link) {
-			title = `<a href="` + attrEscaper.Replace(it.Link) + `">` + title + "</a>"
-		}
-		sb.WriteString("\n" + rlm + "• " + title + "\n" + rlm + "   " +
-			esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)) + " · " + esc(FormatTime(it.Published, loc, lang)))
+		sb.WriteString(b.itemLine(it, loc, lang))
 	}
 	return sb.String()
 }
@@ -625,24 +620,8 @@ const maxReplyWait = 30 * time.Second
 func (b *Bot) reply(ctx context.Context, m Message) error {
 	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
 	defer cancel()
-	key := chatKey(m.ChatID)
 	for attempt := 0; ; attempt++ {
-		for {
-			wait, err := b.store.Allow(ctx, key, b.chatLimit(m.ChatID))
-			if err != nil {
-				return err
-			}
-			if wait <= 0 {
-				break
-			}
-			if !sleep(ctx, wait) {
-				return ctx.Err()
-			}
-		}
-		if err := b.waitGlobal(ctx); err != nil {
-			return err
-		}
-		_, err := b.send(ctx, m)
+		_, err := b.pacedSend(ctx, m)
 		var rl *RateLimitError
 		if errors.As(err, &rl) && attempt == 0 && rl.RetryAfter < maxReplyWait {
 			if !sleep(ctx, rl.RetryAfter) {
