@@ -36,8 +36,11 @@ func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.I
 	if err != nil {
 		return 0, err
 	}
-	edited := 0
+	edited, changed := 0, len(items) == 0
 	for i, it := range items {
+		if stored[i] != current[it.ID] {
+			changed = true // a new, edited or first-seen item: the stored hashes need rewriting
+		}
 		if first || isNew[it.ID] || stored[i] == "" || stored[i] == current[it.ID] || now.Sub(it.Published) > editWindow {
 			continue
 		}
@@ -48,6 +51,9 @@ func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.I
 		if n > 0 {
 			edited++
 		}
+	}
+	if !changed {
+		return edited, nil // nothing new or edited; items that left the feed are forgotten at the next change
 	}
 	return edited, b.store.SetItemHashes(ctx, src.ID, current)
 }
