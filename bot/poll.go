@@ -100,8 +100,14 @@ func (b *Bot) PollSource(ctx context.Context, src feeds.Source, interval time.Du
 			fresh = nil
 		}
 	}
+	var recent []feeds.Item // other sources' recent items, read once per poll for same-story checks
+	if len(fresh) > 0 {
+		if recent, err = b.recentForSameStory(ctx); err != nil {
+			return res, fmt.Errorf("poll %s: %w", src.ID, err)
+		}
+	}
 	for _, it := range fresh {
-		n, err := b.publish(ctx, src, it)
+		n, err := b.publish(ctx, src, it, recent)
 		if err != nil {
 			return res, fmt.Errorf("poll %s: %w", src.ID, err)
 		}
@@ -131,7 +137,7 @@ func (b *Bot) PollSource(ctx context.Context, src feeds.Source, interval time.Du
 
 // publish enriches one new item, saves it and enqueues one delivery job per
 // subscribed chat. It returns the number of jobs.
-func (b *Bot) publish(ctx context.Context, src feeds.Source, it feeds.Item) (int, error) {
+func (b *Bot) publish(ctx context.Context, src feeds.Source, it feeds.Item, recent []feeds.Item) (int, error) {
 	it = b.enrich(ctx, src, it)
 	if err := b.store.SaveItem(ctx, it); err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
@@ -141,7 +147,7 @@ func (b *Bot) publish(ctx context.Context, src feeds.Source, it feeds.Item) (int
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
 	}
-	covered, twins, err := b.coveredChats(ctx, it)
+	covered, twins, err := b.coveredChats(ctx, it, recent)
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
 	}

@@ -16,17 +16,25 @@ const (
 	sameStoryRecent = 300 // recent items compared with each new one
 )
 
+// recentForSameStory reads the newest items of every source, the
+// candidates a new item is compared with.
+func (b *Bot) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
+	recent, err := b.store.Latest(ctx, "", sameStoryRecent)
+	if err != nil {
+		return nil, fmt.Errorf("same story: %w", err)
+	}
+	return recent, nil
+}
+
 // coveredChats returns the chats that were already sent this story: the
 // subscribers of every other source that published a near-duplicate
 // (arabic.SameStory on the fingerprints) within the window, with those
-// items. A chat that follows only this source still gets the card.
-func (b *Bot) coveredChats(ctx context.Context, it feeds.Item) (map[int64]bool, []feeds.Item, error) {
+// items. recent comes from recentForSameStory; items of its own source
+// are never its twins. A chat that follows only this source still gets
+// the card.
+func (b *Bot) coveredChats(ctx context.Context, it feeds.Item, recent []feeds.Item) (map[int64]bool, []feeds.Item, error) {
 	if it.Fingerprint == 0 {
 		return nil, nil, nil
-	}
-	recent, err := b.store.Latest(ctx, "", sameStoryRecent)
-	if err != nil {
-		return nil, nil, fmt.Errorf("same story for %s: %w", it.ID, err)
 	}
 	var twins []feeds.Item
 	for _, r := range recent {
