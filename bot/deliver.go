@@ -18,8 +18,12 @@ import (
 // Delivery tuning. The stream is read in batches; a replica holds at most
 // maxBacklog jobs so a huge fan-out stays in Redis, not in memory.
 const (
-	readBatch     = 256
-	readBlock     = time.Second
+	readBatch = 256
+	// readBlock is how long an idle reader waits on the stream. A blocked
+	// XREADGROUP cannot be cancelled (go-redis honours deadlines, not
+	// cancellation), so it bounds how long a shutdown waits for the reader;
+	// an idle replica pays four round trips a second for it.
+	readBlock     = 250 * time.Millisecond
 	maxBacklog    = 5000
 	maxDigestSize = 12
 	// maxRetryWait caps the back-off between sends of a failing job.
