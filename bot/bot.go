@@ -68,7 +68,10 @@ type Config struct {
 	// replicas touch the jobs they hold every ClaimIdle/4, so only a dead
 	// replica's jobs go idle that long.
 	ClaimIdle time.Duration
-	Now       func() time.Time
+	// Backlog is how many delivery jobs a replica holds in memory at most
+	// (default 5,000): a huge fan-out stays in Redis, not in the heap.
+	Backlog int
+	Now     func() time.Time
 }
 
 // Bot is one replica's use cases over the shared store.
@@ -113,6 +116,9 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
+	}
+	if cfg.Backlog <= 0 {
+		cfg.Backlog = defaultBacklog
 	}
 	if cfg.ClaimIdle <= 0 {
 		cfg.ClaimIdle = time.Minute

@@ -15,17 +15,25 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// Delivery tuning. The stream is read in batches; a replica holds at most
-// maxBacklog jobs so a huge fan-out stays in Redis, not in memory.
+// Delivery tuning. The streams are read in batches; a replica holds at most
+// Config.Backlog jobs so a huge fan-out stays in Redis, not in memory.
 const (
 	readBatch = 256
 	// readBlock is how long an idle reader waits on the stream. A blocked
 	// XREADGROUP cannot be cancelled (go-redis honours deadlines, not
 	// cancellation), so it bounds how long a shutdown waits for the reader;
 	// an idle replica pays four round trips a second for it.
-	readBlock     = 250 * time.Millisecond
-	maxBacklog    = 5000
-	maxDigestSize = 12
+	readBlock      = 250 * time.Millisecond
+	defaultBacklog = 5000
+	maxDigestSize  = 12
+	// lanesEvery is how often a replica reads the list of open lanes, and
+	// closeLanesEvery how often it closes the drained ones; a lane stays
+	// open at least laneMinAge, so one still being filled is not closed.
+	lanesEvery      = time.Second
+	closeLanesEvery = 30 * time.Second
+	laneMinAge      = time.Minute
+	// maxPullAhead bounds the older lanes one send looks into.
+	maxPullAhead = 8
 	// maxRetryWait caps the back-off between sends of a failing job.
 	maxRetryWait = 30 * time.Second
 	// sendTimeout bounds one send and the writes that settle it.
@@ -43,6 +51,21 @@ type deliveryState struct {
 	pacer *pacer
 	items *lru[string, feeds.Item]
 	cards *lru[cardKey, Message]
+
+	mu    sync.Mutex
+	lanes []storage.Lane // open lanes, oldest first, as last read
+}
+
+func (d *deliveryState) setLanes(l []storage.Lane) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.lanes = l
+}
+
+func (d *deliveryState) openLanes() []storage.Lane {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lanes
 }
 
 // cardKey is what a rendered card depends on besides the item.
@@ -65,7 +88,10 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	if err := b.store.EnsureGroup(ctx); err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
-	s := newScheduler(b.now)
+	// A job untouched for half the claim timeout may be claimed by another
+	// replica before this one sends it (it was paused, or cut off from
+	// Redis): it waits for a touch to say whether it is still ours.
+	s := newScheduler(b.now, b.cfg.ClaimIdle/2)
 	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store)}
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
@@ -95,15 +121,50 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 // stopped touching theirs (they died).
 func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error {
 	idle := b.cfg.ClaimIdle
-	lastClaim, lastTouch := time.Time{}, time.Now()
+	var lastClaim, lastLanes, lastClose time.Time
+	lastTouch := time.Now()
 	for ctx.Err() == nil {
-		if time.Since(lastTouch) > idle/4 {
+		touchNow := false
+		select {
+		case <-s.wantsTouch():
+			touchNow = true
+		default:
+		}
+		if touchNow || time.Since(lastTouch) > idle/4 {
 			lastTouch = time.Now()
-			if err := b.store.Touch(ctx, consumer, s.heldIDs()); err != nil && ctx.Err() == nil {
-				b.log.Warn("touch held deliveries", "error", err)
+			held := s.heldJobs()
+			lost, err := b.store.Touch(ctx, consumer, held)
+			if err != nil {
+				if ctx.Err() == nil {
+					b.log.Warn("touch held deliveries", "error", err)
+				}
+			} else {
+				if len(lost) > 0 {
+					b.log.Warn("deliveries claimed by another replica while this one was away: dropped", "jobs", len(lost))
+					b.metrics.Lost.Add(float64(len(lost)))
+				}
+				s.touched(held, lost, lastTouch)
 			}
 		}
-		if s.len() >= maxBacklog {
+		if time.Since(lastLanes) > lanesEvery {
+			lastLanes = time.Now()
+			if time.Since(lastClose) > closeLanesEvery {
+				lastClose = time.Now()
+				if _, err := b.store.CloseDrainedLanes(ctx, laneMinAge); err != nil && ctx.Err() == nil {
+					b.log.Warn("close drained lanes", "error", err)
+				}
+			}
+			if lanes, err := b.store.Lanes(ctx); err == nil {
+				b.dl.setLanes(lanes)
+			} else if ctx.Err() == nil {
+				b.log.Warn("read lanes", "error", err)
+			}
+		}
+		// The lanes' jobs fill at most Backlog; the shared stream's small
+		// fan-outs are read as long as they alone leave room, so a replica
+		// full of a big fan-out still picks up the next small one at once.
+		all, lanes := s.sizes()
+		if all-lanes >= b.cfg.Backlog {
 			sleep(ctx, 100*time.Millisecond)
 			continue
 		}
@@ -119,7 +180,11 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error
 			}
 			s.add(claimed...)
 		}
-		ds, err := b.store.ReadJobs(ctx, consumer, readBatch, min(readBlock, idle/4))
+		read := b.store.ReadJobs
+		if all >= b.cfg.Backlog {
+			read = b.store.ReadShared
+		}
+		ds, err := read(ctx, consumer, readBatch, min(readBlock, idle/4))
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -151,23 +216,34 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	if jobs[0].Edit {
 		return b.serveEdit(ctx, chatID, jobs[0])
 	}
+	// Older items of other streams this chat is owed go first: a lane
+	// read later than this chat's job still published before it.
+	ahead := b.lanesAhead(jobs)
 	// One card, or a digest of the new items waiting (edits go one by one).
+	// With lanes to look into, every job a digest could take is checked,
+	// since the items owed ahead may tip the chat into a digest.
 	batch := jobs[:1]
-	if len(jobs) > b.cfg.DigestThreshold {
+	if len(jobs) > b.cfg.DigestThreshold || len(ahead) > 0 {
 		for len(batch) < min(len(jobs), maxDigestSize) && !jobs[len(batch)].Edit {
 			batch = jobs[:len(batch)+1]
 		}
 	}
-	ids := make([]string, len(batch))
-	var fetch []string
+	ids := make([]string, len(batch), len(batch)+len(ahead))
+	var fetch, laneIDs []string
 	for i, d := range batch {
 		ids[i] = d.ItemID
-		if _, ok := b.dl.items.get(d.ItemID); !ok && !slices.Contains(fetch, d.ItemID) {
-			fetch = append(fetch, d.ItemID)
+	}
+	for _, l := range ahead {
+		ids = append(ids, l.ItemID)
+		laneIDs = append(laneIDs, l.ID)
+	}
+	for _, id := range ids {
+		if _, ok := b.dl.items.get(id); !ok && !slices.Contains(fetch, id) {
+			fetch = append(fetch, id)
 		}
 	}
 	lim := b.chatLimit(chatID)
-	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch})
+	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch, Lanes: laneIDs})
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("check send", "chat_id", chatID, "error", err)
@@ -183,17 +259,46 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	for id, it := range sc.Items {
 		b.dl.items.put(id, it)
 	}
-	// Settle jobs that need no send: sent before a crash, or expired items.
+	// The lanes' items still owed to the chat, and not sent already (a
+	// sent record is written before the lane's list is updated).
+	var owed []storage.Delivery
+	for j, l := range ahead {
+		if _, ok := b.dl.items.get(l.ItemID); ok && sc.Owed[j] && !sc.Sent[len(batch)+j] {
+			owed = append(owed, storage.Delivery{Lane: l.ID, Job: storage.Job{ChatID: chatID, ItemID: l.ItemID}})
+		}
+	}
+	sentFlags := sc.Sent[:len(batch)]
+	switch {
+	case len(owed) == 0 && len(jobs) <= b.cfg.DigestThreshold:
+		batch, sentFlags = batch[:1], sentFlags[:1]
+	case len(owed) > 0 && len(owed)+len(jobs) <= b.cfg.DigestThreshold:
+		// The oldest owed item alone; this chat's own jobs follow.
+		batch, sentFlags, owed = batch[:0], sentFlags[:0], owed[:1]
+	case len(owed) > 0:
+		owed = owed[:min(len(owed), maxDigestSize)]
+		n := min(len(batch), maxDigestSize-len(owed))
+		batch, sentFlags = batch[:n], sentFlags[:n]
+	}
+	if len(owed) > 0 {
+		b.metrics.SentAhead.Add(float64(len(owed)))
+	}
+	// Settle jobs that need no send: sent before a crash or ahead of their
+	// lane, or expired items.
 	var (
 		items   []feeds.Item
 		pending []storage.Delivery
-		settled []string
+		settled []storage.Delivery
 	)
+	for _, d := range owed {
+		it, _ := b.dl.items.get(d.ItemID)
+		items = append(items, it)
+		pending = append(pending, d)
+	}
 	for i, d := range batch {
 		it, ok := b.dl.items.get(d.ItemID)
-		if sc.Sent[i] || !ok {
-			settled = append(settled, d.StreamID)
-			if sc.Sent[i] {
+		if sentFlags[i] || !ok {
+			settled = append(settled, d)
+			if sentFlags[i] {
 				b.metrics.Sends.WithLabelValues("duplicate").Inc()
 			}
 			continue
@@ -214,8 +319,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 			return outcome{retryAt: now.Add(time.Second)}
 		}
 		if len(dropped) > 0 || held {
-			var ack []string
-			var keptPending []storage.Delivery
+			var ack, keptPending []storage.Delivery
 			isDropped := map[int]bool{}
 			for _, i := range dropped {
 				isDropped[i] = true
@@ -223,7 +327,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 			}
 			for i, d := range pending {
 				if held || isDropped[i] {
-					ack = append(ack, d.StreamID)
+					ack = append(ack, d)
 				} else {
 					keptPending = append(keptPending, d)
 				}
@@ -276,6 +380,25 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		// The chat's next message waits a full interval after this one
 		// left, however long this one waited for its bot-wide slot.
 		out.retryAt = start.Add(lim.Period / time.Duration(lim.Rate))
+	}
+	return out
+}
+
+// lanesAhead lists the open lanes (cards, not edits) that started before
+// the chat's first job was enqueued, whose items the chat's queue does not
+// hold: the chat may be owed their items before its own jobs.
+func (b *Bot) lanesAhead(jobs []storage.Delivery) []storage.Lane {
+	head := jobs[0].Enqueued()
+	var out []storage.Lane
+	for _, l := range b.dl.openLanes() {
+		if len(out) == maxPullAhead {
+			break
+		}
+		if l.Edit || l.ID == jobs[0].Lane || !l.Start.Before(head) ||
+			slices.ContainsFunc(jobs, func(d storage.Delivery) bool { return d.ItemID == l.ItemID }) {
+			continue
+		}
+		out = append(out, l)
 	}
 	return out
 }
@@ -458,11 +581,7 @@ func (b *Bot) deadLetter(ctx context.Context, ds []storage.Delivery, cause error
 }
 
 func (b *Bot) ackAll(ctx context.Context, ds []storage.Delivery) {
-	ids := make([]string, len(ds))
-	for i, d := range ds {
-		ids[i] = d.StreamID
-	}
-	if err := b.store.Ack(ctx, ids...); err != nil {
+	if err := b.store.Ack(ctx, ds...); err != nil {
 		b.log.Error("ack", "error", err)
 	}
 }

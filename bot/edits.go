@@ -101,7 +101,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery) o
 	now := b.now()
 	done := outcome{done: 1}
 	ack := func() outcome {
-		if err := b.store.Ack(ctx, d.StreamID); err != nil {
+		if err := b.store.Ack(ctx, d); err != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
 		return done

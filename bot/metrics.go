@@ -8,7 +8,7 @@ type Metrics struct {
 	Polls     *prometheus.CounterVec // result: ok, not_modified, error, skipped
 	NewItems  *prometheus.CounterVec // source
 	Jobs      prometheus.Counter     // delivery jobs enqueued
-	Sends     *prometheus.CounterVec // result: ok, rate_limited, chat_gone, migrated, rejected, error, dead, duplicate
+	Sends     *prometheus.CounterVec // result: ok, rate_limited, chat_gone, migrated, rejected, error, dead, duplicate (sent before a crash or ahead of its lane)
 	SendTime  prometheus.Histogram
 	Updates   *prometheus.CounterVec // kind: command, callback, member, other
 	Backlog   prometheus.Gauge       // jobs held in this replica's scheduler
@@ -19,6 +19,12 @@ type Metrics struct {
 	// counts 429s taken for Telegram's bulk limit (every replica paused).
 	Claimed     prometheus.Counter
 	GlobalParks prometheus.Counter
+	// Lost counts held jobs another replica claimed while this one was
+	// away (paused, cut off), dropped unsent; SentAhead counts items of a
+	// big fan-out's lane sent to a chat before its own newer jobs, to keep
+	// its order.
+	Lost      prometheus.Counter
+	SentAhead prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *Metrics {
@@ -35,9 +41,11 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		Claimed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_claimed_total", Help: "Delivery jobs taken over from a replica that stopped."}),
 		GlobalParks: prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_global_rate_limited_total", Help: "429s taken as Telegram's bulk limit: every replica paused and slowed down."}),
 	}
+	m.Lost = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_lost_total", Help: "Held jobs dropped because another replica claimed them while this one was away."})
+	m.SentAhead = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_sent_ahead_total", Help: "Items of a big fan-out sent to a chat ahead of their lane, to keep the chat's order."})
 	m.SameStory = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_same_story_skips_total", Help: "Cards not sent because the chat already had the same story from another source."})
 	if reg != nil {
-		reg.MustRegister(m.SameStory)
+		reg.MustRegister(m.SameStory, m.Lost, m.SentAhead)
 		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks, m.Claimed, m.GlobalParks)
 	}
 	return m

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/akhbar/akhbar/bot"
 	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/storage"
+	"github.com/google/go-cmp/cmp"
 )
 
 var long = flag.Bool("long", false, "run the long delivery scenarios (30,000 chats)")
@@ -243,5 +245,86 @@ func TestBulkLimitBelowTheConfiguredRate(t *testing.T) {
 	// 429s than chats); adapted, the 429s stop after a few rounds.
 	if st.TooManyRequests > n/2 {
 		t.Errorf("%d 429s for %d chats: the bot did not slow down", st.TooManyRequests, n)
+	}
+}
+
+// TestBigFanoutDoesNotStarveOthers enqueues an item for N chats (its own
+// lane) and, a second into its fan-out, an item for 20 other chats and 10
+// of the N that are still waiting: the 20 get theirs within seconds, not
+// after the N; the 10 get the older item first, then the newer, each once.
+// Each replica holds at most 500 jobs here (Backlog), as it holds 5,000 of
+// a 100,000-chat fan-out in production: without lanes the small item waits
+// behind the whole fan-out (N/limit).
+func TestBigFanoutDoesNotStarveOthers(t *testing.T) {
+	n, rate := 3000, 300.0
+	if raceEnabled || testing.Short() {
+		n, rate = 1000, 100
+	}
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: rate}, Workers: 16, Backlog: 500},
+		telegramtest.Options{Limits: true, GlobalPerSecond: rate, NoCallLog: true})
+	var big, small []int64
+	for c := int64(1); c <= int64(n); c++ {
+		big = append(big, c)
+	}
+	for c := int64(n + 1); c <= int64(n+20); c++ {
+		small = append(small, c)
+	}
+	both := big[n-10:]
+	bigItem := h.enqueue(t, big, "خبر لكل المشتركين")[0]
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.bot.RunDelivery(ctx, "scenario"); close(done) }()
+	defer func() { cancel(); <-done }()
+	wctx, wcancel := context.WithTimeout(ctx, 3*time.Duration(float64(n)/rate*float64(time.Second))+20*time.Second)
+	defer wcancel()
+	if err := h.tg.WaitSent(wctx, int(rate)); err != nil {
+		t.Fatal(err)
+	}
+	smallItem := h.enqueue(t, append(slices.Clone(small), both...), "خبر محلي عاجل")[0]
+	enqueued := time.Now()
+	if err := h.tg.WaitSent(wctx, n+len(small)+len(both)); err != nil {
+		t.Fatalf("%v (stats %+v)", err, h.tg.Stats())
+	}
+
+	titleOf := func(m telegramtest.Message) string {
+		switch {
+		case strings.Contains(m.Text, bigItem.Title):
+			return "big"
+		case strings.Contains(m.Text, smallItem.Title):
+			return "small"
+		}
+		return "?"
+	}
+	per := map[int64][]string{}
+	var smallDone time.Time
+	for _, m := range h.tg.Sent() {
+		per[m.ChatID] = append(per[m.ChatID], titleOf(m))
+		if m.ChatID > int64(n) && m.Time.After(smallDone) {
+			smallDone = m.Time
+		}
+	}
+	took := smallDone.Sub(enqueued)
+	bigLeft := float64(n)/rate - 1 // what the small item waited behind without lanes
+	t.Logf("the 20 chats of the small item had it %v after it was enqueued (the big fan-out had %.0fs to go)", took.Round(time.Millisecond), bigLeft)
+	if took > 2*time.Second {
+		t.Errorf("the small item reached its chats %v after it was enqueued, want < 2s", took)
+	}
+	for _, c := range small {
+		if diff := cmp.Diff([]string{"small"}, per[c]); diff != "" {
+			t.Errorf("chat %d (-want +got):\n%s", c, diff)
+		}
+	}
+	for _, c := range big {
+		want := []string{"big"}
+		if slices.Contains(both, c) {
+			want = []string{"big", "small"}
+		}
+		if diff := cmp.Diff(want, per[c]); diff != "" {
+			t.Errorf("chat %d (-want +got):\n%s", c, diff)
+		}
+	}
+	if st := h.tg.Stats(); st.TooManyRequests != 0 {
+		t.Errorf("%d 429s, want 0", st.TooManyRequests)
 	}
 }

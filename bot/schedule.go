@@ -23,13 +23,21 @@ type scheduler struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	chats map[int64]*chatQueue
-	held  map[string]bool // stream ids in the scheduler, so a re-claimed job is not queued twice
-	wait  waitHeap        // chats not ready yet, by readyAt
-	ready map[string]*readyList
-	ring  []string // items with ready chats, served round-robin
-	turn  int      // next index in ring
-	size  int
-	wake  chan struct{}
+	// held is every job in the scheduler by Delivery.Key, so a re-claimed
+	// job is not queued twice and the reader can touch them all.
+	held map[string]heldJob
+	// staleAfter is how long a job may go untouched before it is not
+	// handed out until the reader touches it again (0: never): past the
+	// claim timeout another replica may have claimed and sent it.
+	staleAfter time.Duration
+	touchNow   chan struct{}
+	wait       waitHeap // chats not ready yet, by readyAt
+	ready      map[string]*readyList
+	ring       []string // items with ready chats, served round-robin
+	turn       int      // next index in ring
+	size       int
+	lane       int // jobs held from lanes (the rest came from the shared stream)
+	wake       chan struct{}
 }
 
 type chatQueue struct {
@@ -41,12 +49,19 @@ type chatQueue struct {
 	index   int  // in the wait heap, -1 when not there
 }
 
+// heldJob is a job held and when Redis last confirmed this replica owns it
+// (its read or its last touch).
+type heldJob struct {
+	d       storage.Delivery
+	touched time.Time
+}
+
 // readyList is the FIFO of ready chats whose next job is one item.
 type readyList struct{ chats []*chatQueue }
 
-func newScheduler(now func() time.Time) *scheduler {
-	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]bool{},
-		ready: map[string]*readyList{}, wake: make(chan struct{}, 1)}
+func newScheduler(now func() time.Time, staleAfter time.Duration) *scheduler {
+	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]heldJob{}, staleAfter: staleAfter,
+		ready: map[string]*readyList{}, wake: make(chan struct{}, 1), touchNow: make(chan struct{}, 1)}
 }
 
 func (s *scheduler) len() int {
@@ -55,35 +70,95 @@ func (s *scheduler) len() int {
 	return s.size
 }
 
-// heldIDs lists the stream ids of every job held, so the reader can keep
-// them from going idle in Redis.
-func (s *scheduler) heldIDs() []string {
+// sizes returns the jobs held in all and those held from lanes.
+func (s *scheduler) sizes() (all, lanes int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := make([]string, 0, len(s.held))
-	for id := range s.held {
-		ids = append(ids, id)
-	}
-	return ids
+	return s.size, s.lane
 }
+
+// count adjusts the sizes for a job added (+1) or removed (-1).
+func (s *scheduler) countLocked(d storage.Delivery, n int) {
+	s.size += n
+	if d.Lane != "" {
+		s.lane += n
+	}
+}
+
+// heldJobs lists every job held, so the reader can keep them from going
+// idle in Redis.
+func (s *scheduler) heldJobs() []storage.Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ds := make([]storage.Delivery, 0, len(s.held))
+	for _, h := range s.held {
+		ds = append(ds, h.d)
+	}
+	return ds
+}
+
+// touched records a touch that started at t: the jobs Redis says this
+// replica no longer holds are dropped, the others are fresh again.
+func (s *scheduler) touched(ds, lost []storage.Delivery, t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gone := make(map[string]bool, len(lost))
+	for _, d := range lost {
+		gone[d.Key()] = true
+	}
+	for _, d := range ds {
+		k := d.Key()
+		h, ok := s.held[k]
+		if !ok {
+			continue
+		}
+		if !gone[k] {
+			h.touched = later(h.touched, t)
+			s.held[k] = h
+			continue
+		}
+		delete(s.held, k)
+		if q := s.chats[d.ChatID]; q != nil {
+			if i := slices.IndexFunc(q.jobs, func(j storage.Delivery) bool { return j.Key() == k }); i >= 0 {
+				q.jobs = slices.Delete(q.jobs, i, i+1)
+				s.countLocked(d, -1)
+			}
+			if len(q.jobs) == 0 && !q.busy {
+				s.removeLocked(q)
+			}
+		}
+	}
+}
+
+// wantsTouch is signalled when a chat was held back because its jobs went
+// stale: the reader should touch now rather than at its next turn.
+func (s *scheduler) wantsTouch() <-chan struct{} { return s.touchNow }
 
 func (s *scheduler) add(ds ...storage.Delivery) {
 	if len(ds) == 0 {
 		return
 	}
+	read := time.Now()
 	s.mu.Lock()
 	for _, d := range ds {
-		if s.held[d.StreamID] {
+		if _, ok := s.held[d.Key()]; ok {
 			continue
 		}
-		s.held[d.StreamID] = true
+		s.held[d.Key()] = heldJob{d: d, touched: read}
 		q := s.chats[d.ChatID]
 		if q == nil {
 			q = &chatQueue{id: d.ChatID, index: -1}
 			s.chats[d.ChatID] = q
 		}
-		q.jobs = append(q.jobs, d)
-		s.size++
+		// In enqueue order: a lane's older job read after a newer one of
+		// another stream still goes first.
+		at := d.Enqueued()
+		i := len(q.jobs)
+		for i > 0 && q.jobs[i-1].Enqueued().After(at) {
+			i--
+		}
+		q.jobs = slices.Insert(q.jobs, i, d)
+		s.countLocked(d, 1)
 		if !q.busy && !q.queued {
 			s.enqueueLocked(q)
 		}
@@ -151,6 +226,17 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 	for {
 		s.mu.Lock()
 		if q := s.popReadyLocked(); q != nil {
+			if s.staleLocked(q) {
+				// Not surely ours any more: wait for the reader's touch.
+				q.readyAt = s.now().Add(staleRecheck)
+				s.enqueueLocked(q)
+				s.mu.Unlock()
+				select {
+				case s.touchNow <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			q.busy = true
 			jobs := slices.Clone(q.jobs)
 			more := len(s.ring) > 0
@@ -177,31 +263,81 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 	}
 }
 
-// done applies a sender's outcome to the chat it was given.
+// staleRecheck is how soon a chat held back for stale jobs is looked at
+// again.
+const staleRecheck = 200 * time.Millisecond
+
+// staleLocked reports whether a job the chat would be served with went
+// untouched for longer than staleAfter.
+func (s *scheduler) staleLocked(q *chatQueue) bool {
+	if s.staleAfter <= 0 {
+		return false
+	}
+	cutoff := time.Now().Add(-s.staleAfter)
+	for _, d := range q.jobs[:min(len(q.jobs), maxDigestSize)] {
+		if s.held[d.Key()].touched.Before(cutoff) {
+			return true
+		}
+	}
+	return false
+}
+
+// done applies a sender's outcome to the chat it was given: the first
+// out.done jobs of the snapshot it served are settled (all of them with
+// dropAll), wherever they now sit in the chat's queue.
 func (s *scheduler) done(q *chatQueue, jobs []storage.Delivery, out outcome) {
 	s.mu.Lock()
-	n := out.done
+	n := min(out.done, len(jobs))
 	if out.dropAll {
 		n = len(jobs)
 	}
-	n = min(n, len(q.jobs))
-	for _, d := range q.jobs[:n] {
-		delete(s.held, d.StreamID)
+	settled := make(map[string]bool, n)
+	for _, d := range jobs[:n] {
+		settled[d.Key()] = true
+		delete(s.held, d.Key())
 	}
-	if n == 0 && len(jobs) > 0 && len(q.jobs) > 0 {
+	q.jobs = slices.DeleteFunc(q.jobs, func(d storage.Delivery) bool {
+		if settled[d.Key()] {
+			s.countLocked(d, -1)
+			return true
+		}
+		return false
+	})
+	if n == 0 && len(jobs) > 0 && len(q.jobs) > 0 && q.jobs[0].Key() == jobs[0].Key() {
 		q.jobs[0].Attempt = jobs[0].Attempt // a failed send counts against the job
 	}
-	q.jobs = q.jobs[n:]
-	s.size -= n
 	q.busy = false
 	q.readyAt = out.retryAt
 	if len(q.jobs) == 0 {
-		delete(s.chats, q.id)
+		s.removeLocked(q)
 	} else {
 		s.enqueueLocked(q)
 	}
 	s.mu.Unlock()
 	s.signal()
+}
+
+// removeLocked forgets an idle chat with no jobs left, taking it out of
+// the wait heap or its ready list if it sits in one.
+func (s *scheduler) removeLocked(q *chatQueue) {
+	if q.queued {
+		if q.index >= 0 {
+			heap.Remove(&s.wait, q.index)
+		} else {
+			for item, l := range s.ready {
+				if i := slices.Index(l.chats, q); i >= 0 {
+					l.chats = slices.Delete(l.chats, i, i+1)
+					if len(l.chats) == 0 {
+						delete(s.ready, item)
+						s.ring = slices.DeleteFunc(s.ring, func(it string) bool { return it == item })
+					}
+					break
+				}
+			}
+		}
+		q.queued = false
+	}
+	delete(s.chats, q.id)
 }
 
 // waitHeap orders waiting chats by the time they may be served.

@@ -48,7 +48,7 @@ func mustNext(t *testing.T, s *scheduler) (*chatQueue, []storage.Delivery) {
 // is served alongside it, not after it.
 func TestSchedulerIsFairAcrossItems(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	s := newScheduler(clock.now)
+	s := newScheduler(clock.now, 0)
 	seq := 0
 	for c := int64(1); c <= 1000; c++ {
 		seq++
@@ -77,7 +77,7 @@ func TestSchedulerIsFairAcrossItems(t *testing.T) {
 // chats are.
 func TestSchedulerKeepsChatOrderAndWaits(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	s := newScheduler(clock.now)
+	s := newScheduler(clock.now, 0)
 	s.add(job(1, "a", 1), job(1, "b", 2), job(2, "a", 3))
 	q, jobs := mustNext(t, s)
 	if q.id != 1 || len(jobs) != 2 || jobs[0].ItemID != "a" || jobs[1].ItemID != "b" {
@@ -118,7 +118,7 @@ func FuzzScheduler(f *testing.F) {
 	f.Add([]byte{0x10, 0x21, 0x32, 0x80, 0x81, 0xc0, 0x11, 0x82, 0xf0, 0x83})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		clock := &fakeClock{t: time.Unix(1e9, 0)}
-		s := newScheduler(clock.now)
+		s := newScheduler(clock.now, 0)
 		done, cancel := context.WithCancel(context.Background())
 		cancel()                      // next never blocks: it hands out a ready chat or nil
 		added := map[int64][]string{} // stream ids per chat, in add order
@@ -160,4 +160,71 @@ func FuzzScheduler(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSchedulerOrdersByEnqueueTime: a job of a lane read after a newer job
+// of the shared stream still goes first, even while the chat is served.
+func TestSchedulerOrdersByEnqueueTime(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	s := newScheduler(clock.now, 0)
+	newer := job(1, "newer", 5)
+	s.add(newer)
+	older := job(1, "older", 3)
+	older.Lane = "7"
+	s.add(older)
+	q, jobs := mustNext(t, s)
+	if len(jobs) != 2 || jobs[0].ItemID != "older" || jobs[1].ItemID != "newer" {
+		t.Fatalf("jobs %v, want older then newer", jobs)
+	}
+	// Served one; meanwhile an even older job arrives: the one served is
+	// settled by identity, the new one comes next.
+	oldest := job(1, "oldest", 1)
+	oldest.Lane = "6"
+	s.add(oldest)
+	s.done(q, jobs, outcome{done: 1})
+	_, jobs = mustNext(t, s)
+	var got []string
+	for _, d := range jobs {
+		got = append(got, d.ItemID)
+	}
+	if diff := cmp.Diff([]string{"oldest", "newer"}, got); diff != "" {
+		t.Fatalf("after serving one (-want +got):\n%s", diff)
+	}
+	if s.len() != 2 {
+		t.Errorf("len=%d, want 2", s.len())
+	}
+}
+
+// TestSchedulerFencesLostAndStaleJobs: jobs another replica claimed are
+// dropped on the touch that reports them, and a job not touched for
+// staleAfter is not handed out until a touch confirms it is still ours.
+func TestSchedulerFencesLostAndStaleJobs(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	s := newScheduler(clock.now, 50*time.Millisecond)
+	s.add(job(1, "a", 1), job(2, "a", 2), job(2, "b", 3))
+	held := s.heldJobs()
+	if len(held) != 3 {
+		t.Fatalf("held %v", held)
+	}
+	s.touched(held, []storage.Delivery{job(2, "a", 2), job(2, "b", 3)}, time.Now())
+	if s.len() != 1 {
+		t.Fatalf("len=%d after chat 2's jobs were lost, want 1", s.len())
+	}
+	time.Sleep(60 * time.Millisecond) // chat 1's job goes stale
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	if q, _ := s.next(ctx); q != nil {
+		t.Fatalf("stale chat %d handed out", q.id)
+	}
+	cancel()
+	select {
+	case <-s.wantsTouch():
+	default:
+		t.Fatal("no touch asked for")
+	}
+	s.touched(s.heldJobs(), nil, time.Now())
+	clock.advance(staleRecheck)
+	q, jobs := mustNext(t, s)
+	if q.id != 1 || len(jobs) != 1 {
+		t.Fatalf("after the touch got chat %d %v, want chat 1", q.id, jobs)
+	}
 }

@@ -77,7 +77,7 @@ func TestClusterKeyRule(t *testing.T) {
 	}
 	must(t, s.Retry(ctx, ds[0]))
 	must(t, s.DeadLetter(ctx, ds[1], "x"))
-	must(t, s.Ack(ctx, ds[2].StreamID))
+	must(t, s.Ack(ctx, ds[2]))
 	must(t, s.TrimSent(ctx, 1, time.Now()))
 	if _, err := s.Allow(ctx, "global", storage.Limit{Rate: 1, Period: time.Second}); err != nil {
 		t.Fatal(err)

@@ -129,7 +129,7 @@ func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) erro
 	if err == nil || !noScript(cmds) {
 		return cmds, err
 	}
-	for _, sc := range []*redis.Script{gcra, trimSent} {
+	for _, sc := range []*redis.Script{gcra, trimSent, touchOwned} {
 		if lerr := sc.Load(ctx, s.rdb).Err(); lerr != nil {
 			return cmds, fmt.Errorf("load script: %w", lerr)
 		}
@@ -159,6 +159,9 @@ type SendCheck struct {
 	Chat Chat
 	// Items holds the fetched items that exist; an absent one expired.
 	Items map[string]feeds.Item
+	// Owed says, per lane asked, whether the lane still owes the chat its
+	// item (its job for the chat is not settled yet).
+	Owed []bool
 }
 
 // SendQuery asks CheckSend about one chat.
@@ -170,6 +173,8 @@ type SendQuery struct {
 	// ItemIDs are the items about to be sent; Fetch the ones the caller
 	// has no copy of.
 	ItemIDs, Fetch []string
+	// Lanes are open lanes whose items may be owed to the chat.
+	Lanes []string
 }
 
 // CheckSend reads, in one round trip for all the queries, whether each
@@ -190,6 +195,7 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		sent  []*redis.FloatCmd
 		chat  *redis.MapStringStringCmd
 		items []*redis.MapStringStringCmd
+		owed  []*redis.BoolCmd
 	}
 	ps := make([]pending, len(qs))
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
@@ -203,6 +209,10 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 			c.chat = p.HGetAll(ctx, s.k.chat(q.ChatID))
 			for j, id := range q.Fetch {
 				c.items[j] = p.HGetAll(ctx, s.k.item(id))
+			}
+			c.owed = make([]*redis.BoolCmd, len(q.Lanes))
+			for j, lane := range q.Lanes {
+				c.owed[j] = p.SIsMember(ctx, s.k.laneChats(lane), q.ChatID)
 			}
 			ps[i] = c
 		}
@@ -236,6 +246,12 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		}
 		if m := c.chat.Val(); len(m) > 0 {
 			sc.Chat = decodeChat(q.ChatID, m)
+		}
+		if len(q.Lanes) > 0 {
+			sc.Owed = make([]bool, len(q.Lanes))
+			for j, cmd := range c.owed {
+				sc.Owed[j] = cmd.Val()
+			}
 		}
 		if len(q.Fetch) > 0 {
 			sc.Items = make(map[string]feeds.Item, len(q.Fetch))
@@ -339,15 +355,16 @@ type Sent struct {
 }
 
 // DeliveredMany is Delivered for many sends in one round trip: the sent
-// records first, then one XACK and one XDEL for all the stream entries.
+// records first, then one XACK and one XDEL per stream for the entries and
+// the lanes' chats settled.
 // Everything it queues is idempotent, so a retry after an error is safe.
 func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 	if len(sent) == 0 {
 		return nil
 	}
-	ids := make([]string, 0, len(sent))
+	ds := make([]Delivery, 0, len(sent))
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
-		ids = ids[:0]
+		ds = ds[:0]
 		for _, d := range sent {
 			k, km := s.k.sent(d.ChatID), s.k.sentMsg(d.ChatID)
 			p.ZAdd(ctx, k, redis.Z{Score: float64(d.At.UnixMilli()), Member: d.ItemID})
@@ -358,44 +375,13 @@ func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 				cutoff := d.At.Add(-s.opts.SentRetention).UnixMilli()
 				trimSent.EvalSha(ctx, p, []string{k, km}, cutoff)
 			}
-			if d.StreamID != "" {
-				ids = append(ids, d.StreamID)
-			}
+			ds = append(ds, d.Delivery)
 		}
-		if len(ids) > 0 {
-			p.XAck(ctx, s.k.stream(), group, ids...)
-			p.XDel(ctx, s.k.stream(), ids...)
-		}
+		s.queueSettle(ctx, p, ds)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("delivered %d: %w", len(sent), err)
-	}
-	return nil
-}
-
-// touchBatch bounds the ids of one XCLAIM.
-const touchBatch = 500
-
-// Touch resets the idle time of pending entries consumer holds (XCLAIM
-// JUSTID to itself), so a replica that keeps jobs in memory longer than
-// the claim timeout, because their chats wait for a limit or a 429, does
-// not see them claimed and sent by another replica. Ids another consumer
-// holds move to consumer; ids no longer pending are ignored by Redis.
-func (s *Store) Touch(ctx context.Context, consumer string, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for rest := ids; len(rest) > 0; {
-			n := min(len(rest), touchBatch)
-			p.XClaimJustID(ctx, &redis.XClaimArgs{Stream: s.k.stream(), Group: group, Consumer: consumer, Messages: rest[:n]})
-			rest = rest[n:]
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("touch %d jobs: %w", len(ids), err)
 	}
 	return nil
 }

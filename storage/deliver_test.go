@@ -141,17 +141,31 @@ func TestDeliveredManyAndTouch(t *testing.T) {
 		// go idle, so no other replica claims them.
 		const idle = 200 * time.Millisecond
 		time.Sleep(idle + 50*time.Millisecond)
-		must(t, s.Touch(ctx, "w1", []string{ds[4].StreamID, ds[5].StreamID}))
+		if lost, err := s.Touch(ctx, "w1", ds[4:6]); err != nil || len(lost) != 0 {
+			t.Fatalf("Touch by the owner = %v, %v; want nothing lost", lost, err)
+		}
 		if got, err := s.ClaimStale(ctx, "w2", idle, 10); err != nil || len(got) != 0 {
 			t.Fatalf("ClaimStale after a touch = %v, %v; want nothing", got, err)
 		}
-		// w1 dies: the entries go idle and w2 claims them.
+		// w1 stops touching (dies, or pauses): the entries go idle and w2
+		// claims them.
 		time.Sleep(idle + 50*time.Millisecond)
 		got, err := s.ClaimStale(ctx, "w2", idle, 10)
 		if err != nil || len(got) != 2 {
 			t.Fatalf("ClaimStale after w1 stopped = %v, %v; want its 2 jobs", got, err)
 		}
-		must(t, s.Touch(ctx, "w2", nil))
+		// w1 wakes up and touches what it held: it learns both are lost
+		// and takes neither back from w2.
+		lost, err := s.Touch(ctx, "w1", ds[4:6])
+		if err != nil || len(lost) != 2 {
+			t.Fatalf("Touch by a replica that paused = %v, %v; want both jobs lost", lost, err)
+		}
+		if lost, err := s.Touch(ctx, "w2", got); err != nil || len(lost) != 0 {
+			t.Fatalf("Touch by the new owner = %v, %v; want nothing lost", lost, err)
+		}
+		if lost, err := s.Touch(ctx, "w2", nil); err != nil || lost != nil {
+			t.Fatalf("Touch(nil) = %v, %v", lost, err)
+		}
 	})
 }
 

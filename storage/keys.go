@@ -30,6 +30,23 @@ func (k keys) sentMsg(chat int64) string { return k.p + "sentmsg:{" + itoa(chat)
 func (k keys) stream() string { return k.p + "{deliveries}" }
 func (k keys) dead() string   { return k.p + "{deliveries}:dead" }
 
+// A big fan-out's lane: its own stream, the chats it still owes, and the
+// registry of live lanes. All share the {deliveries} tag, so an ack, a
+// dead letter and a retry stay single-slot MULTIs on Redis Cluster.
+func (k keys) lane(id string) string      { return k.p + "{deliveries}:lane:" + id }
+func (k keys) laneChats(id string) string { return k.p + "{deliveries}:lane:" + id + ":chats" }
+func (k keys) lanes() string              { return k.p + "{deliveries}:lanes" }
+func (k keys) laneSeq() string            { return k.p + "{deliveries}:lane-seq" }
+
+// streamOf is the stream a delivery of lane was read from ("" is the
+// shared stream).
+func (k keys) streamOf(lane string) string {
+	if lane == "" {
+		return k.stream()
+	}
+	return k.lane(lane)
+}
+
 func (k keys) lease(name string) string { return k.p + "lease:" + name }
 func (k keys) park(chat int64) string   { return k.p + "park:{" + itoa(chat) + "}" }
 func (k keys) offset() string           { return k.p + "updates:offset" }

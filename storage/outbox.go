@@ -20,10 +20,26 @@ type Job struct {
 	Edit    bool // update the card already sent for ItemID instead of sending one
 }
 
-// Delivery is a Job read from the stream, with the entry id to ack it by.
+// Delivery is a Job read from a stream, with the entry id to ack it by and
+// the lane it came from ("" for the shared stream).
 type Delivery struct {
 	StreamID string
+	Lane     string
 	Job
+}
+
+// Key names a delivery uniquely across lanes.
+func (d Delivery) Key() string { return d.Lane + "/" + d.StreamID }
+
+// Enqueued is when the job entered its stream, from the entry id (zero for
+// a delivery that was never in one).
+func (d Delivery) Enqueued() time.Time {
+	ms, _, ok := strings.Cut(d.StreamID, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
 }
 
 // DeadLetter is a job given up on, with the reason.
@@ -90,23 +106,68 @@ func (s *Store) EnsureGroup(ctx context.Context) error {
 	return nil
 }
 
-// Enqueue appends jobs to the delivery stream, in pipelines of
-// enqueueBatch, trimming it approximately to StreamMaxLen.
+// Enqueue appends jobs to the delivery streams, in pipelines of
+// enqueueBatch. An item (or an item's edit) with more than BulkFanout jobs
+// in the call gets a lane of its own, so the readers can take turns
+// between it and everything else instead of working through it first;
+// the other jobs join the shared stream, trimmed approximately to
+// StreamMaxLen. Jobs keep their order within each stream.
 func (s *Store) Enqueue(ctx context.Context, jobs []Job) error {
+	type fan struct {
+		item string
+		edit bool
+	}
+	count := map[fan]int{}
 	for i, j := range jobs {
 		if j.ItemID == "" {
 			// ReadJobs would drop it as malformed: refuse it here, where the
 			// caller can still see the mistake.
 			return fmt.Errorf("enqueue: job %d (chat %d) has no item id", i, j.ChatID)
 		}
+		count[fan{j.ItemID, j.Edit}]++
 	}
+	var shared []Job
+	bulk := map[fan][]Job{}
+	var order []fan
+	for _, j := range jobs {
+		f := fan{j.ItemID, j.Edit}
+		if count[f] <= s.opts.BulkFanout {
+			shared = append(shared, j)
+			continue
+		}
+		if bulk[f] == nil {
+			order = append(order, f)
+		}
+		bulk[f] = append(bulk[f], j)
+	}
+	if err := s.enqueue(ctx, "", shared); err != nil {
+		return err
+	}
+	for _, f := range order {
+		lane, err := s.openLane(ctx, f.item, f.edit)
+		if err != nil {
+			return err
+		}
+		if err := s.enqueue(ctx, lane, bulk[f]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) enqueue(ctx context.Context, lane string, jobs []Job) error {
 	for len(jobs) > 0 {
 		n := min(len(jobs), enqueueBatch)
 		batch := jobs[:n]
 		jobs = jobs[n:]
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			chats := make([]any, 0, len(batch))
 			for _, j := range batch {
-				p.XAdd(ctx, s.xadd(j))
+				p.XAdd(ctx, s.xaddTo(lane, j))
+				chats = append(chats, j.ChatID)
+			}
+			if lane != "" {
+				p.SAdd(ctx, s.k.laneChats(lane), chats...)
 			}
 			return nil
 		})
@@ -117,36 +178,64 @@ func (s *Store) Enqueue(ctx context.Context, jobs []Job) error {
 	return nil
 }
 
-func (s *Store) xadd(j Job) *redis.XAddArgs {
-	return &redis.XAddArgs{
-		Stream: s.k.stream(),
-		MaxLen: s.opts.StreamMaxLen,
-		Approx: true,
-		Values: encodeJob(j),
+func (s *Store) xadd(j Job) *redis.XAddArgs { return s.xaddTo("", j) }
+
+func (s *Store) xaddTo(lane string, j Job) *redis.XAddArgs {
+	a := &redis.XAddArgs{Stream: s.k.streamOf(lane), Values: encodeJob(j)}
+	if lane == "" {
+		a.MaxLen, a.Approx = s.opts.StreamMaxLen, true
 	}
+	return a
 }
 
-// ReadJobs reads up to count new jobs for consumer, waiting up to block
+// ReadJobs reads up to count new jobs from the shared stream and up to
+// count from each lane for consumer, in one XREADGROUP, waiting up to block
 // (block <= 0: do not wait). It returns nil, nil when nothing arrived.
 // Malformed entries are acknowledged and dropped: nothing could send them.
 // A missing group (a wiped store) is recreated.
 func (s *Store) ReadJobs(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error) {
+	lanes, err := s.laneIDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read jobs: %w", err)
+	}
+	return s.readJobs(ctx, consumer, lanes, count, block)
+}
+
+// ReadShared is ReadJobs for the shared stream alone: what a replica whose
+// memory is full of lanes' jobs still reads, so the small fan-outs it
+// carries are not held up by the big ones.
+func (s *Store) ReadShared(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error) {
+	return s.readJobs(ctx, consumer, nil, count, block)
+}
+
+func (s *Store) readJobs(ctx context.Context, consumer string, lanes []string, count int, block time.Duration) ([]Delivery, error) {
 	if block <= 0 {
 		block = -1 // go-redis omits BLOCK; BLOCK 0 would wait forever
 	}
-	args := &redis.XReadGroupArgs{
-		Group:    group,
-		Consumer: consumer,
-		Streams:  []string{s.k.stream(), ">"},
-		Count:    int64(count),
-		Block:    block,
+	read := func(lanes []string) ([]redis.XStream, error) {
+		streams := []string{s.k.stream()}
+		for _, l := range lanes {
+			streams = append(streams, s.k.lane(l))
+		}
+		n := len(streams)
+		for range n {
+			streams = append(streams, ">")
+		}
+		return s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: group, Consumer: consumer, Streams: streams, Count: int64(count), Block: block,
+		}).Result()
 	}
-	res, err := s.rdb.XReadGroup(ctx, args).Result()
+	res, err := read(lanes)
 	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+		// The shared stream is new or was wiped (recreate its group), or a
+		// lane was closed between reading the registry and reading it (the
+		// next read leaves it out).
 		if err := s.EnsureGroup(ctx); err != nil {
 			return nil, fmt.Errorf("read jobs: %w", err)
 		}
-		res, err = s.rdb.XReadGroup(ctx, args).Result()
+		if res, err = read(lanes); err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+			res, err = read(nil)
+		}
 	}
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -154,27 +243,40 @@ func (s *Store) ReadJobs(ctx context.Context, consumer string, count int, block 
 	if err != nil {
 		return nil, fmt.Errorf("read jobs: %w", err)
 	}
-	var msgs []redis.XMessage
+	var out []Delivery
 	for _, st := range res {
-		msgs = append(msgs, st.Messages...)
+		ds, err := s.deliveries(ctx, s.laneOf(st.Stream), st.Messages)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ds...)
 	}
-	return s.deliveries(ctx, msgs)
+	return out, nil
+}
+
+// laneOf is the lane a stream key belongs to.
+func (s *Store) laneOf(stream string) string {
+	lane, _ := strings.CutPrefix(stream, s.k.lane(""))
+	if stream == s.k.stream() {
+		return ""
+	}
+	return lane
 }
 
 // deliveries decodes messages, acknowledging (and deleting) the ones that
 // cannot be decoded.
-func (s *Store) deliveries(ctx context.Context, msgs []redis.XMessage) ([]Delivery, error) {
+func (s *Store) deliveries(ctx context.Context, lane string, msgs []redis.XMessage) ([]Delivery, error) {
 	var (
 		out []Delivery
-		bad []string
+		bad []Delivery
 	)
 	for _, m := range msgs {
 		j, err := decodeJob(m.Values)
 		if err != nil {
-			bad = append(bad, m.ID)
+			bad = append(bad, Delivery{StreamID: m.ID, Lane: lane})
 			continue
 		}
-		out = append(out, Delivery{StreamID: m.ID, Job: j})
+		out = append(out, Delivery{StreamID: m.ID, Lane: lane, Job: j})
 	}
 	if len(bad) > 0 {
 		if err := s.Ack(ctx, bad...); err != nil {
@@ -185,76 +287,113 @@ func (s *Store) deliveries(ctx context.Context, msgs []redis.XMessage) ([]Delive
 }
 
 // ClaimStale takes over up to count jobs that another consumer read but did
-// not ack within minIdle (it crashed or hangs), walking XAUTOCLAIM's cursor
-// from the start of the pending list. Entries deleted while pending are
-// acknowledged (Redis 7 drops them itself).
+// not ack within minIdle (it crashed or hangs), from the shared stream and
+// then each lane, walking XAUTOCLAIM's cursor from the start of each
+// pending list. Entries deleted while pending are acknowledged (Redis 7
+// drops them itself).
 func (s *Store) ClaimStale(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Delivery, error) {
+	lanes, err := s.laneIDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim stale jobs: %w", err)
+	}
 	var out []Delivery
-	start := "0-0"
-	for len(out) < count {
-		msgs, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream:   s.k.stream(),
-			Group:    group,
-			MinIdle:  minIdle,
-			Start:    start,
-			Count:    int64(count - len(out)),
-			Consumer: consumer,
-		}).Result()
-		if err != nil {
-			if strings.HasPrefix(err.Error(), "NOGROUP") {
-				return nil, nil // no group, nothing pending
+	for _, lane := range append([]string{""}, lanes...) {
+		start := "0-0"
+		for len(out) < count {
+			msgs, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+				Stream:   s.k.streamOf(lane),
+				Group:    group,
+				MinIdle:  minIdle,
+				Start:    start,
+				Count:    int64(count - len(out)),
+				Consumer: consumer,
+			}).Result()
+			if err != nil {
+				if strings.HasPrefix(err.Error(), "NOGROUP") {
+					break // no group, nothing pending
+				}
+				return nil, fmt.Errorf("claim stale jobs: %w", err)
 			}
-			return nil, fmt.Errorf("claim stale jobs: %w", err)
+			ds, err := s.deliveries(ctx, lane, msgs)
+			if err != nil {
+				return nil, fmt.Errorf("claim stale jobs: %w", err)
+			}
+			out = append(out, ds...)
+			if next == "0-0" || next == "" {
+				break
+			}
+			start = next
 		}
-		ds, err := s.deliveries(ctx, msgs)
-		if err != nil {
-			return nil, fmt.Errorf("claim stale jobs: %w", err)
-		}
-		out = append(out, ds...)
-		if next == "0-0" || next == "" {
-			break
-		}
-		start = next
 	}
 	return out, nil
 }
 
-// Retry re-enqueues a delivery with Attempt+1 and acknowledges the old entry,
-// atomically (both in the stream's slot).
+// Retry re-enqueues a delivery with Attempt+1 in its lane and acknowledges
+// the old entry, atomically (every lane shares the {deliveries} tag).
 func (s *Store) Retry(ctx context.Context, d Delivery) error {
 	j := d.Job
 	j.Attempt++
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, s.xadd(j))
-		p.XAck(ctx, s.k.stream(), group, d.StreamID)
-		p.XDel(ctx, s.k.stream(), d.StreamID)
+		p.XAdd(ctx, s.xaddTo(d.Lane, j))
+		p.XAck(ctx, s.k.streamOf(d.Lane), group, d.StreamID)
+		p.XDel(ctx, s.k.streamOf(d.Lane), d.StreamID)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("retry %s: %w", d.StreamID, err)
+		return fmt.Errorf("retry %s: %w", d.Key(), err)
 	}
 	return nil
 }
 
-// Ack acknowledges and deletes stream entries, so the stream only holds
-// outstanding work.
-func (s *Store) Ack(ctx context.Context, streamIDs ...string) error {
-	if len(streamIDs) == 0 {
+// Ack settles deliveries: it acknowledges and deletes their stream entries,
+// so the streams only hold outstanding work, and takes their chats off
+// their lanes' lists of chats owed. A delivery with no entry (an item
+// sent ahead of its lane) only leaves the lane's list.
+func (s *Store) Ack(ctx context.Context, ds ...Delivery) error {
+	if len(ds) == 0 {
 		return nil
 	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, s.k.stream(), group, streamIDs...)
-		p.XDel(ctx, s.k.stream(), streamIDs...)
+		s.queueSettle(ctx, p, ds)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("ack %s: %w", strings.Join(streamIDs, ","), err)
+		return fmt.Errorf("ack %d jobs: %w", len(ds), err)
 	}
 	return nil
 }
 
+// queueSettle queues the XACK and XDEL of each lane's entries and the
+// SREM of their chats, a few commands per lane.
+func (s *Store) queueSettle(ctx context.Context, p redis.Pipeliner, ds []Delivery) {
+	ids := map[string][]string{}
+	chats := map[string][]any{}
+	var lanes []string
+	for _, d := range ds {
+		if _, ok := ids[d.Lane]; !ok {
+			lanes = append(lanes, d.Lane)
+			ids[d.Lane] = nil
+		}
+		if d.StreamID != "" {
+			ids[d.Lane] = append(ids[d.Lane], d.StreamID)
+		}
+		if d.Lane != "" {
+			chats[d.Lane] = append(chats[d.Lane], d.ChatID)
+		}
+	}
+	for _, lane := range lanes {
+		if len(ids[lane]) > 0 {
+			p.XAck(ctx, s.k.streamOf(lane), group, ids[lane]...)
+			p.XDel(ctx, s.k.streamOf(lane), ids[lane]...)
+		}
+		if len(chats[lane]) > 0 {
+			p.SRem(ctx, s.k.laneChats(lane), chats[lane]...)
+		}
+	}
+}
+
 // DeadLetter records a job that will never be sent, with the reason, and
-// acknowledges it, in one MULTI (both streams share the {deliveries} tag).
+// settles it, in one MULTI (every stream shares the {deliveries} tag).
 func (s *Store) DeadLetter(ctx context.Context, d Delivery, reason string) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAdd(ctx, &redis.XAddArgs{
@@ -263,12 +402,11 @@ func (s *Store) DeadLetter(ctx context.Context, d Delivery, reason string) error
 			Approx: true,
 			Values: append(encodeJob(d.Job), fError, reason, fTime, s.opts.Now().UnixMilli()),
 		})
-		p.XAck(ctx, s.k.stream(), group, d.StreamID)
-		p.XDel(ctx, s.k.stream(), d.StreamID)
+		s.queueSettle(ctx, p, []Delivery{d})
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("dead letter %s: %w", d.StreamID, err)
+		return fmt.Errorf("dead letter %s: %w", d.Key(), err)
 	}
 	return nil
 }
@@ -296,27 +434,49 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]DeadLetter, error) {
 }
 
 // Pending returns the outstanding deliveries: read but not acknowledged plus
-// not yet read. Every ack deletes its entry, so this is the stream length
-// (O(1)), which stays right even when the group was never created.
+// not yet read, over the shared stream and every lane. Every ack deletes
+// its entry, so this is the sum of the streams' lengths, which stays right
+// even when a group was never created.
 func (s *Store) Pending(ctx context.Context) (int64, error) {
-	n, err := s.rdb.XLen(ctx, s.k.stream()).Result()
+	lanes, err := s.laneIDs(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("pending: %w", err)
+	}
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, lane := range append([]string{""}, lanes...) {
+			p.XLen(ctx, s.k.streamOf(lane))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pending: %w", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.(*redis.IntCmd).Val()
 	}
 	return n, nil
 }
 
 // InFlight returns the deliveries read by some consumer but not yet
-// acknowledged (the XPENDING summary count).
+// acknowledged (the XPENDING summary counts of every stream).
 func (s *Store) InFlight(ctx context.Context) (int64, error) {
-	p, err := s.rdb.XPending(ctx, s.k.stream(), group).Result()
+	lanes, err := s.laneIDs(ctx)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "NOGROUP") {
-			return 0, nil
-		}
 		return 0, fmt.Errorf("in flight: %w", err)
 	}
-	return p.Count, nil
+	var n int64
+	for _, lane := range append([]string{""}, lanes...) {
+		p, err := s.rdb.XPending(ctx, s.k.streamOf(lane), group).Result()
+		if err != nil {
+			if strings.HasPrefix(err.Error(), "NOGROUP") {
+				continue
+			}
+			return 0, fmt.Errorf("in flight: %w", err)
+		}
+		n += p.Count
+	}
+	return n, nil
 }
 
 // WasSent reports whether itemID was delivered to chatID (within
@@ -361,10 +521,7 @@ func (s *Store) Delivered(ctx context.Context, d Delivery, messageID int, now ti
 		// A chat that gets nothing for a whole retention loses its records.
 		p.PExpire(ctx, sent, s.opts.SentRetention)
 		p.PExpire(ctx, sentMsg, s.opts.SentRetention)
-		if d.StreamID != "" {
-			p.XAck(ctx, s.k.stream(), group, d.StreamID)
-			p.XDel(ctx, s.k.stream(), d.StreamID)
-		}
+		s.queueSettle(ctx, p, []Delivery{d})
 		return nil
 	})
 	if err != nil {

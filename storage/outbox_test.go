@@ -58,7 +58,7 @@ func TestOutboxReadAck(t *testing.T) {
 		if n, _ := s.InFlight(ctx); n != 3 {
 			t.Fatalf("InFlight=%d, want 3", n)
 		}
-		must(t, s.Ack(ctx, first[0].StreamID, first[1].StreamID))
+		must(t, s.Ack(ctx, first[0], first[1]))
 		if n, _ := s.Pending(ctx); n != 1 {
 			t.Fatalf("Pending after ack=%d, want 1", n)
 		}
@@ -151,7 +151,7 @@ func TestClaimStaleAfterConsumerDies(t *testing.T) {
 		if diff := cmp.Diff(all[:3], jobs(got)); diff != "" {
 			t.Fatalf("first claim mismatch (-want +got):\n%s", diff)
 		}
-		must(t, s.Ack(ctx, got[0].StreamID, got[1].StreamID, got[2].StreamID))
+		must(t, s.Ack(ctx, got[0], got[1], got[2]))
 		got, err = s.ClaimStale(ctx, "alive", idle, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -164,7 +164,7 @@ func TestClaimStaleAfterConsumerDies(t *testing.T) {
 			t.Fatalf("just-claimed entries claimed again: %v", again)
 		}
 		for _, d := range got {
-			must(t, s.Ack(ctx, d.StreamID))
+			must(t, s.Ack(ctx, d))
 		}
 		if n, _ := s.Pending(ctx); n != 0 {
 			t.Fatalf("Pending=%d, want 0", n)

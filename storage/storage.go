@@ -65,6 +65,9 @@ type Options struct {
 	StreamMaxLen  int64         // default 1_000_000 (XADD MAXLEN ~)
 	// DeadMaxLen caps the dead-letter stream (XADD MAXLEN ~); default 10_000.
 	DeadMaxLen int64
+	// BulkFanout is the size above which an item's fan-out gets a stream
+	// of its own (a lane) instead of joining the shared one; default 500.
+	BulkFanout int
 	// Now is the clock used where the caller passes no time (chat creation,
 	// parking, dead letters); default time.Now. Tests inject a fixed clock.
 	Now func() time.Time
@@ -79,6 +82,7 @@ const (
 	DefaultLatestMax     = 500
 	DefaultStreamMaxLen  = 1_000_000
 	DefaultDeadMaxLen    = 10_000
+	DefaultBulkFanout    = 500
 )
 
 func (o Options) withDefaults() Options {
@@ -102,6 +106,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DeadMaxLen <= 0 {
 		o.DeadMaxLen = DefaultDeadMaxLen
+	}
+	if o.BulkFanout <= 0 {
+		o.BulkFanout = DefaultBulkFanout
 	}
 	if o.Now == nil {
 		o.Now = time.Now

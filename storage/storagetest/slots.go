@@ -93,6 +93,12 @@ func CommandKeys(args []any) []string {
 			return nil
 		}
 		return append([]string{str(1)}, all(3, 1)[:n]...)
+	case "xgroup", "xinfo", "object", "memory":
+		// Subcommand first, then the key.
+		if len(args) < 3 {
+			return nil
+		}
+		return []string{str(2)}
 	case "xread", "xreadgroup":
 		for i := 1; i < len(args); i++ {
 			if strings.EqualFold(str(i), "streams") {

@@ -1,0 +1,158 @@
+package storage_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/storagetest"
+)
+
+// TestLanes follows a big fan-out through its lane: enqueued apart from the
+// small ones, read in turn with them, owed to its chats until each job is
+// settled (sent, acked, or sent ahead from another stream), claimed from a
+// dead consumer, counted as pending, and closed once drained.
+func TestLanes(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		var in []storage.Job
+		for chat := int64(1); chat <= 5; chat++ {
+			in = append(in, storage.Job{ChatID: chat, ItemID: "big"})
+		}
+		// Two small fan-outs around the big one, in the same call.
+		in = append([]storage.Job{{ChatID: 7, ItemID: "small"}}, in...)
+		in = append(in, storage.Job{ChatID: 8, ItemID: "later"}, storage.Job{ChatID: 9, ItemID: "later"})
+		must(t, s.Enqueue(ctx, in))
+
+		lanes, err := s.Lanes(ctx)
+		if err != nil || len(lanes) != 1 || lanes[0].ItemID != "big" || lanes[0].Edit {
+			t.Fatalf("Lanes=%+v, %v; want one lane for big", lanes, err)
+		}
+		lane := lanes[0].ID
+		if n, err := s.Pending(ctx); err != nil || n != 8 {
+			t.Fatalf("Pending=%d, %v; want 8", n, err)
+		}
+
+		// Count applies per stream: two from the shared stream and two from
+		// the lane in one read, so the lane cannot crowd the others out.
+		got, err := s.ReadJobs(ctx, "w1", 2, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shared, bulk []storage.Delivery
+		for _, d := range got {
+			if d.Lane == "" {
+				shared = append(shared, d)
+			} else if d.Lane == lane {
+				bulk = append(bulk, d)
+			}
+		}
+		if len(shared) != 2 || len(bulk) != 2 || shared[0].ItemID != "small" || bulk[0].ChatID != 1 {
+			t.Fatalf("first read %+v; want small+later from the shared stream and chats 1, 2 of the lane", got)
+		}
+		if shared[0].Enqueued().IsZero() || time.Since(shared[0].Enqueued()) > time.Minute {
+			t.Errorf("Enqueued()=%v, want the entry's time", shared[0].Enqueued())
+		}
+
+		owed := func(chat int64) bool {
+			t.Helper()
+			q := []storage.SendQuery{{ChatID: chat, LimitKey: "lane-test", Limit: storage.Limit{Rate: 1000, Period: time.Second}, Lanes: []string{lane}}}
+			sc, err := s.CheckSend(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sc[0].Owed[0]
+		}
+		if !owed(1) || !owed(5) || owed(7) {
+			t.Fatalf("owed 1,5,7 = %v %v %v; want true true false", owed(1), owed(5), owed(7))
+		}
+
+		// Chat 1 is sent its card, chat 2's job is acked (filtered), chat 5
+		// is sent the item ahead of its lane (no entry to ack).
+		must(t, s.DeliveredMany(ctx, []storage.Sent{{Delivery: bulk[0], MessageID: 1, At: time.Now()}}))
+		must(t, s.Ack(ctx, bulk[1]))
+		must(t, s.Ack(ctx, storage.Delivery{Lane: lane, Job: storage.Job{ChatID: 5, ItemID: "big"}}))
+		for chat, want := range map[int64]bool{1: false, 2: false, 3: true, 4: true, 5: false} {
+			if owed(chat) != want {
+				t.Errorf("owed(%d)=%v, want %v", chat, !want, want)
+			}
+		}
+		if n, _ := s.Pending(ctx); n != 6 {
+			t.Fatalf("Pending=%d after two lane jobs settled, want 6", n)
+		}
+
+		// w1 dies holding its jobs; w2 reads the rest of both streams and
+		// claims w1's jobs.
+		rest, err := s.ReadJobs(ctx, "w2", 10, time.Second)
+		if err != nil || len(rest) != 4 {
+			t.Fatalf("second read %+v, %v; want chat 9's job and chats 3-5 of the lane", rest, err)
+		}
+		if n, _ := s.CloseDrainedLanes(ctx, 0); n != 0 {
+			t.Fatalf("closed %d lanes with jobs outstanding", n)
+		}
+		claimed, err := s.ClaimStale(ctx, "w2", 0, 10)
+		if err != nil || len(claimed) != 6 {
+			t.Fatalf("ClaimStale=%+v, %v; want the 3 shared and 3 lane jobs pending", claimed, err)
+		}
+		must(t, s.Ack(ctx, claimed...))
+		if n, _ := s.Pending(ctx); n != 0 {
+			t.Fatalf("Pending=%d, want 0", n)
+		}
+		if n, err := s.CloseDrainedLanes(ctx, time.Hour); err != nil || n != 0 {
+			t.Fatalf("CloseDrainedLanes(young lane)=%d, %v; want 0", n, err)
+		}
+		if n, err := s.CloseDrainedLanes(ctx, 0); err != nil || n != 1 {
+			t.Fatalf("CloseDrainedLanes=%d, %v; want 1", n, err)
+		}
+		if lanes, _ := s.Lanes(ctx); len(lanes) != 0 {
+			t.Fatalf("lanes after closing: %+v", lanes)
+		}
+		if owed(3) {
+			t.Error("a closed lane still owes its chats")
+		}
+		// Reading goes on without the lane.
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 10, ItemID: "next"}}))
+		last, err := s.ReadJobs(ctx, "w2", 10, time.Second)
+		if err != nil || len(last) != 1 || last[0].ChatID != 10 {
+			t.Fatalf("read after closing %+v, %v; want chat 10's job", last, err)
+		}
+	}, storage.Options{BulkFanout: 3})
+}
+
+// TestLaneEditsApart checks that an item's edits get a lane apart from its
+// cards, and that jobs of a lane keep their order.
+func TestLaneEditsApart(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		var in []storage.Job
+		for chat := int64(1); chat <= 4; chat++ {
+			in = append(in, storage.Job{ChatID: chat, ItemID: "x"})
+		}
+		must(t, s.Enqueue(ctx, in))
+		for i := range in {
+			in[i].Edit = true
+		}
+		must(t, s.Enqueue(ctx, in))
+		lanes, err := s.Lanes(ctx)
+		if err != nil || len(lanes) != 2 || lanes[0].Edit || !lanes[1].Edit {
+			t.Fatalf("Lanes=%+v, %v; want the cards' lane then the edits'", lanes, err)
+		}
+		got, err := s.ReadJobs(ctx, "w", 10, time.Second)
+		if err != nil || len(got) != 8 {
+			t.Fatalf("ReadJobs=%+v, %v", got, err)
+		}
+		var chats []int64
+		for _, d := range got {
+			if d.Lane == lanes[1].ID && d.Edit {
+				chats = append(chats, d.ChatID)
+			}
+		}
+		if !slices.Equal(chats, []int64{1, 2, 3, 4}) {
+			t.Errorf("edit lane order %v", chats)
+		}
+	}, storage.Options{BulkFanout: 3})
+}
