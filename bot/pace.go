@@ -83,7 +83,11 @@ func (p *pacer) take(ctx context.Context) error {
 			at := p.slots[0]
 			p.slots = p.slots[1:]
 			p.mu.Unlock()
-			return p.leave(ctx, at, interval)
+			ok, err := p.leave(ctx, at, interval)
+			if err != nil || ok {
+				return err
+			}
+			continue // the slot went stale while waiting to leave
 		}
 		parked := p.parked
 		p.mu.Unlock()
@@ -108,12 +112,15 @@ const catchUp = 2
 const staleSlot = 10 * time.Millisecond
 
 // leave waits until slot, and until the local mirror of the bulk bucket
-// lets a send go.
-func (p *pacer) leave(ctx context.Context, slot time.Time, interval time.Duration) error {
+// lets a send go. It reports false when the slot went stale before the send
+// could leave: the process was paused (SIGSTOP, a VM migration) or starved,
+// and the other replicas have been sending in the slots since, so a burst
+// of this replica's old slots would exceed the bot-wide rate.
+func (p *pacer) leave(ctx context.Context, slot time.Time, interval time.Duration) (bool, error) {
 	select {
 	case p.depart <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
 	}
 	defer func() { <-p.depart }()
 	at := slot
@@ -121,10 +128,14 @@ func (p *pacer) leave(ctx context.Context, slot time.Time, interval time.Duratio
 		at = early
 	}
 	if d := time.Until(at); d > 0 && !sleep(ctx, d) {
-		return ctx.Err()
+		return false, ctx.Err()
 	}
-	p.tat = later(p.tat, time.Now()).Add(interval)
-	return nil
+	now := time.Now()
+	if now.Sub(at) > max(catchUp*interval, staleSlot) {
+		return false, nil
+	}
+	p.tat = later(p.tat, now).Add(interval)
+	return true, nil
 }
 
 func later(a, b time.Time) time.Time {

@@ -234,3 +234,61 @@ sources:
 		t.Logf("last process stderr:\n%s", p.stderr.String())
 	}
 }
+
+// TestPausedReplica runs two processes on one Redis and freezes one
+// (SIGSTOP) in the middle of a fan-out for longer than the claim timeout (but not long enough for the other to
+// send what it claimed):
+// the other claims the jobs it held and sends them. Woken (SIGCONT), the
+// frozen one must not send what it held: its touch finds the jobs claimed
+// and its senders wait for that touch. The only repeats allowed are its
+// sends in flight at the freeze (at most one per sender).
+func TestPausedReplica(t *testing.T) {
+	const chats, workers = 600, 8
+	c := newCluster(t, telegramtest.Options{Limits: true, GlobalPerSecond: 100, NoCallLog: true}, fmt.Sprintf(`
+delivery:
+  global_per_second: 100
+  workers: %d
+sources:
+  - id: static
+    name: ثابت
+    url: {{feeds}}/feed.xml
+    schedule: "@every 1h"
+`, workers), nil)
+	a, b := c.start(t), c.start(t)
+	const title = "خبر التجميد"
+	fanOut(t, c.store, "pause-1", title, chats)
+	waitFor(t, "100 sends", 30*time.Second, func() bool { return len(copies(c.tg, title)) >= 100 })
+	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	frozenAt := len(copies(c.tg, title))
+	// Claim timeout 1s, claims every 0.5s: b has claimed a's jobs but not
+	// sent them all when a wakes up.
+	time.Sleep(1800 * time.Millisecond)
+	claimedBy := len(copies(c.tg, title)) - frozenAt
+	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every chat", 60*time.Second, func() bool { return len(copies(c.tg, title)) == chats })
+	waitFor(t, "empty streams", 30*time.Second, func() bool {
+		n, err := c.store.Pending(context.Background())
+		return err == nil && n == 0
+	})
+	dup := 0
+	for _, n := range copies(c.tg, title) {
+		dup += n - 1
+	}
+	t.Logf("%d chats; one of two replicas frozen 1.8s after %d sends, %d sent meanwhile by the other; %d duplicates",
+		chats, frozenAt, claimedBy, dup)
+	if dup > workers {
+		t.Errorf("%d duplicates, more than the %d sends the frozen replica could have in flight", dup, workers)
+	}
+	if st := c.tg.Stats(); st.LimitViolations != 0 {
+		t.Errorf("%d limit violations", st.LimitViolations)
+	}
+	a.kill(syscall.SIGTERM)
+	b.kill(syscall.SIGTERM)
+	if t.Failed() {
+		t.Logf("frozen replica's stderr:\n%s", a.stderr.String())
+	}
+}
