@@ -63,10 +63,10 @@ type Config struct {
 	Workers         int // concurrent senders per replica (default 8)
 	DigestThreshold int // more waiting items than this for one chat → one digest (default 3)
 	MaxAttempts     int // sends of one job before it is dead-lettered (default 5)
-	// ClaimIdle is how long a job read by a replica may stay unacknowledged
-	// before another replica takes it over (default 1 minute). Live
-	// replicas touch the jobs they hold every ClaimIdle/4, so only a dead
-	// replica's jobs go idle that long.
+	// ClaimIdle is the lease time of a replica's delivery shards (default
+	// 10s): a replica that dies hands its shards, and the jobs it held,
+	// to the others after it. Live replicas renew every ClaimIdle/4 and
+	// send only within ClaimIdle/2 of their last renewal.
 	ClaimIdle time.Duration
 	// Backlog is how many delivery jobs a replica holds in memory at most
 	// (default 5,000): a huge fan-out stays in Redis, not in the heap.
@@ -121,7 +121,7 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 		cfg.Backlog = defaultBacklog
 	}
 	if cfg.ClaimIdle <= 0 {
-		cfg.ClaimIdle = time.Minute
+		cfg.ClaimIdle = 10 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -88,10 +88,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	if err := b.store.EnsureGroup(ctx); err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
-	// A job untouched for half the claim timeout may be claimed by another
-	// replica before this one sends it (it was paused, or cut off from
-	// Redis): it waits for a touch to say whether it is still ours.
-	s := newScheduler(b.now, b.cfg.ClaimIdle/2)
+	s := newScheduler(b.now)
 	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store)}
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
@@ -112,38 +109,57 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	wg.Wait()
 	w.chk.close()
 	w.rec.close() // every send made is recorded before RunDelivery returns
+	// Hand the shards over now rather than when their leases run out.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if lerr := b.store.LeaveShards(lctx, consumer); lerr != nil {
+		b.log.Warn("hand shards over", "error", lerr)
+	}
 	return err
 }
 
-// readJobs moves jobs from the stream into the scheduler. Now and then it
-// touches the jobs the scheduler holds, so no other replica claims them
-// while they wait here for a limit, and claims the jobs of replicas that
-// stopped touching theirs (they died).
+// readJobs moves jobs from the streams into the scheduler. Every
+// ClaimIdle/4 it takes this replica's turn at sharing the shards of chats
+// (BalanceShards): a shard it gains brings the jobs its last owner left,
+// a shard it loses takes its jobs away, and the scheduler serves a chat
+// only while the lease of its shard is surely held (half the lease time
+// after the last renewal), so a replica back from a pause never sends what
+// another now owns.
 func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error {
-	idle := b.cfg.ClaimIdle
-	var lastClaim, lastLanes, lastClose time.Time
-	lastTouch := time.Now()
+	ttl := b.cfg.ClaimIdle
+	var owned []int
+	var lastBalance, lastLanes, lastClose time.Time
 	for ctx.Err() == nil {
-		touchNow := false
-		select {
-		case <-s.wantsTouch():
-			touchNow = true
-		default:
-		}
-		if touchNow || time.Since(lastTouch) > idle/4 {
-			lastTouch = time.Now()
-			held := s.heldJobs()
-			lost, err := b.store.Touch(ctx, consumer, held)
+		if time.Since(lastBalance) > ttl/4 {
+			start := time.Now()
+			got, err := b.store.BalanceShards(ctx, consumer, ttl)
 			if err != nil {
 				if ctx.Err() == nil {
-					b.log.Warn("touch held deliveries", "error", err)
+					b.log.Warn("renew delivery shards", "error", err)
 				}
 			} else {
-				if len(lost) > 0 {
-					b.log.Warn("deliveries claimed by another replica while this one was away: dropped", "jobs", len(lost))
-					b.metrics.Lost.Add(float64(len(lost)))
+				lastBalance = start
+				s.own(got, start.Add(ttl/2))
+				for _, k := range got {
+					if slices.Contains(owned, k) {
+						continue
+					}
+					claimed, err := b.store.ClaimShard(ctx, consumer, k)
+					if err != nil {
+						b.log.Warn("take over shard", "shard", k, "error", err)
+						got = slices.DeleteFunc(got, func(x int) bool { return x == k }) // try again next turn
+						continue
+					}
+					if len(claimed) > 0 {
+						b.log.Info("took over deliveries of another replica", "shard", k, "jobs", len(claimed))
+						b.metrics.Claimed.Add(float64(len(claimed)))
+					}
+					s.add(claimed...)
 				}
-				s.touched(held, lost, lastTouch)
+				if !slices.Equal(owned, got) {
+					b.log.Info("delivery shards", "owned", got)
+				}
+				owned = got
 			}
 		}
 		if time.Since(lastLanes) > lanesEvery {
@@ -160,7 +176,7 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error
 				b.log.Warn("read lanes", "error", err)
 			}
 		}
-		// The lanes' jobs fill at most Backlog; the shared stream's small
+		// The lanes' jobs fill at most Backlog; the shared streams' small
 		// fan-outs are read as long as they alone leave room, so a replica
 		// full of a big fan-out still picks up the next small one at once.
 		all, lanes := s.sizes()
@@ -168,23 +184,8 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error
 			sleep(ctx, 100*time.Millisecond)
 			continue
 		}
-		if time.Since(lastClaim) > idle/2 {
-			lastClaim = time.Now()
-			claimed, err := b.store.ClaimStale(ctx, consumer, idle, readBatch)
-			if err != nil && ctx.Err() == nil {
-				b.log.Warn("claim stale deliveries", "error", err)
-			}
-			if len(claimed) > 0 {
-				b.log.Info("claimed deliveries of a stopped replica", "jobs", len(claimed))
-				b.metrics.Claimed.Add(float64(len(claimed)))
-			}
-			s.add(claimed...)
-		}
-		read := b.store.ReadJobs
-		if all >= b.cfg.Backlog {
-			read = b.store.ReadShared
-		}
-		ds, err := read(ctx, consumer, readBatch, min(readBlock, idle/4))
+		count := max(16, readBatch/max(1, len(owned)))
+		ds, err := b.store.ReadShards(ctx, consumer, owned, all < b.cfg.Backlog, count, min(readBlock, ttl/4))
 		if err != nil {
 			if ctx.Err() != nil {
 				break

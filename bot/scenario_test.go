@@ -3,9 +3,12 @@ package bot_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -326,5 +329,61 @@ func TestBigFanoutDoesNotStarveOthers(t *testing.T) {
 	}
 	if st := h.tg.Stats(); st.TooManyRequests != 0 {
 		t.Errorf("%d 429s, want 0", st.TooManyRequests)
+	}
+}
+
+// TestTwoReplicasKeepChatOrder runs two replicas' deliveries on one store
+// while four items are published at once to 300 chats, so both replicas
+// read jobs of every item: every chat gets the four cards in publication
+// order, once each. The chats'
+// shards are split between the replicas, and a chat's jobs all go through
+// the replica that owns its shard.
+func TestTwoReplicasKeepChatOrder(t *testing.T) {
+	const chats, items = 300, 4
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 1000, PrivatePerSecond: 50}, Workers: 8,
+		DigestThreshold: 100, ClaimIdle: time.Second}, telegramtest.Options{NoCallLog: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, r := range []string{"r1", "r2"} {
+		wg.Go(func() { h.bot.RunDelivery(ctx, r) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+	time.Sleep(time.Second) // both replicas own shards
+	var ids []int64
+	for c := int64(1); c <= chats; c++ {
+		ids = append(ids, c)
+	}
+	var titles []string
+	for i := range items {
+		title := fmt.Sprintf("خبر رقم %d", i+1)
+		titles = append(titles, title)
+		h.enqueue(t, ids, title)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := h.tg.WaitSent(wctx, chats*items); err != nil {
+		t.Fatalf("%v (stats %+v)", err, h.tg.Stats())
+	}
+	got := map[int64][]string{}
+	for _, m := range h.tg.Sent() {
+		for _, title := range titles {
+			if strings.Contains(m.Text, title) {
+				got[m.ChatID] = append(got[m.ChatID], title)
+			}
+		}
+	}
+	for _, c := range ids {
+		if diff := cmp.Diff(titles, got[c]); diff != "" {
+			t.Errorf("chat %d order (-want +got):\n%s", c, diff)
+		}
+	}
+	owners := map[string]int{}
+	for k := range storage.Shards {
+		owner, _ := h.store.Client().Get(ctx, h.store.Options().Prefix+"{deliveries}:owner:"+strconv.Itoa(k)).Result()
+		owners[owner]++
+	}
+	t.Logf("shards per replica %v", owners)
+	if owners["r1"] == 0 || owners["r2"] == 0 {
+		t.Errorf("shards per replica %v, want both to own some", owners)
 	}
 }

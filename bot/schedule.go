@@ -24,13 +24,15 @@ type scheduler struct {
 	mu    sync.Mutex
 	chats map[int64]*chatQueue
 	// held is every job in the scheduler by Delivery.Key, so a re-claimed
-	// job is not queued twice and the reader can touch them all.
-	held map[string]heldJob
-	// staleAfter is how long a job may go untouched before it is not
-	// handed out until the reader touches it again (0: never): past the
-	// claim timeout another replica may have claimed and sent it.
-	staleAfter time.Duration
-	touchNow   chan struct{}
+	// job is not queued twice.
+	held map[string]bool
+	// The shards this replica owns and until when that is sure (fenced:
+	// set by the reader; unfenced schedulers in tests serve every chat).
+	// A chat of a shard not surely owned is not handed out: another
+	// replica may own it now and send its jobs.
+	fenced     bool
+	shards     [storage.Shards]bool
+	validUntil time.Time
 	wait       waitHeap // chats not ready yet, by readyAt
 	ready      map[string]*readyList
 	ring       []string // items with ready chats, served round-robin
@@ -49,19 +51,12 @@ type chatQueue struct {
 	index   int  // in the wait heap, -1 when not there
 }
 
-// heldJob is a job held and when Redis last confirmed this replica owns it
-// (its read or its last touch).
-type heldJob struct {
-	d       storage.Delivery
-	touched time.Time
-}
-
 // readyList is the FIFO of ready chats whose next job is one item.
 type readyList struct{ chats []*chatQueue }
 
-func newScheduler(now func() time.Time, staleAfter time.Duration) *scheduler {
-	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]heldJob{}, staleAfter: staleAfter,
-		ready: map[string]*readyList{}, wake: make(chan struct{}, 1), touchNow: make(chan struct{}, 1)}
+func newScheduler(now func() time.Time) *scheduler {
+	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]bool{},
+		ready: map[string]*readyList{}, wake: make(chan struct{}, 1)}
 }
 
 func (s *scheduler) len() int {
@@ -85,66 +80,45 @@ func (s *scheduler) countLocked(d storage.Delivery, n int) {
 	}
 }
 
-// heldJobs lists every job held, so the reader can keep them from going
-// idle in Redis.
-func (s *scheduler) heldJobs() []storage.Delivery {
+// own records the shards this replica owns, sure until until, and drops
+// the jobs of the shards it no longer owns (a chat being served keeps its
+// send in flight and loses the rest when done).
+func (s *scheduler) own(shards []int, until time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ds := make([]storage.Delivery, 0, len(s.held))
-	for _, h := range s.held {
-		ds = append(ds, h.d)
+	s.fenced = true
+	s.shards = [storage.Shards]bool{}
+	for _, k := range shards {
+		s.shards[k] = true
 	}
-	return ds
-}
-
-// touched records a touch that started at t: the jobs Redis says this
-// replica no longer holds are dropped, the others are fresh again.
-func (s *scheduler) touched(ds, lost []storage.Delivery, t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	gone := make(map[string]bool, len(lost))
-	for _, d := range lost {
-		gone[d.Key()] = true
-	}
-	for _, d := range ds {
-		k := d.Key()
-		h, ok := s.held[k]
-		if !ok {
-			continue
-		}
-		if !gone[k] {
-			h.touched = later(h.touched, t)
-			s.held[k] = h
-			continue
-		}
-		delete(s.held, k)
-		if q := s.chats[d.ChatID]; q != nil {
-			if i := slices.IndexFunc(q.jobs, func(j storage.Delivery) bool { return j.Key() == k }); i >= 0 {
-				q.jobs = slices.Delete(q.jobs, i, i+1)
-				s.countLocked(d, -1)
-			}
-			if len(q.jobs) == 0 && !q.busy {
-				s.removeLocked(q)
-			}
+	s.validUntil = until
+	for _, q := range s.chats {
+		if !q.busy && !s.shards[storage.ShardOf(q.id)] {
+			s.dropLocked(q)
 		}
 	}
 }
 
-// wantsTouch is signalled when a chat was held back because its jobs went
-// stale: the reader should touch now rather than at its next turn.
-func (s *scheduler) wantsTouch() <-chan struct{} { return s.touchNow }
+// dropLocked forgets an idle chat and every job it holds.
+func (s *scheduler) dropLocked(q *chatQueue) {
+	for _, d := range q.jobs {
+		delete(s.held, d.Key())
+		s.countLocked(d, -1)
+	}
+	q.jobs = nil
+	s.removeLocked(q)
+}
 
 func (s *scheduler) add(ds ...storage.Delivery) {
 	if len(ds) == 0 {
 		return
 	}
-	read := time.Now()
 	s.mu.Lock()
 	for _, d := range ds {
-		if _, ok := s.held[d.Key()]; ok {
+		if s.held[d.Key()] {
 			continue
 		}
-		s.held[d.Key()] = heldJob{d: d, touched: read}
+		s.held[d.Key()] = true
 		q := s.chats[d.ChatID]
 		if q == nil {
 			q = &chatQueue{id: d.ChatID, index: -1}
@@ -226,15 +200,11 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 	for {
 		s.mu.Lock()
 		if q := s.popReadyLocked(); q != nil {
-			if s.staleLocked(q) {
-				// Not surely ours any more: wait for the reader's touch.
+			if !s.ownedLocked(q) {
+				// Not surely ours: wait for the reader's next lease renewal.
 				q.readyAt = s.now().Add(staleRecheck)
 				s.enqueueLocked(q)
 				s.mu.Unlock()
-				select {
-				case s.touchNow <- struct{}{}:
-				default:
-				}
 				continue
 			}
 			q.busy = true
@@ -263,23 +233,13 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 	}
 }
 
-// staleRecheck is how soon a chat held back for stale jobs is looked at
-// again.
+// staleRecheck is how soon a chat held back for want of a sure lease is
+// looked at again.
 const staleRecheck = 200 * time.Millisecond
 
-// staleLocked reports whether a job the chat would be served with went
-// untouched for longer than staleAfter.
-func (s *scheduler) staleLocked(q *chatQueue) bool {
-	if s.staleAfter <= 0 {
-		return false
-	}
-	cutoff := time.Now().Add(-s.staleAfter)
-	for _, d := range q.jobs[:min(len(q.jobs), maxDigestSize)] {
-		if s.held[d.Key()].touched.Before(cutoff) {
-			return true
-		}
-	}
-	return false
+// ownedLocked reports whether the chat's shard is surely this replica's.
+func (s *scheduler) ownedLocked(q *chatQueue) bool {
+	return !s.fenced || (s.shards[storage.ShardOf(q.id)] && time.Now().Before(s.validUntil))
 }
 
 // done applies a sender's outcome to the chat it was given: the first
@@ -308,9 +268,12 @@ func (s *scheduler) done(q *chatQueue, jobs []storage.Delivery, out outcome) {
 	}
 	q.busy = false
 	q.readyAt = out.retryAt
-	if len(q.jobs) == 0 {
+	switch {
+	case s.fenced && !s.shards[storage.ShardOf(q.id)]:
+		s.dropLocked(q) // its shard went to another replica meanwhile
+	case len(q.jobs) == 0:
 		s.removeLocked(q)
-	} else {
+	default:
 		s.enqueueLocked(q)
 	}
 	s.mu.Unlock()

@@ -48,7 +48,7 @@ func mustNext(t *testing.T, s *scheduler) (*chatQueue, []storage.Delivery) {
 // is served alongside it, not after it.
 func TestSchedulerIsFairAcrossItems(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	s := newScheduler(clock.now, 0)
+	s := newScheduler(clock.now)
 	seq := 0
 	for c := int64(1); c <= 1000; c++ {
 		seq++
@@ -77,7 +77,7 @@ func TestSchedulerIsFairAcrossItems(t *testing.T) {
 // chats are.
 func TestSchedulerKeepsChatOrderAndWaits(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	s := newScheduler(clock.now, 0)
+	s := newScheduler(clock.now)
 	s.add(job(1, "a", 1), job(1, "b", 2), job(2, "a", 3))
 	q, jobs := mustNext(t, s)
 	if q.id != 1 || len(jobs) != 2 || jobs[0].ItemID != "a" || jobs[1].ItemID != "b" {
@@ -118,7 +118,7 @@ func FuzzScheduler(f *testing.F) {
 	f.Add([]byte{0x10, 0x21, 0x32, 0x80, 0x81, 0xc0, 0x11, 0x82, 0xf0, 0x83})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		clock := &fakeClock{t: time.Unix(1e9, 0)}
-		s := newScheduler(clock.now, 0)
+		s := newScheduler(clock.now)
 		done, cancel := context.WithCancel(context.Background())
 		cancel()                      // next never blocks: it hands out a ready chat or nil
 		added := map[int64][]string{} // stream ids per chat, in add order
@@ -166,7 +166,7 @@ func FuzzScheduler(f *testing.F) {
 // of the shared stream still goes first, even while the chat is served.
 func TestSchedulerOrdersByEnqueueTime(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	s := newScheduler(clock.now, 0)
+	s := newScheduler(clock.now)
 	newer := job(1, "newer", 5)
 	s.add(newer)
 	older := job(1, "older", 3)
@@ -195,36 +195,33 @@ func TestSchedulerOrdersByEnqueueTime(t *testing.T) {
 	}
 }
 
-// TestSchedulerFencesLostAndStaleJobs: jobs another replica claimed are
-// dropped on the touch that reports them, and a job not touched for
-// staleAfter is not handed out until a touch confirms it is still ours.
-func TestSchedulerFencesLostAndStaleJobs(t *testing.T) {
+// TestSchedulerServesOnlyOwnedShards: once the reader says which shards
+// this replica owns, the chats of the others are dropped, and no chat is
+// handed out after the lease is no longer sure, until the next renewal.
+func TestSchedulerServesOnlyOwnedShards(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	s := newScheduler(clock.now, 50*time.Millisecond)
-	s.add(job(1, "a", 1), job(2, "a", 2), job(2, "b", 3))
-	held := s.heldJobs()
-	if len(held) != 3 {
-		t.Fatalf("held %v", held)
+	s := newScheduler(clock.now)
+	s.add(job(1, "a", 1), job(2, "a", 2), job(2, "b", 3), job(17, "a", 4))
+	s.own([]int{storage.ShardOf(1)}, time.Now().Add(50*time.Millisecond))
+	if s.len() != 2 {
+		t.Fatalf("len=%d after shard %d went elsewhere, want chats 1 and 17's jobs", s.len(), storage.ShardOf(2))
 	}
-	s.touched(held, []storage.Delivery{job(2, "a", 2), job(2, "b", 3)}, time.Now())
-	if s.len() != 1 {
-		t.Fatalf("len=%d after chat 2's jobs were lost, want 1", s.len())
-	}
-	time.Sleep(60 * time.Millisecond) // chat 1's job goes stale
+	q, jobs := mustNext(t, s)
+	s.done(q, jobs, outcome{done: 1})
+	time.Sleep(60 * time.Millisecond) // the lease is no longer sure
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	if q, _ := s.next(ctx); q != nil {
-		t.Fatalf("stale chat %d handed out", q.id)
+		t.Fatalf("chat %d handed out past the lease", q.id)
 	}
 	cancel()
-	select {
-	case <-s.wantsTouch():
-	default:
-		t.Fatal("no touch asked for")
-	}
-	s.touched(s.heldJobs(), nil, time.Now())
+	s.own([]int{storage.ShardOf(1)}, time.Now().Add(time.Minute))
 	clock.advance(staleRecheck)
-	q, jobs := mustNext(t, s)
-	if q.id != 1 || len(jobs) != 1 {
-		t.Fatalf("after the touch got chat %d %v, want chat 1", q.id, jobs)
+	q, _ = mustNext(t, s)
+	// The shard goes while the chat is served: its other jobs go with it.
+	s.add(job(q.id, "b", 9))
+	s.own(nil, time.Now().Add(time.Minute))
+	s.done(q, []storage.Delivery{q.jobs[0]}, outcome{done: 1})
+	if s.len() != 0 {
+		t.Fatalf("len=%d after the last shard went, want 0", s.len())
 	}
 }

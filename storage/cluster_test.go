@@ -85,7 +85,7 @@ func TestClusterKeyRule(t *testing.T) {
 
 	wantSets := map[string][]string{
 		"MarkSeen":   {p + "src:{src1}:seen", p + "src:{src1}:state"},
-		"DeadLetter": {p + "{deliveries}:dead", p + "{deliveries}"},
+		"DeadLetter": {p + "{deliveries}:dead", p + "{deliveries}:1"},
 		"TrimSent":   {p + "sent:{1}", p + "sentmsg:{1}"},
 	}
 	rec.mu.Lock()

@@ -103,7 +103,7 @@ func TestTakeGlobal(t *testing.T) {
 	})
 }
 
-func TestDeliveredManyAndTouch(t *testing.T) {
+func TestDeliveredManyAndClaim(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
@@ -137,34 +137,15 @@ func TestDeliveredManyAndTouch(t *testing.T) {
 			t.Errorf("pending %d, want the 2 unsent", n)
 		}
 
-		// w1 keeps the other two in memory and touches them: they do not
-		// go idle, so no other replica claims them.
-		const idle = 200 * time.Millisecond
-		time.Sleep(idle + 50*time.Millisecond)
-		if lost, err := s.Touch(ctx, "w1", ds[4:6]); err != nil || len(lost) != 0 {
-			t.Fatalf("Touch by the owner = %v, %v; want nothing lost", lost, err)
+		// w1 dies: its two unsent entries go idle and w2 claims them.
+		const idle = 100 * time.Millisecond
+		if got, err := s.ClaimStale(ctx, "w2", time.Minute, 10); err != nil || len(got) != 0 {
+			t.Fatalf("ClaimStale(fresh) = %v, %v; want nothing", got, err)
 		}
-		if got, err := s.ClaimStale(ctx, "w2", idle, 10); err != nil || len(got) != 0 {
-			t.Fatalf("ClaimStale after a touch = %v, %v; want nothing", got, err)
-		}
-		// w1 stops touching (dies, or pauses): the entries go idle and w2
-		// claims them.
 		time.Sleep(idle + 50*time.Millisecond)
 		got, err := s.ClaimStale(ctx, "w2", idle, 10)
 		if err != nil || len(got) != 2 {
 			t.Fatalf("ClaimStale after w1 stopped = %v, %v; want its 2 jobs", got, err)
-		}
-		// w1 wakes up and touches what it held: it learns both are lost
-		// and takes neither back from w2.
-		lost, err := s.Touch(ctx, "w1", ds[4:6])
-		if err != nil || len(lost) != 2 {
-			t.Fatalf("Touch by a replica that paused = %v, %v; want both jobs lost", lost, err)
-		}
-		if lost, err := s.Touch(ctx, "w2", got); err != nil || len(lost) != 0 {
-			t.Fatalf("Touch by the new owner = %v, %v; want nothing lost", lost, err)
-		}
-		if lost, err := s.Touch(ctx, "w2", nil); err != nil || lost != nil {
-			t.Fatalf("Touch(nil) = %v, %v", lost, err)
 		}
 	})
 }

@@ -27,24 +27,29 @@ func (k keys) chats() string { return k.p + "chats" }
 func (k keys) sent(chat int64) string    { return k.p + "sent:{" + itoa(chat) + "}" }
 func (k keys) sentMsg(chat int64) string { return k.p + "sentmsg:{" + itoa(chat) + "}" }
 
-func (k keys) stream() string { return k.p + "{deliveries}" }
-func (k keys) dead() string   { return k.p + "{deliveries}:dead" }
-
-// A big fan-out's lane: its own stream, the chats it still owes, and the
-// registry of live lanes. All share the {deliveries} tag, so an ack, a
-// dead letter and a retry stay single-slot MULTIs on Redis Cluster.
-func (k keys) lane(id string) string      { return k.p + "{deliveries}:lane:" + id }
+// The delivery streams: one shared stream per shard of chats, and per big
+// fan-out (a lane) one stream per shard, the chats it still owes, and the
+// registry of open lanes; the shards' owners and the replicas' heartbeats.
+// All share the {deliveries} tag, so an ack, a dead letter, a retry and a
+// read of many streams stay single-slot commands on Redis Cluster.
+func (k keys) shard(n int) string { return k.p + "{deliveries}:" + strconv.Itoa(n) }
+func (k keys) dead() string       { return k.p + "{deliveries}:dead" }
+func (k keys) lane(id string, shard int) string {
+	return k.p + "{deliveries}:lane:" + id + ":" + strconv.Itoa(shard)
+}
 func (k keys) laneChats(id string) string { return k.p + "{deliveries}:lane:" + id + ":chats" }
 func (k keys) lanes() string              { return k.p + "{deliveries}:lanes" }
 func (k keys) laneSeq() string            { return k.p + "{deliveries}:lane-seq" }
+func (k keys) shardOwner(n int) string    { return k.p + "{deliveries}:owner:" + strconv.Itoa(n) }
+func (k keys) replicas() string           { return k.p + "{deliveries}:replicas" }
 
-// streamOf is the stream a delivery of lane was read from ("" is the
-// shared stream).
-func (k keys) streamOf(lane string) string {
+// streamOf is the stream a delivery of lane ("" for none) and shard was
+// read from.
+func (k keys) streamOf(lane string, shard int) string {
 	if lane == "" {
-		return k.stream()
+		return k.shard(shard)
 	}
-	return k.lane(lane)
+	return k.lane(lane, shard)
 }
 
 func (k keys) lease(name string) string { return k.p + "lease:" + name }

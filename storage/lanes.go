@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,9 @@ func (s *Store) openLane(ctx context.Context, item string, edit bool) (string, e
 		e = "1"
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XGroupCreateMkStream(ctx, s.k.lane(id), group, "0")
+		for k := range Shards {
+			p.XGroupCreateMkStream(ctx, s.k.lane(id, k), group, "0")
+		}
 		p.HSet(ctx, s.k.lanes(), id, item+"\t"+strconv.FormatInt(s.opts.Now().UnixMilli(), 10)+"\t"+e)
 		return nil
 	})
@@ -107,10 +110,12 @@ func (s *Store) CloseDrainedLanes(ctx context.Context, minAge time.Duration) (in
 	if len(old) == 0 {
 		return 0, nil
 	}
-	lens := make([]*redis.IntCmd, len(old))
+	lens := make([][]*redis.IntCmd, len(old))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, l := range old {
-			lens[i] = p.XLen(ctx, s.k.lane(l.ID))
+			for k := range Shards {
+				lens[i] = append(lens[i], p.XLen(ctx, s.k.lane(l.ID, k)))
+			}
 		}
 		return nil
 	}); err != nil {
@@ -118,12 +123,16 @@ func (s *Store) CloseDrainedLanes(ctx context.Context, minAge time.Duration) (in
 	}
 	closed := 0
 	for i, l := range old {
-		if lens[i].Val() != 0 {
+		if slices.ContainsFunc(lens[i], func(c *redis.IntCmd) bool { return c.Val() != 0 }) {
 			continue
+		}
+		keys := []string{s.k.laneChats(l.ID)}
+		for k := range Shards {
+			keys = append(keys, s.k.lane(l.ID, k))
 		}
 		if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, s.k.lanes(), l.ID)
-			p.Del(ctx, s.k.lane(l.ID), s.k.laneChats(l.ID))
+			p.Del(ctx, keys...)
 			return nil
 		}); err != nil {
 			return closed, fmt.Errorf("close lane %s: %w", l.ID, err)
@@ -133,82 +142,94 @@ func (s *Store) CloseDrainedLanes(ctx context.Context, minAge time.Duration) (in
 	return closed, nil
 }
 
-// touchOwned resets the idle time of the entries consumer still holds and
-// returns the ones it no longer holds (acknowledged, or claimed by another
-// consumer after this one stopped touching them, paused or cut off).
-// Unlike a bare XCLAIM it never takes an entry from another consumer.
+// balanceShards is one replica's turn at sharing the shards: it marks the
+// replica alive until now+ttl, counts the live replicas, gives back the
+// shards it holds beyond its fair share (the highest first), extends the
+// rest, and takes free shards up to its share, starting at a spot of its
+// own so replicas do not all race for the same shard. It returns the shards
+// the replica holds. Time is Redis's, so replicas' clocks do not matter.
 //
-// KEYS: stream. ARGV: group, consumer, ids...
-var touchOwned = redis.NewScript(`
-local lost = {}
-for i = 3, #ARGV do
-  local p = redis.call("XPENDING", KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
-  if #p == 1 and p[1][2] == ARGV[2] then
-    redis.call("XCLAIM", KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], "JUSTID")
-  else
-    lost[#lost + 1] = ARGV[i]
+// KEYS: replicas zset, owner key of each shard. ARGV: replica, ttl ms,
+// first shard to try.
+var balanceShards = redis.NewScript(`
+redis.replicate_commands()
+local me, ttl, start = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call("ZADD", KEYS[1], now + ttl, me)
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now)
+redis.call("PEXPIRE", KEYS[1], 2 * ttl)
+local live = redis.call("ZCARD", KEYS[1])
+local n = #KEYS - 1
+local share = math.ceil(n / live)
+local mine = {}
+for i = 2, #KEYS do
+  if redis.call("GET", KEYS[i]) == me then
+    mine[#mine + 1] = i
   end
 end
-return lost
+while #mine > share do
+  redis.call("DEL", KEYS[table.remove(mine)])
+end
+for _, i in ipairs(mine) do
+  redis.call("PEXPIRE", KEYS[i], ttl)
+end
+for j = 0, n - 1 do
+  if #mine >= share then
+    break
+  end
+  local i = 2 + (start + j) % n
+  if redis.call("SET", KEYS[i], me, "NX", "PX", ttl) then
+    mine[#mine + 1] = i
+  end
+end
+local out = {}
+for _, i in ipairs(mine) do
+  out[#out + 1] = i - 2
+end
+return out
 `)
 
-// touchBatch bounds the ids of one touch.
-const touchBatch = 500
+// BalanceShards takes replica's turn at sharing the shards among the live
+// replicas (see balanceShards) and returns the shards it now owns, until
+// ttl from the call unless it calls again. A replica that stops calling is
+// dead to the others after ttl: its shards go to them.
+func (s *Store) BalanceShards(ctx context.Context, replica string, ttl time.Duration) ([]int, error) {
+	if replica == "" || ttl < time.Millisecond {
+		return nil, fmt.Errorf("balance shards: replica %q, ttl %v", replica, ttl)
+	}
+	keys := []string{s.k.replicas()}
+	for k := range Shards {
+		keys = append(keys, s.k.shardOwner(k))
+	}
+	h := fnv.New32a()
+	h.Write([]byte(replica))
+	res, err := balanceShards.Run(ctx, s.rdb, keys, replica, ttl.Milliseconds(), h.Sum32()%Shards).Int64Slice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("balance shards: %w", err)
+	}
+	out := make([]int, len(res))
+	for i, k := range res {
+		out[i] = int(k)
+	}
+	slices.Sort(out)
+	return out, nil
+}
 
-// Touch resets the idle time of the pending entries consumer holds, so a
-// replica that keeps jobs in memory longer than the claim timeout, because
-// their chats wait for a limit or a 429, does not see them claimed and sent
-// by another replica. It returns the deliveries consumer no longer holds:
-// another replica claimed them while this one was paused or cut off from
-// Redis, and sending them now would send them twice.
-func (s *Store) Touch(ctx context.Context, consumer string, ds []Delivery) ([]Delivery, error) {
-	if len(ds) == 0 {
-		return nil, nil
-	}
-	byLane := map[string][]Delivery{}
-	for _, d := range ds {
-		byLane[d.Lane] = append(byLane[d.Lane], d)
-	}
-	type call struct {
-		batch []Delivery
-		cmd   *redis.Cmd
-	}
-	var calls []call
-	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
-		calls = calls[:0]
-		for lane, all := range byLane {
-			for rest := all; len(rest) > 0; {
-				n := min(len(rest), touchBatch)
-				args := []any{group, consumer}
-				for _, d := range rest[:n] {
-					args = append(args, d.StreamID)
-				}
-				calls = append(calls, call{rest[:n], touchOwned.EvalSha(ctx, p, []string{s.k.streamOf(lane)}, args...)})
-				rest = rest[n:]
-			}
-		}
+// LeaveShards gives up every shard replica holds and its place among the
+// live replicas, so the others take its shards at once (a clean shutdown).
+func (s *Store) LeaveShards(ctx context.Context, replica string) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.k.replicas(), replica)
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("touch %d jobs: %w", len(ds), err)
+	if err != nil {
+		return fmt.Errorf("leave shards: %w", err)
 	}
-	var lost []Delivery
-	for _, c := range calls {
-		ids, err := c.cmd.StringSlice()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			if strings.HasPrefix(err.Error(), "NOGROUP") {
-				continue // the lane was closed: nothing of it is held
-			}
-			return nil, fmt.Errorf("touch %d jobs: %w", len(ds), err)
-		}
-		for _, id := range ids {
-			for _, d := range c.batch {
-				if d.StreamID == id {
-					lost = append(lost, d)
-					break
-				}
-			}
+	for k := range Shards {
+		if err := releaseLease.Run(ctx, s.rdb, []string{s.k.shardOwner(k)}, replica).Err(); err != nil {
+			return fmt.Errorf("leave shards: %w", err)
 		}
 	}
-	return lost, nil
+	return nil
 }

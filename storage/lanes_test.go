@@ -18,13 +18,16 @@ func TestLanes(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
+		// Chat c(n) for every n is in shard 1, so the streams read are one
+		// shared stream and one lane stream.
+		c := func(n int64) int64 { return 16*n + 1 }
 		var in []storage.Job
 		for chat := int64(1); chat <= 5; chat++ {
-			in = append(in, storage.Job{ChatID: chat, ItemID: "big"})
+			in = append(in, storage.Job{ChatID: c(chat), ItemID: "big"})
 		}
 		// Two small fan-outs around the big one, in the same call.
-		in = append([]storage.Job{{ChatID: 7, ItemID: "small"}}, in...)
-		in = append(in, storage.Job{ChatID: 8, ItemID: "later"}, storage.Job{ChatID: 9, ItemID: "later"})
+		in = append([]storage.Job{{ChatID: c(7), ItemID: "small"}}, in...)
+		in = append(in, storage.Job{ChatID: c(8), ItemID: "later"}, storage.Job{ChatID: c(9), ItemID: "later"})
 		must(t, s.Enqueue(ctx, in))
 
 		lanes, err := s.Lanes(ctx)
@@ -50,7 +53,7 @@ func TestLanes(t *testing.T) {
 				bulk = append(bulk, d)
 			}
 		}
-		if len(shared) != 2 || len(bulk) != 2 || shared[0].ItemID != "small" || bulk[0].ChatID != 1 {
+		if len(shared) != 2 || len(bulk) != 2 || shared[0].ItemID != "small" || bulk[0].ChatID != c(1) {
 			t.Fatalf("first read %+v; want small+later from the shared stream and chats 1, 2 of the lane", got)
 		}
 		if shared[0].Enqueued().IsZero() || time.Since(shared[0].Enqueued()) > time.Minute {
@@ -59,7 +62,7 @@ func TestLanes(t *testing.T) {
 
 		owed := func(chat int64) bool {
 			t.Helper()
-			q := []storage.SendQuery{{ChatID: chat, LimitKey: "lane-test", Limit: storage.Limit{Rate: 1000, Period: time.Second}, Lanes: []string{lane}}}
+			q := []storage.SendQuery{{ChatID: c(chat), LimitKey: "lane-test", Limit: storage.Limit{Rate: 1000, Period: time.Second}, Lanes: []string{lane}}}
 			sc, err := s.CheckSend(ctx, q)
 			if err != nil {
 				t.Fatal(err)
@@ -74,7 +77,7 @@ func TestLanes(t *testing.T) {
 		// is sent the item ahead of its lane (no entry to ack).
 		must(t, s.DeliveredMany(ctx, []storage.Sent{{Delivery: bulk[0], MessageID: 1, At: time.Now()}}))
 		must(t, s.Ack(ctx, bulk[1]))
-		must(t, s.Ack(ctx, storage.Delivery{Lane: lane, Job: storage.Job{ChatID: 5, ItemID: "big"}}))
+		must(t, s.Ack(ctx, storage.Delivery{Lane: lane, Job: storage.Job{ChatID: c(5), ItemID: "big"}}))
 		for chat, want := range map[int64]bool{1: false, 2: false, 3: true, 4: true, 5: false} {
 			if owed(chat) != want {
 				t.Errorf("owed(%d)=%v, want %v", chat, !want, want)
@@ -114,9 +117,9 @@ func TestLanes(t *testing.T) {
 			t.Error("a closed lane still owes its chats")
 		}
 		// Reading goes on without the lane.
-		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 10, ItemID: "next"}}))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: c(10), ItemID: "next"}}))
 		last, err := s.ReadJobs(ctx, "w2", 10, time.Second)
-		if err != nil || len(last) != 1 || last[0].ChatID != 10 {
+		if err != nil || len(last) != 1 || last[0].ChatID != c(10) {
 			t.Fatalf("read after closing %+v, %v; want chat 10's job", last, err)
 		}
 	}, storage.Options{BulkFanout: 3})
@@ -155,4 +158,57 @@ func TestLaneEditsApart(t *testing.T) {
 			t.Errorf("edit lane order %v", chats)
 		}
 	}, storage.Options{BulkFanout: 3})
+}
+
+// TestBalanceShards: one replica owns every shard; a second one gets half
+// once the first gives them back on its next turn; a replica that leaves
+// hands its shards over at once, one that dies after the lease time.
+func TestBalanceShards(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		const ttl = 300 * time.Millisecond
+		balance := func(r string) []int {
+			t.Helper()
+			got, err := s.BalanceShards(ctx, r, ttl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if got := balance("r1"); len(got) != storage.Shards {
+			t.Fatalf("alone: %v, want every shard", got)
+		}
+		if got := balance("r2"); len(got) != 0 {
+			t.Fatalf("r2 before r1 gave any back: %v", got)
+		}
+		r1 := balance("r1")
+		r2 := balance("r2")
+		if len(r1) != storage.Shards/2 || len(r2) != storage.Shards/2 {
+			t.Fatalf("two replicas: r1 %v, r2 %v; want half each", r1, r2)
+		}
+		for _, k := range r1 {
+			if slices.Contains(r2, k) {
+				t.Fatalf("shard %d owned twice: r1 %v, r2 %v", k, r1, r2)
+			}
+		}
+		if again := balance("r1"); !slices.Equal(again, r1) {
+			t.Fatalf("a renewal moved shards: %v, then %v", r1, again)
+		}
+		must(t, s.LeaveShards(ctx, "r2"))
+		if got := balance("r1"); len(got) != storage.Shards {
+			t.Fatalf("after r2 left: %v, want every shard", got)
+		}
+		// r1 dies (stops calling): after the lease time r3 takes everything.
+		if got := balance("r3"); len(got) != 0 {
+			t.Fatalf("r3 while r1 lives: %v", got)
+		}
+		time.Sleep(ttl + 50*time.Millisecond)
+		if got := balance("r3"); len(got) != storage.Shards {
+			t.Fatalf("r3 after r1 died: %v, want every shard", got)
+		}
+		if _, err := s.BalanceShards(ctx, "", ttl); err == nil {
+			t.Error("no error for an empty replica name")
+		}
+	})
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,16 +22,17 @@ type Job struct {
 	Edit    bool // update the card already sent for ItemID instead of sending one
 }
 
-// Delivery is a Job read from a stream, with the entry id to ack it by and
-// the lane it came from ("" for the shared stream).
+// Delivery is a Job read from a stream, with the entry id to ack it by, the
+// lane it came from ("" for the shared streams) and its chat's shard.
 type Delivery struct {
 	StreamID string
 	Lane     string
+	Shard    int
 	Job
 }
 
-// Key names a delivery uniquely across lanes.
-func (d Delivery) Key() string { return d.Lane + "/" + d.StreamID }
+// Key names a delivery uniquely across streams.
+func (d Delivery) Key() string { return d.Lane + "/" + strconv.Itoa(d.Shard) + "/" + d.StreamID }
 
 // Enqueued is when the job entered its stream, from the entry id (zero for
 // a delivery that was never in one).
@@ -40,6 +43,25 @@ func (d Delivery) Enqueued() time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(n)
+}
+
+// Shards is the number of parts the delivery streams are split into by
+// chat. A chat's jobs always land in its shard, and one replica at a time
+// owns a shard (BalanceShards), so every job of a chat goes through one
+// replica, in order, and a replica that dies hands its shards over within
+// the lease time.
+const Shards = 16
+
+// ShardOf is the shard of a chat.
+func ShardOf(chatID int64) int { return int(uint64(chatID) % Shards) }
+
+// AllShards lists every shard.
+func AllShards() []int {
+	out := make([]int, Shards)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // DeadLetter is a job given up on, with the reason.
@@ -96,12 +118,19 @@ func decodeJob(v map[string]any) (Job, error) {
 	return Job{ChatID: id, ItemID: item, Attempt: n, Edit: edit == "1"}, nil
 }
 
-// EnsureGroup creates the delivery stream and its consumer group "senders"
-// if missing. Safe to call from every replica at start.
+// EnsureGroup creates the shared delivery streams and their consumer group
+// "senders" where missing. Safe to call from every replica at start.
 func (s *Store) EnsureGroup(ctx context.Context) error {
-	err := s.rdb.XGroupCreateMkStream(ctx, s.k.stream(), group, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("ensure group: %w", err)
+	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for k := range Shards {
+			p.XGroupCreateMkStream(ctx, s.k.shard(k), group, "0")
+		}
+		return nil
+	})
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+			return fmt.Errorf("ensure group: %w", err)
+		}
 	}
 	return nil
 }
@@ -163,7 +192,7 @@ func (s *Store) enqueue(ctx context.Context, lane string, jobs []Job) error {
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			chats := make([]any, 0, len(batch))
 			for _, j := range batch {
-				p.XAdd(ctx, s.xaddTo(lane, j))
+				p.XAdd(ctx, s.xaddTo(lane, ShardOf(j.ChatID), j))
 				chats = append(chats, j.ChatID)
 			}
 			if lane != "" {
@@ -178,63 +207,76 @@ func (s *Store) enqueue(ctx context.Context, lane string, jobs []Job) error {
 	return nil
 }
 
-func (s *Store) xadd(j Job) *redis.XAddArgs { return s.xaddTo("", j) }
-
-func (s *Store) xaddTo(lane string, j Job) *redis.XAddArgs {
-	a := &redis.XAddArgs{Stream: s.k.streamOf(lane), Values: encodeJob(j)}
+func (s *Store) xaddTo(lane string, shard int, j Job) *redis.XAddArgs {
+	a := &redis.XAddArgs{Stream: s.k.streamOf(lane, shard), Values: encodeJob(j)}
 	if lane == "" {
 		a.MaxLen, a.Approx = s.opts.StreamMaxLen, true
 	}
 	return a
 }
 
-// ReadJobs reads up to count new jobs from the shared stream and up to
-// count from each lane for consumer, in one XREADGROUP, waiting up to block
+// ReadJobs reads up to count new jobs from each stream of every shard (the
+// shared ones and the lanes'), in one XREADGROUP, waiting up to block
 // (block <= 0: do not wait). It returns nil, nil when nothing arrived.
 // Malformed entries are acknowledged and dropped: nothing could send them.
 // A missing group (a wiped store) is recreated.
 func (s *Store) ReadJobs(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error) {
-	lanes, err := s.laneIDs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read jobs: %w", err)
+	return s.ReadShards(ctx, consumer, AllShards(), true, count, block)
+}
+
+// ReadShards is ReadJobs for the given shards, with their lanes' streams
+// or without (a replica whose memory is full of lanes' jobs still reads
+// the shared streams, so the small fan-outs are not held up by big ones).
+func (s *Store) ReadShards(ctx context.Context, consumer string, shards []int, withLanes bool, count int, block time.Duration) ([]Delivery, error) {
+	if len(shards) == 0 {
+		if block > 0 {
+			sleepCtx(ctx, block)
+		}
+		return nil, nil
 	}
-	return s.readJobs(ctx, consumer, lanes, count, block)
-}
-
-// ReadShared is ReadJobs for the shared stream alone: what a replica whose
-// memory is full of lanes' jobs still reads, so the small fan-outs it
-// carries are not held up by the big ones.
-func (s *Store) ReadShared(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error) {
-	return s.readJobs(ctx, consumer, nil, count, block)
-}
-
-func (s *Store) readJobs(ctx context.Context, consumer string, lanes []string, count int, block time.Duration) ([]Delivery, error) {
 	if block <= 0 {
 		block = -1 // go-redis omits BLOCK; BLOCK 0 would wait forever
 	}
-	read := func(lanes []string) ([]redis.XStream, error) {
-		streams := []string{s.k.stream()}
-		for _, l := range lanes {
-			streams = append(streams, s.k.lane(l))
+	var lanes []string
+	if withLanes {
+		var err error
+		if lanes, err = s.laneIDs(ctx); err != nil {
+			return nil, fmt.Errorf("read jobs: %w", err)
+		}
+	}
+	type origin struct {
+		lane  string
+		shard int
+	}
+	read := func(lanes []string) ([]redis.XStream, map[string]origin, error) {
+		from := map[string]origin{}
+		var streams []string
+		for _, k := range shards {
+			for _, l := range append([]string{""}, lanes...) {
+				key := s.k.streamOf(l, k)
+				from[key] = origin{l, k}
+				streams = append(streams, key)
+			}
 		}
 		n := len(streams)
 		for range n {
 			streams = append(streams, ">")
 		}
-		return s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 			Group: group, Consumer: consumer, Streams: streams, Count: int64(count), Block: block,
 		}).Result()
+		return res, from, err
 	}
-	res, err := read(lanes)
+	res, from, err := read(lanes)
 	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
-		// The shared stream is new or was wiped (recreate its group), or a
-		// lane was closed between reading the registry and reading it (the
-		// next read leaves it out).
+		// The shared streams are new or were wiped (recreate their group),
+		// or a lane was closed between reading the registry and reading it
+		// (the next read leaves it out).
 		if err := s.EnsureGroup(ctx); err != nil {
 			return nil, fmt.Errorf("read jobs: %w", err)
 		}
-		if res, err = read(lanes); err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
-			res, err = read(nil)
+		if res, from, err = read(lanes); err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+			res, from, err = read(nil)
 		}
 	}
 	if errors.Is(err, redis.Nil) {
@@ -245,27 +287,30 @@ func (s *Store) readJobs(ctx context.Context, consumer string, lanes []string, c
 	}
 	var out []Delivery
 	for _, st := range res {
-		ds, err := s.deliveries(ctx, s.laneOf(st.Stream), st.Messages)
+		o := from[st.Stream]
+		ds, err := s.deliveries(ctx, o.lane, o.shard, st.Messages)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, ds...)
 	}
+	// Streams come back in the order asked; jobs go on in enqueue order.
+	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Enqueued().Compare(b.Enqueued()) })
 	return out, nil
 }
 
-// laneOf is the lane a stream key belongs to.
-func (s *Store) laneOf(stream string) string {
-	lane, _ := strings.CutPrefix(stream, s.k.lane(""))
-	if stream == s.k.stream() {
-		return ""
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
-	return lane
 }
 
 // deliveries decodes messages, acknowledging (and deleting) the ones that
 // cannot be decoded.
-func (s *Store) deliveries(ctx context.Context, lane string, msgs []redis.XMessage) ([]Delivery, error) {
+func (s *Store) deliveries(ctx context.Context, lane string, shard int, msgs []redis.XMessage) ([]Delivery, error) {
 	var (
 		out []Delivery
 		bad []Delivery
@@ -273,10 +318,10 @@ func (s *Store) deliveries(ctx context.Context, lane string, msgs []redis.XMessa
 	for _, m := range msgs {
 		j, err := decodeJob(m.Values)
 		if err != nil {
-			bad = append(bad, Delivery{StreamID: m.ID, Lane: lane})
+			bad = append(bad, Delivery{StreamID: m.ID, Lane: lane, Shard: shard})
 			continue
 		}
-		out = append(out, Delivery{StreamID: m.ID, Lane: lane, Job: j})
+		out = append(out, Delivery{StreamID: m.ID, Lane: lane, Shard: shard, Job: j})
 	}
 	if len(bad) > 0 {
 		if err := s.Ack(ctx, bad...); err != nil {
@@ -287,44 +332,57 @@ func (s *Store) deliveries(ctx context.Context, lane string, msgs []redis.XMessa
 }
 
 // ClaimStale takes over up to count jobs that another consumer read but did
-// not ack within minIdle (it crashed or hangs), from the shared stream and
-// then each lane, walking XAUTOCLAIM's cursor from the start of each
-// pending list. Entries deleted while pending are acknowledged (Redis 7
-// drops them itself).
+// not ack within minIdle, from every stream of every shard, walking
+// XAUTOCLAIM's cursor from the start of each pending list. Entries deleted
+// while pending are acknowledged (Redis 7 drops them itself).
 func (s *Store) ClaimStale(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Delivery, error) {
+	return s.claim(ctx, consumer, AllShards(), minIdle, count)
+}
+
+// ClaimShard takes over every job of a shard read by another consumer and
+// not acked: a replica that just took the shard over (its owner died or
+// handed it over) finishes what the owner left.
+func (s *Store) ClaimShard(ctx context.Context, consumer string, shard int) ([]Delivery, error) {
+	return s.claim(ctx, consumer, []int{shard}, 0, math.MaxInt)
+}
+
+func (s *Store) claim(ctx context.Context, consumer string, shards []int, minIdle time.Duration, count int) ([]Delivery, error) {
 	lanes, err := s.laneIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("claim stale jobs: %w", err)
+		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
 	var out []Delivery
-	for _, lane := range append([]string{""}, lanes...) {
-		start := "0-0"
-		for len(out) < count {
-			msgs, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-				Stream:   s.k.streamOf(lane),
-				Group:    group,
-				MinIdle:  minIdle,
-				Start:    start,
-				Count:    int64(count - len(out)),
-				Consumer: consumer,
-			}).Result()
-			if err != nil {
-				if strings.HasPrefix(err.Error(), "NOGROUP") {
-					break // no group, nothing pending
+	for _, k := range shards {
+		for _, lane := range append([]string{""}, lanes...) {
+			start := "0-0"
+			for len(out) < count {
+				msgs, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+					Stream:   s.k.streamOf(lane, k),
+					Group:    group,
+					MinIdle:  minIdle,
+					Start:    start,
+					Count:    int64(min(count-len(out), 1000)),
+					Consumer: consumer,
+				}).Result()
+				if err != nil {
+					if strings.HasPrefix(err.Error(), "NOGROUP") {
+						break // no group, nothing pending
+					}
+					return nil, fmt.Errorf("claim jobs: %w", err)
 				}
-				return nil, fmt.Errorf("claim stale jobs: %w", err)
+				ds, err := s.deliveries(ctx, lane, k, msgs)
+				if err != nil {
+					return nil, fmt.Errorf("claim jobs: %w", err)
+				}
+				out = append(out, ds...)
+				if next == "0-0" || next == "" {
+					break
+				}
+				start = next
 			}
-			ds, err := s.deliveries(ctx, lane, msgs)
-			if err != nil {
-				return nil, fmt.Errorf("claim stale jobs: %w", err)
-			}
-			out = append(out, ds...)
-			if next == "0-0" || next == "" {
-				break
-			}
-			start = next
 		}
 	}
+	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Enqueued().Compare(b.Enqueued()) })
 	return out, nil
 }
 
@@ -334,9 +392,9 @@ func (s *Store) Retry(ctx context.Context, d Delivery) error {
 	j := d.Job
 	j.Attempt++
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, s.xaddTo(d.Lane, j))
-		p.XAck(ctx, s.k.streamOf(d.Lane), group, d.StreamID)
-		p.XDel(ctx, s.k.streamOf(d.Lane), d.StreamID)
+		p.XAdd(ctx, s.xaddTo(d.Lane, ShardOf(j.ChatID), j))
+		p.XAck(ctx, s.k.streamOf(d.Lane, d.Shard), group, d.StreamID)
+		p.XDel(ctx, s.k.streamOf(d.Lane, d.Shard), d.StreamID)
 		return nil
 	})
 	if err != nil {
@@ -363,32 +421,33 @@ func (s *Store) Ack(ctx context.Context, ds ...Delivery) error {
 	return nil
 }
 
-// queueSettle queues the XACK and XDEL of each lane's entries and the
-// SREM of their chats, a few commands per lane.
+// queueSettle queues the XACK and XDEL of each stream's entries and the
+// SREM of the lanes' chats, a few commands per stream.
 func (s *Store) queueSettle(ctx context.Context, p redis.Pipeliner, ds []Delivery) {
 	ids := map[string][]string{}
 	chats := map[string][]any{}
-	var lanes []string
+	var streams, lanes []string
 	for _, d := range ds {
-		if _, ok := ids[d.Lane]; !ok {
-			lanes = append(lanes, d.Lane)
-			ids[d.Lane] = nil
-		}
 		if d.StreamID != "" {
-			ids[d.Lane] = append(ids[d.Lane], d.StreamID)
+			key := s.k.streamOf(d.Lane, d.Shard)
+			if _, ok := ids[key]; !ok {
+				streams = append(streams, key)
+			}
+			ids[key] = append(ids[key], d.StreamID)
 		}
 		if d.Lane != "" {
+			if _, ok := chats[d.Lane]; !ok {
+				lanes = append(lanes, d.Lane)
+			}
 			chats[d.Lane] = append(chats[d.Lane], d.ChatID)
 		}
 	}
+	for _, key := range streams {
+		p.XAck(ctx, key, group, ids[key]...)
+		p.XDel(ctx, key, ids[key]...)
+	}
 	for _, lane := range lanes {
-		if len(ids[lane]) > 0 {
-			p.XAck(ctx, s.k.streamOf(lane), group, ids[lane]...)
-			p.XDel(ctx, s.k.streamOf(lane), ids[lane]...)
-		}
-		if len(chats[lane]) > 0 {
-			p.SRem(ctx, s.k.laneChats(lane), chats[lane]...)
-		}
+		p.SRem(ctx, s.k.laneChats(lane), chats[lane]...)
 	}
 }
 
@@ -434,17 +493,17 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]DeadLetter, error) {
 }
 
 // Pending returns the outstanding deliveries: read but not acknowledged plus
-// not yet read, over the shared stream and every lane. Every ack deletes
-// its entry, so this is the sum of the streams' lengths, which stays right
-// even when a group was never created.
+// not yet read, over every stream. Every ack deletes its entry, so this is
+// the sum of the streams' lengths, which stays right even when a group was
+// never created.
 func (s *Store) Pending(ctx context.Context) (int64, error) {
-	lanes, err := s.laneIDs(ctx)
+	streams, err := s.allStreams(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("pending: %w", err)
 	}
 	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, lane := range append([]string{""}, lanes...) {
-			p.XLen(ctx, s.k.streamOf(lane))
+		for _, key := range streams {
+			p.XLen(ctx, key)
 		}
 		return nil
 	})
@@ -458,23 +517,44 @@ func (s *Store) Pending(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// allStreams lists the key of every delivery stream, lanes' included.
+func (s *Store) allStreams(ctx context.Context) ([]string, error) {
+	lanes, err := s.laneIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k := range Shards {
+		for _, lane := range append([]string{""}, lanes...) {
+			out = append(out, s.k.streamOf(lane, k))
+		}
+	}
+	return out, nil
+}
+
 // InFlight returns the deliveries read by some consumer but not yet
 // acknowledged (the XPENDING summary counts of every stream).
 func (s *Store) InFlight(ctx context.Context) (int64, error) {
-	lanes, err := s.laneIDs(ctx)
+	streams, err := s.allStreams(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("in flight: %w", err)
 	}
+	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, key := range streams {
+			p.XPending(ctx, key, group)
+		}
+		return nil
+	})
 	var n int64
-	for _, lane := range append([]string{""}, lanes...) {
-		p, err := s.rdb.XPending(ctx, s.k.streamOf(lane), group).Result()
-		if err != nil {
+	for _, c := range cmds {
+		pc := c.(*redis.XPendingCmd)
+		if err := pc.Err(); err != nil {
 			if strings.HasPrefix(err.Error(), "NOGROUP") {
 				continue
 			}
 			return 0, fmt.Errorf("in flight: %w", err)
 		}
-		n += p.Count
+		n += pc.Val().Count
 	}
 	return n, nil
 }

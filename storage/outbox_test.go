@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -39,12 +40,16 @@ func TestOutboxReadAck(t *testing.T) {
 			t.Fatalf("ReadJobs(no block)=%v, %v; want nil, nil", got, err)
 		}
 
-		want := []storage.Job{{ChatID: 1, ItemID: "a"}, {ChatID: -100, ItemID: "b", Attempt: 2}, {ChatID: 3, ItemID: "c"}}
+		// Chats 1 and 17 share a shard; count applies per stream.
+		want := []storage.Job{{ChatID: 1, ItemID: "a"}, {ChatID: -100, ItemID: "b", Attempt: 2}, {ChatID: 17, ItemID: "c"}}
+		if storage.ShardOf(1) != storage.ShardOf(17) || storage.ShardOf(1) == storage.ShardOf(-100) {
+			t.Fatalf("shards 1=%d 17=%d -100=%d", storage.ShardOf(1), storage.ShardOf(17), storage.ShardOf(-100))
+		}
 		must(t, s.Enqueue(ctx, want))
 		if n, err := s.Pending(ctx); err != nil || n != 3 {
 			t.Fatalf("Pending=%d, %v; want 3", n, err)
 		}
-		first, err := s.ReadJobs(ctx, "w1", 2, time.Second)
+		first, err := s.ReadJobs(ctx, "w1", 1, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +371,7 @@ func TestClaimStaleDeletedEntry(t *testing.T) {
 		if len(ds) != 2 {
 			t.Fatalf("ReadJobs=%v", ds)
 		}
-		must(t, s.Client().XDel(ctx, s.Options().Prefix+"{deliveries}", ds[0].StreamID).Err())
+		must(t, s.Client().XDel(ctx, s.Options().Prefix+"{deliveries}:"+strconv.Itoa(ds[0].Shard), ds[0].StreamID).Err())
 		time.Sleep(20 * time.Millisecond)
 		got, err := s.ClaimStale(ctx, "alive", 10*time.Millisecond, 10)
 		if err != nil {

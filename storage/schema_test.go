@@ -37,6 +37,15 @@ func TestKeySchema(t *testing.T) {
 		ds, _ := s.ReadJobs(ctx, "w", 2, 0)
 		must(t, s.Delivered(ctx, ds[0], 100, now))
 		must(t, s.DeadLetter(ctx, ds[1], "x"))
+		// A big fan-out opens a lane; a replica takes its shards.
+		var big []storage.Job
+		for c := range int64(storage.DefaultBulkFanout + 1) {
+			big = append(big, storage.Job{ChatID: c, ItemID: "big"})
+		}
+		must(t, s.Enqueue(ctx, big))
+		if _, err := s.BalanceShards(ctx, "r1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.AcquireLease(ctx, "poll:src1", "r1", time.Minute); err != nil {
 			t.Fatal(err)
 		}

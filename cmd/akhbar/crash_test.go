@@ -283,8 +283,14 @@ sources:
 	if dup > workers {
 		t.Errorf("%d duplicates, more than the %d sends the frozen replica could have in flight", dup, workers)
 	}
-	if st := c.tg.Stats(); st.LimitViolations != 0 {
-		t.Errorf("%d limit violations", st.LimitViolations)
+	// A send that left the frozen replica's pacer just before the freeze
+	// goes out when it wakes, into the other's full-rate sending: those few
+	// may be over the limit (Telegram would answer 429, and the job would be
+	// retried); anything more would be a pacing bug.
+	if st := c.tg.Stats(); st.LimitViolations > workers {
+		t.Errorf("%d limit violations, more than the %d sends in flight at the freeze", st.LimitViolations, workers)
+	} else {
+		t.Logf("limit violations %d (sends in flight at the freeze)", st.LimitViolations)
 	}
 	a.kill(syscall.SIGTERM)
 	b.kill(syscall.SIGTERM)
