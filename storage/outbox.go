@@ -155,48 +155,34 @@ func (s *Store) Enqueue(ctx context.Context, jobs []Job) error {
 		}
 		count[fan{j.ItemID, j.Edit}]++
 	}
-	var shared []Job
-	bulk := map[fan][]Job{}
-	var order []fan
+	lanes := map[fan]string{}
 	for _, j := range jobs {
 		f := fan{j.ItemID, j.Edit}
-		if count[f] <= s.opts.BulkFanout {
-			shared = append(shared, j)
-			continue
-		}
-		if bulk[f] == nil {
-			order = append(order, f)
-		}
-		bulk[f] = append(bulk[f], j)
-	}
-	if err := s.enqueue(ctx, "", shared); err != nil {
-		return err
-	}
-	for _, f := range order {
-		lane, err := s.openLane(ctx, f.item, f.edit)
-		if err != nil {
-			return err
-		}
-		if err := s.enqueue(ctx, lane, bulk[f]); err != nil {
-			return err
+		if count[f] > s.opts.BulkFanout && lanes[f] == "" {
+			lane, err := s.openLane(ctx, f.item, f.edit)
+			if err != nil {
+				return err
+			}
+			lanes[f] = lane
 		}
 	}
-	return nil
-}
-
-func (s *Store) enqueue(ctx context.Context, lane string, jobs []Job) error {
+	// One pass in batches, without copying the jobs: a 100,000-chat
+	// fan-out is already a few megabytes.
 	for len(jobs) > 0 {
 		n := min(len(jobs), enqueueBatch)
 		batch := jobs[:n]
 		jobs = jobs[n:]
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			chats := make([]any, 0, len(batch))
+			chats := map[string][]any{}
 			for _, j := range batch {
+				lane := lanes[fan{j.ItemID, j.Edit}]
 				p.XAdd(ctx, s.xaddTo(lane, ShardOf(j.ChatID), j))
-				chats = append(chats, j.ChatID)
+				if lane != "" {
+					chats[lane] = append(chats[lane], j.ChatID)
+				}
 			}
-			if lane != "" {
-				p.SAdd(ctx, s.k.laneChats(lane), chats...)
+			for lane, ids := range chats {
+				p.SAdd(ctx, s.k.laneChats(lane), ids...)
 			}
 			return nil
 		})
