@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -137,15 +138,27 @@ func TestDeliveredManyAndClaim(t *testing.T) {
 			t.Errorf("pending %d, want the 2 unsent", n)
 		}
 
-		// w1 dies: its two unsent entries go idle and w2 claims them.
-		const idle = 100 * time.Millisecond
-		if got, err := s.ClaimStale(ctx, "w2", time.Minute, 10); err != nil || len(got) != 0 {
-			t.Fatalf("ClaimStale(fresh) = %v, %v; want nothing", got, err)
+		// w1 dies: w2 takes over the shards of the two unsent entries.
+		var got []storage.Delivery
+		for _, k := range []int{ds[4].Shard, ds[5].Shard} {
+			if slices.ContainsFunc(got, func(d storage.Delivery) bool { return d.Shard == k }) {
+				continue
+			}
+			claimed, err := s.ClaimShard(ctx, "w2", k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, claimed...)
 		}
-		time.Sleep(idle + 50*time.Millisecond)
-		got, err := s.ClaimStale(ctx, "w2", idle, 10)
-		if err != nil || len(got) != 2 {
-			t.Fatalf("ClaimStale after w1 stopped = %v, %v; want its 2 jobs", got, err)
+		var want, have []storage.Job
+		for _, d := range ds[4:] {
+			want = append(want, d.Job)
+		}
+		for _, d := range got {
+			have = append(have, d.Job)
+		}
+		if diff := cmp.Diff(want, have); diff != "" {
+			t.Fatalf("taken over (-want +got):\n%s", diff)
 		}
 	})
 }

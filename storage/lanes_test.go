@@ -96,9 +96,9 @@ func TestLanes(t *testing.T) {
 		if n, _ := s.CloseDrainedLanes(ctx, 0); n != 0 {
 			t.Fatalf("closed %d lanes with jobs outstanding", n)
 		}
-		claimed, err := s.ClaimStale(ctx, "w2", 0, 10)
+		claimed, err := s.ClaimShard(ctx, "w2", 1)
 		if err != nil || len(claimed) != 6 {
-			t.Fatalf("ClaimStale=%+v, %v; want the 3 shared and 3 lane jobs pending", claimed, err)
+			t.Fatalf("ClaimShard=%+v, %v; want the 3 shared and 3 lane jobs pending", claimed, err)
 		}
 		must(t, s.Ack(ctx, claimed...))
 		if n, _ := s.Pending(ctx); n != 0 {

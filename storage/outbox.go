@@ -317,14 +317,6 @@ func (s *Store) deliveries(ctx context.Context, lane string, shard int, msgs []r
 	return out, nil
 }
 
-// ClaimStale takes over up to count jobs that another consumer read but did
-// not ack within minIdle, from every stream of every shard, walking
-// XAUTOCLAIM's cursor from the start of each pending list. Entries deleted
-// while pending are acknowledged (Redis 7 drops them itself).
-func (s *Store) ClaimStale(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Delivery, error) {
-	return s.claim(ctx, consumer, AllShards(), minIdle, count)
-}
-
 // ClaimShard takes over every job of a shard read by another consumer and
 // not acked: a replica that just took the shard over (its owner died or
 // handed it over) finishes what the owner left.
@@ -333,6 +325,8 @@ func (s *Store) ClaimShard(ctx context.Context, consumer string, shard int) ([]D
 }
 
 func (s *Store) claim(ctx context.Context, consumer string, shards []int, minIdle time.Duration, count int) ([]Delivery, error) {
+	// Entries deleted while pending are acknowledged (Redis 7 drops them
+	// itself).
 	lanes, err := s.laneIDs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)

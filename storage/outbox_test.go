@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -127,62 +128,59 @@ func TestReadJobsRecreatesGroup(t *testing.T) {
 	})
 }
 
-func TestClaimStaleAfterConsumerDies(t *testing.T) {
+// TestClaimShardAfterOwnerDies: the replica that takes a shard over gets
+// every job the last owner read and did not ack, in order, and only that
+// shard's.
+func TestClaimShardAfterOwnerDies(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
 		var all []storage.Job
 		for i := range 7 {
-			all = append(all, storage.Job{ChatID: int64(i), ItemID: "i" + itoa(i)})
+			all = append(all, storage.Job{ChatID: int64(3 + 16*i), ItemID: "i" + itoa(i)})
 		}
-		must(t, s.Enqueue(ctx, all))
+		other := storage.Job{ChatID: 4, ItemID: "elsewhere"}
+		must(t, s.Enqueue(ctx, append(slices.Clone(all), other)))
 		// "dead" reads everything and crashes without acking.
 		dead, err := s.ReadJobs(ctx, "dead", 10, 0)
-		if err != nil || len(dead) != 7 {
-			t.Fatalf("ReadJobs=%d, %v; want 7", len(dead), err)
+		if err != nil || len(dead) != 8 {
+			t.Fatalf("ReadJobs=%d, %v; want 8", len(dead), err)
 		}
-		// Not idle long enough yet: nothing to claim.
-		if got, err := s.ClaimStale(ctx, "alive", time.Minute, 10); err != nil || len(got) != 0 {
-			t.Fatalf("ClaimStale(fresh)=%v, %v; want none", got, err)
-		}
-		const idle = 250 * time.Millisecond
-		time.Sleep(idle + 50*time.Millisecond)
-		// count smaller than the pending list: the cursor loop stops at count.
-		got, err := s.ClaimStale(ctx, "alive", idle, 3)
+		got, err := s.ClaimShard(ctx, "alive", 3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(all[:3], jobs(got)); diff != "" {
-			t.Fatalf("first claim mismatch (-want +got):\n%s", diff)
+		if diff := cmp.Diff(all, jobs(got)); diff != "" {
+			t.Fatalf("claimed shard 3 (-want +got):\n%s", diff)
 		}
-		must(t, s.Ack(ctx, got[0], got[1], got[2]))
-		got, err = s.ClaimStale(ctx, "alive", idle, 100)
+		must(t, s.Ack(ctx, got[:3]...))
+		// The next owner of the shard gets what is still unacked.
+		again, err := s.ClaimShard(ctx, "next", 3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(all[3:], jobs(got)); diff != "" {
-			t.Fatalf("second claim mismatch (-want +got):\n%s", diff)
+		if diff := cmp.Diff(all[3:], jobs(again)); diff != "" {
+			t.Fatalf("claimed again (-want +got):\n%s", diff)
 		}
-		// Claimed entries belong to "alive" now and are fresh again.
-		if again, _ := s.ClaimStale(ctx, "other", idle, 100); len(again) != 0 {
-			t.Fatalf("just-claimed entries claimed again: %v", again)
+		must(t, s.Ack(ctx, again...))
+		rest, err := s.ClaimShard(ctx, "alive", 4)
+		if err != nil || len(rest) != 1 || rest[0].Job != other {
+			t.Fatalf("ClaimShard(4)=%v, %v; want the one job of shard 4", rest, err)
 		}
-		for _, d := range got {
-			must(t, s.Ack(ctx, d))
-		}
+		must(t, s.Ack(ctx, rest...))
 		if n, _ := s.Pending(ctx); n != 0 {
 			t.Fatalf("Pending=%d, want 0", n)
 		}
 	})
 }
 
-func TestClaimStaleNoGroup(t *testing.T) {
+func TestClaimShardNoGroup(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
-		got, err := s.ClaimStale(t.Context(), "w", 0, 10)
+		got, err := s.ClaimShard(t.Context(), "w", 0)
 		if err != nil || got != nil {
-			t.Fatalf("ClaimStale(no stream)=%v, %v; want nil, nil", got, err)
+			t.Fatalf("ClaimShard(no stream)=%v, %v; want nil, nil", got, err)
 		}
 		if n, err := s.InFlight(t.Context()); err != nil || n != 0 {
 			t.Fatalf("InFlight(no stream)=%d, %v", n, err)
@@ -358,26 +356,25 @@ func TestDeliveredTrimsSometimes(t *testing.T) {
 	}, storage.Options{SentRetention: 24 * time.Hour})
 }
 
-// TestClaimStaleDeletedEntry covers an entry deleted while pending (by
+// TestClaimShardDeletedEntry covers an entry deleted while pending (by
 // hand, or by an old version): it is not claimed, and it leaves the pending
 // list (Redis 7 drops it in XAUTOCLAIM, miniredis already in XDEL).
-func TestClaimStaleDeletedEntry(t *testing.T) {
+func TestClaimShardDeletedEntry(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		must(t, s.EnsureGroup(ctx))
-		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "gone"}, {ChatID: 2, ItemID: "kept"}}))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "gone"}, {ChatID: 17, ItemID: "kept"}}))
 		ds, _ := s.ReadJobs(ctx, "dead", 10, 0)
 		if len(ds) != 2 {
 			t.Fatalf("ReadJobs=%v", ds)
 		}
 		must(t, s.Client().XDel(ctx, s.Options().Prefix+"{deliveries}:"+strconv.Itoa(ds[0].Shard), ds[0].StreamID).Err())
-		time.Sleep(20 * time.Millisecond)
-		got, err := s.ClaimStale(ctx, "alive", 10*time.Millisecond, 10)
+		got, err := s.ClaimShard(ctx, "alive", storage.ShardOf(1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]storage.Job{{ChatID: 2, ItemID: "kept"}}, jobs(got)); diff != "" {
+		if diff := cmp.Diff([]storage.Job{{ChatID: 17, ItemID: "kept"}}, jobs(got)); diff != "" {
 			t.Fatalf("claimed mismatch (-want +got):\n%s", diff)
 		}
 		if n, _ := s.InFlight(ctx); n != 1 {
