@@ -37,6 +37,12 @@ func (s *Store) openLane(ctx context.Context, item string, edit bool) (string, e
 		return "", fmt.Errorf("open lane for %s: %w", item, err)
 	}
 	id := strconv.FormatInt(n, 10)
+	// Redis's clock, the one stream entry ids come from: a lane's start is
+	// compared with its jobs' entry ids and with other streams'.
+	now, err := s.rdb.Time(ctx).Result()
+	if err != nil {
+		return "", fmt.Errorf("open lane for %s: %w", item, err)
+	}
 	e := "0"
 	if edit {
 		e = "1"
@@ -45,7 +51,7 @@ func (s *Store) openLane(ctx context.Context, item string, edit bool) (string, e
 		for k := range Shards {
 			p.XGroupCreateMkStream(ctx, s.k.lane(id, k), group, "0")
 		}
-		p.HSet(ctx, s.k.lanes(), id, item+"\t"+strconv.FormatInt(s.opts.Now().UnixMilli(), 10)+"\t"+e)
+		p.HSet(ctx, s.k.lanes(), id, item+"\t"+strconv.FormatInt(now.UnixMilli(), 10)+"\t"+e)
 		return nil
 	})
 	if err != nil {
@@ -101,9 +107,13 @@ func (s *Store) CloseDrainedLanes(ctx context.Context, minAge time.Duration) (in
 	if err != nil {
 		return 0, fmt.Errorf("close lanes: %w", err)
 	}
+	now, err := s.rdb.Time(ctx).Result()
+	if err != nil {
+		return 0, fmt.Errorf("close lanes: %w", err)
+	}
 	var old []Lane
 	for _, l := range lanes {
-		if s.opts.Now().Sub(l.Start) > minAge {
+		if now.Sub(l.Start) > minAge {
 			old = append(old, l)
 		}
 	}
