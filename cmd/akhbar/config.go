@@ -51,6 +51,11 @@ type Config struct {
 		GroupPerMinute     float64 `yaml:"group_per_minute"`
 		Workers            int     `yaml:"workers"`
 		DigestThreshold    int     `yaml:"digest_threshold"`
+		// Backlog caps the jobs one replica holds in memory (default 5000).
+		Backlog int `yaml:"backlog"`
+		// LaneAbove is the fan-out size above which an item gets a lane of
+		// its own, read in turn with the other jobs (default 500 chats).
+		LaneAbove int `yaml:"lane_above"`
 	} `yaml:"delivery"`
 	Cards struct {
 		// Buttons under each card, in order: read, share, whatsapp, x, copy.
@@ -132,6 +137,20 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		if !slices.Contains(bot.DefaultButtons, name) {
 			cerr.Problems = append(cerr.Problems, fmt.Sprintf("line %d: cards.buttons: unknown button %q (want %s)",
 				lineOf(&root, "cards", "buttons"), name, strings.Join(bot.DefaultButtons, ", ")))
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{
+		{"global_per_second", cfg.Delivery.GlobalPerSecond}, {"private_per_second", cfg.Delivery.PrivatePerSecond},
+		{"group_per_minute", cfg.Delivery.GroupPerMinute}, {"workers", float64(cfg.Delivery.Workers)},
+		{"digest_threshold", float64(cfg.Delivery.DigestThreshold)}, {"backlog", float64(cfg.Delivery.Backlog)},
+		{"lane_above", float64(cfg.Delivery.LaneAbove)},
+	} {
+		if f.v < 0 {
+			cerr.Problems = append(cerr.Problems, fmt.Sprintf("line %d: delivery.%s %v: want a positive number (or leave it out for the default)",
+				lineOf(&root, "delivery", f.key), f.key, f.v))
 		}
 	}
 	seen := map[string]int{}

@@ -149,7 +149,7 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		return fmt.Errorf("timezone: %w", err)
 	}
 
-	store, err := storage.Open(ctx, cfg.Redis.URL, storage.Options{Prefix: cfg.Redis.Prefix})
+	store, err := storage.Open(ctx, cfg.Redis.URL, storage.Options{Prefix: cfg.Redis.Prefix, BulkFanout: cfg.Delivery.LaneAbove})
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		LinkFetcher: bot.NewLinkFetcher(cfg.Fetch.UserAgent),
 		Limits: bot.Limits{GlobalPerSecond: cfg.Delivery.GlobalPerSecond, PrivatePerSecond: cfg.Delivery.PrivatePerSecond,
 			GroupPerMinute: cfg.Delivery.GroupPerMinute, PaidBroadcast: cfg.Delivery.AllowPaidBroadcast},
-		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ClaimIdle: idle,
+		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ClaimIdle: idle, Backlog: cfg.Delivery.Backlog,
 	}, store, fetcher, tg, log, reg)
 
 	// Arabic for Arabic-language clients, English as the default list.

@@ -260,6 +260,8 @@ func TestCheck(t *testing.T) {
 	}{
 		"valid":       {yaml: "sources:\n  - id: a\n    name: أ\n    url: https://a.example/feed\n", code: 0, want: []string{"ok, 1 source"}},
 		"unknown key": {yaml: "sourcez: []\n", code: 1, want: []string{"line 1", "sourcez"}},
+		"negative delivery": {yaml: "delivery:\n  workers: 4\n  backlog: -1\n", code: 1,
+			want: []string{`line 3: delivery.backlog -1: want a positive number`}},
 		"mistakes": {yaml: `sources:
   - id: a
     name: أ
