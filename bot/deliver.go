@@ -54,6 +54,30 @@ type deliveryState struct {
 
 	mu    sync.Mutex
 	lanes []storage.Lane // open lanes, oldest first, as last read
+	// noAhead holds chats whose items owed ahead failed to send: until the
+	// time given they get their own jobs first.
+	noAhead map[int64]time.Time
+}
+
+func (d *deliveryState) skipAhead(chatID int64, until time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.noAhead == nil {
+		d.noAhead = map[int64]time.Time{}
+	}
+	for id, t := range d.noAhead {
+		if time.Now().After(t) {
+			delete(d.noAhead, id)
+		}
+	}
+	d.noAhead[chatID] = until
+}
+
+func (d *deliveryState) aheadAllowed(chatID int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.noAhead[chatID]
+	return !ok || time.Now().After(t)
 }
 
 func (d *deliveryState) setLanes(l []storage.Lane) {
@@ -89,7 +113,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 		return fmt.Errorf("delivery: %w", err)
 	}
 	s := newScheduler(b.now)
-	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store)}
+	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store), owns: s.owns}
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
@@ -106,10 +130,23 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 		}()
 	}
 	err := b.readJobs(ctx, consumer, s)
+	// Sends in flight may take a while to finish: the shards stay this
+	// replica's until they are recorded, then go to the others at once.
+	keep, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		for sleep(keep, b.cfg.ClaimIdle/4) {
+			if _, _, err := b.store.BalanceShards(keep, consumer, b.cfg.ClaimIdle, storage.ShardTurn{}); err != nil && keep.Err() == nil {
+				b.log.Warn("keep delivery shards while stopping", "error", err)
+			}
+		}
+	}()
 	wg.Wait()
 	w.chk.close()
 	w.rec.close() // every send made is recorded before RunDelivery returns
-	// Hand the shards over now rather than when their leases run out.
+	stopKeeping()
+	<-kept
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if lerr := b.store.LeaveShards(lctx, consumer); lerr != nil {
@@ -118,27 +155,46 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	return err
 }
 
-// readJobs moves jobs from the streams into the scheduler. Every
-// ClaimIdle/4 it takes this replica's turn at sharing the shards of chats
-// (BalanceShards): a shard it gains brings the jobs its last owner left,
-// a shard it loses takes its jobs away, and the scheduler serves a chat
-// only while the lease of its shard is surely held (half the lease time
-// after the last renewal), so a replica back from a pause never sends what
-// another now owns.
+// readJobs moves jobs from the streams into the scheduler.
+//
+// Every ClaimIdle/4 it takes this replica's turn at sharing the shards of
+// chats (BalanceShards). A shard it gains brings the jobs its last owner
+// left (ClaimShard). A shard beyond its fair share is drained first: its
+// chats are no longer handed out, and once none of them has a send in
+// flight the shard is given back, so it changes hands with nothing in
+// flight. The scheduler serves a chat, and a sender sends, only while the
+// lease of its shard is sure (half the lease time after the last renewal),
+// and the streams are read only then too: a replica back from a pause or
+// cut off from Redis never sends, nor takes, what another now owns. Every
+// ClaimIdle the jobs of its shards left pending too long, by anyone, are
+// taken back (Reclaim), so a lost ack or a read made while unsure never
+// strands a job.
 func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error {
 	ttl := b.cfg.ClaimIdle
-	var owned []int
-	var lastBalance, lastLanes, lastClose time.Time
+	var owned, draining []int
+	var lastBalance, lastSweep, lastLanes, lastClose time.Time
 	for ctx.Err() == nil {
 		if time.Since(lastBalance) > ttl/4 {
 			start := time.Now()
-			got, err := b.store.BalanceShards(ctx, consumer, ttl)
+			var give []int
+			for _, k := range draining {
+				if !s.busyIn(k) {
+					give = append(give, k)
+				}
+			}
+			got, share, err := b.store.BalanceShards(ctx, consumer, ttl, storage.ShardTurn{Take: true, Give: give})
 			if err != nil {
 				if ctx.Err() == nil {
 					b.log.Warn("renew delivery shards", "error", err)
 				}
 			} else {
 				lastBalance = start
+				// The highest shards beyond the share drain, to be given back.
+				draining = nil
+				if len(got) > share {
+					draining = slices.Clone(got[share:])
+					got = got[:share]
+				}
 				s.own(got, start.Add(ttl/2))
 				for _, k := range got {
 					if slices.Contains(owned, k) {
@@ -147,8 +203,7 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error
 					claimed, err := b.store.ClaimShard(ctx, consumer, k)
 					if err != nil {
 						b.log.Warn("take over shard", "shard", k, "error", err)
-						got = slices.DeleteFunc(got, func(x int) bool { return x == k }) // try again next turn
-						continue
+						continue // Reclaim brings them later
 					}
 					if len(claimed) > 0 {
 						b.log.Info("took over deliveries of another replica", "shard", k, "jobs", len(claimed))
@@ -157,9 +212,25 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error
 					s.add(claimed...)
 				}
 				if !slices.Equal(owned, got) {
-					b.log.Info("delivery shards", "owned", got)
+					b.log.Info("delivery shards", "owned", got, "draining", draining)
 				}
 				owned = got
+			}
+		}
+		if time.Since(lastBalance) >= ttl/2 {
+			// Not surely ours: read nothing until a renewal says what is.
+			sleep(ctx, min(100*time.Millisecond, ttl/8))
+			continue
+		}
+		if time.Since(lastSweep) > ttl {
+			lastSweep = time.Now()
+			back, err := b.store.Reclaim(ctx, consumer, owned, 2*ttl, b.cfg.Backlog)
+			if err != nil && ctx.Err() == nil {
+				b.log.Warn("take back stranded deliveries", "error", err)
+			}
+			if n := s.add(back...); n > 0 {
+				b.log.Info("took back deliveries left pending", "jobs", n)
+				b.metrics.Claimed.Add(float64(n))
 			}
 		}
 		if time.Since(lastLanes) > lanesEvery {
@@ -348,6 +419,12 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	if err := b.waitGlobal(ctx); err != nil {
 		return outcome{retryAt: now}
 	}
+	if run.owns != nil && !run.owns(chatID) {
+		// The shard's lease went unsure while this send waited for its
+		// slot (a pause, Redis out of reach): another replica may own the
+		// chat now. The slot is lost; the job stays for whoever owns it.
+		return outcome{retryAt: now}
+	}
 	var m Message
 	if len(items) == 1 {
 		m = b.renderCard(items[0], sc.Chat)
@@ -389,6 +466,9 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 // the chat's first job was enqueued, whose items the chat's queue does not
 // hold: the chat may be owed their items before its own jobs.
 func (b *Bot) lanesAhead(jobs []storage.Delivery) []storage.Lane {
+	if !b.dl.aheadAllowed(jobs[0].ChatID) {
+		return nil
+	}
 	head := jobs[0].Enqueued()
 	var out []storage.Lane
 	for _, l := range b.dl.openLanes() {
@@ -476,6 +556,14 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 		b.metrics.Sends.WithLabelValues("rejected").Inc()
 		b.deadLetter(ctx, pending, err)
 		return outcome{done: len(batch)}
+	case len(batch) == 0:
+		// Only an item owed ahead failed: the chat's own job keeps its
+		// attempts, and the next turns send its own jobs first for a while.
+		b.metrics.Sends.WithLabelValues("error").Inc()
+		b.dl.skipAhead(chatID, now.Add(time.Minute))
+		wait := retryWait(1)
+		b.log.Warn("send of an item owed ahead failed, will retry", "chat_id", chatID, "retry_in", wait, "error", err)
+		return outcome{retryAt: now.Add(wait)}
 	default:
 		b.metrics.Sends.WithLabelValues("error").Inc()
 		d := &jobs[0]
@@ -505,6 +593,8 @@ func retryWait(attempt int) time.Duration {
 type sendRun struct {
 	rec *recorder
 	chk *checker
+	// owns reports whether a chat's shard is surely this replica's now.
+	owns func(chatID int64) bool
 }
 
 // recorder writes sent records and acks for every sender of a replica,
@@ -552,8 +642,10 @@ func (r *recorder) run() {
 	}
 }
 
-// flush writes a batch, retrying a few times: a lost write means a resend
-// after the claim timeout, so it is worth waiting for Redis to come back.
+// flush writes a batch, retrying a few times: a lost write leaves its jobs
+// pending until Reclaim brings them back (when the sent check settles them
+// unsent twice only if the sent record was lost too), so it is worth
+// waiting for Redis to come back.
 func (r *recorder) flush(batch []storage.Sent) {
 	// Not the delivery context: what was sent must be recorded even while
 	// the replica shuts down.

@@ -15,15 +15,13 @@ type Metrics struct {
 	DeadJobs  prometheus.Counter
 	Fallbacks prometheus.Counter // cards resent as plain text after Telegram rejected the HTML
 	SameStory prometheus.Counter // chats not sent an item because they had the same story from another source
-	// Claimed counts jobs taken over from a replica that stopped; GlobalParks
-	// counts 429s taken for Telegram's bulk limit (every replica paused).
+	// Claimed counts jobs taken over from another replica or taken back
+	// after being left pending; GlobalParks counts 429s taken for Telegram's
+	// bulk limit (every replica paused).
 	Claimed     prometheus.Counter
 	GlobalParks prometheus.Counter
-	// Lost counts held jobs another replica claimed while this one was
-	// away (paused, cut off), dropped unsent; SentAhead counts items of a
-	// big fan-out's lane sent to a chat before its own newer jobs, to keep
-	// its order.
-	Lost      prometheus.Counter
+	// SentAhead counts items of a big fan-out's lane sent to a chat before
+	// its own newer jobs, to keep its order.
 	SentAhead prometheus.Counter
 }
 
@@ -38,14 +36,13 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		Backlog:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "akhbar_delivery_backlog", Help: "Delivery jobs held in this replica's scheduler."}),
 		DeadJobs:    prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_dead_letters_total", Help: "Jobs moved to the dead-letter stream."}),
 		Fallbacks:   prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_plain_text_fallbacks_total", Help: "Cards Telegram rejected as HTML and that were resent as plain text."}),
-		Claimed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_claimed_total", Help: "Delivery jobs taken over from a replica that stopped."}),
+		Claimed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_claimed_total", Help: "Delivery jobs taken over from another replica (it died or handed its shard over) or taken back after being left pending."}),
 		GlobalParks: prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_global_rate_limited_total", Help: "429s taken as Telegram's bulk limit: every replica paused and slowed down."}),
 	}
-	m.Lost = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_lost_total", Help: "Held jobs dropped because another replica claimed them while this one was away."})
 	m.SentAhead = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_sent_ahead_total", Help: "Items of a big fan-out sent to a chat ahead of their lane, to keep the chat's order."})
 	m.SameStory = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_same_story_skips_total", Help: "Cards not sent because the chat already had the same story from another source."})
 	if reg != nil {
-		reg.MustRegister(m.SameStory, m.Lost, m.SentAhead)
+		reg.MustRegister(m.SameStory, m.SentAhead)
 		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks, m.Claimed, m.GlobalParks)
 	}
 	return m

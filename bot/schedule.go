@@ -99,6 +99,25 @@ func (s *scheduler) own(shards []int, until time.Time) {
 	}
 }
 
+// owns reports whether the chat's shard is surely this replica's now.
+func (s *scheduler) owns(chatID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.fenced || (s.shards[storage.ShardOf(chatID)] && time.Now().Before(s.validUntil))
+}
+
+// busyIn reports whether a chat of the shard has a send in flight.
+func (s *scheduler) busyIn(shard int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.chats {
+		if q.busy && storage.ShardOf(q.id) == shard {
+			return true
+		}
+	}
+	return false
+}
+
 // dropLocked forgets an idle chat and every job it holds.
 func (s *scheduler) dropLocked(q *chatQueue) {
 	for _, d := range q.jobs {
@@ -109,10 +128,12 @@ func (s *scheduler) dropLocked(q *chatQueue) {
 	s.removeLocked(q)
 }
 
-func (s *scheduler) add(ds ...storage.Delivery) {
+// add queues jobs not held yet and returns how many it queued.
+func (s *scheduler) add(ds ...storage.Delivery) int {
 	if len(ds) == 0 {
-		return
+		return 0
 	}
+	added := 0
 	s.mu.Lock()
 	for _, d := range ds {
 		if s.held[d.Key()] {
@@ -133,12 +154,14 @@ func (s *scheduler) add(ds ...storage.Delivery) {
 		}
 		q.jobs = slices.Insert(q.jobs, i, d)
 		s.countLocked(d, 1)
+		added++
 		if !q.busy && !q.queued {
 			s.enqueueLocked(q)
 		}
 	}
 	s.mu.Unlock()
 	s.signal()
+	return added
 }
 
 // enqueueLocked puts an idle chat with jobs where it waits its turn.

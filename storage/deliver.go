@@ -129,7 +129,7 @@ func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) erro
 	if err == nil || !noScript(cmds) {
 		return cmds, err
 	}
-	for _, sc := range []*redis.Script{gcra, trimSent} {
+	for _, sc := range []*redis.Script{gcra, trimSent, releaseLease} {
 		if lerr := sc.Load(ctx, s.rdb).Err(); lerr != nil {
 			return cmds, fmt.Errorf("load script: %w", lerr)
 		}

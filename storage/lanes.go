@@ -154,16 +154,17 @@ func (s *Store) CloseDrainedLanes(ctx context.Context, minAge time.Duration) (in
 
 // balanceShards is one replica's turn at sharing the shards: it marks the
 // replica alive until now+ttl, counts the live replicas, gives back the
-// shards it holds beyond its fair share (the highest first), extends the
-// rest, and takes free shards up to its share, starting at a spot of its
-// own so replicas do not all race for the same shard. It returns the shards
-// the replica holds. Time is Redis's, so replicas' clocks do not matter.
+// shards the caller has drained for that, extends the rest, and (when
+// asked) takes free shards up to its fair share, starting at a spot of its
+// own so replicas do not all race for the same shard. It returns the fair
+// share and the shards the replica holds. Time is Redis's, so replicas'
+// clocks do not matter.
 //
 // KEYS: replicas zset, owner key of each shard. ARGV: replica, ttl ms,
-// first shard to try.
+// first shard to try, 1 to take free shards, shards to give back...
 var balanceShards = redis.NewScript(`
 redis.replicate_commands()
-local me, ttl, start = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local me, ttl, start, take = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == "1"
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call("ZADD", KEYS[1], now + ttl, me)
@@ -172,41 +173,57 @@ redis.call("PEXPIRE", KEYS[1], 2 * ttl)
 local live = redis.call("ZCARD", KEYS[1])
 local n = #KEYS - 1
 local share = math.ceil(n / live)
+local give = {}
+for i = 5, #ARGV do
+  give[tonumber(ARGV[i]) + 2] = true
+end
 local mine = {}
 for i = 2, #KEYS do
   if redis.call("GET", KEYS[i]) == me then
-    mine[#mine + 1] = i
+    if give[i] then
+      redis.call("DEL", KEYS[i])
+    else
+      redis.call("PEXPIRE", KEYS[i], ttl)
+      mine[#mine + 1] = i
+    end
   end
 end
-while #mine > share do
-  redis.call("DEL", KEYS[table.remove(mine)])
-end
-for _, i in ipairs(mine) do
-  redis.call("PEXPIRE", KEYS[i], ttl)
-end
 for j = 0, n - 1 do
-  if #mine >= share then
+  if not take or #mine >= share then
     break
   end
   local i = 2 + (start + j) % n
-  if redis.call("SET", KEYS[i], me, "NX", "PX", ttl) then
+  if not give[i] and redis.call("SET", KEYS[i], me, "NX", "PX", ttl) then
     mine[#mine + 1] = i
   end
 end
-local out = {}
+local out = {share}
 for _, i in ipairs(mine) do
   out[#out + 1] = i - 2
 end
 return out
 `)
 
+// ShardTurn is what a replica asks of BalanceShards.
+type ShardTurn struct {
+	// Give are shards the replica drained (holds no job of in flight) and
+	// gives back because it holds more than its share.
+	Give []int
+	// Take asks for free shards up to the replica's share; a replica
+	// shutting down only keeps what it holds until it is done.
+	Take bool
+}
+
 // BalanceShards takes replica's turn at sharing the shards among the live
-// replicas (see balanceShards) and returns the shards it now owns, until
-// ttl from the call unless it calls again. A replica that stops calling is
-// dead to the others after ttl: its shards go to them.
-func (s *Store) BalanceShards(ctx context.Context, replica string, ttl time.Duration) ([]int, error) {
+// replicas (see balanceShards): it returns the shards replica holds, until
+// ttl from the call unless it calls again, and its fair share. A replica
+// that holds more than its share drains the extra shards and gives them
+// back on a later turn, so a shard changes hands with no send in flight.
+// A replica that stops calling is dead to the others after ttl: its shards
+// go to them.
+func (s *Store) BalanceShards(ctx context.Context, replica string, ttl time.Duration, turn ShardTurn) (owned []int, share int, err error) {
 	if replica == "" || ttl < time.Millisecond {
-		return nil, fmt.Errorf("balance shards: replica %q, ttl %v", replica, ttl)
+		return nil, 0, fmt.Errorf("balance shards: replica %q, ttl %v", replica, ttl)
 	}
 	keys := []string{s.k.replicas()}
 	for k := range Shards {
@@ -214,32 +231,51 @@ func (s *Store) BalanceShards(ctx context.Context, replica string, ttl time.Dura
 	}
 	h := fnv.New32a()
 	h.Write([]byte(replica))
-	res, err := balanceShards.Run(ctx, s.rdb, keys, replica, ttl.Milliseconds(), h.Sum32()%Shards).Int64Slice()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("balance shards: %w", err)
+	take := "0"
+	if turn.Take {
+		take = "1"
 	}
-	out := make([]int, len(res))
-	for i, k := range res {
-		out[i] = int(k)
+	args := []any{replica, ttl.Milliseconds(), h.Sum32() % Shards, take}
+	for _, k := range turn.Give {
+		args = append(args, k)
 	}
-	slices.Sort(out)
-	return out, nil
+	res, err := balanceShards.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, 0, fmt.Errorf("balance shards: %w", err)
+	}
+	if len(res) == 0 {
+		return nil, 0, errors.New("balance shards: empty answer")
+	}
+	owned = make([]int, 0, len(res)-1)
+	for _, k := range res[1:] {
+		owned = append(owned, int(k))
+	}
+	slices.Sort(owned)
+	return owned, int(res[0]), nil
 }
 
 // LeaveShards gives up every shard replica holds and its place among the
 // live replicas, so the others take its shards at once (a clean shutdown).
 func (s *Store) LeaveShards(ctx context.Context, replica string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.k.replicas(), replica)
+		for k := range Shards {
+			releaseLease.EvalSha(ctx, p, []string{s.k.shardOwner(k)}, replica)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("leave shards: %w", err)
 	}
-	for k := range Shards {
-		if err := releaseLease.Run(ctx, s.rdb, []string{s.k.shardOwner(k)}, replica).Err(); err != nil {
-			return fmt.Errorf("leave shards: %w", err)
-		}
-	}
 	return nil
+}
+
+// Reclaim takes into consumer up to count jobs of the given shards that
+// have been pending, under any consumer, this one included, for longer
+// than minIdle: jobs a replica read but never settled (its ack was lost,
+// or it read them while it did not surely own the shard) come back to the
+// shard's owner instead of staying pending for ever. Jobs still held just
+// come back again; the caller keeps only the ones it does not hold.
+func (s *Store) Reclaim(ctx context.Context, consumer string, shards []int, minIdle time.Duration, count int) ([]Delivery, error) {
+	return s.claim(ctx, consumer, shards, minIdle, count)
 }

@@ -161,29 +161,35 @@ func TestLaneEditsApart(t *testing.T) {
 }
 
 // TestBalanceShards: one replica owns every shard; a second one gets half
-// once the first gives them back on its next turn; a replica that leaves
-// hands its shards over at once, one that dies after the lease time.
+// once the first has drained and given them back; a replica that leaves
+// hands its shards over at once, one that dies after the lease time; a
+// replica shutting down keeps what it has and takes nothing new.
 func TestBalanceShards(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		const ttl = 300 * time.Millisecond
-		balance := func(r string) []int {
+		balance := func(r string, turn storage.ShardTurn) ([]int, int) {
 			t.Helper()
-			got, err := s.BalanceShards(ctx, r, ttl)
+			got, share, err := s.BalanceShards(ctx, r, ttl, turn)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return got
+			return got, share
 		}
-		if got := balance("r1"); len(got) != storage.Shards {
-			t.Fatalf("alone: %v, want every shard", got)
+		take := storage.ShardTurn{Take: true}
+		if got, share := balance("r1", take); len(got) != storage.Shards || share != storage.Shards {
+			t.Fatalf("alone: %v (share %d), want every shard", got, share)
 		}
-		if got := balance("r2"); len(got) != 0 {
-			t.Fatalf("r2 before r1 gave any back: %v", got)
+		if got, share := balance("r2", take); len(got) != 0 || share != storage.Shards/2 {
+			t.Fatalf("r2 before r1 gave any back: %v (share %d)", got, share)
 		}
-		r1 := balance("r1")
-		r2 := balance("r2")
+		r1, share := balance("r1", take)
+		if len(r1) != storage.Shards || share != storage.Shards/2 {
+			t.Fatalf("r1 before draining: %v (share %d); want all it had, share half", r1, share)
+		}
+		r1, _ = balance("r1", storage.ShardTurn{Take: true, Give: r1[share:]})
+		r2, _ := balance("r2", take)
 		if len(r1) != storage.Shards/2 || len(r2) != storage.Shards/2 {
 			t.Fatalf("two replicas: r1 %v, r2 %v; want half each", r1, r2)
 		}
@@ -192,22 +198,25 @@ func TestBalanceShards(t *testing.T) {
 				t.Fatalf("shard %d owned twice: r1 %v, r2 %v", k, r1, r2)
 			}
 		}
-		if again := balance("r1"); !slices.Equal(again, r1) {
+		if again, _ := balance("r1", take); !slices.Equal(again, r1) {
 			t.Fatalf("a renewal moved shards: %v, then %v", r1, again)
 		}
 		must(t, s.LeaveShards(ctx, "r2"))
-		if got := balance("r1"); len(got) != storage.Shards {
+		if got, _ := balance("r1", storage.ShardTurn{}); !slices.Equal(got, r1) {
+			t.Fatalf("a turn without Take took shards: %v, had %v", got, r1)
+		}
+		if got, _ := balance("r1", take); len(got) != storage.Shards {
 			t.Fatalf("after r2 left: %v, want every shard", got)
 		}
 		// r1 dies (stops calling): after the lease time r3 takes everything.
-		if got := balance("r3"); len(got) != 0 {
+		if got, _ := balance("r3", take); len(got) != 0 {
 			t.Fatalf("r3 while r1 lives: %v", got)
 		}
 		time.Sleep(ttl + 50*time.Millisecond)
-		if got := balance("r3"); len(got) != storage.Shards {
+		if got, _ := balance("r3", take); len(got) != storage.Shards {
 			t.Fatalf("r3 after r1 died: %v, want every shard", got)
 		}
-		if _, err := s.BalanceShards(ctx, "", ttl); err == nil {
+		if _, _, err := s.BalanceShards(ctx, "", ttl, take); err == nil {
 			t.Error("no error for an empty replica name")
 		}
 	})

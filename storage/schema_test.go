@@ -43,7 +43,7 @@ func TestKeySchema(t *testing.T) {
 			big = append(big, storage.Job{ChatID: c, ItemID: "big"})
 		}
 		must(t, s.Enqueue(ctx, big))
-		if _, err := s.BalanceShards(ctx, "r1", time.Minute); err != nil {
+		if _, _, err := s.BalanceShards(ctx, "r1", time.Minute, storage.ShardTurn{Take: true}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.AcquireLease(ctx, "poll:src1", "r1", time.Minute); err != nil {
