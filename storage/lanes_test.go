@@ -1,12 +1,15 @@
 package storage_test
 
 import (
+	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/storage/storagetest"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestLanes follows a big fan-out through its lane: enqueued apart from the
@@ -220,4 +223,61 @@ func TestBalanceShards(t *testing.T) {
 			t.Error("no error for an empty replica name")
 		}
 	})
+}
+
+// closeLanesOnce closes every drained lane just before the first pipeline
+// that adds to a lane, as another replica would while an enqueue stalls.
+type closeLanesOnce struct {
+	s    *storage.Store
+	done atomic.Bool
+}
+
+func (h *closeLanesOnce) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *closeLanesOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *closeLanesOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			if c.Name() == "xadd" && slices.ContainsFunc(c.Args(), func(a any) bool { return a == "nomkstream" }) &&
+				h.done.CompareAndSwap(false, true) {
+				if _, err := h.s.CloseDrainedLanes(ctx, 0); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestLaneClosedMidEnqueue: a lane closed as drained before its jobs were
+// added (the enqueue stalled) does not strand them: they get a new lane,
+// which owes their chats, and every job is read.
+func TestLaneClosedMidEnqueue(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		hook := &closeLanesOnce{s: s}
+		s.Client().AddHook(hook)
+		var in []storage.Job
+		for c := int64(1); c <= 6; c++ {
+			in = append(in, storage.Job{ChatID: c, ItemID: "big"})
+		}
+		must(t, s.Enqueue(ctx, in))
+		if !hook.done.Load() {
+			t.Fatal("the lane was never closed under the enqueue")
+		}
+		lanes, err := s.Lanes(ctx)
+		if err != nil || len(lanes) != 1 || lanes[0].ID == "1" {
+			t.Fatalf("Lanes=%+v, %v; want one new lane (not the closed lane 1)", lanes, err)
+		}
+		got, err := s.ReadJobs(ctx, "w", 10, 0)
+		if err != nil || len(got) != 6 {
+			t.Fatalf("ReadJobs=%+v, %v; want the 6 jobs", got, err)
+		}
+		q := []storage.SendQuery{{ChatID: 6, LimitKey: "closed-lane", Limit: storage.Limit{Rate: 1000, Period: time.Second}, Lanes: []string{lanes[0].ID}}}
+		if sc, err := s.CheckSend(ctx, q); err != nil || !sc[0].Owed[0] {
+			t.Fatalf("the new lane does not owe chat 6: %+v, %v", sc, err)
+		}
+	}, storage.Options{BulkFanout: 3})
 }

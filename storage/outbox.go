@@ -82,6 +82,12 @@ const (
 	fTime    = "time"
 )
 
+// fan is one item's fan-out: its cards, or the edits of its cards.
+type fan struct {
+	item string
+	edit bool
+}
+
 // enqueueBatch bounds one pipeline so a fan-out to many chats does not build
 // one huge request.
 const enqueueBatch = 1000
@@ -142,10 +148,6 @@ func (s *Store) EnsureGroup(ctx context.Context) error {
 // the other jobs join the shared stream, trimmed approximately to
 // StreamMaxLen. Jobs keep their order within each stream.
 func (s *Store) Enqueue(ctx context.Context, jobs []Job) error {
-	type fan struct {
-		item string
-		edit bool
-	}
 	count := map[fan]int{}
 	for i, j := range jobs {
 		if j.ItemID == "" {
@@ -166,28 +168,81 @@ func (s *Store) Enqueue(ctx context.Context, jobs []Job) error {
 			lanes[f] = lane
 		}
 	}
-	// One pass in batches, without copying the jobs: a 100,000-chat
-	// fan-out is already a few megabytes.
+	// A lane owes its chats before their jobs exist: a chat served from
+	// another stream meanwhile is sent the lane's older item first.
+	if err := s.owe(ctx, jobs, lanes, nil); err != nil {
+		return err
+	}
+	// In batches, without copying the jobs: a 100,000-chat fan-out is
+	// already a few megabytes.
 	for len(jobs) > 0 {
 		n := min(len(jobs), enqueueBatch)
 		batch := jobs[:n]
 		jobs = jobs[n:]
+		cmds := make([]*redis.StringCmd, len(batch))
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			chats := map[string][]any{}
-			for _, j := range batch {
-				lane := lanes[fan{j.ItemID, j.Edit}]
-				p.XAdd(ctx, s.xaddTo(lane, ShardOf(j.ChatID), j))
-				if lane != "" {
-					chats[lane] = append(chats[lane], j.ChatID)
-				}
+			for i, j := range batch {
+				cmds[i] = p.XAdd(ctx, s.xaddTo(lanes[fan{j.ItemID, j.Edit}], ShardOf(j.ChatID), j))
 			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("enqueue %d jobs: %w", len(batch), err)
+		}
+		// A lane closed as drained while this enqueue stalled (XADD
+		// NOMKSTREAM found no stream): the rest of its jobs get a new lane.
+		var again []Job
+		closed := map[fan]bool{}
+		for i, c := range cmds {
+			if errors.Is(c.Err(), redis.Nil) {
+				again = append(again, batch[i])
+				closed[fan{batch[i].ItemID, batch[i].Edit}] = true
+			}
+		}
+		if len(again) == 0 {
+			continue
+		}
+		reopened := map[string]bool{}
+		for f := range closed {
+			lane, err := s.openLane(ctx, f.item, f.edit)
+			if err != nil {
+				return err
+			}
+			lanes[f] = lane
+			reopened[lane] = true
+		}
+		jobs = append(again, jobs...)
+		if err := s.owe(ctx, jobs, lanes, reopened); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// owe adds the chats of jobs bound for a lane to the lane's chats owed
+// (only for the lanes in only, when given).
+func (s *Store) owe(ctx context.Context, jobs []Job, lanes map[fan]string, only map[string]bool) error {
+	if len(lanes) == 0 {
+		return nil
+	}
+	for start := 0; start < len(jobs); start += enqueueBatch {
+		batch := jobs[start:min(len(jobs), start+enqueueBatch)]
+		chats := map[string][]any{}
+		for _, j := range batch {
+			if lane := lanes[fan{j.ItemID, j.Edit}]; lane != "" && (only == nil || only[lane]) {
+				chats[lane] = append(chats[lane], j.ChatID)
+			}
+		}
+		if len(chats) == 0 {
+			continue
+		}
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for lane, ids := range chats {
 				p.SAdd(ctx, s.k.laneChats(lane), ids...)
 			}
 			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("enqueue %d jobs: %w", len(batch), err)
+		}); err != nil {
+			return fmt.Errorf("enqueue: chats owed: %w", err)
 		}
 	}
 	return nil
@@ -197,6 +252,8 @@ func (s *Store) xaddTo(lane string, shard int, j Job) *redis.XAddArgs {
 	a := &redis.XAddArgs{Stream: s.k.streamOf(lane, shard), Values: encodeJob(j)}
 	if lane == "" {
 		a.MaxLen, a.Approx = s.opts.StreamMaxLen, true
+	} else {
+		a.NoMkStream = true // a closed lane stays closed
 	}
 	return a
 }
