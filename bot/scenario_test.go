@@ -387,3 +387,56 @@ func TestTwoReplicasKeepChatOrder(t *testing.T) {
 		t.Errorf("shards per replica %v, want both to own some", owners)
 	}
 }
+
+// TestReplicaJoinsMidFanout starts a second replica while the first is in
+// the middle of a fan-out whose sends are often slow (a third take 1.5s):
+// half the shards and the jobs the first had read of them move to the
+// second, and every chat gets the item once. (It passes too when the first
+// gives shards up without draining them: the chats' limits and sent
+// records absorb most of that race.)
+func TestReplicaJoinsMidFanout(t *testing.T) {
+	const chats = 300
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 200}, Workers: 16, ClaimIdle: time.Second},
+		telegramtest.Options{NoCallLog: true})
+	h.tg.SetFaults(telegramtest.Faults{Seed: 7, RateSlow: 0.3, SlowDelay: 1500 * time.Millisecond, Methods: []string{"sendMessage"}})
+	ids := make([]int64, chats)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	h.enqueue(t, ids, "خبر أثناء الانضمام")
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	wg.Go(func() { h.bot.RunDelivery(ctx, "r1") })
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	defer wcancel()
+	if err := h.tg.WaitSent(wctx, chats/4); err != nil {
+		t.Fatal(err)
+	}
+	wg.Go(func() { h.bot.RunDelivery(ctx, "r2") })
+	if err := h.tg.WaitSent(wctx, chats); err != nil {
+		t.Fatalf("%v (stats %+v)", err, h.tg.Stats())
+	}
+	for {
+		n, err := h.store.Pending(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if !sleepCtx(wctx, 20*time.Millisecond) {
+			t.Fatalf("%d jobs still pending", n)
+		}
+	}
+	owners := map[string]int{}
+	for k := range storage.Shards {
+		owner, _ := h.store.Client().Get(ctx, h.store.Options().Prefix+"{deliveries}:owner:"+strconv.Itoa(k)).Result()
+		owners[owner]++
+	}
+	t.Logf("shards per replica at the end %v; stats %+v", owners, h.tg.Stats())
+	if owners["r2"] == 0 {
+		t.Errorf("r2 got no shard: %v", owners)
+	}
+	exactlyOnce(t, h.tg, chats)
+}
