@@ -24,6 +24,10 @@ var dateline = regexp.MustCompile(`^[\p{Arabic}\p{Mn}]+(?:[ ،,]+[\p{Arabic}\p{M
 // datelineLine matches a dateline on a line of its own: "عمّان - المملكة".
 var datelineLine = regexp.MustCompile(`^[\p{Arabic}\p{Mn}]+(?:\s[\p{Arabic}\p{Mn}]+){0,2}\s*[-–—ـ]\s*([(«]?[\p{L}\p{Mn}\d]+(?:\s[\p{L}\p{Mn}\d]+){0,3}[)»]?)$`)
 
+// siteDatelineLine matches an outlet-first dateline on a line of its own, as Sky News
+// Arabia writes it: "سكاي نيوز عربية - أبوظبي". Group 1 must be a known outlet.
+var siteDatelineLine = regexp.MustCompile(`^([\p{L}\p{Mn}]+(?:\s[\p{L}\p{Mn}]+){0,3})\s*[-–—ـ]\s*[\p{Arabic}\p{Mn}]+(?:\s[\p{Arabic}\p{Mn}]+){0,2}$`)
+
 // agencyPrefix matches a bare agency credit opening the text: "(رويترز) -", "(CNN)--".
 var agencyPrefix = regexp.MustCompile(`^\(\s*[^()\n]{1,25}\)\s*[-–—ـ:]+\s*`)
 
@@ -328,6 +332,17 @@ func mayOpenDateline(line string) bool {
 	return false
 }
 
+// isHeadCaption reports whether the first line is a photo caption or kicker above the
+// lead ("الشرع وماكرون"): at most three words and no sentence end, followed by a full
+// paragraph. Left in, Sentences would glue it to the lead sentence.
+func isHeadCaption(lines []string) bool {
+	if len(lines) < 2 || endsSentence(lines[0]) || countWordsUpTo(lines[0], 4) > 3 {
+		return false
+	}
+	next := lines[1]
+	return next != "" && endsSentence(next) && countWordsUpTo(next, 9) > 8
+}
+
 // trimHead drops datelines and bylines at the start: whole dateline lines, and dateline,
 // agency and byline prefixes of the first line, repeatedly.
 func trimHead(lines []string) []string {
@@ -343,6 +358,14 @@ func trimHead(lines []string) []string {
 				lines = lines[1:]
 				continue
 			}
+			if m := siteDatelineLine.FindStringSubmatch(first); m != nil && isAgency(m[1]) {
+				lines = lines[1:]
+				continue
+			}
+		}
+		if isHeadCaption(lines) {
+			lines = lines[1:]
+			continue
 		}
 		rest := first
 		if maybeDateline {
