@@ -112,8 +112,12 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	if err := b.store.EnsureGroup(ctx); err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
+	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store)}
 	s := newScheduler(b.now)
-	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store), owns: s.owns}
+	// A job sent but not yet recorded is still pending in Redis: a claim
+	// that returns it (Reclaim) must not queue it for a second send.
+	s.skip = w.rec.pending
+	w.owns = s.owns
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
@@ -129,7 +133,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 			}
 		}()
 	}
-	err := b.readJobs(ctx, consumer, s)
+	err := b.readJobs(ctx, consumer, s, w.rec)
 	// Sends in flight may take a while to finish: the shards stay this
 	// replica's until they are recorded, then go to the others at once.
 	keep, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
@@ -169,7 +173,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 // ClaimIdle the jobs of its shards left pending too long, by anyone, are
 // taken back (Reclaim), so a lost ack or a read made while unsure never
 // strands a job.
-func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error {
+func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *recorder) error {
 	ttl := b.cfg.ClaimIdle
 	var owned, draining []int
 	var lastBalance, lastSweep, lastLanes, lastClose time.Time
@@ -181,6 +185,15 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler) error
 				if !s.busyIn(k) {
 					give = append(give, k)
 				}
+			}
+			// Their chats can no longer be served here: once the sends
+			// made are recorded, nothing of them is in flight.
+			if len(give) > 0 {
+				sctx, cancel := context.WithTimeout(ctx, ttl/4)
+				if err := rec.sync(sctx); err != nil {
+					give = nil // try again next turn
+				}
+				cancel()
 			}
 			got, share, err := b.store.BalanceShards(ctx, consumer, ttl, storage.ShardTurn{Take: true, Give: give})
 			if err != nil {
@@ -601,17 +614,72 @@ type sendRun struct {
 // as many per round trip as arrived while the previous write ran.
 type recorder struct {
 	b    *Bot
-	ch   chan storage.Sent
+	ch   chan recEntry
 	done chan struct{}
+
+	// unflushed counts, by Delivery.Key, the sends added and not yet
+	// written: their jobs are still pending in Redis, and a claim that
+	// returns one must not queue it again.
+	mu        sync.Mutex
+	unflushed map[string]int
+}
+
+// recEntry is a send to record, or a barrier (synced) closed once
+// everything added before it is written.
+type recEntry struct {
+	sent   storage.Sent
+	synced chan struct{}
 }
 
 func newRecorder(b *Bot) *recorder {
-	r := &recorder{b: b, ch: make(chan storage.Sent, 4*flushBatch), done: make(chan struct{})}
+	r := &recorder{b: b, ch: make(chan recEntry, 4*flushBatch), done: make(chan struct{}), unflushed: map[string]int{}}
 	go r.run()
 	return r
 }
 
-func (r *recorder) add(s storage.Sent) { r.ch <- s }
+func (r *recorder) add(s storage.Sent) {
+	r.mu.Lock()
+	r.unflushed[s.Key()]++
+	r.mu.Unlock()
+	r.ch <- recEntry{sent: s}
+}
+
+// pending reports whether a send of the delivery is added and not yet
+// written.
+func (r *recorder) pending(d storage.Delivery) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unflushed[d.Key()] > 0
+}
+
+func (r *recorder) written(batch []storage.Sent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range batch {
+		k := s.Key()
+		if r.unflushed[k]--; r.unflushed[k] <= 0 {
+			delete(r.unflushed, k)
+		}
+	}
+}
+
+// sync returns once every send added before it is written (or its write
+// given up on): a shard is handed over only after its sends are recorded,
+// or the next owner would find them unrecorded and send them again.
+func (r *recorder) sync(ctx context.Context) error {
+	e := recEntry{synced: make(chan struct{})}
+	select {
+	case r.ch <- e:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-e.synced:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // close writes what is left and stops the writer.
 func (r *recorder) close() {
@@ -622,23 +690,39 @@ func (r *recorder) close() {
 func (r *recorder) run() {
 	defer close(r.done)
 	batch := make([]storage.Sent, 0, flushBatch)
-	for s := range r.ch {
-		batch = append(batch[:0], s)
-		linger := time.NewTimer(flushLinger)
-	fill:
-		for len(batch) < flushBatch {
-			select {
-			case s, ok := <-r.ch:
-				if !ok {
+	var barriers []chan struct{}
+	take := func(e recEntry) bool {
+		if e.synced != nil {
+			barriers = append(barriers, e.synced)
+			return false // write now: someone waits
+		}
+		batch = append(batch, e.sent)
+		return true
+	}
+	for e := range r.ch {
+		batch, barriers = batch[:0], barriers[:0]
+		if take(e) {
+			linger := time.NewTimer(flushLinger)
+		fill:
+			for len(batch) < flushBatch {
+				select {
+				case e, ok := <-r.ch:
+					if !ok || !take(e) {
+						break fill
+					}
+				case <-linger.C:
 					break fill
 				}
-				batch = append(batch, s)
-			case <-linger.C:
-				break fill
 			}
+			linger.Stop()
 		}
-		linger.Stop()
-		r.flush(batch)
+		if len(batch) > 0 {
+			r.flush(batch)
+			r.written(batch)
+		}
+		for _, c := range barriers {
+			close(c)
+		}
 	}
 }
 

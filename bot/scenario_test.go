@@ -439,4 +439,5 @@ func TestReplicaJoinsMidFanout(t *testing.T) {
 		t.Errorf("r2 got no shard: %v", owners)
 	}
 	exactlyOnce(t, h.tg, chats)
+
 }

@@ -33,13 +33,16 @@ type scheduler struct {
 	fenced     bool
 	shards     [storage.Shards]bool
 	validUntil time.Time
-	wait       waitHeap // chats not ready yet, by readyAt
-	ready      map[string]*readyList
-	ring       []string // items with ready chats, served round-robin
-	turn       int      // next index in ring
-	size       int
-	lane       int // jobs held from lanes (the rest came from the shared stream)
-	wake       chan struct{}
+	// skip, when set, tells add to leave out a job that is settled but
+	// whose settlement is not written yet.
+	skip  func(storage.Delivery) bool
+	wait  waitHeap // chats not ready yet, by readyAt
+	ready map[string]*readyList
+	ring  []string // items with ready chats, served round-robin
+	turn  int      // next index in ring
+	size  int
+	lane  int // jobs held from lanes (the rest came from the shared stream)
+	wake  chan struct{}
 }
 
 type chatQueue struct {
@@ -136,7 +139,7 @@ func (s *scheduler) add(ds ...storage.Delivery) int {
 	added := 0
 	s.mu.Lock()
 	for _, d := range ds {
-		if s.held[d.Key()] {
+		if s.held[d.Key()] || s.skip != nil && s.skip(d) {
 			continue
 		}
 		s.held[d.Key()] = true
