@@ -199,6 +199,7 @@ func (b *Bot) enrich(ctx context.Context, src feeds.Source, it feeds.Item) feeds
 	}
 	it.Summary = strings.Join(arabic.Summarize(it.Title, text, arabic.Budget{Chars: budget, Sentences: 3}), " ")
 	it.Fingerprint = arabic.Fingerprint(it.Title, text)
+	it.BodyFingerprint = arabic.BodyFingerprint(text)
 	if len(it.Topics) == 0 {
 		it.Topics = src.Topics
 	}

@@ -28,23 +28,25 @@ func (b *Bot) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
 
 // coveredChats returns the chats that were already sent this story: the
 // subscribers of every other source that published a near-duplicate
-// (arabic.SameStory on the fingerprints) within the window, with those
+// (arabic.SameStory on the fingerprints, or arabic.SameBody on the body
+// fingerprints: the same copy under another headline) within the window, with those
 // items. recent comes from recentForSameStory; items of its own source
 // are never its twins. A chat that follows only this source still gets
 // the card.
 func (b *Bot) coveredChats(ctx context.Context, it feeds.Item, recent []feeds.Item) (map[int64]bool, []feeds.Item, error) {
-	if it.Fingerprint == 0 {
+	if it.Fingerprint == 0 && it.BodyFingerprint == 0 {
 		return nil, nil, nil
 	}
 	var twins []feeds.Item
 	for _, r := range recent {
-		if r.ID == it.ID || r.SourceID == it.SourceID || r.Fingerprint == 0 {
+		if r.ID == it.ID || r.SourceID == it.SourceID {
 			continue
 		}
 		if d := it.Published.Sub(r.Published); d > sameStoryWindow || d < -sameStoryWindow {
 			continue
 		}
-		if arabic.SameStory(r.Fingerprint, it.Fingerprint) {
+		if r.Fingerprint != 0 && it.Fingerprint != 0 && arabic.SameStory(r.Fingerprint, it.Fingerprint) ||
+			arabic.SameBody(r.BodyFingerprint, it.BodyFingerprint) {
 			twins = append(twins, r)
 		}
 	}

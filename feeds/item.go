@@ -34,7 +34,9 @@ type Item struct {
 	Image     string    // image URL when the feed has one
 	Published time.Time // publication time (feed's, else first-seen time)
 	Topics    []string  // copied from the Source
-	// Fingerprint is a 64-bit SimHash of the normalised text, for
-	// same-story detection across sources (0 = unknown).
-	Fingerprint uint64
+	// Fingerprint is a 64-bit SimHash of the normalised title and text,
+	// and BodyFingerprint of the text alone (arabic.BodyFingerprint), for
+	// same-story detection across sources (0 = unknown or too short).
+	Fingerprint     uint64
+	BodyFingerprint uint64
 }

@@ -22,6 +22,9 @@ const (
 	fPublished   = "published"
 	fTopics      = "topics"
 	fFingerprint = "fingerprint"
+	// fBodyFingerprint is absent from items saved before it existed: they
+	// decode as 0 (unknown).
+	fBodyFingerprint = "bodyfp"
 )
 
 // topicSep joins Item.Topics in the hash. The ASCII unit separator cannot
@@ -52,6 +55,7 @@ func encodeItem(it feeds.Item) []any {
 		fPublished, formatMillis(it.Published),
 		fTopics, strings.Join(topics, topicSep),
 		fFingerprint, strconv.FormatUint(it.Fingerprint, 10),
+		fBodyFingerprint, strconv.FormatUint(it.BodyFingerprint, 10),
 	}
 }
 
@@ -59,21 +63,23 @@ func encodeItem(it feeds.Item) []any {
 // zero rather than failing: one damaged field must not hide the item.
 func decodeItem(id string, m map[string]string) feeds.Item {
 	fp, _ := strconv.ParseUint(m[fFingerprint], 10, 64)
+	bodyFP, _ := strconv.ParseUint(m[fBodyFingerprint], 10, 64)
 	var topics []string
 	if m[fTopics] != "" {
 		topics = strings.Split(m[fTopics], topicSep)
 	}
 	return feeds.Item{
-		ID:          id,
-		SourceID:    m[fSource],
-		GUID:        m[fGUID],
-		Link:        m[fLink],
-		Title:       m[fTitle],
-		Summary:     m[fSummary],
-		Image:       m[fImage],
-		Published:   parseMillis(m[fPublished]),
-		Topics:      topics,
-		Fingerprint: fp,
+		ID:              id,
+		SourceID:        m[fSource],
+		GUID:            m[fGUID],
+		Link:            m[fLink],
+		Title:           m[fTitle],
+		Summary:         m[fSummary],
+		Image:           m[fImage],
+		Published:       parseMillis(m[fPublished]),
+		Topics:          topics,
+		Fingerprint:     fp,
+		BodyFingerprint: bodyFP,
 	}
 }
 

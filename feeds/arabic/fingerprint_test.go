@@ -41,10 +41,12 @@ func addTashkeel(s string, rng *rand.Rand) string {
 	return b.String()
 }
 
-// rewrites returns light edits of one story that still tell the same story.
-func rewrites(d storyDoc, rng *rand.Rand) map[string]storyDoc {
+// rewrites returns light edits of one story that still tell the same story; headline is
+// another story's title, for an outlet running the same copy under a headline of its own.
+func rewrites(d storyDoc, headline string, rng *rand.Rand) map[string]storyDoc {
 	sents := Sentences(Clean(d.text))
 	out := map[string]storyDoc{
+		"new headline": {title: headline, text: d.text},
 		"tashkeel": {title: addTashkeel(d.title, rng), text: addTashkeel(d.text, rng)},
 		"dateline and boilerplate": {
 			title: d.title + " | المملكة",
@@ -65,6 +67,17 @@ func rewrites(d storyDoc, rng *rand.Rand) map[string]storyDoc {
 // fp is the fingerprint as the bot computes it.
 func fp(d storyDoc) uint64 { return Fingerprint(CleanTitle(d.title), Clean(TextFromHTML(d.text))) }
 
+// storySig is what the bot compares: the fingerprint and the body fingerprint.
+type storySig struct{ full, body uint64 }
+
+func sigOf(d storyDoc) storySig {
+	text := Clean(TextFromHTML(d.text))
+	return storySig{Fingerprint(CleanTitle(d.title), text), BodyFingerprint(text)}
+}
+
+// sameStory is the bot's rule (bot.coveredChats).
+func sameStory(a, b storySig) bool { return SameStory(a.full, b.full) || SameBody(a.body, b.body) }
+
 // TestSameStory measures SameStory on pairs built from the real stories: each story against
 // its light rewrites (same story) and against every other story, including the same-topic
 // ones of the same feed (the Iran-war market stories of Asharq al-Awsat: oil, gold, the
@@ -76,19 +89,25 @@ func TestSameStory(t *testing.T) {
 	posHist, negHist := map[int]int{}, map[int]int{}
 	kinds := map[string][2]int{}
 	fps := make([]uint64, len(stories))
+	sigs := make([]storySig, len(stories))
 	for i, d := range stories {
 		fps[i] = fp(d)
-		for kind, r := range rewrites(d, rng) {
+		sigs[i] = sigOf(d)
+		headline := stories[(i+1)%len(stories)].title
+		for kind, r := range rewrites(d, headline, rng) {
 			dist := Distance(fps[i], fp(r))
 			posHist[dist]++
 			k := kinds[kind]
 			k[1]++
-			if SameStory(fps[i], fp(r)) {
+			if sameStory(sigs[i], sigOf(r)) {
 				tp++
 				k[0]++
 			} else {
 				fn++
 				t.Logf("missed %s (%s): distance %d", d.id, kind, dist)
+				if kind == "new headline" && sigs[i].body != 0 {
+					t.Errorf("%s under a new headline missed although its body has %d+ terms", d.id, MinBodyTerms)
+				}
 			}
 			kinds[kind] = k
 		}
@@ -101,7 +120,7 @@ func TestSameStory(t *testing.T) {
 			if stories[i].topic == stories[j].topic {
 				sameTopic++
 			}
-			if SameStory(fps[i], fps[j]) {
+			if sameStory(sigs[i], sigs[j]) {
 				fp_++
 				if stories[i].topic == stories[j].topic {
 					sameTopicFP++
@@ -115,17 +134,27 @@ func TestSameStory(t *testing.T) {
 	precision := float64(tp) / float64(max(1, tp+fp_))
 	recall := float64(tp) / float64(max(1, tp+fn))
 	var b strings.Builder
-	fmt.Fprintf(&b, "threshold %d: precision %.3f recall %.3f (tp %d fn %d fp %d tn %d; same-topic negatives %d, matched %d)\n",
-		SameStoryMaxDistance, precision, recall, tp, fn, fp_, tn, sameTopic, sameTopicFP)
+	fmt.Fprintf(&b, "fingerprint or body fingerprint (bodies of %d+ terms) within %d bits: precision %.3f recall %.3f (tp %d fn %d fp %d tn %d; same-topic negatives %d, matched %d)\n",
+		MinBodyTerms, SameStoryMaxDistance, precision, recall, tp, fn, fp_, tn, sameTopic, sameTopicFP)
 	for _, kind := range slices.Sorted(mapKeys(kinds)) {
 		fmt.Fprintf(&b, "  %-26s %d/%d\n", kind, kinds[kind][0], kinds[kind][1])
 	}
-	fmt.Fprintf(&b, "distance: same-story max %d, different-story min %d\n", maxKey(posHist), minKey(negHist))
+	fmt.Fprintf(&b, "fingerprint distance: same-story max %d, different-story min %d\n", maxKey(posHist), minKey(negHist))
 	fmt.Fprintf(&b, "same-story distances:      %s\n", hist(posHist, 0, 24))
 	fmt.Fprintf(&b, "different-story distances: %s\n", hist(negHist, 0, 24))
 	t.Log("\n" + b.String())
-	if precision < 0.99 || recall < 0.95 {
-		t.Errorf("precision %.3f recall %.3f at threshold %d, want ≥ 0.99 and ≥ 0.95", precision, recall, SameStoryMaxDistance)
+	// Recall over the light edits; a new headline is caught only through the body, so
+	// stories whose body is a short excerpt are out of reach (checked above).
+	light, lightTP := 0, 0
+	for kind, k := range kinds {
+		if kind != "new headline" {
+			lightTP += k[0]
+			light += k[1]
+		}
+	}
+	lightRecall := float64(lightTP) / float64(max(1, light))
+	if precision < 0.99 || lightRecall < 0.95 {
+		t.Errorf("precision %.3f, recall over light edits %.3f at threshold %d, want ≥ 0.99 and ≥ 0.95", precision, lightRecall, SameStoryMaxDistance)
 	}
 }
 
