@@ -54,7 +54,7 @@ func TestSameStoryFromTwoSourcesReachesEachChatOnce(t *testing.T) {
 	other := `<p>ارتفعت أسعار الذهب في السوق المحلية، السبت، 40 قرشاً للغرام الواحد مقارنة بأسعار أمس، وفق النقابة العامة لأصحاب محلات الحلي والمجوهرات.</p>
 <p>وبلغ سعر بيع غرام الذهب من عيار 21 الأكثر طلباً لدى المواطنين 56.70 ديناراً.</p>`
 	feedA := &storyFeed{item: storyItem("a1", "النشامى يفوزون بثلاثية في تصفيات كأس آسيا | المملكة", body)}
-	feedB := &storyFeed{item: storyItem("b1", "النشامى يفوزون بثلاثية في تصفيات كأس آسيا", rewrite)} // same headline, other wording
+	feedB := &storyFeed{item: storyItem("b1", "المنتخب يتصدر مجموعته في التصفيات الآسيوية", rewrite)} // another headline, the copy reordered
 	feedC := &storyFeed{item: storyItem("c1", "ارتفاع أسعار الذهب محلياً", other)}
 	var srcs []feeds.Source
 	for id, f := range map[string]*storyFeed{"a": feedA, "b": feedB, "c": feedC} {
