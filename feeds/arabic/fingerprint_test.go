@@ -47,7 +47,7 @@ func rewrites(d storyDoc, headline string, rng *rand.Rand) map[string]storyDoc {
 	sents := Sentences(Clean(d.text))
 	out := map[string]storyDoc{
 		"new headline": {title: headline, text: d.text},
-		"tashkeel": {title: addTashkeel(d.title, rng), text: addTashkeel(d.text, rng)},
+		"tashkeel":     {title: addTashkeel(d.title, rng), text: addTashkeel(d.text, rng)},
 		"dateline and boilerplate": {
 			title: d.title + " | المملكة",
 			text:  "عمّان - (بترا) - " + d.text + "\nاقرأ أيضاً: الحكومة تقر الموازنة\nتابعونا على فيسبوك\nالمملكة",
