@@ -268,7 +268,13 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 			sleep(ctx, 100*time.Millisecond)
 			continue
 		}
-		count := max(16, readBatch/max(1, len(owned)))
+		if len(owned) == 0 {
+			// Every shard is another replica's: nothing to read until a
+			// turn gives this one some.
+			sleep(ctx, min(readBlock, ttl/4))
+			continue
+		}
+		count := max(16, readBatch/len(owned))
 		ds, err := b.store.ReadShards(ctx, consumer, owned, all < b.cfg.Backlog, count, min(readBlock, ttl/4))
 		if err != nil {
 			if ctx.Err() != nil {
@@ -432,7 +438,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	if err := b.waitGlobal(ctx); err != nil {
 		return outcome{retryAt: now}
 	}
-	if run.owns != nil && !run.owns(chatID) {
+	if !run.owns(chatID) {
 		// The shard's lease went unsure while this send waited for its
 		// slot (a pause, Redis out of reach): another replica may own the
 		// chat now. The slot is lost; the job stays for whoever owns it.

@@ -75,7 +75,7 @@ func (s *scheduler) sizes() (all, lanes int) {
 	return s.size, s.lane
 }
 
-// count adjusts the sizes for a job added (+1) or removed (-1).
+// countLocked adjusts the sizes for a job added (+1) or removed (-1).
 func (s *scheduler) countLocked(d storage.Delivery, n int) {
 	s.size += n
 	if d.Lane != "" {
@@ -106,7 +106,7 @@ func (s *scheduler) own(shards []int, until time.Time) {
 func (s *scheduler) owns(chatID int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.fenced || (s.shards[storage.ShardOf(chatID)] && time.Now().Before(s.validUntil))
+	return s.ownsLocked(chatID)
 }
 
 // busyIn reports whether a chat of the shard has a send in flight.
@@ -226,7 +226,7 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 	for {
 		s.mu.Lock()
 		if q := s.popReadyLocked(); q != nil {
-			if !s.ownedLocked(q) {
+			if !s.ownsLocked(q.id) {
 				// Not surely ours: wait for the reader's next lease renewal.
 				q.readyAt = s.now().Add(staleRecheck)
 				s.enqueueLocked(q)
@@ -263,9 +263,9 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 // looked at again.
 const staleRecheck = 200 * time.Millisecond
 
-// ownedLocked reports whether the chat's shard is surely this replica's.
-func (s *scheduler) ownedLocked(q *chatQueue) bool {
-	return !s.fenced || (s.shards[storage.ShardOf(q.id)] && time.Now().Before(s.validUntil))
+// ownsLocked reports whether the chat's shard is surely this replica's.
+func (s *scheduler) ownsLocked(chatID int64) bool {
+	return !s.fenced || (s.shards[storage.ShardOf(chatID)] && time.Now().Before(s.validUntil))
 }
 
 // done applies a sender's outcome to the chat it was given: the first

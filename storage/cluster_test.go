@@ -75,7 +75,6 @@ func TestClusterKeyRule(t *testing.T) {
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("ReadJobs=%v, %v", ds, err)
 	}
-	must(t, s.Retry(ctx, ds[0]))
 	must(t, s.DeadLetter(ctx, ds[1], "x"))
 	must(t, s.Ack(ctx, ds[2]))
 	must(t, s.TrimSent(ctx, 1, time.Now()))

@@ -18,7 +18,7 @@ import (
 type Job struct {
 	ChatID  int64
 	ItemID  string
-	Attempt int  // 0 on first enqueue, +1 per Retry
+	Attempt int  // sends that failed (0 on first enqueue)
 	Edit    bool // update the card already sent for ItemID instead of sending one
 }
 
@@ -272,9 +272,6 @@ func (s *Store) ReadJobs(ctx context.Context, consumer string, count int, block 
 // the shared streams, so the small fan-outs are not held up by big ones).
 func (s *Store) ReadShards(ctx context.Context, consumer string, shards []int, withLanes bool, count int, block time.Duration) ([]Delivery, error) {
 	if len(shards) == 0 {
-		if block > 0 {
-			sleepCtx(ctx, block)
-		}
 		return nil, nil
 	}
 	if block <= 0 {
@@ -340,15 +337,6 @@ func (s *Store) ReadShards(ctx context.Context, consumer string, shards []int, w
 	// Streams come back in the order asked; jobs go on in enqueue order.
 	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Enqueued().Compare(b.Enqueued()) })
 	return out, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 // deliveries decodes messages, acknowledging (and deleting) the ones that
@@ -421,23 +409,6 @@ func (s *Store) claim(ctx context.Context, consumer string, shards []int, minIdl
 	}
 	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Enqueued().Compare(b.Enqueued()) })
 	return out, nil
-}
-
-// Retry re-enqueues a delivery with Attempt+1 in its lane and acknowledges
-// the old entry, atomically (every lane shares the {deliveries} tag).
-func (s *Store) Retry(ctx context.Context, d Delivery) error {
-	j := d.Job
-	j.Attempt++
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, s.xaddTo(d.Lane, ShardOf(j.ChatID), j))
-		p.XAck(ctx, s.k.streamOf(d.Lane, d.Shard), group, d.StreamID)
-		p.XDel(ctx, s.k.streamOf(d.Lane, d.Shard), d.StreamID)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("retry %s: %w", d.Key(), err)
-	}
-	return nil
 }
 
 // Ack settles deliveries: it acknowledges and deletes their stream entries,

@@ -188,36 +188,6 @@ func TestClaimShardNoGroup(t *testing.T) {
 	})
 }
 
-func TestRetry(t *testing.T) {
-	t.Parallel()
-	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
-		ctx := t.Context()
-		must(t, s.EnsureGroup(ctx))
-		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 5, ItemID: "x"}}))
-		ds, _ := s.ReadJobs(ctx, "w", 1, 0)
-		if len(ds) != 1 {
-			t.Fatalf("ReadJobs=%v", ds)
-		}
-		must(t, s.Retry(ctx, ds[0]))
-		again, err := s.ReadJobs(ctx, "w", 10, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff([]storage.Job{{ChatID: 5, ItemID: "x", Attempt: 1}}, jobs(again)); diff != "" {
-			t.Fatalf("retried job mismatch (-want +got):\n%s", diff)
-		}
-		if again[0].StreamID == ds[0].StreamID {
-			t.Fatalf("retry reused the stream id")
-		}
-		if n, _ := s.InFlight(ctx); n != 1 {
-			t.Fatalf("InFlight=%d, want 1 (the old entry acked)", n)
-		}
-		if n, _ := s.Pending(ctx); n != 1 {
-			t.Fatalf("Pending=%d, want 1", n)
-		}
-	})
-}
-
 func TestDeadLetter(t *testing.T) {
 	t.Parallel()
 	now := t0
