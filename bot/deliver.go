@@ -275,7 +275,13 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 			continue
 		}
 		count := max(16, readBatch/len(owned))
-		ds, err := b.store.ReadShards(ctx, consumer, owned, all < b.cfg.Backlog, count, min(readBlock, ttl/4))
+		var laneIDs []string
+		if all < b.cfg.Backlog {
+			for _, l := range b.dl.openLanes() {
+				laneIDs = append(laneIDs, l.ID)
+			}
+		}
+		ds, err := b.store.ReadShards(ctx, consumer, owned, laneIDs, count, min(readBlock, ttl/4))
 		if err != nil {
 			if ctx.Err() != nil {
 				break

@@ -264,25 +264,24 @@ func (s *Store) xaddTo(lane string, shard int, j Job) *redis.XAddArgs {
 // Malformed entries are acknowledged and dropped: nothing could send them.
 // A missing group (a wiped store) is recreated.
 func (s *Store) ReadJobs(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error) {
-	return s.ReadShards(ctx, consumer, AllShards(), true, count, block)
+	lanes, err := s.laneIDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read jobs: %w", err)
+	}
+	return s.ReadShards(ctx, consumer, AllShards(), lanes, count, block)
 }
 
-// ReadShards is ReadJobs for the given shards, with their lanes' streams
-// or without (a replica whose memory is full of lanes' jobs still reads
-// the shared streams, so the small fan-outs are not held up by big ones).
-func (s *Store) ReadShards(ctx context.Context, consumer string, shards []int, withLanes bool, count int, block time.Duration) ([]Delivery, error) {
+// ReadShards is ReadJobs for the given shards and lanes (ids from Lanes;
+// none: the shared streams alone, as a replica whose memory is full of
+// lanes' jobs reads so the small fan-outs are not held up by big ones).
+// The caller keeps the lane list, so a read costs one round trip; a lane
+// closed since is left out of the read.
+func (s *Store) ReadShards(ctx context.Context, consumer string, shards []int, lanes []string, count int, block time.Duration) ([]Delivery, error) {
 	if len(shards) == 0 {
 		return nil, nil
 	}
 	if block <= 0 {
 		block = -1 // go-redis omits BLOCK; BLOCK 0 would wait forever
-	}
-	var lanes []string
-	if withLanes {
-		var err error
-		if lanes, err = s.laneIDs(ctx); err != nil {
-			return nil, fmt.Errorf("read jobs: %w", err)
-		}
 	}
 	type origin struct {
 		lane  string
