@@ -450,18 +450,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		// chat now. The slot is lost; the job stays for whoever owns it.
 		return outcome{retryAt: now}
 	}
-	var m Message
-	if len(items) == 1 {
-		m = b.renderCard(items[0], sc.Chat)
-	} else {
-		m = b.digest(items, sc.Chat)
-	}
-	m.ChatID = chatID
-	m.Silent = sc.Chat.Settings.Silent
-	m.PaidBroadcast = b.cfg.Limits.PaidBroadcast
-	if !sc.Chat.Settings.Previews && m.Photo == "" {
-		m.PreviewURL, m.DisablePreview = "", true
-	}
+	m := b.compose(chatID, items, sc.Chat)
 	// Past its slot a send is committed: a shutdown lets it finish and be
 	// recorded rather than leave Telegram's answer unknown (a resend later).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
@@ -507,6 +496,25 @@ func (b *Bot) lanesAhead(jobs []storage.Delivery) []storage.Lane {
 		out = append(out, l)
 	}
 	return out
+}
+
+// compose is the message that brings items to a chat: one card, or a
+// digest of several, with the chat's choices (silent, previews) applied.
+// The delivery workers and the digest sender both send it.
+func (b *Bot) compose(chatID int64, items []feeds.Item, chat storage.Chat) Message {
+	var m Message
+	if len(items) == 1 {
+		m = b.renderCard(items[0], chat)
+	} else {
+		m = b.digest(items, chat)
+	}
+	m.ChatID = chatID
+	m.Silent = chat.Settings.Silent
+	m.PaidBroadcast = b.cfg.Limits.PaidBroadcast
+	if !chat.Settings.Previews && m.Photo == "" {
+		m.PreviewURL, m.DisablePreview = "", true
+	}
+	return m
 }
 
 // renderCard renders an item's card for a chat, once per item, language

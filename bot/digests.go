@@ -118,12 +118,7 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 	for len(items) > 0 {
 		batch := items[:min(len(items), maxDigestSize)]
 		items = items[len(batch):]
-		m := b.digest(batch, chat)
-		if len(batch) == 1 {
-			m = b.renderCard(batch[0], chat)
-		}
-		m.ChatID, m.Silent = chatID, chat.Settings.Silent
-		msgID, err := b.pacedSend(ctx, m)
+		msgID, err := b.pacedSend(ctx, b.compose(chatID, batch, chat))
 		switch {
 		case errors.Is(err, ErrChatGone):
 			return b.store.ForgetChat(ctx, chatID)
@@ -137,10 +132,15 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 			b.log.Warn("digest send failed, holding for a minute", "chat_id", chatID, "error", err)
 			return b.store.HoldForDigest(ctx, chatID, rest, b.now().Add(time.Minute))
 		}
-		for _, it := range batch {
-			if err := b.store.Delivered(ctx, storage.Delivery{Job: storage.Job{ChatID: chatID, ItemID: it.ID}}, msgID, b.now()); err != nil {
-				return fmt.Errorf("record digest: %w", err)
-			}
+		// One write for the batch; a digest's records keep its negated id,
+		// so an edit of one item never turns the digest into one card.
+		sent := make([]storage.Sent, len(batch))
+		for i, it := range batch {
+			sent[i] = storage.Sent{Delivery: storage.Delivery{Job: storage.Job{ChatID: chatID, ItemID: it.ID}},
+				MessageID: sentMessageID(msgID, len(batch)), At: b.now()}
+		}
+		if err := b.store.DeliveredMany(ctx, sent); err != nil {
+			return fmt.Errorf("record digest: %w", err)
 		}
 		b.metrics.Sends.WithLabelValues("digest").Inc()
 	}

@@ -44,7 +44,7 @@ func TestChatSettingsShapeDelivery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.enqueue(t, []int64{91, 92}, "ارتفاع أسعار النفط في الأسواق العالمية", "المنتخب يفوز في مباراة رياضة مثيرة")
+	items := h.enqueue(t, []int64{91, 92}, "ارتفاع أسعار النفط في الأسواق العالمية", "المنتخب يفوز في مباراة رياضة مثيرة")
 	h.deliver(t, 1) // until every job is settled: one card for 92, the rest held or filtered
 	if got := h.tg.SentTo(91); len(got) != 0 {
 		t.Fatalf("hourly chat got %d messages before its hour", len(got))
@@ -72,6 +72,13 @@ func TestChatSettingsShapeDelivery(t *testing.T) {
 	if len(digest) != 1 || !strings.Contains(digest[0].ParsedText, "2 أخبار جديدة") ||
 		!strings.Contains(digest[0].ParsedText, "النفط") || !strings.Contains(digest[0].ParsedText, "المنتخب") {
 		t.Fatalf("hourly digest = %+v, want one digest of both items", digest)
+	}
+	// The records keep the digest's negated id, so an edit of one item
+	// never turns the digest into one card.
+	for _, it := range items {
+		if id, err := h.store.SentMessage(ctx, 91, it.ID); err != nil || id != -digest[0].MessageID {
+			t.Errorf("sent record of %s in the digest = %d, %v; want %d", it.ID, id, err, -digest[0].MessageID)
+		}
 	}
 	if err := h.bot.SendDueDigests(ctx); err != nil {
 		t.Fatal(err)

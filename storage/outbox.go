@@ -598,28 +598,9 @@ return #old
 `)
 
 // Delivered records that d was sent as Telegram message messageID at now
-// and acknowledges it, in one pipeline: the sent record first, so a crash
-// before the ack leaves a job that WasSent says to skip.
+// and acknowledges it: DeliveredMany for one send.
 func (s *Store) Delivered(ctx context.Context, d Delivery, messageID int, now time.Time) error {
-	sent, sentMsg := s.k.sent(d.ChatID), s.k.sentMsg(d.ChatID)
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, sent, redis.Z{Score: float64(now.UnixMilli()), Member: d.ItemID})
-		p.HSet(ctx, sentMsg, d.ItemID, messageID)
-		// A chat that gets nothing for a whole retention loses its records.
-		p.PExpire(ctx, sent, s.opts.SentRetention)
-		p.PExpire(ctx, sentMsg, s.opts.SentRetention)
-		s.queueSettle(ctx, p, []Delivery{d})
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("delivered %d %s: %w", d.ChatID, d.ItemID, err)
-	}
-	if shouldTrim(d.ItemID) {
-		if err := s.TrimSent(ctx, d.ChatID, now); err != nil {
-			return fmt.Errorf("delivered %d %s: %w", d.ChatID, d.ItemID, err)
-		}
-	}
-	return nil
+	return s.DeliveredMany(ctx, []Sent{{Delivery: d, MessageID: messageID, At: now}})
 }
 
 func shouldTrim(itemID string) bool {
