@@ -129,7 +129,7 @@ func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) erro
 	if err == nil || !noScript(cmds) {
 		return cmds, err
 	}
-	for _, sc := range []*redis.Script{gcra, trimSent, releaseLease} {
+	for _, sc := range pipelineScripts {
 		if lerr := sc.Load(ctx, s.rdb).Err(); lerr != nil {
 			return cmds, fmt.Errorf("load script: %w", lerr)
 		}
@@ -137,6 +137,12 @@ func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) erro
 	return s.rdb.Pipelined(ctx, fill)
 }
 
+// pipelineScripts are the scripts queued in pipelines (EvalSha), loaded
+// again when Redis has lost them.
+var pipelineScripts = []*redis.Script{gcra, trimSent, releaseLease, indexTerm}
+
+// noScript reports whether a pipeline failed because Redis did not know a
+// script (NOSCRIPT), in which case nothing it asked for was done.
 func noScript(cmds []redis.Cmder) bool {
 	for _, c := range cmds {
 		if err := c.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {

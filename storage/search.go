@@ -120,28 +120,10 @@ func (s *Store) IndexSearch(ctx context.Context, id string, published time.Time,
 		}
 		return nil
 	}
-	cmds, err := s.rdb.Pipelined(ctx, fill)
-	if err != nil && lostScript(cmds) {
-		// Redis restarted, failed over or gained a node: load and repeat.
-		if err = indexTerm.Load(ctx, s.rdb).Err(); err == nil {
-			_, err = s.rdb.Pipelined(ctx, fill)
-		}
-	}
-	if err != nil {
+	if _, err := s.pipelined(ctx, fill); err != nil {
 		return fmt.Errorf("index search %s: %w", id, err)
 	}
 	return nil
-}
-
-// lostScript reports whether a pipeline failed because Redis did not know
-// a script (NOSCRIPT), in which case nothing it asked for was done.
-func lostScript(cmds []redis.Cmder) bool {
-	for _, c := range cmds {
-		if err := c.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			return true
-		}
-	}
-	return false
 }
 
 // Search returns the ids of items indexed under every one of terms and
