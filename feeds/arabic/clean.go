@@ -21,12 +21,10 @@ var wpFooter = regexp.MustCompile(`(?s)\s*The post .*? appeared first on .*$`)
 var dateline = regexp.MustCompile(`^[\p{Arabic}\p{Mn}]+(?:[ ،,]+[\p{Arabic}\p{Mn}\d]+){0,4}\s*` +
 	`(?:(\(\s*[^()\n]{1,30}\)|«[^«»\n]{1,30}»)\s*[-–—ـ:]+|[-–—ـ]\s*(?:(\(\s*[^()\n]{1,30}\)|«[^«»\n]{1,30}»)|([^\s()«»"\-–—ـ:.،!?؟]{1,20}(?:\s[^\s()«»"\-–—ـ:.،!?؟]{1,20}){0,3}))\s*[-–—ـ:]+)\s*`)
 
-// datelineLine matches a dateline on a line of its own: "عمّان - المملكة".
-var datelineLine = regexp.MustCompile(`^[\p{Arabic}\p{Mn}]+(?:\s[\p{Arabic}\p{Mn}]+){0,2}\s*[-–—ـ]\s*([(«]?[\p{L}\p{Mn}\d]+(?:\s[\p{L}\p{Mn}\d]+){0,3}[)»]?)$`)
-
-// siteDatelineLine matches an outlet-first dateline on a line of its own, as Sky News
-// Arabia writes it: "سكاي نيوز عربية - أبوظبي". Group 1 must be a known outlet.
-var siteDatelineLine = regexp.MustCompile(`^([\p{L}\p{Mn}]+(?:\s[\p{L}\p{Mn}]+){0,3})\s*[-–—ـ]\s*[\p{Arabic}\p{Mn}]+(?:\s[\p{Arabic}\p{Mn}]+){0,2}$`)
+// datelineLine matches a dateline on a line of its own, place first ("عمّان - المملكة":
+// group 2 is the outlet) or outlet first, as Sky News Arabia writes it ("سكاي نيوز عربية -
+// أبوظبي": group 1). One of the two sides must be a known outlet (isAgency).
+var datelineLine = regexp.MustCompile(`^([\p{Arabic}\p{Mn}]+(?:\s[\p{Arabic}\p{Mn}]+){0,3})\s*[-–—ـ]\s*([(«]?[\p{L}\p{Mn}\d]+(?:\s[\p{L}\p{Mn}\d]+){0,3}[)»]?)$`)
 
 // agencyPrefix matches a bare agency credit opening the text: "(رويترز) -", "(CNN)--".
 var agencyPrefix = regexp.MustCompile(`^\(\s*[^()\n]{1,25}\)\s*[-–—ـ:]+\s*`)
@@ -340,6 +338,9 @@ func isHeadCaption(lines []string) bool {
 		return false
 	}
 	next := lines[1]
+	if next == "" && len(lines) > 2 {
+		next = lines[2] // a paragraph break between caption and lead
+	}
 	return next != "" && endsSentence(next) && countWordsUpTo(next, 9) > 8
 }
 
@@ -354,11 +355,7 @@ func trimHead(lines []string) []string {
 		}
 		maybeDateline := mayOpenDateline(first)
 		if maybeDateline && len(lines) > 1 {
-			if m := datelineLine.FindStringSubmatch(first); m != nil && isAgency(m[1]) {
-				lines = lines[1:]
-				continue
-			}
-			if m := siteDatelineLine.FindStringSubmatch(first); m != nil && isAgency(m[1]) {
+			if m := datelineLine.FindStringSubmatch(first); m != nil && (isAgency(m[2]) || isAgency(m[1])) {
 				lines = lines[1:]
 				continue
 			}
