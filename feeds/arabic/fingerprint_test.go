@@ -42,11 +42,17 @@ func addTashkeel(s string, rng *rand.Rand) string {
 }
 
 // rewrites returns light edits of one story that still tell the same story; headline is
-// another story's title, for an outlet running the same copy under a headline of its own.
+// another story's title, for an outlet running the copy under a headline of its own, cut
+// by a sentence when it has three or more (an edit Clean cannot undo).
 func rewrites(d storyDoc, headline string, rng *rand.Rand) map[string]storyDoc {
 	sents := Sentences(Clean(d.text))
+	retitled := d.text
+	if len(sents) >= 3 {
+		drop := 1 + rng.IntN(len(sents)-1)
+		retitled = strings.Join(slices.Delete(slices.Clone(sents), drop, drop+1), "\n")
+	}
 	out := map[string]storyDoc{
-		"new headline": {title: headline, text: d.text},
+		"new headline": {title: headline, text: retitled},
 		"tashkeel":     {title: addTashkeel(d.title, rng), text: addTashkeel(d.text, rng)},
 		"dateline and boilerplate": {
 			title: d.title + " | المملكة",
