@@ -52,9 +52,3 @@ func (c *lru[K, V]) put(k K, v V) {
 		delete(c.m, old.Value.(*lruEntry[K, V]).k)
 	}
 }
-
-func (c *lru[K, V]) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}

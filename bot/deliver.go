@@ -51,6 +51,7 @@ type deliveryState struct {
 	pacer *pacer
 	items *lru[string, feeds.Item]
 	cards *lru[cardKey, Message]
+	zones *lru[string, *time.Location] // chats' time zones, loaded once each
 
 	mu    sync.Mutex
 	lanes []storage.Lane // open lanes, oldest first, as last read
@@ -100,6 +101,7 @@ func newDeliveryState(store *storage.Store, globalRate float64) *deliveryState {
 		pacer: newPacer(store, globalRate),
 		items: newLRU[string, feeds.Item](1024),
 		cards: newLRU[cardKey, Message](4096),
+		zones: newLRU[string, *time.Location](256),
 	}
 }
 
@@ -821,15 +823,22 @@ func (b *Bot) sourceName(id string) string {
 	return id
 }
 
-// location resolves a chat's time zone, falling back to the bot's.
+// location resolves a chat's time zone, falling back to the bot's. It is
+// asked on every send to a chat with a zone of its own; time.LoadLocation
+// reads the zone database each time, so each zone is loaded once.
 func (b *Bot) location(tz string) *time.Location {
 	if tz == "" {
 		return b.cfg.Location
 	}
-	if loc, err := time.LoadLocation(tz); err == nil {
+	if loc, ok := b.dl.zones.get(tz); ok {
 		return loc
 	}
-	return b.cfg.Location
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = b.cfg.Location
+	}
+	b.dl.zones.put(tz, loc)
+	return loc
 }
 
 // digest is one message standing for several cards: linked titles with

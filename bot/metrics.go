@@ -8,7 +8,7 @@ type Metrics struct {
 	Polls     *prometheus.CounterVec // result: ok, not_modified, error, skipped
 	NewItems  *prometheus.CounterVec // source
 	Jobs      prometheus.Counter     // delivery jobs enqueued
-	Sends     *prometheus.CounterVec // result: ok, rate_limited, chat_gone, migrated, rejected, error, dead, duplicate (sent before a crash or ahead of its lane)
+	Sends     *prometheus.CounterVec // result: ok, digest, edited, edit_failed, rate_limited, chat_gone, migrated, rejected, error, filtered, duplicate (sent before a crash or ahead of its lane)
 	SendTime  prometheus.Histogram
 	Updates   *prometheus.CounterVec // kind: command, callback, member, other
 	Backlog   prometheus.Gauge       // jobs held in this replica's scheduler
@@ -38,12 +38,12 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		Fallbacks:   prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_plain_text_fallbacks_total", Help: "Cards Telegram rejected as HTML and that were resent as plain text."}),
 		Claimed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_claimed_total", Help: "Delivery jobs taken over from another replica (it died or handed its shard over) or taken back after being left pending."}),
 		GlobalParks: prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_global_rate_limited_total", Help: "429s taken as Telegram's bulk limit: every replica paused and slowed down."}),
+		SentAhead:   prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_sent_ahead_total", Help: "Items of a big fan-out sent to a chat ahead of their lane, to keep the chat's order."}),
+		SameStory:   prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_same_story_skips_total", Help: "Cards not sent because the chat already had the same story from another source."}),
 	}
-	m.SentAhead = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_delivery_sent_ahead_total", Help: "Items of a big fan-out sent to a chat ahead of their lane, to keep the chat's order."})
-	m.SameStory = prometheus.NewCounter(prometheus.CounterOpts{Name: "akhbar_same_story_skips_total", Help: "Cards not sent because the chat already had the same story from another source."})
 	if reg != nil {
-		reg.MustRegister(m.SameStory, m.SentAhead)
-		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks, m.Claimed, m.GlobalParks)
+		reg.MustRegister(m.Polls, m.NewItems, m.Jobs, m.Sends, m.SendTime, m.Updates, m.Backlog, m.DeadJobs, m.Fallbacks,
+			m.Claimed, m.GlobalParks, m.SentAhead, m.SameStory)
 	}
 	return m
 }
