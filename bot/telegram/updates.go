@@ -37,18 +37,27 @@ func (c *Client) Poll(ctx context.Context, offsets OffsetStore, timeout time.Dur
 	if _, err := c.call(ctx, "deleteWebhook", nil); err != nil && ctx.Err() == nil {
 		log.Warn("delete webhook before polling", "error", err)
 	}
+	// The offset is read once: while this loop runs it is the only writer
+	// (the caller holds the updates lease), so the value in memory is the
+	// truth, and a failed save cannot make the next call repeat a batch.
+	var off int64
+	for {
+		var err error
+		if off, err = offsets.UpdateOffset(ctx); err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.Warn("read update offset", "error", err)
+		pause(ctx, time.Second)
+	}
+	allowed, _ := json.Marshal(AllowedUpdates)
+	params := map[string]string{"limit": "100", "timeout": strconv.Itoa(int(timeout.Seconds())), "allowed_updates": string(allowed)}
 	fails := 0
 	for ctx.Err() == nil {
-		off, err := offsets.UpdateOffset(ctx)
-		if err != nil {
-			log.Warn("read update offset", "error", err)
-			pause(ctx, time.Second)
-			continue
-		}
-		allowed, _ := json.Marshal(AllowedUpdates)
-		res, err := c.call(ctx, "getUpdates", map[string]string{
-			"offset": strconv.FormatInt(off, 10), "limit": "100",
-			"timeout": strconv.Itoa(int(timeout.Seconds())), "allowed_updates": string(allowed)})
+		params["offset"] = strconv.FormatInt(off, 10)
+		res, err := c.call(ctx, "getUpdates", params)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -73,8 +82,6 @@ func (c *Client) Poll(ctx context.Context, offsets OffsetStore, timeout time.Dur
 		handleBatch(ctx, updates, handle, log)
 		if n := len(updates); n > 0 {
 			off = int64(updates[n-1].UpdateID) + 1
-		}
-		if len(updates) > 0 {
 			if err := offsets.SetUpdateOffset(ctx, off); err != nil {
 				log.Error("save update offset", "error", err)
 			}
