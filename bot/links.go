@@ -253,15 +253,14 @@ func (b *Bot) readLink(ctx context.Context, link string) storage.LinkCard {
 	}
 	summary := strings.Join(arabic.Summarize(title, text, arabic.Budget{Chars: b.cfg.SummaryChars, Sentences: 3}), " ")
 	it := feeds.Item{
-		ID:              feeds.ItemID("", link, title, art.Published),
-		Link:            link,
-		Title:           title,
-		Summary:         summary,
-		Image:           art.Image,
-		Published:       art.Published,
-		Fingerprint:     arabic.Fingerprint(title, text),
-		BodyFingerprint: arabic.BodyFingerprint(text),
+		ID:        feeds.ItemID("", link, title, art.Published),
+		Link:      link,
+		Title:     title,
+		Summary:   summary,
+		Image:     art.Image,
+		Published: art.Published,
 	}
+	it.Fingerprint, it.BodyFingerprint = arabic.Fingerprints(title, text)
 	return storage.LinkCard{Item: it, Site: siteName(art.SiteName, link)}
 }
 

@@ -198,8 +198,7 @@ func (b *Bot) enrich(ctx context.Context, src feeds.Source, it feeds.Item) feeds
 		budget = b.cfg.SummaryChars
 	}
 	it.Summary = strings.Join(arabic.Summarize(it.Title, text, arabic.Budget{Chars: budget, Sentences: 3}), " ")
-	it.Fingerprint = arabic.Fingerprint(it.Title, text)
-	it.BodyFingerprint = arabic.BodyFingerprint(text)
+	it.Fingerprint, it.BodyFingerprint = arabic.Fingerprints(it.Title, text)
 	if len(it.Topics) == 0 {
 		it.Topics = src.Topics
 	}

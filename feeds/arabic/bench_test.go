@@ -82,13 +82,13 @@ func BenchmarkFingerprint(b *testing.B) {
 	benchEach(b, texts, func(i int, s string) { Fingerprint(titles[i], s) })
 }
 
-// BenchmarkPipeline is what the bot does per item: the card path and the fingerprint.
+// BenchmarkPipeline is what the bot does per item: the card path and the fingerprints.
 func BenchmarkPipeline(b *testing.B) {
 	htmls, titles := benchArticles(b)
 	benchEach(b, htmls, func(i int, s string) {
 		title := CleanTitle(titles[i])
 		text := Clean(TextFromHTML(s))
 		Summarize(title, text, Budget{Chars: 400, Sentences: 3})
-		Fingerprint(title, text)
+		Fingerprints(title, text)
 	})
 }

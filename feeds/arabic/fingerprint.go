@@ -24,57 +24,8 @@ const (
 // site suffix does not count. Stories that share most features get fingerprints
 // a few bits apart, whatever the dateline, diacritics or boilerplate; see SameStory.
 func Fingerprint(title, text string) uint64 {
-	// The SimHash vote: a bit of the result is set when more than half of the total feature
-	// weight sets it. The 64 per-bit counters are kept bit-sliced (slice k holds bit k of
-	// every counter), so adding a feature is a ripple-carry add of its hash, a couple of
-	// word operations instead of one per bit. 16 slices count past any feature total
-	// fpMaxTerms allows.
-	var slice [16]uint64
-	total := 0
-	buf := make([]byte, 0, 64)
-	add := func(h uint64, w int32) {
-		h = mix64(h)
-		total += int(w)
-		// Adding h w times is adding h at the level of each set bit of w.
-		for lvl := 0; w != 0; lvl, w = lvl+1, w>>1 {
-			if w&1 == 0 {
-				continue
-			}
-			carry := h
-			for k := lvl; carry != 0 && k < len(slice); k++ {
-				slice[k], carry = slice[k]^carry, slice[k]&carry
-			}
-		}
-	}
-	feed := func(s string, w int32, limit int) {
-		var prev uint64
-		n := 0
-		buf, _ = forEachTerm(s, buf, func(t []byte) {
-			if n >= limit {
-				return
-			}
-			h := fnv64(t)
-			add(h, w)
-			if n > 0 {
-				add(prev*0x9E3779B97F4A7C15^h, w)
-			}
-			prev = h
-			n++
-		})
-	}
-	feed(CleanTitle(title), fpTitleWeight, fpMaxTerms) // a site suffix is not the story
-	feed(text, fpBodyWeight, fpMaxTerms)
-	var fp uint64
-	for bit := range 64 {
-		count := 0
-		for k := range slice {
-			count |= int(slice[k]>>bit&1) << k
-		}
-		if 2*count > total {
-			fp |= 1 << bit
-		}
-	}
-	return fp
+	full, _ := fingerprints(title, text, false)
+	return full
 }
 
 // MinBodyTerms is how many terms a text needs before its body fingerprint says anything:
@@ -88,13 +39,93 @@ const MinBodyTerms = 20
 // their own share the body, not the title: a new headline moves Fingerprint about 17 bits,
 // past SameStoryMaxDistance, and leaves BodyFingerprint where it was.
 func BodyFingerprint(text string) uint64 {
-	n := 0
-	buf := make([]byte, 0, 64)
-	forEachTerm(text, buf, func([]byte) { n++ })
-	if n < MinBodyTerms {
-		return 0
+	_, body := fingerprints("", text, true)
+	return body
+}
+
+// Fingerprints returns Fingerprint(title, text) and BodyFingerprint(text) from one pass over
+// the text: the body's features are the same in both, only the votes they join differ.
+func Fingerprints(title, text string) (full, body uint64) {
+	return fingerprints(title, text, true)
+}
+
+// simhash is the SimHash vote: a bit of the result is set when more than half of the total
+// feature weight sets it. The 64 per-bit counters are kept bit-sliced (slice k holds bit k
+// of every counter), so adding a feature is a ripple-carry add of its hash, a couple of
+// word operations instead of one per bit. 16 slices count past any feature total
+// fpMaxTerms allows.
+type simhash struct {
+	slice [16]uint64
+	total int
+}
+
+// add votes for h (already mixed) with weight w.
+func (v *simhash) add(h uint64, w int32) {
+	v.total += int(w)
+	// Adding h w times is adding h at the level of each set bit of w.
+	for lvl := 0; w != 0; lvl, w = lvl+1, w>>1 {
+		if w&1 == 0 {
+			continue
+		}
+		carry := h
+		for k := lvl; carry != 0 && k < len(v.slice); k++ {
+			v.slice[k], carry = v.slice[k]^carry, v.slice[k]&carry
+		}
 	}
-	return Fingerprint("", text)
+}
+
+// sum is the fingerprint the votes give.
+func (v *simhash) sum() uint64 {
+	var fp uint64
+	for bit := range 64 {
+		count := 0
+		for k := range v.slice {
+			count |= int(v.slice[k]>>bit&1) << k
+		}
+		if 2*count > v.total {
+			fp |= 1 << bit
+		}
+	}
+	return fp
+}
+
+// fingerprints computes Fingerprint and, when withBody, BodyFingerprint, in one pass.
+func fingerprints(title, text string, withBody bool) (full, body uint64) {
+	var all, only simhash
+	buf := make([]byte, 0, 64)
+	// feed votes for the terms of s and their shingles, into the body vote too when
+	// inBody, and returns how many terms it fed.
+	feed := func(s string, w int32, inBody bool) int {
+		var prev uint64
+		n := 0
+		buf, _ = forEachTerm(s, buf, func(t []byte) {
+			if n >= fpMaxTerms {
+				return
+			}
+			h := fnv64(t)
+			vote := func(x uint64) {
+				x = mix64(x)
+				all.add(x, w)
+				if inBody {
+					only.add(x, fpBodyWeight)
+				}
+			}
+			vote(h)
+			if n > 0 {
+				vote(prev*0x9E3779B97F4A7C15 ^ h)
+			}
+			prev = h
+			n++
+		})
+		return n
+	}
+	feed(CleanTitle(title), fpTitleWeight, false) // a site suffix is not the story
+	n := feed(text, fpBodyWeight, withBody)
+	full = all.sum()
+	if withBody && n >= MinBodyTerms {
+		body = only.sum()
+	}
+	return full, body
 }
 
 // SameBody reports whether two body fingerprints (see BodyFingerprint) are of the same
