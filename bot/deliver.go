@@ -313,7 +313,7 @@ type outcome struct {
 func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
 	now := b.now()
 	if jobs[0].Edit {
-		return b.serveEdit(ctx, chatID, jobs[0])
+		return b.serveEdit(ctx, chatID, jobs[0], run)
 	}
 	// Older items of other streams this chat is owed go first: a lane
 	// read later than this chat's job still published before it.
@@ -546,21 +546,7 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 		b.metrics.Sends.WithLabelValues("ok").Inc()
 		return outcome{done: len(batch)}
 	case errors.As(err, &rl):
-		b.metrics.Sends.WithLabelValues("rate_limited").Inc()
-		until := now.Add(rl.RetryAfter)
-		if perr := b.store.Park(ctx, chatID, until); perr != nil {
-			b.log.Error("park chat", "chat_id", chatID, "error", perr)
-		}
-		if rl.Global || global {
-			b.metrics.GlobalParks.Inc()
-			b.log.Warn("rate limited bot-wide: parking every replica and slowing down", "retry_after", rl.RetryAfter)
-			if perr := b.dl.pacer.park(ctx, until); perr != nil {
-				b.log.Error("park bot", "error", perr)
-			}
-		} else {
-			b.log.Warn("rate limited", "chat_id", chatID, "retry_after", rl.RetryAfter)
-		}
-		return outcome{retryAt: until}
+		return b.rateLimited(ctx, chatID, rl, global, now)
 	case errors.Is(err, ErrChatGone):
 		b.metrics.Sends.WithLabelValues("chat_gone").Inc()
 		b.log.Info("chat gone, dropping its subscriptions", "chat_id", chatID, "error", err)
@@ -611,6 +597,27 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 		b.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
 		return outcome{retryAt: now.Add(wait)}
 	}
+}
+
+// rateLimited applies a 429: the chat is parked for its retry_after on
+// every replica, and when the 429 is Telegram's bulk limit (it says so, or
+// most recent sends got one: global) the whole bot is parked and slowed.
+func (b *Bot) rateLimited(ctx context.Context, chatID int64, rl *RateLimitError, global bool, now time.Time) outcome {
+	b.metrics.Sends.WithLabelValues("rate_limited").Inc()
+	until := now.Add(rl.RetryAfter)
+	if perr := b.store.Park(ctx, chatID, until); perr != nil {
+		b.log.Error("park chat", "chat_id", chatID, "error", perr)
+	}
+	if rl.Global || global {
+		b.metrics.GlobalParks.Inc()
+		b.log.Warn("rate limited bot-wide: parking every replica and slowing down", "retry_after", rl.RetryAfter)
+		if perr := b.dl.pacer.park(ctx, until); perr != nil {
+			b.log.Error("park bot", "error", perr)
+		}
+	} else {
+		b.log.Warn("rate limited", "chat_id", chatID, "retry_after", rl.RetryAfter)
+	}
+	return outcome{retryAt: until}
 }
 
 // retryWait is the back-off before a failed job's next send: 1s doubled

@@ -96,8 +96,10 @@ func (b *Bot) republishEdit(ctx context.Context, src feeds.Source, it feeds.Item
 // serveEdit updates one chat's card for an edited item, through the same
 // limits as sends. Chats that never got the card, or got it inside a
 // digest, are skipped. Edits are best effort: Telegram refusing one (too
-// old, deleted) settles the job.
-func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery) outcome {
+// old, deleted) settles the job. The checks before it are the sends' own:
+// one shared CheckSend round trip, the bot-wide slot, the shard's lease,
+// and the same 429 policy.
+func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, run *sendRun) outcome {
 	now := b.now()
 	done := outcome{done: 1}
 	ack := func() outcome {
@@ -113,24 +115,25 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery) o
 	case err != nil:
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	if until, err := b.store.ParkedUntil(ctx, chatID); err == nil && now.Before(until) {
-		return outcome{retryAt: until}
-	}
-	if wait, err := b.store.Allow(ctx, chatKey(chatID), b.chatLimit(chatID)); err != nil {
+	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: b.chatLimit(chatID), Fetch: []string{d.ItemID}})
+	switch {
+	case err != nil:
 		return outcome{retryAt: now.Add(time.Second)}
-	} else if wait > 0 {
-		return outcome{retryAt: now.Add(wait)}
+	case now.Before(sc.ParkedUntil):
+		return outcome{retryAt: sc.ParkedUntil}
+	case sc.Wait > 0:
+		return outcome{retryAt: now.Add(sc.Wait)}
 	}
-	it, err := b.store.Item(ctx, d.ItemID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return ack()
+	it, ok := sc.Items[d.ItemID]
+	if !ok {
+		return ack() // the item expired
 	}
-	if err != nil {
-		return outcome{retryAt: now.Add(time.Second)}
-	}
-	chat, _ := b.store.Chat(ctx, chatID)
+	chat := sc.Chat
 	if err := b.waitGlobal(ctx); err != nil {
 		return outcome{retryAt: now}
+	}
+	if !run.owns(chatID) {
+		return outcome{retryAt: now} // see serveChat
 	}
 	m := b.card(it, chat).Render()
 	b.dl.items.put(it.ID, it) // later sends of this item use the edited text
@@ -138,13 +141,10 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery) o
 	m.ChatID = chatID
 	err = b.sender.Edit(ctx, chatID, msgID, m)
 	var rl *RateLimitError
+	global := b.dl.pacer.observe(errors.As(err, &rl))
 	switch {
-	case errors.As(err, &rl):
-		b.metrics.Sends.WithLabelValues("rate_limited").Inc()
-		if perr := b.store.Park(ctx, chatID, now.Add(rl.RetryAfter)); perr != nil {
-			b.log.Error("park chat", "chat_id", chatID, "error", perr)
-		}
-		return outcome{retryAt: now.Add(rl.RetryAfter)}
+	case rl != nil:
+		return b.rateLimited(ctx, chatID, rl, global, now)
 	case errors.Is(err, ErrChatGone):
 		if ferr := b.store.ForgetChat(ctx, chatID); ferr != nil {
 			return outcome{retryAt: now.Add(time.Second)}
