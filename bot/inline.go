@@ -216,13 +216,11 @@ func itemIDsOf(payload string) []string {
 }
 
 // itemDeepLink answers /start i_<payload> by sending that item's card to
-// the chat. The /start handler in updates.go calls it with the payload
-// (with or without its "i_"). An unknown or expired item gets a short note.
-func (b *Bot) itemDeepLink(ctx context.Context, chatID int64, itemID string, lang string) error {
-	chat, err := b.store.Chat(ctx, chatID)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("item deep link: %w", err)
-	}
+// the chat. The /start handler in updates.go calls it with the chat it has
+// already read and the payload (with or without its "i_"). An unknown or
+// expired item gets a short note.
+func (b *Bot) itemDeepLink(ctx context.Context, chat storage.Chat, itemID string, lang string) error {
+	chatID := chat.ID
 	for _, id := range itemIDsOf(itemID) {
 		it, err := b.store.Item(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {

@@ -187,24 +187,26 @@ func (b *Bot) searchItems(ctx context.Context, q searchQuery, offset, n int) ([]
 }
 
 // searchCommand answers /search <words>. The command switch in updates.go
-// calls it with the command's arguments and the reply language.
-func (b *Bot) searchCommand(ctx context.Context, m *InMessage, args []string, lang string) error {
+// calls it with the command's arguments, the chat it has already read and
+// the reply language.
+func (b *Bot) searchCommand(ctx context.Context, m *InMessage, chat storage.Chat, args []string, lang string) error {
 	q := parseQuery(strings.Join(args, " "))
 	reply := Message{ChatID: m.Chat.ID, HTML: true, DisablePreview: true}
 	if len(q.Terms) == 0 {
 		reply.Text = askTexts(lang).SearchHow
 		return b.reply(ctx, reply)
 	}
-	if err := b.store.SaveSearchQuery(ctx, q.token(), q.full); err != nil {
-		return fmt.Errorf("search: %w", err)
-	}
-	chat, err := b.store.Chat(ctx, m.Chat.ID)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("search: %w", err)
-	}
+	var err error
 	reply.Text, reply.Buttons, err = b.searchResults(ctx, q, 0, chat, lang)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
+	}
+	// The paging buttons carry the query's token: keep the query only
+	// when there is a page to turn to.
+	if reply.Buttons != nil {
+		if err := b.store.SaveSearchQuery(ctx, q.token(), q.full); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
 	}
 	return b.reply(ctx, reply)
 }

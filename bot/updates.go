@@ -86,7 +86,7 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	switch cmd {
 	case "start":
 		if len(args) > 0 && strings.HasPrefix(args[0], "i_") { // a shared item's link: t.me/<bot>?start=i_<id>
-			return b.itemDeepLink(ctx, m.Chat.ID, strings.TrimPrefix(args[0], "i_"), lang)
+			return b.itemDeepLink(ctx, chat, strings.TrimPrefix(args[0], "i_"), lang)
 		}
 		if len(args) > 0 && strings.HasPrefix(args[0], "s_") {
 			if src, ok := b.sources[strings.TrimPrefix(args[0], "s_")]; ok {
@@ -149,7 +149,7 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		}
 		return reply(text, buttons)
 	case "search":
-		return b.searchCommand(ctx, m, args, lang)
+		return b.searchCommand(ctx, m, chat, args, lang)
 	case "settings":
 		return b.settingsCommand(ctx, chat, args, lang, reply)
 	case "filter":
