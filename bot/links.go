@@ -118,22 +118,22 @@ func isUsernameByte(c byte) bool {
 
 // handleLink answers a message carrying a link: in a private chat any
 // link, in a group only when the message mentions the bot, never in a
-// channel. It reports false when the message is not for it.
-func (b *Bot) handleLink(ctx context.Context, m *InMessage) (bool, error) {
+// channel; other messages are left alone.
+func (b *Bot) handleLink(ctx context.Context, m *InMessage) error {
 	switch m.Chat.Type {
 	case "private":
 	case "group", "supergroup":
 		if !b.mentions(m.Text) {
-			return false, nil
+			return nil
 		}
 	default:
-		return false, nil
+		return nil
 	}
 	link := findLink(m.Text)
 	if link == "" {
-		return false, nil
+		return nil
 	}
-	return true, b.answerLink(ctx, m, link)
+	return b.answerLink(ctx, m, link)
 }
 
 // answerLink fetches, extracts and summarises the page at link and sends

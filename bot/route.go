@@ -36,6 +36,5 @@ func (b *Bot) HandleUpdate(ctx context.Context, u Update) error {
 // private chat, or in a group with the bot mentioned, gets the page's
 // card. Other text is left alone, so people can talk in groups.
 func (b *Bot) handleText(ctx context.Context, m *InMessage) error {
-	_, err := b.handleLink(ctx, m)
-	return err
+	return b.handleLink(ctx, m)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -138,7 +139,7 @@ func parseQuery(s string) searchQuery {
 		if len(q.Terms) == maxQueryTerms {
 			break
 		}
-		if !contains(q.Terms, t) {
+		if !slices.Contains(q.Terms, t) {
 			q.Terms = append(q.Terms, t)
 		}
 	}
@@ -258,10 +259,7 @@ func (b *Bot) searchCallback(ctx context.Context, cb *Callback) error {
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("search page: %w", err)
 	}
-	lang := LangFor(cb.From.LanguageCode)
-	if cb.From.LanguageCode == "" && chat.Lang != "" {
-		lang = chat.Lang
-	}
+	lang := replyLang(cb.From.LanguageCode, chat)
 	tok, off, ok := strings.Cut(strings.TrimPrefix(cb.Data, searchCallback), ":")
 	offset, perr := strconv.Atoi(off)
 	if !ok || perr != nil || offset < 0 || offset >= maxSearchResults {

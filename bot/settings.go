@@ -370,13 +370,13 @@ func settingsTexts(lang string) *settingsText {
 }
 
 // settingsCallback applies a settings button and redraws the screen.
-func (b *Bot) settingsCallback(ctx context.Context, cb *Callback, chat storage.Chat, code string) error {
+func (b *Bot) settingsCallback(ctx context.Context, cb *Callback, chat storage.Chat, code, lang string) error {
 	admin, err := b.isAdmin(ctx, cb.Chat, cb.From, 0)
 	if err != nil {
 		return err
 	}
 	if !admin {
-		return b.sender.AnswerCallback(ctx, cb.ID, texts(LangFor(cb.From.LanguageCode)).AdminsOnly)
+		return b.sender.AnswerCallback(ctx, cb.ID, texts(lang).AdminsOnly)
 	}
 	name, value, _ := strings.Cut(code, ":")
 	changed, problem := b.applySetting(chat, name, value)

@@ -43,11 +43,14 @@ func (b *Bot) parseCommand(text string) (cmd string, args []string, ok bool) {
 	return cmd, fields[1:], true
 }
 
-// chatLang is the language to answer in: the user's for a reply, falling
-// back to the chat's stored language.
-func chatLang(m *InMessage, c storage.Chat) string {
-	if m.From.LanguageCode != "" {
-		return LangFor(m.From.LanguageCode)
+// chatLang is the language to answer a message in (see replyLang).
+func chatLang(m *InMessage, c storage.Chat) string { return replyLang(m.From.LanguageCode, c) }
+
+// replyLang is the language to answer a user in: theirs (userLang, their
+// Telegram language code), falling back to the chat's stored language.
+func replyLang(userLang string, c storage.Chat) string {
+	if userLang != "" {
+		return LangFor(userLang)
 	}
 	if c.Lang != "" {
 		return c.Lang
@@ -492,10 +495,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 	if err != nil {
 		return err
 	}
-	lang := LangFor(cb.From.LanguageCode)
-	if cb.From.LanguageCode == "" && chat.Lang != "" {
-		lang = chat.Lang
-	}
+	lang := replyLang(cb.From.LanguageCode, chat)
 	t := texts(lang)
 	action, code, _ := strings.Cut(cb.Data, ":")
 	switch action {
@@ -528,7 +528,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		}
 		return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
 	case "set":
-		return b.settingsCallback(ctx, cb, chat, code)
+		return b.settingsCallback(ctx, cb, chat, code, lang)
 	case "l":
 		return b.latestCallback(ctx, cb, chat, lang, code)
 	case "t", "u":
@@ -543,20 +543,19 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		if !admin {
 			return b.sender.AnswerCallback(ctx, cb.ID, t.AdminsOnly)
 		}
-		subs, err := b.store.Subscriptions(ctx, cb.Chat.ID)
-		if err != nil {
-			return err
+		// "t" toggles: subscribe, and when already subscribed undo it.
+		added := false
+		if action == "t" {
+			if added, err = b.store.Subscribe(ctx, cb.Chat.ID, target); err != nil {
+				return err
+			}
 		}
-		var note string
-		if action == "t" && !contains(subs, target) {
-			_, err = b.store.Subscribe(ctx, cb.Chat.ID, target)
-			note = fmt.Sprintf(t.Subscribed, b.targetName(target))
-		} else {
-			_, err = b.store.Unsubscribe(ctx, cb.Chat.ID, target)
+		note := fmt.Sprintf(t.Subscribed, b.targetName(target))
+		if !added {
+			if _, err := b.store.Unsubscribe(ctx, cb.Chat.ID, target); err != nil {
+				return err
+			}
 			note = fmt.Sprintf(t.Unsubscribed, b.targetName(target))
-		}
-		if err != nil {
-			return err
 		}
 		if err := b.sender.AnswerCallback(ctx, cb.ID, note); err != nil {
 			return err
@@ -571,15 +570,6 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
 	}
 	return b.sender.AnswerCallback(ctx, cb.ID, "")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // handleMemberChange keeps the chat list true: a user who blocks the bot or
