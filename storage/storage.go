@@ -1,7 +1,8 @@
 // Package storage is akhbar's Redis store: seen sets, items and their
 // "latest" indexes, subscriptions, chat settings, the delivery outbox
-// (a Redis Stream read by a consumer group), leases, shared rate limits and
-// the little Telegram state the bot keeps (update offset, admin cache).
+// (Redis Streams sharded by chat, read by a consumer group, each shard
+// leased to one replica), leases, shared rate limits and the little
+// Telegram state the bot keeps (update offset, admin cache).
 //
 // Every replica of the bot shares one Store, so all cross-replica
 // coordination (who polls a source this tick, who long-polls Telegram, how
@@ -21,23 +22,35 @@
 //	item:{id}              HASH  item fields except Content (TTL ItemTTL)
 //	latest                 ZSET  item id → published (ms), all sources
 //	topic:{t}:latest       ZSET  item id → published (ms), per topic
-//	chat:{id}              HASH  kind, title, username, lang, tz, created
+//	chat:{id}              HASH  kind, title, username, lang, tz, created, and the chat's settings
 //	chat:{id}:subs         SET   targets ("s:<source>" or "t:<topic>") of one chat
 //	subs:{target}          SET   chat ids subscribed to a target (the fan-out index)
 //	chats                  SET   known chat ids (ChatCount)
 //	sent:{chat}            ZSET  item id → delivery time (ms), trimmed by SentRetention
 //	sentmsg:{chat}         HASH  item id → Telegram message id (for later edits)
-//	{deliveries}           STREAM delivery jobs {chat, item, attempt}, group "senders"
+//	{deliveries}:<n>       STREAM delivery jobs {chat, item, attempt, edit} of shard n (ShardOf), group "senders"
+//	{deliveries}:lane:<id>:<n> STREAM a big fan-out's jobs of shard n (a lane)
+//	{deliveries}:lane:<id>:chats SET chats the lane still owes its item
+//	{deliveries}:lanes     HASH  lane id → "item\tstart ms\tedit"; {deliveries}:lane-seq STRING its counter
+//	{deliveries}:owner:<n> STRING replica leasing shard n (PX)
+//	{deliveries}:replicas  ZSET  replica → alive until (ms)
 //	{deliveries}:dead      STREAM dead letters {chat, item, attempt, error, time}
+//	digest:{chat}          ZSET  items held for a chat's digest; digests:due ZSET chat → when
+//	src:{id}:hashes        HASH  item id → content hash, to notice a publisher's edits
+//	search:{term}          ZSET  item id → score, the search index; searchq:{token} STRING a paged query
+//	link:{sha256}          HASH  the card of a link a user sent (cache)
+//	park:global            STRING bot-wide park after a bulk 429; pace:global:slow STRING slow-down factor
 //	lease:<name>           STRING owner (PX ttl)
 //	park:{chat}            STRING parked-until time (ms) after a 429 (PX)
 //	updates:offset         STRING Telegram getUpdates offset
 //	admin:{chat}:<user>    STRING "1:<expiry ms>"/"0:…" cached getChatMember answer (PX)
 //	rl:<key>               STRING GCRA state, stored by redis_rate as "rate:" + prefix + "rl:<key>"
 //
-// The two delivery streams share the tag {deliveries} so that a dead letter
-// is added and the job acknowledged in one MULTI. Every acknowledged entry is
-// also deleted (XACK + XDEL), so the stream length is the outstanding work.
+// Every delivery key shares the tag {deliveries}, so that a dead letter is
+// added and its job acknowledged in one MULTI, one XREADGROUP reads many
+// streams, and the shard-balancing script sees every owner. Every
+// acknowledged entry is also deleted (XACK + XDEL), so the streams' lengths
+// are the outstanding work. TestKeySchema pins most of these names.
 package storage
 
 import (

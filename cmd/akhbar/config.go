@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -206,7 +207,7 @@ func (c *Config) applyDefaults() {
 		c.Telegram.Webhook.Listen = ":8443"
 	}
 	if c.Redis.Prefix == "" {
-		c.Redis.Prefix = "akhbar:"
+		c.Redis.Prefix = storage.DefaultPrefix
 	}
 	if c.Timezone == "" {
 		c.Timezone = "Asia/Amman"
