@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
-	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/storage"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
