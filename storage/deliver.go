@@ -20,10 +20,10 @@ import (
 // pipeline per node.
 
 // gcra is redis_rate v10's allowN script (Copyright (c) 2017 Pavel
-// Pravosud, MIT; github.com/go-redis/redis_rate/lua.go), unchanged, so that
-// a check queued in a pipeline moves the very bucket Store.Allow moves
-// (same key, same algorithm): redis_rate itself only runs its scripts
-// outside pipelines.
+// Pravosud, MIT; github.com/go-redis/redis_rate/lua.go), unchanged: the
+// library only runs its scripts outside pipelines, and the hot path queues
+// the check in a shared pipeline. Store.Allow runs the same script, so
+// every path moves one bucket with one algorithm.
 var gcra = redis.NewScript(`
 -- this script has side-effects, so it requires replicate commands mode
 redis.replicate_commands()

@@ -59,7 +59,7 @@ func (k keys) admin(chat, user int64) string {
 	return k.p + "admin:{" + itoa(chat) + "}:" + itoa(user)
 }
 
-// rate is the key handed to redis_rate, which stores it under "rate:" + key.
+// rate is the GCRA bucket key; the script stores it under "rate:" + key, as redis_rate does.
 func (k keys) rate(key string) string { return k.p + "rl:" + key }
 
 // group is the consumer group of the delivery stream.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -20,23 +19,30 @@ type Limit struct {
 	Period      time.Duration
 }
 
-// Allow takes one token from the shared GCRA bucket key (redis_rate, so
-// every replica draws from the same bucket). It returns 0 when the event may
+// Allow takes one token from the shared GCRA bucket key (redis_rate's
+// script, the one CheckSend and TakeGlobal queue, so every replica and
+// every path draws from the same bucket). It returns 0 when the event may
 // happen now, else how long to wait before trying again.
 func (s *Store) Allow(ctx context.Context, key string, l Limit) (time.Duration, error) {
 	if l.Rate <= 0 || l.Period <= 0 {
 		return 0, fmt.Errorf("allow %s: invalid limit %d/%v", key, l.Rate, l.Period)
 	}
-	burst := max(l.Burst, 1)
-	res, err := s.limiter.Allow(ctx, s.k.rate(key), redis_rate.Limit{Rate: l.Rate, Burst: burst, Period: l.Period})
+	var cmd *redis.Cmd
+	if _, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+		cmd = s.queueGCRA(ctx, p, key, l, 1)
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("allow %s: %w", key, err)
+	}
+	r, err := parseGCRA(cmd)
 	if err != nil {
 		return 0, fmt.Errorf("allow %s: %w", key, err)
 	}
-	if res.Allowed > 0 {
+	if r.allowed > 0 {
 		return 0, nil
 	}
 	// Never report "allowed" for a denied call, even if rounding gives 0.
-	return max(res.RetryAfter, time.Millisecond), nil
+	return max(r.retryAfter, time.Millisecond), nil
 }
 
 // Park stops deliveries to a chat until the given time (a 429's retry_after

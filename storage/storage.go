@@ -44,7 +44,7 @@
 //	park:{chat}            STRING parked-until time (ms) after a 429 (PX)
 //	updates:offset         STRING Telegram getUpdates offset
 //	admin:{chat}:<user>    STRING "1:<expiry ms>"/"0:…" cached getChatMember answer (PX)
-//	rl:<key>               STRING GCRA state, stored by redis_rate as "rate:" + prefix + "rl:<key>"
+//	rl:<key>               STRING GCRA state, stored (as redis_rate does) under "rate:" + prefix + "rl:<key>"
 //
 // Every delivery key shares the tag {deliveries}, so that a dead letter is
 // added and its job acknowledged in one MULTI, one XREADGROUP reads many
@@ -61,7 +61,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -131,10 +130,9 @@ func (o Options) withDefaults() Options {
 
 // Store is the Redis-backed state of akhbar. It is safe for concurrent use.
 type Store struct {
-	rdb     redis.UniversalClient
-	opts    Options
-	k       keys
-	limiter *redis_rate.Limiter
+	rdb  redis.UniversalClient
+	opts Options
+	k    keys
 }
 
 // New returns a Store over an existing client (a *redis.Client or a
@@ -142,10 +140,9 @@ type Store struct {
 func New(client redis.UniversalClient, opts Options) *Store {
 	opts = opts.withDefaults()
 	return &Store{
-		rdb:     client,
-		opts:    opts,
-		k:       keys{p: opts.Prefix},
-		limiter: redis_rate.NewLimiter(client),
+		rdb:  client,
+		opts: opts,
+		k:    keys{p: opts.Prefix},
 	}
 }
 
