@@ -25,7 +25,7 @@ func contentHash(it feeds.Item) string {
 // noticeEdits compares the feed's items with the hashes stored at the last
 // poll and re-publishes the ones a publisher changed (seen before, changed
 // since, published within editWindow). It stores the current hashes.
-func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.Item, isNew map[string]bool, first bool, now time.Time) (int, error) {
+func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.Item, isNew map[string]bool, first bool, now time.Time, reads *pollReads) (int, error) {
 	ids := make([]string, len(items))
 	current := make(map[string]string, len(items))
 	for i, it := range items {
@@ -44,7 +44,7 @@ func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.I
 		if first || isNew[it.ID] || stored[i] == "" || stored[i] == current[it.ID] || now.Sub(it.Published) > editWindow {
 			continue
 		}
-		n, err := b.republishEdit(ctx, src, it)
+		n, err := b.republishEdit(ctx, src, it, reads)
 		if err != nil {
 			return edited, err
 		}
@@ -61,7 +61,7 @@ func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.I
 // republishEdit saves the edited item and queues an edit of its card for
 // every chat the source reaches; delivery edits only the chats that got it.
 // It returns the number of edit jobs (0 when the card would not change).
-func (b *Bot) republishEdit(ctx context.Context, src feeds.Source, it feeds.Item) (int, error) {
+func (b *Bot) republishEdit(ctx context.Context, src feeds.Source, it feeds.Item, reads *pollReads) (int, error) {
 	old, err := b.store.Item(ctx, it.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return 0, nil // expired: no card left to edit
@@ -78,7 +78,7 @@ func (b *Bot) republishEdit(ctx context.Context, src feeds.Source, it feeds.Item
 		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
 	}
 	b.indexForSearch(ctx, it)
-	chats, err := b.store.Subscribers(ctx, targetsOf(src))
+	chats, err := reads.subscribers(ctx, src)
 	if err != nil {
 		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
 	}

@@ -100,14 +100,14 @@ func (b *Bot) PollSource(ctx context.Context, src feeds.Source, interval time.Du
 			fresh = nil
 		}
 	}
-	var recent []feeds.Item // other sources' recent items, read once per poll for same-story checks
+	reads := &pollReads{b: b, subs: map[string][]int64{}}
 	if len(fresh) > 0 {
-		if recent, err = b.recentForSameStory(ctx); err != nil {
+		if reads.recent, err = b.recentForSameStory(ctx); err != nil {
 			return res, fmt.Errorf("poll %s: %w", src.ID, err)
 		}
 	}
 	for _, it := range fresh {
-		n, err := b.publish(ctx, src, it, recent)
+		n, err := b.publish(ctx, src, it, reads)
 		if err != nil {
 			return res, fmt.Errorf("poll %s: %w", src.ID, err)
 		}
@@ -122,7 +122,7 @@ func (b *Bot) PollSource(ctx context.Context, src feeds.Source, interval time.Du
 	for i, id := range ids {
 		current[i] = byID[id]
 	}
-	if res.Edited, err = b.noticeEdits(ctx, src, current, isNew, first, now); err != nil {
+	if res.Edited, err = b.noticeEdits(ctx, src, current, isNew, first, now, reads); err != nil {
 		return res, fmt.Errorf("poll %s: %w", src.ID, err)
 	}
 	if err := b.store.MarkSeen(ctx, src.ID, ids, now); err != nil {
@@ -135,19 +135,41 @@ func (b *Bot) PollSource(ctx context.Context, src feeds.Source, interval time.Du
 	return res, b.store.SetSourceState(ctx, src.ID, st)
 }
 
+// pollReads is what one poll reads once for all its items: the other
+// sources' recent items (the same-story candidates) and, per source, its
+// subscribers, which every new or edited item of the poll fans out to.
+type pollReads struct {
+	b      *Bot
+	recent []feeds.Item
+	subs   map[string][]int64
+}
+
+// subscribers returns the chats subscribed to src, read once per poll.
+func (p *pollReads) subscribers(ctx context.Context, src feeds.Source) ([]int64, error) {
+	if chats, ok := p.subs[src.ID]; ok {
+		return chats, nil
+	}
+	chats, err := p.b.store.Subscribers(ctx, targetsOf(src))
+	if err != nil {
+		return nil, err
+	}
+	p.subs[src.ID] = chats
+	return chats, nil
+}
+
 // publish enriches one new item, saves it and enqueues one delivery job per
 // subscribed chat. It returns the number of jobs.
-func (b *Bot) publish(ctx context.Context, src feeds.Source, it feeds.Item, recent []feeds.Item) (int, error) {
+func (b *Bot) publish(ctx context.Context, src feeds.Source, it feeds.Item, reads *pollReads) (int, error) {
 	it = b.enrich(ctx, src, it)
 	if err := b.store.SaveItem(ctx, it); err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
 	}
 	b.indexForSearch(ctx, it)
-	chats, err := b.store.Subscribers(ctx, targetsOf(src))
+	chats, err := reads.subscribers(ctx, src)
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
 	}
-	covered, twins, err := b.coveredChats(ctx, it, recent)
+	covered, twins, err := b.coveredChats(ctx, it, reads)
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", it.ID, err)
 	}

@@ -30,15 +30,15 @@ func (b *Bot) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
 // subscribers of every other source that published a near-duplicate
 // (arabic.SameStory on the fingerprints, or arabic.SameBody on the body
 // fingerprints: the same copy under another headline) within the window, with those
-// items. recent comes from recentForSameStory; items of its own source
+// items. reads holds the candidates (recentForSameStory); items of its own source
 // are never its twins. A chat that follows only this source still gets
 // the card.
-func (b *Bot) coveredChats(ctx context.Context, it feeds.Item, recent []feeds.Item) (map[int64]bool, []feeds.Item, error) {
+func (b *Bot) coveredChats(ctx context.Context, it feeds.Item, reads *pollReads) (map[int64]bool, []feeds.Item, error) {
 	if it.Fingerprint == 0 && it.BodyFingerprint == 0 {
 		return nil, nil, nil
 	}
 	var twins []feeds.Item
-	for _, r := range recent {
+	for _, r := range reads.recent {
 		if r.ID == it.ID || r.SourceID == it.SourceID {
 			continue
 		}
@@ -59,7 +59,7 @@ func (b *Bot) coveredChats(ctx context.Context, it feeds.Item, recent []feeds.It
 		if !ok {
 			continue
 		}
-		chats, err := b.store.Subscribers(ctx, targetsOf(src))
+		chats, err := reads.subscribers(ctx, src)
 		if err != nil {
 			return nil, nil, fmt.Errorf("same story for %s: %w", it.ID, err)
 		}
