@@ -63,11 +63,11 @@ type Config struct {
 	Workers         int // concurrent senders per replica (default 8)
 	DigestThreshold int // more waiting items than this for one chat → one digest (default 3)
 	MaxAttempts     int // sends of one job before it is dead-lettered (default 5)
-	// ClaimIdle is the lease time of a replica's delivery shards (default
+	// ShardLease is the lease time of a replica's delivery shards (default
 	// 10s): a replica that dies hands its shards, and the jobs it held,
-	// to the others after it. Live replicas renew every ClaimIdle/4 and
-	// send only within ClaimIdle/2 of their last renewal.
-	ClaimIdle time.Duration
+	// to the others after it. Live replicas renew every ShardLease/4 and
+	// send only within ShardLease/2 of their last renewal.
+	ShardLease time.Duration
 	// Backlog is how many delivery jobs a replica holds in memory at most
 	// (default 5,000): a huge fan-out stays in Redis, not in the heap.
 	Backlog int
@@ -120,8 +120,8 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 	if cfg.Backlog <= 0 {
 		cfg.Backlog = defaultBacklog
 	}
-	if cfg.ClaimIdle <= 0 {
-		cfg.ClaimIdle = 10 * time.Second
+	if cfg.ShardLease <= 0 {
+		cfg.ShardLease = 10 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

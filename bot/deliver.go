@@ -142,8 +142,8 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	kept := make(chan struct{})
 	go func() {
 		defer close(kept)
-		for sleep(keep, b.cfg.ClaimIdle/4) {
-			if _, _, err := b.store.BalanceShards(keep, consumer, b.cfg.ClaimIdle, storage.ShardTurn{}); err != nil && keep.Err() == nil {
+		for sleep(keep, b.cfg.ShardLease/4) {
+			if _, _, err := b.store.BalanceShards(keep, consumer, b.cfg.ShardLease, storage.ShardTurn{}); err != nil && keep.Err() == nil {
 				b.log.Warn("keep delivery shards while stopping", "error", err)
 			}
 		}
@@ -163,7 +163,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 
 // readJobs moves jobs from the streams into the scheduler.
 //
-// Every ClaimIdle/4 it takes this replica's turn at sharing the shards of
+// Every ShardLease/4 it takes this replica's turn at sharing the shards of
 // chats (BalanceShards). A shard it gains brings the jobs its last owner
 // left (ClaimShard). A shard beyond its fair share is drained first: its
 // chats are no longer handed out, and once none of them has a send in
@@ -172,11 +172,11 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 // lease of its shard is sure (half the lease time after the last renewal),
 // and the streams are read only then too: a replica back from a pause or
 // cut off from Redis never sends, nor takes, what another now owns. Every
-// ClaimIdle the jobs of its shards left pending too long, by anyone, are
+// ShardLease the jobs of its shards left pending too long, by anyone, are
 // taken back (Reclaim), so a lost ack or a read made while unsure never
 // strands a job.
 func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *recorder) error {
-	ttl := b.cfg.ClaimIdle
+	ttl := b.cfg.ShardLease
 	var owned, draining []int
 	var lastBalance, lastSweep, lastLanes, lastClose time.Time
 	for ctx.Err() == nil {

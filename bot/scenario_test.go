@@ -341,7 +341,7 @@ func TestBigFanoutDoesNotStarveOthers(t *testing.T) {
 func TestTwoReplicasKeepChatOrder(t *testing.T) {
 	const chats, items = 300, 4
 	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 1000, PrivatePerSecond: 50}, Workers: 8,
-		DigestThreshold: 100, ClaimIdle: time.Second}, telegramtest.Options{NoCallLog: true})
+		DigestThreshold: 100, ShardLease: time.Second}, telegramtest.Options{NoCallLog: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, r := range []string{"r1", "r2"} {
@@ -396,7 +396,7 @@ func TestTwoReplicasKeepChatOrder(t *testing.T) {
 // records absorb most of that race.)
 func TestReplicaJoinsMidFanout(t *testing.T) {
 	const chats = 300
-	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 200}, Workers: 16, ClaimIdle: time.Second},
+	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: 200}, Workers: 16, ShardLease: time.Second},
 		telegramtest.Options{NoCallLog: true})
 	h.tg.SetFaults(telegramtest.Faults{Seed: 7, RateSlow: 0.3, SlowDelay: 1500 * time.Millisecond, Methods: []string{"sendMessage"}})
 	ids := make([]int64, chats)

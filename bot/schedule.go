@@ -228,7 +228,7 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 		if q := s.popReadyLocked(); q != nil {
 			if !s.ownsLocked(q.id) {
 				// Not surely ours: wait for the reader's next lease renewal.
-				q.readyAt = s.now().Add(staleRecheck)
+				q.readyAt = s.now().Add(unsureRecheck)
 				s.enqueueLocked(q)
 				s.mu.Unlock()
 				continue
@@ -259,9 +259,9 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 	}
 }
 
-// staleRecheck is how soon a chat held back for want of a sure lease is
+// unsureRecheck is how soon a chat held back for want of a sure lease is
 // looked at again.
-const staleRecheck = 200 * time.Millisecond
+const unsureRecheck = 200 * time.Millisecond
 
 // ownsLocked reports whether the chat's shard is surely this replica's.
 func (s *scheduler) ownsLocked(chatID int64) bool {

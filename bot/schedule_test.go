@@ -215,7 +215,7 @@ func TestSchedulerServesOnlyOwnedShards(t *testing.T) {
 	}
 	cancel()
 	s.own([]int{storage.ShardOf(1)}, time.Now().Add(time.Minute))
-	clock.advance(staleRecheck)
+	clock.advance(unsureRecheck)
 	q, _ = mustNext(t, s)
 	// The shard goes while the chat is served: its other jobs go with it.
 	s.add(job(q.id, "b", 9))

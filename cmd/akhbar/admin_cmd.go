@@ -64,11 +64,11 @@ func runDeadLetters(ctx context.Context, args []string, getenv func(string) stri
 	return 0
 }
 
-// claimIdle reads AKHBAR_DELIVERY_CLAIM_IDLE (a Go duration): the lease
+// shardLease reads AKHBAR_DELIVERY_CLAIM_IDLE (a Go duration): the lease
 // time of a replica's delivery shards, so how long a dead replica's jobs
 // wait before another replica takes them over. Zero means the bot's
 // default (10s).
-func claimIdle(getenv func(string) string) (time.Duration, error) {
+func shardLease(getenv func(string) string) (time.Duration, error) {
 	v := getenv("AKHBAR_DELIVERY_CLAIM_IDLE")
 	if v == "" {
 		return 0, nil

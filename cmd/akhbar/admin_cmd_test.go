@@ -68,9 +68,9 @@ func TestClaimIdleEnv(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			d, err := claimIdle(func(string) string { return tc.v })
+			d, err := shardLease(func(string) string { return tc.v })
 			if (err != nil) != tc.err || (!tc.err && d.String() != tc.want) {
-				t.Errorf("claimIdle(%q) = %v, %v; want %s, error %v", tc.v, d, err, tc.want, tc.err)
+				t.Errorf("shardLease(%q) = %v, %v; want %s, error %v", tc.v, d, err, tc.want, tc.err)
 			}
 		})
 	}

@@ -173,7 +173,7 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 	if botName == "" {
 		botName = tg.Name()
 	}
-	idle, err := claimIdle(getenv)
+	lease, err := shardLease(getenv)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		LinkFetcher: bot.NewLinkFetcher(cfg.Fetch.UserAgent),
 		Limits: bot.Limits{GlobalPerSecond: cfg.Delivery.GlobalPerSecond, PrivatePerSecond: cfg.Delivery.PrivatePerSecond,
 			GroupPerMinute: cfg.Delivery.GroupPerMinute, PaidBroadcast: cfg.Delivery.AllowPaidBroadcast},
-		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ClaimIdle: idle, Backlog: cfg.Delivery.Backlog,
+		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ShardLease: lease, Backlog: cfg.Delivery.Backlog,
 	}, store, fetcher, tg, log, reg)
 
 	// Arabic for Arabic-language clients, English as the default list.
