@@ -114,10 +114,7 @@ func (s *Server) getUpdates(r *request) (any, *apiError) {
 			s.mu.Unlock()
 			return ups, nil
 		}
-		if s.updateSignal == nil {
-			s.updateSignal = make(chan struct{})
-		}
-		arrived := s.updateSignal
+		arrived := s.updateSignal.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-arrived:
@@ -340,10 +337,7 @@ func (s *Server) recordLocked(cs *chatState, m Message) {
 		cs.records = append(cs.records, int32(s.sent.len()))
 	}
 	s.sent.add(m)
-	if s.sentSignal != nil {
-		close(s.sentSignal)
-		s.sentSignal = nil
-	}
+	s.sentSignal.notifyLocked()
 }
 
 func (s *Server) sendMessage(r *request) (any, *apiError) {

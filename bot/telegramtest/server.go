@@ -170,13 +170,13 @@ type Server struct {
 	updates        []Update
 	nextUpdateID   int
 	allowedUpdates []string
-	updateSignal   chan struct{} // closed when updates arrive; nil if nobody waits
+	updateSignal   signal        // broadcast when updates arrive
 	poller         chan struct{} // closed to terminate the running getUpdates
 	webhook        webhookInfo
 	webhookRunning bool // a deliverLoop is running
 	sent           records[Message]
-	sentCount      int           // records with Edited == false
-	sentSignal     chan struct{} // closed when a record is added; nil if nobody waits
+	sentCount      int    // records with Edited == false
+	sentSignal     signal // broadcast when a record is added
 	calls          records[Call]
 	stats          Stats
 	failNext       map[string][]injected
@@ -440,23 +440,35 @@ type request struct {
 	now time.Time
 }
 
-// SendUpdate queues an update for getUpdates, assigning its update_id
-// (any UpdateID set by the caller is replaced).
-func (s *Server) SendUpdate(u Update) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.queueLocked(u)
-}
-
+// queueLocked queues an update for getUpdates, assigning its update_id.
 func (s *Server) queueLocked(u Update) {
 	u.UpdateID = s.nextUpdateID
 	s.nextUpdateID++
 	s.updates = append(s.updates, u)
-	if s.updateSignal != nil {
-		close(s.updateSignal)
-		s.updateSignal = nil
+	s.updateSignal.notifyLocked()
+}
+
+// signal wakes every goroutine waiting for something to happen under the
+// server's lock: waitLocked hands out a channel that notifyLocked closes.
+// The channel is made only when someone waits.
+type signal struct{ ch chan struct{} }
+
+func (g *signal) waitLocked() <-chan struct{} {
+	if g.ch == nil {
+		g.ch = make(chan struct{})
+	}
+	return g.ch
+}
+
+func (g *signal) notifyLocked() {
+	if g.ch != nil {
+		close(g.ch)
+		g.ch = nil
 	}
 }
+
+// waitingLocked reports whether anyone waits.
+func (g *signal) waitingLocked() bool { return g.ch != nil }
 
 // chatLocked returns the state of a chat, creating it on first sight.
 func (s *Server) chatLocked(id int64) *chatState {
@@ -845,10 +857,7 @@ func (s *Server) wait(ctx context.Context, n int, what string, count func() int)
 			s.mu.Unlock()
 			return nil
 		}
-		if s.sentSignal == nil {
-			s.sentSignal = make(chan struct{})
-		}
-		ch := s.sentSignal
+		ch := s.sentSignal.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-ch:

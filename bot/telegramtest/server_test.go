@@ -542,7 +542,7 @@ func waitPolling(t *testing.T, srv *Server) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		srv.mu.Lock()
-		waiting := srv.poller != nil && srv.updateSignal != nil
+		waiting := srv.poller != nil && srv.updateSignal.waitingLocked()
 		srv.mu.Unlock()
 		if waiting {
 			return

@@ -25,10 +25,7 @@ func (s *Server) deliverLoop(client *http.Client) {
 			return
 		}
 		if len(s.updates) == 0 {
-			if s.updateSignal == nil {
-				s.updateSignal = make(chan struct{})
-			}
-			arrived := s.updateSignal
+			arrived := s.updateSignal.waitLocked()
 			s.mu.Unlock()
 			select {
 			case <-arrived:

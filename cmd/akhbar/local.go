@@ -118,11 +118,22 @@ func (l *localMode) run(ctx context.Context, log *slog.Logger) error {
 	for _, s := range l.cfg.Sources {
 		l.tg.UserMessage(chat, user, "/subscribe "+s.ID)
 	}
+	// The reader's screen: every message as soon as the fake records it.
+	shown := make(chan struct{})
+	go func() {
+		defer close(shown)
+		printed := 0
+		for l.tg.WaitRecords(ctx, printed+1) == nil {
+			msgs := l.tg.SentSince(printed)
+			for _, m := range msgs {
+				printMessage(l.out, m)
+			}
+			printed += len(msgs)
+		}
+	}()
+	defer func() { <-shown }()
 	tick := time.NewTicker(l.every)
 	defer tick.Stop()
-	show := time.NewTicker(300 * time.Millisecond)
-	defer show.Stop()
-	printed := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -131,12 +142,6 @@ func (l *localMode) run(ctx context.Context, log *slog.Logger) error {
 			if name, title, ok := l.feeds.revealNext(); ok {
 				log.Info("local mode: new sample item", "feed", name, "title", title)
 			}
-		case <-show.C:
-			msgs := l.tg.SentSince(printed)
-			for _, m := range msgs {
-				printMessage(l.out, m)
-			}
-			printed += len(msgs)
 		}
 	}
 }
