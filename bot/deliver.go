@@ -336,8 +336,13 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		ids = append(ids, l.ItemID)
 		laneIDs = append(laneIDs, l.ID)
 	}
+	// The items this serve uses, looked up once: the shared cache may drop
+	// one meanwhile, and an item missing here means it expired.
+	known := make(map[string]feeds.Item, len(ids))
 	for _, id := range ids {
-		if _, ok := b.dl.items.get(id); !ok && !slices.Contains(fetch, id) {
+		if it, ok := b.dl.items.get(id); ok {
+			known[id] = it
+		} else if !slices.Contains(fetch, id) {
 			fetch = append(fetch, id)
 		}
 	}
@@ -357,12 +362,13 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	}
 	for id, it := range sc.Items {
 		b.dl.items.put(id, it)
+		known[id] = it
 	}
 	// The lanes' items still owed to the chat, and not sent already (a
 	// sent record is written before the lane's list is updated).
 	var owed []storage.Delivery
 	for j, l := range ahead {
-		if _, ok := b.dl.items.get(l.ItemID); ok && sc.Owed[j] && !sc.Sent[len(batch)+j] {
+		if _, ok := known[l.ItemID]; ok && sc.Owed[j] && !sc.Sent[len(batch)+j] {
 			owed = append(owed, storage.Delivery{Lane: l.ID, Job: storage.Job{ChatID: chatID, ItemID: l.ItemID}})
 		}
 	}
@@ -389,12 +395,11 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		settled []storage.Delivery
 	)
 	for _, d := range owed {
-		it, _ := b.dl.items.get(d.ItemID)
-		items = append(items, it)
+		items = append(items, known[d.ItemID])
 		pending = append(pending, d)
 	}
 	for i, d := range batch {
-		it, ok := b.dl.items.get(d.ItemID)
+		it, ok := known[d.ItemID]
 		if sentFlags[i] || !ok {
 			settled = append(settled, d)
 			if sentFlags[i] {
