@@ -132,13 +132,9 @@ func (e redactedError) Unwrap() error { return e.err }
 // to the text with a large link preview, so a bad image never costs the news.
 func (c *Client) Send(ctx context.Context, m bot.Message) (int, error) {
 	if m.Photo != "" {
-		p := messageParams(m)
-		delete(p, "text")
-		delete(p, "link_preview_options")
-		delete(p, "disable_web_page_preview")
+		p := asCaption(messageParams(m))
 		p["chat_id"] = strconv.FormatInt(m.ChatID, 10)
 		p["photo"] = m.Photo
-		p["caption"] = m.Text
 		id, err := c.sendAndDecode(ctx, "sendPhoto", p)
 		if !isPhotoProblem(err) {
 			return id, err
@@ -187,10 +183,7 @@ func (c *Client) Edit(ctx context.Context, chatID int64, messageID int, m bot.Me
 	method := "editMessageText"
 	if m.Photo != "" { // a photo card: its text is the caption
 		method = "editMessageCaption"
-		p["caption"] = p["text"]
-		delete(p, "text")
-		delete(p, "link_preview_options")
-		delete(p, "disable_web_page_preview")
+		p = asCaption(p)
 	}
 	_, err := c.call(ctx, method, p)
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
@@ -238,13 +231,9 @@ func (c *Client) ChatInfo(ctx context.Context, ref string) (bot.Chat, error) {
 
 // SetCommands publishes the command menu for a language ("" = default).
 func (c *Client) SetCommands(ctx context.Context, lang string, cmds []bot.Command) error {
-	type command struct {
-		Command     string `json:"command"`
-		Description string `json:"description"`
-	}
-	list := make([]command, len(cmds))
+	list := make([]tgbotapi.BotCommand, len(cmds))
 	for i, cm := range cmds {
-		list[i] = command{cm.Name, cm.Description}
+		list[i] = tgbotapi.BotCommand{Command: cm.Name, Description: cm.Description}
 	}
 	raw, _ := json.Marshal(list)
 	p := tgbotapi.Params{"commands": string(raw)}
@@ -253,6 +242,16 @@ func (c *Client) SetCommands(ctx context.Context, lang string, cmds []bot.Comman
 	}
 	_, err := c.call(ctx, "setMyCommands", p)
 	return err
+}
+
+// asCaption turns a text message's parameters into a photo's: the text is
+// the caption, and a caption has no link preview.
+func asCaption(p tgbotapi.Params) tgbotapi.Params {
+	p["caption"] = p["text"]
+	delete(p, "text")
+	delete(p, "link_preview_options")
+	delete(p, "disable_web_page_preview")
+	return p
 }
 
 // messageParams are the parameters shared by sendMessage and
