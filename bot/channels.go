@@ -87,9 +87,4 @@ var channelEn = channelText{
 	Current:      "Subscriptions of “%s”: %s",
 }
 
-func channelTexts(lang string) *channelText {
-	if strings.HasPrefix(lang, "en") {
-		return &channelEn
-	}
-	return &channelAr
-}
+func channelTexts(lang string) *channelText { return pick(lang, &channelAr, &channelEn) }

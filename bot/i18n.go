@@ -147,11 +147,15 @@ var enText = text{
 
 // texts returns the strings for a language: English for "en…", Arabic for
 // everything else, including an unknown or empty language.
-func texts(lang string) *text {
+func texts(lang string) *text { return pick(lang, &arText, &enText) }
+
+// pick is a table of texts in the answer's language: English for "en…",
+// Arabic otherwise.
+func pick[T any](lang string, ar, en *T) *T {
 	if strings.HasPrefix(lang, "en") {
-		return &enText
+		return en
 	}
-	return &arText
+	return ar
 }
 
 // LangFor picks the reply language for a Telegram language_code: Arabic

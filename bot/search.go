@@ -104,12 +104,7 @@ var enAsk = askText{
 	LinkSlowDown: "You sent many links in a short time. Wait a minute and try again.",
 }
 
-func askTexts(lang string) *askText {
-	if lang == "en" {
-		return &enAsk
-	}
-	return &arAsk
-}
+func askTexts(lang string) *askText { return pick(lang, &arAsk, &enAsk) }
 
 // searchQuery is what a user typed, made safe to show and ready to match.
 type searchQuery struct {

@@ -362,12 +362,7 @@ var settingsEn = settingsText{
 	FilterSaved: "Filters now: %s",
 }
 
-func settingsTexts(lang string) *settingsText {
-	if strings.HasPrefix(lang, "en") {
-		return &settingsEn
-	}
-	return &settingsAr
-}
+func settingsTexts(lang string) *settingsText { return pick(lang, &settingsAr, &settingsEn) }
 
 // settingsCallback applies a settings button and redraws the screen.
 func (b *Bot) settingsCallback(ctx context.Context, cb *Callback, chat storage.Chat, code, lang string) error {

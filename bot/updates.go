@@ -100,14 +100,14 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	case "help":
 		return reply(t.Help, b.mainMenu(lang))
 	case "sources":
-		text, buttons, err := b.sourcesMenu(ctx, m.Chat.ID, lang)
+		text, buttons, err := b.sourcesPage(ctx, m.Chat.ID, lang, 0)
 		if err != nil {
 			return err
 		}
 		return reply(text, buttons)
 	case "subscribe":
 		if len(args) == 0 {
-			text, buttons, err := b.sourcesMenu(ctx, m.Chat.ID, lang)
+			text, buttons, err := b.sourcesPage(ctx, m.Chat.ID, lang, 0)
 			if err != nil {
 				return err
 			}
@@ -249,16 +249,11 @@ func (b *Bot) mainMenu(lang string) [][]Button {
 	return rows
 }
 
-// sourcesMenu lists every source and topic with a ✅ (subscribed) or ➕
-// toggle button.
-func (b *Bot) sourcesMenu(ctx context.Context, chatID int64, lang string) (string, [][]Button, error) {
-	return b.sourcesPage(ctx, chatID, lang, 0)
-}
-
 // sourcesPerPage keeps the menu to one screen; more sources get pages.
 const sourcesPerPage = 8
 
-// sourcesPage is one page of the sources menu; the topics show on every page.
+// sourcesPage is one page of the sources menu (every source and topic with
+// a ✅ subscribed or ➕ toggle button); the topics show on every page.
 func (b *Bot) sourcesPage(ctx context.Context, chatID int64, lang string, page int) (string, [][]Button, error) {
 	t := texts(lang)
 	if len(b.cfg.Sources) == 0 {
@@ -435,10 +430,7 @@ func (b *Bot) latestPage(ctx context.Context, scope string, n, offset int, chat 
 	}
 	page := items[offset:min(offset+n, len(items))]
 	var row []Button
-	code := b.callbackFor("l", scope)
-	if scope == "" {
-		code = "l:"
-	}
+	code := b.callbackFor("l", scope) // "l:" for every source
 	if offset > 0 {
 		row = append(row, Button{Text: t.Newer, CallbackData: fmt.Sprintf("%s:%d:%d", code, n, max(0, offset-n))})
 	}
@@ -462,10 +454,7 @@ func (b *Bot) latestCallback(ctx context.Context, cb *Callback, chat storage.Cha
 	n, err1 := strconv.Atoi(parts[len(parts)-2])
 	offset, err2 := strconv.Atoi(parts[len(parts)-1])
 	scopeCode := strings.Join(parts[:len(parts)-2], ":")
-	scope := ""
-	if scopeCode != "" {
-		scope = b.targetOfCallback(scopeCode)
-	}
+	scope := b.targetOfCallback(scopeCode) // "" for every source
 	if err1 != nil || err2 != nil || n < 1 || n > maxLatest || offset < 0 || offset > maxLatestDepth || (scopeCode != "" && scope == "") {
 		return b.sender.AnswerCallback(ctx, cb.ID, "")
 	}
@@ -504,7 +493,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 		var buttons [][]Button
 		switch code {
 		case "sources":
-			text, buttons, err = b.sourcesMenu(ctx, cb.Chat.ID, lang)
+			text, buttons, err = b.sourcesPage(ctx, cb.Chat.ID, lang, 0)
 		case "latest":
 			text, buttons, err = b.latest(ctx, nil, chat, lang)
 		default:
