@@ -101,6 +101,22 @@ func newHarness(t testing.TB, cfg bot.Config, tgOpts telegramtest.Options) *harn
 }
 
 // deliver runs the delivery workers until the fake has n messages.
+// settled waits until no delivery job is left in the streams (every one
+// acked or dead-lettered), or ctx ends.
+func (h *harness) settled(ctx context.Context) error {
+	for {
+		p, err := h.store.Pending(ctx)
+		if err != nil || p == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d jobs still pending: %w", p, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 func (h *harness) deliver(t *testing.T, n int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -109,17 +125,8 @@ func (h *harness) deliver(t *testing.T, n int) {
 	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer wcancel()
 	err := h.tg.WaitSent(wctx, n)
-	for err == nil { // and until every job is settled (acked or dead-lettered)
-		p, perr := h.store.Pending(wctx)
-		if perr != nil || p == 0 {
-			err = perr
-			break
-		}
-		select {
-		case <-wctx.Done():
-			err = fmt.Errorf("%d jobs still pending: %w", p, wctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
+	if err == nil {
+		err = h.settled(wctx) // and until every job is acked or dead-lettered
 	}
 	cancel()
 	<-done

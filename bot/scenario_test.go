@@ -46,28 +46,20 @@ func (h *harness) fanout(t testing.TB, n int, timeout time.Duration) time.Durati
 			last = m.Time
 		}
 	}
-	for {
-		p, err := h.store.Pending(wctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p == 0 {
-			break
-		}
-		if !sleepCtx(wctx, 10*time.Millisecond) {
-			t.Fatalf("%d jobs still pending", p)
-		}
+	if err := h.settled(wctx); err != nil {
+		t.Fatal(err)
 	}
 	return last.Sub(start)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(d):
-		return true
+// shardOwners counts the delivery shards each replica holds now.
+func (h *harness) shardOwners(ctx context.Context) map[string]int {
+	owners := map[string]int{}
+	for k := range storage.Shards {
+		owner, _ := h.store.Client().Get(ctx, h.store.Options().Prefix+"{deliveries}:owner:"+strconv.Itoa(k)).Result()
+		owners[owner]++
 	}
+	return owners
 }
 
 // exactlyOnce checks that chats 1..n each got one message.
@@ -377,11 +369,7 @@ func TestTwoReplicasKeepChatOrder(t *testing.T) {
 			t.Errorf("chat %d order (-want +got):\n%s", c, diff)
 		}
 	}
-	owners := map[string]int{}
-	for k := range storage.Shards {
-		owner, _ := h.store.Client().Get(ctx, h.store.Options().Prefix+"{deliveries}:owner:"+strconv.Itoa(k)).Result()
-		owners[owner]++
-	}
+	owners := h.shardOwners(ctx)
 	t.Logf("shards per replica %v", owners)
 	if owners["r1"] == 0 || owners["r2"] == 0 {
 		t.Errorf("shards per replica %v, want both to own some", owners)
@@ -417,23 +405,10 @@ func TestReplicaJoinsMidFanout(t *testing.T) {
 	if err := h.tg.WaitSent(wctx, chats); err != nil {
 		t.Fatalf("%v (stats %+v)", err, h.tg.Stats())
 	}
-	for {
-		n, err := h.store.Pending(wctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if !sleepCtx(wctx, 20*time.Millisecond) {
-			t.Fatalf("%d jobs still pending", n)
-		}
+	if err := h.settled(wctx); err != nil {
+		t.Fatal(err)
 	}
-	owners := map[string]int{}
-	for k := range storage.Shards {
-		owner, _ := h.store.Client().Get(ctx, h.store.Options().Prefix+"{deliveries}:owner:"+strconv.Itoa(k)).Result()
-		owners[owner]++
-	}
+	owners := h.shardOwners(ctx)
 	t.Logf("shards per replica at the end %v; stats %+v", owners, h.tg.Stats())
 	if owners["r2"] == 0 {
 		t.Errorf("r2 got no shard: %v", owners)
