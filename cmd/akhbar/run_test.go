@@ -75,13 +75,7 @@ func (p *program) stop(t *testing.T) {
 // hang, it is not what the test measures.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, what, 20*time.Second, cond)
 }
 
 func cardsTo(tg *telegramtest.Server, chatID int64, title string) int {
