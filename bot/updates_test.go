@@ -15,7 +15,6 @@ import (
 	"github.com/akhbar/akhbar/bot/telegram"
 	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/feeds"
-	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage/storagetest"
 	"github.com/google/go-cmp/cmp"
 )
@@ -141,9 +140,7 @@ func conversationHarness(t *testing.T) *harness {
 		if err := h.store.SaveItem(ctx, it); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.store.IndexSearch(ctx, it.ID, it.Published, arabic.Terms(it.Title+"\n"+it.Summary)); err != nil {
-			t.Fatal(err)
-		}
+		h.bot.IndexForSearch(ctx, it) // as a poll indexes it
 	}
 	return h
 }
