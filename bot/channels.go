@@ -27,7 +27,7 @@ func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args 
 		name = args[0]
 	}
 	userStatus, err := b.sender.ChatMemberStatus(ctx, ch.ID, m.From.ID)
-	if err != nil || (userStatus != "creator" && userStatus != "administrator") {
+	if err != nil || !adminStatus(userStatus) {
 		return reply(fmt.Sprintf(t.YouNotAdmin, esc(name)), nil)
 	}
 	if b.cfg.BotID != 0 {

@@ -209,6 +209,9 @@ func (b *Bot) rememberChat(ctx context.Context, c Chat, from User) (storage.Chat
 	return sc, b.store.SaveChat(ctx, sc)
 }
 
+// adminStatus reports whether a getChatMember status is an admin's.
+func adminStatus(status string) bool { return status == "creator" || status == "administrator" }
+
 // isAdmin reports whether the sender may change the chat's subscriptions:
 // anyone in a private chat, a channel's posts, anonymous admins (who write
 // as the group itself), and members whose status is creator or
@@ -229,7 +232,7 @@ func (b *Bot) isAdmin(ctx context.Context, c Chat, from User, senderChat int64) 
 	if err != nil {
 		return false, fmt.Errorf("check admin %d in %d: %w", from.ID, c.ID, err)
 	}
-	admin := status == "creator" || status == "administrator"
+	admin := adminStatus(status)
 	if err := b.store.CacheAdmin(ctx, c.ID, from.ID, admin, b.adminTTL); err != nil {
 		b.log.Warn("cache admin", "chat_id", c.ID, "error", err)
 	}
