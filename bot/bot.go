@@ -7,20 +7,28 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Sender is what the bot needs from Telegram. bot/telegram implements it
-// over the Bot API; errors are ErrChatGone, ErrRejected, *RateLimitError and
-// *MigratedError where they apply.
+// over the Bot API; errors are ErrChatGone, ErrRejected (narrowed by
+// ErrBadPhoto, ErrBadText, ErrWrongEditKind), ErrCannotPost, ErrNoPhotos,
+// *RateLimitError and *MigratedError where they apply; any other error may
+// pass if retried.
 type Sender interface {
 	Send(ctx context.Context, m Message) (messageID int, err error)
 	Edit(ctx context.Context, chatID int64, messageID int, m Message) error
 	AnswerCallback(ctx context.Context, callbackID, text string) error
+	// AnswerCallbackURL answers a button press by opening url in the
+	// user's app: a t.me link to this bot (…?start=payload), the only
+	// kind Telegram accepts outside games.
+	AnswerCallbackURL(ctx context.Context, callbackID, url string) error
 	// ChatMemberStatus is getChatMember's status: creator, administrator,
 	// member, restricted, left or kicked.
 	ChatMemberStatus(ctx context.Context, chatID, userID int64) (string, error)
@@ -58,7 +66,7 @@ type Config struct {
 	// LinkFetcher reads the pages of links people send the bot. It must
 	// keep the SSRF guard on (never AllowPrivate, even in local mode); nil
 	// means NewLinkFetcher("").
-	LinkFetcher     *feeds.Fetcher
+	LinkFetcher     ArticleReader
 	Limits          Limits
 	Workers         int // concurrent senders per replica (default 8)
 	DigestThreshold int // more waiting items than this for one chat → one digest (default 3)
@@ -71,7 +79,13 @@ type Config struct {
 	// Backlog is how many delivery jobs a replica holds in memory at most
 	// (default 5,000): a huge fan-out stays in Redis, not in the heap.
 	Backlog int
-	Now     func() time.Time
+	// Operators are the Telegram user ids that get the operator commands
+	// (/stats, /health, /deadletters, /broadcast) in their private chat.
+	Operators []int64
+	// SourceList is the config file's sources, which operators export and
+	// import as OPML from Telegram; nil where there is no file to change.
+	SourceList SourceList
+	Now        func() time.Time
 }
 
 // Bot is one replica's use cases over the shared store.
@@ -82,46 +96,70 @@ type Bot struct {
 	sender   Sender
 	log      *slog.Logger
 	metrics  *Metrics
-	sources  map[string]feeds.Source
-	topics   []string // in config order, deduplicated
+	catalog  atomic.Pointer[catalog] // the sources, swapped whole by SetSources
 	adminTTL time.Duration
-	dl       *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
+	// places finds the countries an item names (topics); read only.
+	places *arabic.PlaceMatcher
+	dl     *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
+}
+
+// DefaultConfig is the one table of the use cases' defaults: New fills
+// every zero field from it, and cmd/akhbar fills its configuration from it,
+// so `akhbar check -show` prints what the bot really runs with.
+func DefaultConfig() Config {
+	return Config{
+		BotName:       "أخبار",
+		Location:      time.UTC,
+		SummaryChars:  400,
+		FullTextBelow: 400,
+		Limits:        Limits{GlobalPerSecond: 30, PrivatePerSecond: 1, GroupPerMinute: 20},
+		Workers:       8, DigestThreshold: 3, MaxAttempts: 5,
+		ShardLease: 10 * time.Second,
+		Backlog:    defaultBacklog,
+	}
+}
+
+// ArticleReader reads the page at a link: feeds.Fetcher.Article, or local
+// mode's, which answers its sample items' links offline.
+type ArticleReader interface {
+	Article(ctx context.Context, pageURL string) (*feeds.Article, error)
 }
 
 // New wires a Bot. reg may be nil when metrics are not wanted.
 func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender, log *slog.Logger, reg prometheus.Registerer) *Bot {
+	def := DefaultConfig()
 	if cfg.Location == nil {
-		cfg.Location = time.UTC
+		cfg.Location = def.Location
 	}
 	if cfg.SummaryChars <= 0 {
-		cfg.SummaryChars = 400
+		cfg.SummaryChars = def.SummaryChars
 	}
 	if cfg.FullTextBelow <= 0 {
-		cfg.FullTextBelow = 400
+		cfg.FullTextBelow = def.FullTextBelow
 	}
 	if cfg.Limits.GlobalPerSecond <= 0 {
-		cfg.Limits.GlobalPerSecond = 30
+		cfg.Limits.GlobalPerSecond = def.Limits.GlobalPerSecond
 	}
 	if cfg.Limits.PrivatePerSecond <= 0 {
-		cfg.Limits.PrivatePerSecond = 1
+		cfg.Limits.PrivatePerSecond = def.Limits.PrivatePerSecond
 	}
 	if cfg.Limits.GroupPerMinute <= 0 {
-		cfg.Limits.GroupPerMinute = 20
+		cfg.Limits.GroupPerMinute = def.Limits.GroupPerMinute
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = def.Workers
 	}
 	if cfg.DigestThreshold <= 0 {
-		cfg.DigestThreshold = 3
+		cfg.DigestThreshold = def.DigestThreshold
 	}
 	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 5
+		cfg.MaxAttempts = def.MaxAttempts
 	}
 	if cfg.Backlog <= 0 {
-		cfg.Backlog = defaultBacklog
+		cfg.Backlog = def.Backlog
 	}
 	if cfg.ShardLease <= 0 {
-		cfg.ShardLease = 10 * time.Second
+		cfg.ShardLease = def.ShardLease
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -130,7 +168,7 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 		cfg.LinkFetcher = NewLinkFetcher("")
 	}
 	if cfg.BotName == "" {
-		cfg.BotName = "أخبار"
+		cfg.BotName = def.BotName
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -138,20 +176,12 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 	b := &Bot{
 		cfg: cfg, store: store, fetcher: fetcher, sender: sender, log: log,
 		metrics:  newMetrics(reg),
-		sources:  make(map[string]feeds.Source, len(cfg.Sources)),
 		adminTTL: 5 * time.Minute,
+		places:   arabic.NewPlaceMatcher(),
 	}
 	b.dl = newDeliveryState(store, cfg.Limits.GlobalPerSecond)
-	seen := map[string]bool{}
-	for _, s := range cfg.Sources {
-		b.sources[s.ID] = s
-		for _, t := range s.Topics {
-			if !seen[t] {
-				seen[t] = true
-				b.topics = append(b.topics, t)
-			}
-		}
-	}
+	b.SetSources(cfg.Sources)
+	b.cfg.Sources = nil // the catalog holds them; a reload replaces it
 	return b
 }
 

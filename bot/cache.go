@@ -9,7 +9,8 @@ import (
 // rendered cards in one: a fan-out sends the same item, rendered the same
 // way for each (language, time zone), to thousands of chats, so it reads
 // and renders it once per replica instead of once per chat. Items never
-// change once published, so the cache needs no invalidation.
+// change once published, so that cache needs no invalidation (the recent
+// items of same-story detection, which may be edited, are dropped on save).
 type lru[K comparable, V any] struct {
 	mu    sync.Mutex
 	cap   int
@@ -50,5 +51,15 @@ func (c *lru[K, V]) put(k K, v V) {
 		old := c.order.Back()
 		c.order.Remove(old)
 		delete(c.m, old.Value.(*lruEntry[K, V]).k)
+	}
+}
+
+// drop forgets k.
+func (c *lru[K, V]) drop(k K) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		c.order.Remove(e)
+		delete(c.m, k)
 	}
 }

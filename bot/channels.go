@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/akhbar/akhbar/bot/card"
 )
 
 // manageChannel handles "/subscribe @channel <source|topic>" and
@@ -20,21 +22,30 @@ func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args 
 	case errors.As(err, &rl):
 		return err
 	case err != nil || (ch.Type != "channel" && ch.Type != "supergroup" && ch.Type != "group"):
-		return reply(fmt.Sprintf(t.NotFound, esc(args[0])), nil)
+		return reply(fmt.Sprintf(t.NotFound, card.Escape(card.Embed(lang, args[0]))), nil)
 	}
 	name := ch.Title
 	if name == "" {
 		name = args[0]
 	}
-	userStatus, err := b.sender.ChatMemberStatus(ctx, ch.ID, m.From.ID)
-	if err != nil || !adminStatus(userStatus) {
-		return reply(fmt.Sprintf(t.YouNotAdmin, esc(name)), nil)
-	}
+	// The bot first: it cannot read a channel's members unless it is an
+	// admin there, so asking about the user first would answer "you are
+	// not an admin" to the channel's owner.
 	if b.cfg.BotID != 0 {
 		botStatus, err := b.sender.ChatMemberStatus(ctx, ch.ID, b.cfg.BotID)
-		if err != nil || botStatus != "administrator" {
-			return reply(fmt.Sprintf(t.BotNotAdmin, esc(name)), nil)
+		if errors.As(err, &rl) {
+			return err
 		}
+		if err != nil || botStatus != "administrator" {
+			return reply(fmt.Sprintf(t.BotNotAdmin, card.Escape(card.Embed(lang, name))), nil)
+		}
+	}
+	userStatus, err := b.sender.ChatMemberStatus(ctx, ch.ID, m.From.ID)
+	if errors.As(err, &rl) {
+		return err
+	}
+	if err != nil || !adminStatus(userStatus) {
+		return reply(fmt.Sprintf(t.YouNotAdmin, card.Escape(card.Embed(lang, name))), nil)
 	}
 	if _, err := b.rememberChat(ctx, ch, m.From); err != nil {
 		return err
@@ -44,47 +55,58 @@ func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args 
 		if err != nil {
 			return err
 		}
+		if len(subs) == 0 {
+			return reply(fmt.Sprintf(t.NoSubs, card.Escape(card.Embed(lang, name))), nil)
+		}
 		names := make([]string, len(subs))
 		for i, s := range subs {
-			names[i] = esc(b.targetName(s))
+			names[i] = card.Escape(b.targetLabel(s, lang))
 		}
-		return reply(fmt.Sprintf(t.Current, esc(name), strings.Join(names, "، ")), nil)
+		sep := ", "
+		if card.RTL(lang) {
+			sep = "، "
+		}
+		return reply(fmt.Sprintf(t.Current, card.Escape(card.Embed(lang, name)), strings.Join(names, sep)), nil)
 	}
 	target, tname := b.resolveTarget(strings.Join(args[1:], " "))
 	if target == "" {
-		return reply(fmt.Sprintf(texts(lang).UnknownTarget, esc(tname)), nil)
+		return reply(fmt.Sprintf(card.Texts(lang).UnknownTarget, card.Escape(card.Embed(lang, tname))), nil)
 	}
 	if cmd == "unsubscribe" {
 		if _, err := b.store.Unsubscribe(ctx, ch.ID, target); err != nil {
 			return err
 		}
-		return reply(fmt.Sprintf(t.Unsubscribed, esc(name), esc(b.targetName(target))), nil)
+		return reply(fmt.Sprintf(t.Unsubscribed, card.Escape(card.Embed(lang, name)), card.Escape(b.targetLabel(target, lang))), nil)
 	}
 	if _, err := b.store.Subscribe(ctx, ch.ID, target); err != nil {
 		return err
 	}
 	b.log.Info("channel subscribed from a private chat", "chat_id", ch.ID, "user_id", m.From.ID, "target", target)
-	return reply(fmt.Sprintf(t.Subscribed, esc(name), esc(b.targetName(target))), nil)
+	return reply(fmt.Sprintf(t.Subscribed, card.Escape(card.Embed(lang, name)), card.Escape(b.targetLabel(target, lang))), nil)
 }
 
-type channelText struct{ NotFound, YouNotAdmin, BotNotAdmin, Subscribed, Unsubscribed, Current string }
+type channelText struct {
+	NotFound, YouNotAdmin, BotNotAdmin, Subscribed, Unsubscribed, Current, NoSubs string
+}
 
 var channelAr = channelText{
-	NotFound:     "لم أجد القناة أو المجموعة %s. تأكد من المعرّف وأن البوت مضاف إليها.",
-	YouNotAdmin:  "يجب أن تكون مشرفاً في «%s» لتغيير اشتراكاتها.",
-	BotNotAdmin:  "أضف البوت مشرفاً في «%s» ليتمكن من النشر فيها، ثم أعد المحاولة.",
-	Subscribed:   "✅ «%s» مشتركة الآن في %s.",
+	NotFound:     "لم أجد القناة أو المجموعة %s. هل المعرّف صحيح، وهل أنا عضو فيها؟",
+	YouNotAdmin:  "لا يغيّر اشتراكات «%s» إلا مشرفوها.",
+	BotNotAdmin:  "لا أستطيع النشر في «%s» لأنني لست مشرفاً فيها. بعد ترقيتي إلى مشرف يمكن المحاولة من جديد.",
+	Subscribed:   "✅ تم اشتراك «%s» في %s.",
 	Unsubscribed: "تم إلغاء اشتراك «%s» في %s.",
 	Current:      "اشتراكات «%s»: %s",
+	NoSubs:       "لا اشتراكات في «%s» بعد.",
 }
 
 var channelEn = channelText{
-	NotFound:     "I could not find the channel or group %s. Check the username and that the bot was added there.",
-	YouNotAdmin:  "You must be an admin of “%s” to change its subscriptions.",
-	BotNotAdmin:  "Make the bot an admin of “%s” so it can post there, then try again.",
-	Subscribed:   "✅ “%s” is now subscribed to %s.",
+	NotFound:     "I could not find the channel or group %s. Is the username right, and am I a member there?",
+	YouNotAdmin:  "Only the admins of “%s” change its subscriptions.",
+	BotNotAdmin:  "I cannot post in “%s”: I am not an admin there. Once I am, you can try again.",
+	Subscribed:   "✅ “%s” is subscribed to %s.",
 	Unsubscribed: "“%s” is unsubscribed from %s.",
 	Current:      "Subscriptions of “%s”: %s",
+	NoSubs:       "“%s” has no subscriptions yet.",
 }
 
-func channelTexts(lang string) *channelText { return pick(lang, &channelAr, &channelEn) }
+func channelTexts(lang string) *channelText { return card.Pick(lang, &channelAr, &channelEn) }

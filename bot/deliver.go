@@ -7,10 +7,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )
@@ -19,17 +19,28 @@ import (
 // Config.Backlog jobs so a huge fan-out stays in Redis, not in memory.
 const (
 	readBatch = 256
-	// readBlock is how long an idle reader waits on the stream. A blocked
-	// XREADGROUP cannot be cancelled (go-redis honours deadlines, not
-	// cancellation), so it bounds how long a shutdown waits for the reader;
-	// an idle replica pays four round trips a second for it.
+	// readBlock is how long a reader waits on the streams while jobs come;
+	// once a second of reads found none it waits until the next balance
+	// turn, at most idleReadBlock: the read wakes the moment a job arrives
+	// either way, and the longer wait spares an idle replica all but one
+	// read per turn (with the default shard lease, one read in 2.5 s
+	// instead of one a second). A blocked XREADGROUP cannot be cancelled
+	// (go-redis honours deadlines, not cancellation), so idleReadBlock
+	// bounds how long a shutdown waits for the reader.
 	readBlock      = 250 * time.Millisecond
+	idleReadBlock  = 3 * time.Second
+	idleAfterReads = 4
 	defaultBacklog = 5000
 	maxDigestSize  = 12
-	// lanesEvery is how often a replica reads the list of open lanes, and
-	// closeLanesEvery how often it closes the drained ones; a lane stays
-	// open at least laneMinAge, so one still being filled is not closed.
+	// lanesEvery is how often a busy replica reads the list of open lanes
+	// (an idle one reads it every idleLanesEvery, less than an idle read's
+	// wait, so once per read: a new lane then waits about that long for its
+	// first read, a small share of a fan-out big enough for a lane), and
+	// closeLanesEvery how often it closes the drained ones;
+	// a lane stays open at least laneMinAge, so one still being filled is
+	// not closed.
 	lanesEvery      = time.Second
+	idleLanesEvery  = 2 * time.Second
 	closeLanesEvery = 30 * time.Second
 	laneMinAge      = time.Minute
 	// maxPullAhead bounds the older lanes one send looks into.
@@ -52,6 +63,15 @@ type deliveryState struct {
 	items *lru[string, feeds.Item]
 	cards *lru[cardKey, Message]
 	zones *lru[string, *time.Location] // chats' time zones, loaded once each
+	// recent holds the items same-story detection compares new ones
+	// with, as read from Redis, for recentFresh (recentForSameStory).
+	recent *lru[string, recentItem]
+	// refused holds, by chat and items, the simpler form a refused
+	// message had reached when its send failed otherwise (a 429, a 5xx):
+	// the retry starts there (sendNews).
+	refused *lru[string, Message]
+	// outage parks delivery while Telegram fails for every chat.
+	outage outage
 
 	mu    sync.Mutex
 	lanes []storage.Lane // open lanes, oldest first, as last read
@@ -98,10 +118,12 @@ type cardKey struct{ item, lang, tz string }
 
 func newDeliveryState(store *storage.Store, globalRate float64) *deliveryState {
 	return &deliveryState{
-		pacer: newPacer(store, globalRate),
-		items: newLRU[string, feeds.Item](1024),
-		cards: newLRU[cardKey, Message](4096),
-		zones: newLRU[string, *time.Location](256),
+		pacer:   newPacer(store, globalRate),
+		items:   newLRU[string, feeds.Item](1024),
+		cards:   newLRU[cardKey, Message](4096),
+		zones:   newLRU[string, *time.Location](256),
+		recent:  newLRU[string, recentItem](2 * sameStoryRecent),
+		refused: newLRU[string, Message](1024),
 	}
 }
 
@@ -138,6 +160,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	err := b.readJobs(ctx, consumer, s, w.rec)
 	// Sends in flight may take a while to finish: the shards stay this
 	// replica's until they are recorded, then go to the others at once.
+	// (Shard turns, not a lease.Lead loop: see readJobs.)
 	keep, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
 	kept := make(chan struct{})
 	go func() {
@@ -149,7 +172,6 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 		}
 	}()
 	wg.Wait()
-	w.chk.close()
 	w.rec.close() // every send made is recorded before RunDelivery returns
 	stopKeeping()
 	<-kept
@@ -175,10 +197,18 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 // ShardLease the jobs of its shards left pending too long, by anyone, are
 // taken back (Reclaim), so a lost ack or a read made while unsure never
 // strands a job.
+//
+// The shards are not kept with lease.Lead: a turn is more than renewing a
+// lease. It takes and gives back shards for a fair share among the live
+// replicas, what it returns decides which chats the scheduler serves and
+// until when (half the lease after the turn began), and a replica that
+// cannot renew keeps running and only stops reading and sending, instead
+// of ending its work and giving everything back.
 func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *recorder) error {
 	ttl := b.cfg.ShardLease
 	var owned, draining []int
 	var lastBalance, lastSweep, lastLanes, lastClose time.Time
+	empty := 0 // reads in a row that found nothing
 	for ctx.Err() == nil {
 		if time.Since(lastBalance) > ttl/4 {
 			start := time.Now()
@@ -248,7 +278,12 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 				b.metrics.Claimed.Add(float64(n))
 			}
 		}
-		if time.Since(lastLanes) > lanesEvery {
+		idle := empty >= idleAfterReads
+		lanesDue := lanesEvery
+		if idle {
+			lanesDue = idleLanesEvery
+		}
+		if time.Since(lastLanes) > lanesDue {
 			lastLanes = time.Now()
 			if time.Since(lastClose) > closeLanesEvery {
 				lastClose = time.Now()
@@ -283,7 +318,12 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 				laneIDs = append(laneIDs, l.ID)
 			}
 		}
-		ds, err := b.store.ReadShards(ctx, consumer, owned, laneIDs, count, min(readBlock, ttl/4))
+		// The wait ends by the next balance turn, so the lease stays sure.
+		block := min(readBlock, ttl/4)
+		if idle {
+			block = max(min(idleReadBlock, time.Until(lastBalance.Add(ttl/4))), block)
+		}
+		ds, err := b.store.ReadShards(ctx, consumer, owned, laneIDs, count, block)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -291,6 +331,11 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 			b.log.Warn("read deliveries", "error", err)
 			sleep(ctx, time.Second)
 			continue
+		}
+		if len(ds) == 0 {
+			empty++
+		} else {
+			empty = 0
 		}
 		s.add(ds...)
 		b.metrics.Backlog.Set(float64(s.len()))
@@ -312,8 +357,14 @@ type outcome struct {
 // written by the recorder, batched with other senders'.
 func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
 	now := b.now()
+	if until, parked := b.dl.outage.parkedUntil(now); parked {
+		return outcome{retryAt: until} // Telegram is down: not even a Redis round trip
+	}
 	if jobs[0].Edit {
 		return b.serveEdit(ctx, chatID, jobs[0], run)
+	}
+	if isBroadcast(jobs[0].ItemID) {
+		return b.serveBroadcast(ctx, chatID, jobs, run)
 	}
 	// Older items of other streams this chat is owed go first: a lane
 	// read later than this chat's job still published before it.
@@ -323,7 +374,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	// since the items owed ahead may tip the chat into a digest.
 	batch := jobs[:1]
 	if len(jobs) > b.cfg.DigestThreshold || len(ahead) > 0 {
-		for len(batch) < min(len(jobs), maxDigestSize) && !jobs[len(batch)].Edit {
+		for len(batch) < min(len(jobs), maxDigestSize) && !jobs[len(batch)].Edit && !isBroadcast(jobs[len(batch)].ItemID) {
 			batch = jobs[:len(batch)+1]
 		}
 	}
@@ -354,11 +405,11 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		}
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	if now.Before(sc.ParkedUntil) {
-		return outcome{retryAt: sc.ParkedUntil}
-	}
-	if sc.Wait > 0 {
-		return outcome{retryAt: now.Add(sc.Wait)}
+	switch paused, retryAt, ok := chatReady(sc, now); {
+	case paused:
+		return b.skipPaused(ctx, jobs)
+	case !ok:
+		return outcome{retryAt: retryAt}
 	}
 	for id, it := range sc.Items {
 		b.dl.items.put(id, it)
@@ -383,6 +434,9 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		owed = owed[:min(len(owed), maxDigestSize)]
 		n := min(len(batch), maxDigestSize-len(owed))
 		batch, sentFlags = batch[:n], sentFlags[:n]
+	}
+	if len(owed) == 0 {
+		batch, sentFlags = breakingApart(batch, sentFlags, known)
 	}
 	if len(owed) > 0 {
 		b.metrics.SentAhead.Add(float64(len(owed)))
@@ -422,15 +476,18 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		if err != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
-		if len(dropped) > 0 || held {
+		if len(dropped)+len(held) > 0 {
 			var ack, keptPending []storage.Delivery
-			isDropped := map[int]bool{}
+			settled := map[int]bool{}
 			for _, i := range dropped {
-				isDropped[i] = true
+				settled[i] = true
 				b.metrics.Sends.WithLabelValues("filtered").Inc()
 			}
+			for _, i := range held {
+				settled[i] = true
+			}
 			for i, d := range pending {
-				if held || isDropped[i] {
+				if settled[i] {
 					ack = append(ack, d)
 				} else {
 					keptPending = append(keptPending, d)
@@ -439,46 +496,29 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 			if err := b.store.Ack(ctx, ack...); err != nil {
 				return outcome{retryAt: now.Add(time.Second)}
 			}
-			if held {
-				kept, keptPending = nil, nil
-			}
 			items, pending = kept, keptPending
 		}
 	}
 	if len(pending) == 0 {
 		return outcome{done: len(batch)}
 	}
-	if err := b.waitGlobal(ctx); err != nil {
-		return outcome{retryAt: now}
+	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	if err != nil {
+		return outcome{retryAt: retryAt}
 	}
-	if !run.owns(chatID) {
-		// The shard's lease went unsure while this send waited for its
-		// slot (a pause, Redis out of reach): another replica may own the
-		// chat now. The slot is lost; the job stays for whoever owns it.
-		return outcome{retryAt: now}
-	}
-	m := b.compose(chatID, items, sc.Chat)
 	// Past its slot a send is committed: a shutdown lets it finish and be
 	// recorded rather than leave Telegram's answer unknown (a resend later).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	defer cancel()
-	start := b.now()
-	msgID, err := b.send(ctx, m)
-	if errors.Is(err, ErrRejected) && len(items) == 1 {
-		// Our rendering bug: never retry the same HTML. Count it and let
-		// the reader have the news as plain text.
-		b.metrics.Fallbacks.Inc()
-		b.log.Error("card rejected, sending plain text", "chat_id", chatID, "item_id", items[0].ID, "error", err)
-		plain := b.card(items[0], sc.Chat).RenderPlain()
-		plain.ChatID = chatID
-		start = b.now()
-		msgID, err = b.send(ctx, plain)
+	sent, err := b.sendNews(ctx, chatID, items, sc.Chat)
+	if out, parked := b.afterSend(chatID, err, probe); parked {
+		return out
 	}
-	out := b.settle(ctx, chatID, jobs, batch, pending, msgID, err, run.rec)
+	out := b.settle(ctx, chatID, jobs, batch, pending, sent, err, run.rec)
 	if err == nil {
 		// The chat's next message waits a full interval after this one
 		// left, however long this one waited for its bot-wide slot.
-		out.retryAt = start.Add(lim.Period / time.Duration(lim.Rate))
+		out.retryAt = sent.At.Add(lim.Period / time.Duration(lim.Rate))
 	}
 	return out
 }
@@ -496,7 +536,7 @@ func (b *Bot) lanesAhead(jobs []storage.Delivery) []storage.Lane {
 		if len(out) == maxPullAhead {
 			break
 		}
-		if l.Edit || l.ID == jobs[0].Lane || !l.Start.Before(head) ||
+		if l.Edit || isBroadcast(l.ItemID) || l.ID == jobs[0].Lane || !l.Start.Before(head) ||
 			slices.ContainsFunc(jobs, func(d storage.Delivery) bool { return d.ItemID == l.ItemID }) {
 			continue
 		}
@@ -507,21 +547,16 @@ func (b *Bot) lanesAhead(jobs []storage.Delivery) []storage.Lane {
 
 // compose is the message that brings items to a chat: one card, or a
 // digest of several, with the chat's choices (silent, previews) applied.
-// The delivery workers and the digest sender both send it.
+// The delivery workers and the digest sender both send it (sendNews).
 func (b *Bot) compose(chatID int64, items []feeds.Item, chat storage.Chat) Message {
 	var m Message
 	if len(items) == 1 {
 		m = b.renderCard(items[0], chat)
 	} else {
-		m = b.digest(items, chat)
+		m = b.digest(items, chat, true)
 	}
 	m.ChatID = chatID
-	m.Silent = chat.Settings.Silent
-	m.PaidBroadcast = b.cfg.Limits.PaidBroadcast
-	if !chat.Settings.Previews && m.Photo == "" {
-		m.PreviewURL, m.DisablePreview = "", true
-	}
-	return m
+	return b.forChat(m, chat)
 }
 
 // renderCard renders an item's card for a chat, once per item, language
@@ -538,7 +573,7 @@ func (b *Bot) renderCard(it feeds.Item, chat storage.Chat) Message {
 
 // settle applies Telegram's answer to the jobs: the error policy of
 // ../shared/TELEGRAM.md in one place.
-func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, msgID int, err error, rec *recorder) outcome {
+func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, sent sentNews, err error, rec *recorder) outcome {
 	now := b.now()
 	var rl *RateLimitError
 	var mig *MigratedError
@@ -546,7 +581,7 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 	switch {
 	case err == nil:
 		for _, d := range pending {
-			rec.add(storage.Sent{Delivery: d, MessageID: sentMessageID(msgID, len(pending)), At: now})
+			rec.add(storage.Sent{Delivery: d, MessageID: sentMessageID(sent.ID, len(pending)), Photo: sent.Photo != "", At: now})
 		}
 		b.metrics.Sends.WithLabelValues("ok").Inc()
 		return outcome{done: len(batch)}
@@ -578,7 +613,17 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 		}
 		b.ackAll(ctx, jobs)
 		return outcome{dropAll: true}
+	case errors.Is(err, ErrCannotPost):
+		// Retrying cannot help until the chat's admins change something:
+		// no attempt is spent, and its other jobs are settled unsent.
+		if perr := b.pauseChat(ctx, chatID, err); perr != nil {
+			b.log.Error("pause chat", "chat_id", chatID, "error", perr)
+			return outcome{retryAt: now.Add(time.Second)}
+		}
+		b.ackAll(ctx, jobs)
+		return outcome{dropAll: true}
 	case errors.Is(err, ErrRejected):
+		// Refused in every form sendNews tried: our bug, never retried.
 		b.metrics.Sends.WithLabelValues("rejected").Inc()
 		b.deadLetter(ctx, pending, err)
 		return outcome{done: len(batch)}
@@ -604,11 +649,32 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 	}
 }
 
+// afterSend shows a send's result to the outage tracker. When the failure
+// is Telegram's, for every chat (parked), the job spends no attempt and
+// waits for the outcome's time; otherwise settle applies the result.
+func (b *Bot) afterSend(chatID int64, err error, probe bool) (outcome, bool) {
+	v := b.dl.outage.observe(chatID, err, probe, b.now())
+	switch {
+	case v.wentDown:
+		b.metrics.Outages.Inc()
+		b.log.Warn("Telegram fails for every chat: delivery parked, probing with back-off, no attempts spent",
+			"probe_in", outageFirstWait, "error", err)
+	case v.cameBack:
+		b.log.Info("Telegram answers again: delivery resumes", "parked_for", v.down.Round(time.Millisecond))
+	}
+	if !v.parked {
+		return outcome{}, false
+	}
+	b.metrics.Sends.WithLabelValues("outage").Inc()
+	return outcome{retryAt: v.retryAt}, true
+}
+
 // rateLimited applies a 429: the chat is parked for its retry_after on
 // every replica, and when the 429 is Telegram's bulk limit (it says so, or
 // most recent sends got one: global) the whole bot is parked and slowed.
 func (b *Bot) rateLimited(ctx context.Context, chatID int64, rl *RateLimitError, global bool, now time.Time) outcome {
 	b.metrics.Sends.WithLabelValues("rate_limited").Inc()
+	b.countRateLimited(ctx, now)
 	until := now.Add(rl.RetryAfter)
 	if perr := b.store.Park(ctx, chatID, until); perr != nil {
 		b.log.Error("park chat", "chat_id", chatID, "error", perr)
@@ -650,6 +716,7 @@ type recorder struct {
 	b    *Bot
 	ch   chan recEntry
 	done chan struct{}
+	quit chan struct{} // closed when the delivery stops: flush stops waiting for ever
 
 	// unflushed counts, by Delivery.Key, the sends added and not yet
 	// written: their jobs are still pending in Redis, and a claim that
@@ -666,7 +733,7 @@ type recEntry struct {
 }
 
 func newRecorder(b *Bot) *recorder {
-	r := &recorder{b: b, ch: make(chan recEntry, 4*flushBatch), done: make(chan struct{}), unflushed: map[string]int{}}
+	r := &recorder{b: b, ch: make(chan recEntry, 4*flushBatch), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[string]int{}}
 	go r.run()
 	return r
 }
@@ -717,6 +784,7 @@ func (r *recorder) sync(ctx context.Context) error {
 
 // close writes what is left and stops the writer.
 func (r *recorder) close() {
+	close(r.quit)
 	close(r.ch)
 	<-r.done
 }
@@ -760,25 +828,52 @@ func (r *recorder) run() {
 	}
 }
 
-// flush writes a batch, retrying a few times: a lost write leaves its jobs
-// pending until Reclaim brings them back (when the sent check settles them
-// unsent twice only if the sent record was lost too), so it is worth
-// waiting for Redis to come back.
+// Recording sent jobs: each write has recordTimeout; a failed one is
+// retried after a back-off doubling up to recordMaxWait for as long as the
+// delivery runs, and for recordGrace once it stops.
+const (
+	recordTimeout = 10 * time.Second
+	recordMaxWait = 2 * time.Second
+	recordGrace   = 30 * time.Second
+)
+
+// flush writes a batch, retrying until it is written. A send Telegram took
+// whose record is lost is sent again: its job stays pending and comes back
+// (Reclaim) with no record to say it went. So a Redis out of reach, even
+// for minutes, is waited out; meanwhile the senders wait too (add blocks
+// once the queue is full), and the jobs in the queue are not claimed again
+// (pending). Only a delivery that stops gives up, recordGrace later.
 func (r *recorder) flush(batch []storage.Sent) {
-	// Not the delivery context: what was sent must be recorded even while
-	// the replica shuts down.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var err error
-	for attempt := range 5 {
-		if err = r.b.store.DeliveredMany(ctx, batch); err == nil {
+	wait := 200 * time.Millisecond
+	quit, giveUp := r.quit, (<-chan time.Time)(nil)
+	for attempt := 1; ; attempt++ {
+		// Not the delivery context: what was sent must be recorded even
+		// while the replica shuts down.
+		ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+		err := r.b.store.DeliveredMany(ctx, batch)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				r.b.log.Info("recorded deliveries after Redis came back", "jobs", len(batch), "attempts", attempt)
+			}
 			return
 		}
-		if !sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
-			break
+		if attempt == 1 || attempt%10 == 0 {
+			r.b.log.Warn("record deliveries: will retry", "jobs", len(batch), "attempt", attempt, "error", err)
 		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-quit:
+			quit, giveUp = nil, time.After(recordGrace)
+		case <-giveUp:
+			t.Stop()
+			r.b.log.Error("record deliveries: giving up as delivery stops", "jobs", len(batch), "error", err)
+			return
+		}
+		t.Stop()
+		wait = min(2*wait, recordMaxWait)
 	}
-	r.b.log.Error("record deliveries", "jobs", len(batch), "error", err)
 }
 
 func (b *Bot) deadLetter(ctx context.Context, ds []storage.Delivery, cause error) {
@@ -800,36 +895,62 @@ func (b *Bot) ackAll(ctx context.Context, ds []storage.Delivery) {
 func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 	start := time.Now()
 	id, err := b.sender.Send(ctx, m)
-	b.metrics.SendTime.Observe(time.Since(start).Seconds())
+	end := time.Now()
+	b.metrics.SendTime.Observe(end.Sub(start).Seconds())
+	if perr := b.dl.pacer.answered(ctx, m.ChatID, end); perr != nil {
+		b.log.Warn("pace: count a late send in the window", "chat_id", m.ChatID, "error", perr)
+	}
+	// The chat's token was taken before the send waited for its slot of
+	// the bot-wide rate: its next send keeps an interval from this one's
+	// answer (less the guard the limit's margin has), not from the token.
+	// The push goes with the pacer's next booking, a batch later at most:
+	// the chat's next send is an interval away.
+	b.dl.pacer.push(storage.Push{Key: chatKey(m.ChatID), Limit: b.chatLimit(m.ChatID), At: end.Add(-windowGuard)})
 	return id, err
 }
 
 // waitGlobal waits for this replica's next slot of the bot-wide rate,
-// shared by every replica (cards and replies alike).
-func (b *Bot) waitGlobal(ctx context.Context) error {
-	return b.dl.pacer.take(ctx)
+// shared by every replica (cards and replies alike), for a send to chatID
+// (send tells the pacer of its answer). A send's first form takes its slot
+// through a gate (sendGate.clear); the simpler forms a refusal steps down
+// to (sendNews, pacedSend) take theirs here: the send was cleared, and
+// Telegram's refusal says it is up.
+func (b *Bot) waitGlobal(ctx context.Context, chatID int64) error {
+	return b.dl.pacer.take(ctx, chatID)
 }
 
 // chatKey names a chat's limiter, shared by cards and replies.
 func chatKey(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
 
 // chatLimit is the pace for one chat: private chats by the second, groups
-// and channels (negative ids) by the minute.
+// and channels (negative ids) by the minute, at paceShare of the rate, so
+// two sends to a chat that leave a whole interval apart still arrive far
+// enough apart when the first took longer on its way.
 func (b *Bot) chatLimit(chatID int64) storage.Limit {
 	if chatID < 0 {
-		return storage.Limit{Rate: max(1, int(b.cfg.Limits.GroupPerMinute)), Burst: 1, Period: time.Minute}
+		return storage.Limit{Rate: max(1, int(b.cfg.Limits.GroupPerMinute)), Burst: 1, Period: sharePeriod(time.Minute)}
 	}
-	return storage.Limit{Rate: max(1, int(b.cfg.Limits.PrivatePerSecond)), Burst: 1, Period: time.Second}
+	return storage.Limit{Rate: max(1, int(b.cfg.Limits.PrivatePerSecond)), Burst: 1, Period: sharePeriod(time.Second)}
 }
 
-// card renders an item for a chat, in the chat's language and time zone.
-func (b *Bot) card(it feeds.Item, chat storage.Chat) Card {
-	return Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.location(chat.TZ), Lang: chat.Lang,
+// sharePeriod stretches a limit's period so its rate is paceShare of it.
+func sharePeriod(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / paceShare)
+}
+
+// card renders an item for a chat, in the chat's language and time zone,
+// with its share buttons behind one «📤 مشاركة» button (shareCallback).
+func (b *Bot) card(it feeds.Item, chat storage.Chat) card.Card {
+	c := card.Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.location(chat.TZ), Lang: chat.Lang,
 		Buttons: b.cfg.CardButtons, Images: b.cfg.CardImages}
+	if p := ItemStartPayload(it.ID); p != "" {
+		c.ShareMenu = callbackData(cbShareOpen, p)
+	}
+	return c
 }
 
 func (b *Bot) sourceName(id string) string {
-	if s, ok := b.sources[id]; ok && s.Name != "" {
+	if s, ok := b.cat().byID[id]; ok && s.Name != "" {
 		return s.Name
 	}
 	return id
@@ -853,16 +974,10 @@ func (b *Bot) location(tz string) *time.Location {
 	return loc
 }
 
-// digest is one message standing for several cards: linked titles with
-// their source, so a chat that fell behind is not flooded.
-func (b *Bot) digest(items []feeds.Item, chat storage.Chat) Message {
-	t := texts(chat.Lang)
-	var sb strings.Builder
-	sb.WriteString(rlm + fmt.Sprintf(t.Digest, len(items)) + "\n")
-	for _, it := range items {
-		sb.WriteString("\n" + rlm + "• " + linkedTitle(it) + " — " + esc(truncateRunes(oneLine(b.sourceName(it.SourceID)), 60)))
-	}
-	return Message{Text: sb.String(), HTML: true, DisablePreview: true}
+// digest is one message standing for several cards (card.Digest), with
+// the sources named from the bot's catalog.
+func (b *Bot) digest(items []feeds.Item, chat storage.Chat, html bool) Message {
+	return card.Digest(items, chat.Lang, b.sourceName, html)
 }
 
 // sleep waits d or until ctx ends; it reports whether the full time passed.

@@ -28,6 +28,9 @@ type harness struct {
 	tg    *telegramtest.Server
 	src   feeds.Source
 	feed  *feedServer
+	// replica builds another replica of the same bot: its own pacer and
+	// caches over the same store, fake and configuration.
+	replica func() *bot.Bot
 }
 
 // feedServer serves a feed file whose items can be hidden, so a test can
@@ -65,8 +68,31 @@ func (f *feedServer) set(hidden ...string) {
 	}
 }
 
+// sampleNow is the harness's wall clock at its start: the noon after the
+// newest item of testdata/feeds/almamlaka-sample.xml (11:05 UTC that day).
+// Behaviour that compares an item's publication with now (the edit window,
+// "the last 7 days" of /search, the search index's age trim) must give the
+// same answer whatever day the tests run, so no harness reads the calendar.
+var sampleNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+// sampleClock is a clock that starts at sampleNow and runs at real speed,
+// so durations (pacing, retries, leases) are real while dates are fixed.
+func sampleClock() func() time.Time {
+	start := time.Now()
+	return func() time.Time { return sampleNow.Add(time.Since(start)) }
+}
+
+// newHarness builds one replica over the sample feed, whose source has the
+// topics, category map and breaking rule of cfg.Sources[0] when cfg names
+// one (else the topic محليات). cfg.Now, when set, is
+// the clock of the bot and of its store alike (a store on another clock
+// would judge parks, digests and the search index by another day); unset,
+// it is sampleClock.
 func newHarness(t testing.TB, cfg bot.Config, tgOpts telegramtest.Options) *harness {
 	t.Helper()
+	if cfg.Now == nil {
+		cfg.Now = sampleClock()
+	}
 	data, err := os.ReadFile("testdata/feeds/almamlaka-sample.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -88,16 +114,22 @@ func newHarness(t testing.TB, cfg bot.Config, tgOpts telegramtest.Options) *harn
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := storagetest.New(t)
+	storeOpts := storage.Options{Now: cfg.Now}
+	store := storagetest.New(t, storeOpts)
 	if os.Getenv("AKHBAR_TEST_DELIVERY_ON_CLUSTER") == "1" {
 		// .ci/run runs the delivery tests again on a real Redis Cluster.
-		store = storagetest.Cluster(t)
+		store = storagetest.Cluster(t, storeOpts)
 	}
 	src := feeds.Source{ID: "almamlaka", Name: "المملكة", URL: fs.srv.URL + "/feed.xml", Topics: []string{"محليات"}, AllowPrivate: true}
+	if len(cfg.Sources) == 1 { // a test's own topics, category map and breaking rule
+		src.Topics, src.Categories, src.Breaking = cfg.Sources[0].Topics, cfg.Sources[0].Categories, cfg.Sources[0].Breaking
+	}
 	cfg.Sources = []feeds.Source{src}
 	cfg.NoArticleFetch = true
-	b := bot.New(cfg, store, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), client, nil, nil)
-	return &harness{bot: b, store: store, tg: tg, src: src, feed: fs}
+	replica := func() *bot.Bot {
+		return bot.New(cfg, store, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), client, nil, nil)
+	}
+	return &harness{bot: replica(), store: store, tg: tg, src: src, feed: fs, replica: replica}
 }
 
 // deliver runs the delivery workers until the fake has n messages.

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/lease"
 )
 
 // How the digest sender runs: every digestEvery one replica (the holder of
@@ -19,54 +21,51 @@ const (
 )
 
 // holdIfWaiting applies a chat's own delivery choices to the items about to
-// be sent: items its keyword filters reject are dropped (returned in
-// dropped), and when its mode or quiet hours say "later", the rest are
-// held in Redis for its next digest (held is true). Either way the caller
-// acks those stream entries.
-func (b *Bot) holdIfWaiting(ctx context.Context, chat storage.Chat, items []feeds.Item, now time.Time) (keep []feeds.Item, dropped []int, held bool, err error) {
-	st := chat.Settings
-	for i, it := range items {
-		if Wants(st, it) {
-			keep = append(keep, it)
-		} else {
-			dropped = append(dropped, i)
+// be sent: items its keyword filters reject are dropped (their indexes in
+// dropped), and when its mode or quiet hours say "later", the rest are held
+// in Redis for its next digest (their indexes in held), except breaking
+// news, which goes at once unless the chat lets it wait (prefs.PlanFor
+// decides; this writes the held items). keep is what goes now. The caller
+// acks the dropped and held items' stream entries.
+func (b *Bot) holdIfWaiting(ctx context.Context, chat storage.Chat, items []feeds.Item, now time.Time) (keep []feeds.Item, dropped, held []int, err error) {
+	plan := prefs.PlanFor(chat.Settings, b.location(chat.TZ), items, now)
+	for _, i := range plan.Keep {
+		keep = append(keep, items[i])
+	}
+	if len(plan.Held) > 0 {
+		ids := make([]string, len(plan.Held))
+		for k, i := range plan.Held {
+			ids[k] = items[i].ID
+		}
+		if err := b.store.HoldForDigest(ctx, chat.ID, ids, plan.At); err != nil {
+			return nil, nil, nil, err
 		}
 	}
-	if len(keep) == 0 {
-		return nil, dropped, false, nil
-	}
-	at, _ := NextSend(st, b.location(chat.TZ), now)
-	if !at.After(now) {
-		return keep, dropped, false, nil
-	}
-	ids := make([]string, len(keep))
-	for i, it := range keep {
-		ids[i] = it.ID
-	}
-	if err := b.store.HoldForDigest(ctx, chat.ID, ids, at); err != nil {
-		return nil, nil, false, err
-	}
-	return keep, dropped, true, nil
+	return keep, plan.Dropped, plan.Held, nil
 }
 
 // RunDigests sends the digests that come due (hourly and daily modes, the
 // end of quiet hours) until ctx ends. Only the replica holding the
 // "digests" lease works, so a digest is sent once.
 func (b *Bot) RunDigests(ctx context.Context, owner string) error {
-	t := time.NewTicker(digestEvery)
-	defer t.Stop()
-	for {
-		if ok, err := b.store.AcquireLease(ctx, "digests", owner, digestLeaseTTL); err == nil && ok {
+	// The lease is renewed every digestEvery; a sender that could not
+	// renew it for half its time stops, before another replica can take
+	// it and send the same digests.
+	spec := lease.Spec{Name: "digests", Owner: owner, TTL: digestLeaseTTL, Renew: digestEvery, Stop: digestLeaseTTL / 2}
+	return lease.Lead(ctx, b.store, spec, digestEvery, b.log, func(ctx context.Context) error {
+		t := time.NewTicker(digestEvery)
+		defer t.Stop()
+		for {
 			if err := b.SendDueDigests(ctx); err != nil && ctx.Err() == nil {
 				b.log.Warn("send digests", "error", err)
 			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // SendDueDigests sends every digest due now: one message per chat (a card
@@ -101,6 +100,12 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 	if err != nil {
 		return err
 	}
+	if !chat.Paused.IsZero() {
+		// The bot may not post there: the digest goes the way of the
+		// chat's other jobs, and its subscriptions wait for a resume.
+		b.metrics.Sends.WithLabelValues("paused").Inc()
+		return nil
+	}
 	all, err := b.store.Items(ctx, ids)
 	if err != nil {
 		return err
@@ -111,33 +116,64 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 		if err != nil {
 			return err
 		}
-		if !sent && Wants(chat.Settings, it) {
+		if !sent && prefs.Wants(chat.Settings, it) {
 			items = append(items, it)
 		}
 	}
 	for len(items) > 0 {
 		batch := items[:min(len(items), maxDigestSize)]
 		items = items[len(batch):]
-		msgID, err := b.pacedSend(ctx, b.compose(chatID, batch, chat))
+		// The same policy as the delivery workers' (settle).
+		var msg sentNews
+		err := b.pace(ctx, chatID)
+		if err == nil {
+			msg, err = b.sendNews(ctx, chatID, batch, chat)
+		}
+		rest := func() []string { // this batch and the ones after it
+			ids := make([]string, 0, len(batch)+len(items))
+			for _, it := range batch {
+				ids = append(ids, it.ID)
+			}
+			for _, it := range items {
+				ids = append(ids, it.ID)
+			}
+			return ids
+		}
+		var rl *RateLimitError
+		var mig *MigratedError
 		switch {
 		case errors.Is(err, ErrChatGone):
 			return b.store.ForgetChat(ctx, chatID)
-		case err != nil:
-			// Put what is left back for a minute later; the sent record
-			// keeps a retry from repeating what did go out.
-			rest := make([]string, 0, len(batch)+len(items))
-			for _, it := range append(batch, items...) {
-				rest = append(rest, it.ID)
+		case errors.Is(err, ErrCannotPost):
+			return b.pauseChat(ctx, chatID, err)
+		case errors.As(err, &mig):
+			if err := b.store.MigrateChat(ctx, chatID, mig.To); err != nil {
+				return fmt.Errorf("migrate chat %d: %w", chatID, err)
 			}
-			b.log.Warn("digest send failed, holding for a minute", "chat_id", chatID, "error", err)
-			return b.store.HoldForDigest(ctx, chatID, rest, b.now().Add(time.Minute))
+			return b.store.HoldForDigest(ctx, mig.To, rest(), b.now())
+		case errors.Is(err, ErrRejected):
+			// Refused in every form: our bug, never retried; the items
+			// are dropped for this chat as a dead-lettered card would be.
+			b.metrics.Sends.WithLabelValues("rejected").Inc()
+			b.log.Error("digest refused in every form, dropping it", "chat_id", chatID, "items", len(batch), "error", err)
+			continue
+		case err != nil:
+			// Put what is left back for later (a minute, or the 429's
+			// retry_after); the sent record keeps a retry from repeating
+			// what did go out.
+			wait := time.Minute
+			if errors.As(err, &rl) {
+				wait = max(wait, rl.RetryAfter)
+			}
+			b.log.Warn("digest send failed, holding it", "chat_id", chatID, "retry_in", wait, "error", err)
+			return b.store.HoldForDigest(ctx, chatID, rest(), b.now().Add(wait))
 		}
 		// One write for the batch; a digest's records keep its negated id,
 		// so an edit of one item never turns the digest into one card.
 		sent := make([]storage.Sent, len(batch))
 		for i, it := range batch {
 			sent[i] = storage.Sent{Delivery: storage.Delivery{Job: storage.Job{ChatID: chatID, ItemID: it.ID}},
-				MessageID: sentMessageID(msgID, len(batch)), At: b.now()}
+				MessageID: sentMessageID(msg.ID, len(batch)), Photo: msg.Photo != "", At: b.now()}
 		}
 		if err := b.store.DeliveredMany(ctx, sent); err != nil {
 			return fmt.Errorf("record digest: %w", err)
@@ -148,23 +184,48 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 }
 
 // pacedSend sends one message within the chat's and the bot's shared
-// limits, waiting for a token as long as ctx allows. Replies and digests
-// use it; the delivery workers book their tokens in batches instead.
+// limits, waiting for a token as long as ctx allows. Replies use it; the
+// delivery workers book their tokens in batches instead. When Telegram
+// refuses the message it sends at once the simpler forms a card falls back
+// to (without the photo, the copy button, the buttons; see sendNews), each
+// in a slot of the bot-wide rate; a reply has no plain-text form of its own.
 func (b *Bot) pacedSend(ctx context.Context, m Message) (int, error) {
+	if err := b.pace(ctx, m.ChatID); err != nil {
+		return 0, err
+	}
 	for {
-		wait, err := b.store.Allow(ctx, chatKey(m.ChatID), b.chatLimit(m.ChatID))
-		if err != nil {
+		id, err := b.send(ctx, m)
+		if err == nil {
+			return id, nil
+		}
+		next, step := simpler(m, err, nil)
+		if step == "" {
 			return 0, err
+		}
+		b.metrics.Fallbacks.WithLabelValues(step).Inc()
+		b.log.Warn("reply refused, sending a simpler form", "chat_id", m.ChatID, "fallback", step, "error", err)
+		if werr := b.waitGlobal(ctx, m.ChatID); werr != nil {
+			return 0, err
+		}
+		m = next
+	}
+}
+
+// pace waits for a token of the chat's limit and a slot of the bot-wide
+// rate, as long as ctx allows: one send may go.
+func (b *Bot) pace(ctx context.Context, chatID int64) error {
+	for {
+		wait, err := b.store.Allow(ctx, chatKey(chatID), b.chatLimit(chatID))
+		if err != nil {
+			return err
 		}
 		if wait <= 0 {
 			break
 		}
 		if !sleep(ctx, wait) {
-			return 0, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	if err := b.waitGlobal(ctx); err != nil {
-		return 0, err
-	}
-	return b.send(ctx, m)
+	_, _, err := b.replyGate().clear(ctx, chatID, b.now())
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/storage"
 )
@@ -34,7 +35,7 @@ func TestChatSettingsShapeDelivery(t *testing.T) {
 	h := newHarness(t, bot.Config{Now: clk.now}, telegramtest.Options{})
 	ctx := context.Background()
 	for id, st := range map[int64]storage.Settings{
-		91: {Mode: bot.ModeHourly},
+		91: {Mode: prefs.Hourly},
 		92: {Exclude: []string{"رياضة"}, Silent: true},
 	} {
 		if err := h.store.SaveChat(ctx, storage.Chat{ID: id, Kind: "private", Lang: "ar"}); err != nil {
@@ -69,7 +70,7 @@ func TestChatSettingsShapeDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	digest := h.tg.SentTo(91)
-	if len(digest) != 1 || !strings.Contains(digest[0].ParsedText, "2 أخبار جديدة") ||
+	if len(digest) != 1 || !strings.Contains(digest[0].ParsedText, "خبران جديدان") ||
 		!strings.Contains(digest[0].ParsedText, "النفط") || !strings.Contains(digest[0].ParsedText, "المنتخب") {
 		t.Fatalf("hourly digest = %+v, want one digest of both items", digest)
 	}
@@ -85,5 +86,43 @@ func TestChatSettingsShapeDelivery(t *testing.T) {
 	}
 	if n := len(h.tg.SentTo(91)); n != 1 {
 		t.Errorf("digest sent %d times", n)
+	}
+}
+
+// RunDigests works only while it holds the "digests" lease, which another
+// replica then cannot take, and gives it back when it stops, so another
+// replica takes the digests over at its next try instead of after the
+// lease time.
+func TestRunDigestsHoldsAndGivesBackItsLease(t *testing.T) {
+	h := newHarness(t, bot.Config{}, telegramtest.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.bot.RunDigests(ctx, "replica-a") }()
+	bg := context.Background()
+	holder := func() string {
+		v, _ := h.store.Client().Get(bg, h.store.Options().Prefix+"lease:digests").Result()
+		return v
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for holder() != "replica-a" {
+		if time.Now().After(deadline) {
+			t.Fatalf("RunDigests never took the digests lease (held by %q)", holder())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ok, err := h.store.AcquireLease(bg, "digests", "replica-b", time.Minute); err != nil || ok {
+		t.Fatalf("another replica took the digests lease while RunDigests held it: %v, %v", ok, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("RunDigests = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunDigests did not return")
+	}
+	if ok, err := h.store.AcquireLease(bg, "digests", "replica-b", time.Minute); err != nil || !ok {
+		t.Errorf("the digests lease was not given back: %v, %v", ok, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )
@@ -59,7 +60,7 @@ func (b *Bot) noticeEdits(ctx context.Context, src feeds.Source, items []feeds.I
 }
 
 // republishEdit saves the edited item and queues an edit of its card for
-// every chat the source reaches; delivery edits only the chats that got it.
+// every chat the item reaches; delivery edits only the chats that got it.
 // It returns the number of edit jobs (0 when the card would not change).
 func (b *Bot) republishEdit(ctx context.Context, src feeds.Source, it feeds.Item, reads *pollReads) (int, error) {
 	old, err := b.store.Item(ctx, it.ID)
@@ -71,14 +72,21 @@ func (b *Bot) republishEdit(ctx context.Context, src feeds.Source, it feeds.Item
 	}
 	it = b.enrich(ctx, src, it)
 	it.Published = old.Published // an edit keeps the item's place in /latest
+	it.History = old.History
 	if it.Title == old.Title && it.Summary == old.Summary && it.Link == old.Link && it.Image == old.Image {
 		return 0, nil
 	}
 	if err := b.store.SaveItem(ctx, it); err != nil {
 		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
 	}
+	b.dl.recent.drop(it.ID) // same-story detection reads the edit
 	b.indexForSearch(ctx, it)
-	chats, err := reads.subscribers(ctx, src)
+	if it.History {
+		return 0, nil // no chat was sent it: no card to edit
+	}
+	// The chats that got the card followed the item's old topics; those
+	// of its new ones are asked too, and serveEdit skips any that did not.
+	chats, err := reads.subscribers(ctx, append(targetsOf(old), targetsOf(it)...))
 	if err != nil {
 		return 0, fmt.Errorf("edit %s: %w", it.ID, err)
 	}
@@ -108,7 +116,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		}
 		return done
 	}
-	msgID, err := b.store.SentMessage(ctx, chatID, d.ItemID)
+	msgID, kind, err := b.store.SentMessageKind(ctx, chatID, d.ItemID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound) || (err == nil && msgID <= 0):
 		return ack()
@@ -116,30 +124,32 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		return outcome{retryAt: now.Add(time.Second)}
 	}
 	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: b.chatLimit(chatID), Fetch: []string{d.ItemID}})
-	switch {
-	case err != nil:
+	if err != nil {
 		return outcome{retryAt: now.Add(time.Second)}
-	case now.Before(sc.ParkedUntil):
-		return outcome{retryAt: sc.ParkedUntil}
-	case sc.Wait > 0:
-		return outcome{retryAt: now.Add(sc.Wait)}
+	}
+	switch paused, retryAt, ok := chatReady(sc, now); {
+	case paused:
+		b.metrics.Sends.WithLabelValues("paused").Inc()
+		return ack()
+	case !ok:
+		return outcome{retryAt: retryAt}
 	}
 	it, ok := sc.Items[d.ItemID]
 	if !ok {
 		return ack() // the item expired
 	}
 	chat := sc.Chat
-	if err := b.waitGlobal(ctx); err != nil {
-		return outcome{retryAt: now}
+	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	if err != nil {
+		return outcome{retryAt: retryAt}
 	}
-	if !run.owns(chatID) {
-		return outcome{retryAt: now} // see serveChat
-	}
-	m := b.card(it, chat).Render()
+	c := b.card(it, chat)
 	b.dl.items.put(it.ID, it) // later sends of this item use the edited text
-	b.dl.cards.put(cardKey{it.ID, chat.Lang, chat.TZ}, m)
-	m.ChatID = chatID
-	err = b.sender.Edit(ctx, chatID, msgID, m)
+	b.dl.cards.put(cardKey{it.ID, chat.Lang, chat.TZ}, c.Render())
+	err = b.editCard(ctx, chatID, msgID, kind, c, chat)
+	if out, parked := b.afterSend(chatID, err, probe); parked {
+		return out // Telegram is down: the edit waits, like a send
+	}
 	var rl *RateLimitError
 	global := b.dl.pacer.observe(errors.As(err, &rl))
 	switch {
@@ -149,6 +159,10 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		if ferr := b.store.ForgetChat(ctx, chatID); ferr != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
+	case errors.Is(err, ErrCannotPost):
+		if perr := b.pauseChat(ctx, chatID, err); perr != nil {
+			return outcome{retryAt: now.Add(time.Second)}
+		}
 	case err != nil:
 		b.log.Warn("edit card", "chat_id", chatID, "item_id", it.ID, "error", err)
 		b.metrics.Sends.WithLabelValues("edit_failed").Inc()
@@ -156,4 +170,35 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		b.metrics.Sends.WithLabelValues("edited").Inc()
 	}
 	return ack()
+}
+
+// editCard edits a card already sent to a chat with the method that fits
+// what was sent, whatever the item's new render would be: a photo's
+// caption (cut to a caption's length) with editMessageCaption, a text
+// message with editMessageText. A record from before the kind was kept is
+// taken for what the new render is, and tried as the other kind once if
+// Telegram says it is not.
+func (b *Bot) editCard(ctx context.Context, chatID int64, msgID int, kind storage.SentKind, c card.Card, chat storage.Chat) error {
+	photo := kind == storage.SentPhoto
+	if kind == storage.SentUnknown {
+		photo = b.forChat(c.Render(), chat).Photo != ""
+	}
+	err := b.sender.Edit(ctx, chatID, msgID, b.editForm(c, chat, photo))
+	if kind == storage.SentUnknown && errors.Is(err, ErrWrongEditKind) {
+		err = b.sender.Edit(ctx, chatID, msgID, b.editForm(c, chat, !photo))
+	}
+	return err
+}
+
+// editForm is a card's new text for a photo's caption or for a text
+// message, with the chat's choices.
+func (b *Bot) editForm(c card.Card, chat storage.Chat, photo bool) Message {
+	if photo {
+		m := c.Caption()
+		m.EditCaption = true
+		return m
+	}
+	m := c.Render()
+	m.Photo = ""
+	return b.forChat(m, chat)
 }

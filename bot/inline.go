@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )
@@ -69,7 +71,8 @@ type InlineAnswerer interface {
 // page through next_offset, a plain result offset. Nothing is filtered by
 // the user's settings, so is_personal is false and Telegram may serve the
 // answer to everyone typing the same query for inlineCacheTime. The card's
-// labels follow the asking user's language, so within those 30 seconds an
+// labels follow the asking user's language (userLang: the one chosen in
+// their private chat with the bot, else their Telegram's), so within those 30 seconds an
 // English speaker may get the Arabic labels (or the reverse); the news
 // itself is the same.
 func (b *Bot) handleInline(ctx context.Context, q *InlineQuery) error {
@@ -81,25 +84,56 @@ func (b *Bot) handleInline(ctx context.Context, q *InlineQuery) error {
 	if err != nil || offset < 0 || offset >= maxSearchResults {
 		offset = 0
 	}
-	lang := LangFor(q.From.LanguageCode)
+	lang, err := b.userLang(ctx, q.From)
+	if err != nil {
+		return fmt.Errorf("inline query: %w", err)
+	}
 	items, more, err := b.inlineItems(ctx, parseQuery(q.Query), offset)
 	if err != nil {
 		return fmt.Errorf("inline query: %w", err)
 	}
-	a := InlineAnswer{CacheTime: inlineCacheTime, Results: make([]InlineResult, 0, len(items))}
-	seen := make(map[string]bool, len(items))
-	for _, it := range items {
-		r := b.inlineResult(it, lang)
-		if seen[r.ID] {
-			continue
-		}
-		seen[r.ID] = true
-		a.Results = append(a.Results, r)
-	}
+	a := InlineAnswer{CacheTime: inlineCacheTime, Results: b.inlineResults(items, lang)}
 	if more {
 		a.NextOffset = strconv.Itoa(offset + inlinePage)
 	}
-	return answerer.AnswerInline(ctx, q.ID, a)
+	err = answerer.AnswerInline(ctx, q.ID, a)
+	if !errors.Is(err, ErrRejected) || len(a.Results) == 0 {
+		return err
+	}
+	// Refused for a rule the checks do not know: the same answer would be
+	// refused again, so a simpler one goes once, as a refused card falls
+	// back at once.
+	fb, step := simplerInline(a)
+	b.metrics.Fallbacks.WithLabelValues(step).Inc()
+	b.log.Warn("inline answer refused, answering a simpler one", "fallback", step, "results", len(fb.Results), "error", err)
+	if ferr := answerer.AnswerInline(ctx, q.ID, fb); ferr != nil {
+		return fmt.Errorf("inline query: %w", errors.Join(err, ferr))
+	}
+	return nil
+}
+
+// inlineFallbackCacheTime is how long Telegram may reuse a fallback
+// answer: briefly, so the next query gets the full answer again.
+const inlineFallbackCacheTime = 5
+
+// simplerInline is the answer to send once Telegram refused a: its
+// results without their optional parts (buttons, URL, thumbnail), the
+// parts its unknown rules most likely refuse; when they had none, no
+// results at all, which Telegram takes. It never equals a. step names it
+// for the fallbacks metric.
+func simplerInline(a InlineAnswer) (fb InlineAnswer, step string) {
+	fb = InlineAnswer{CacheTime: inlineFallbackCacheTime, IsPersonal: a.IsPersonal}
+	bare := make([]InlineResult, len(a.Results))
+	stripped := false
+	for i, r := range a.Results {
+		stripped = stripped || len(r.Buttons) > 0 || r.URL != "" || r.Thumbnail != ""
+		bare[i] = InlineResult{ID: r.ID, Title: r.Title, Description: r.Description, Text: r.Text}
+	}
+	if !stripped {
+		return fb, "inline_empty"
+	}
+	fb.Results, fb.NextOffset = bare, a.NextOffset
+	return fb, "inline_bare"
 }
 
 // inlineItems is one page of results: a search when the query has words
@@ -121,30 +155,103 @@ func (b *Bot) inlineItems(ctx context.Context, q searchQuery, offset int) ([]fee
 	return items[:min(len(items), inlinePage)], more, nil
 }
 
+// inlineResults makes the results for items, checked one by one: Telegram
+// refuses a whole answer for one result it does not take, so such a
+// result is fixed (an optional URL, thumbnail or button dropped) or left
+// out, and the others are answered.
+func (b *Bot) inlineResults(items []feeds.Item, lang string) []InlineResult {
+	out := make([]InlineResult, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		r, ok := checkInlineResult(b.inlineResult(it, lang))
+		if !ok {
+			b.log.Warn("inline result left out: Telegram would refuse it", "item_id", it.ID)
+			continue
+		}
+		if seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// checkInlineResult applies Telegram's rules for one article result: an
+// id of 1–64 bytes, a title, a message of 1–4096 characters once parsed,
+// buttons it takes. What is optional and wrong (the URL, the thumbnail, a
+// button) is dropped; without the rest the result is refused (ok false).
+func checkInlineResult(r InlineResult) (InlineResult, bool) {
+	if n := visibleLength(r.Text); r.ID == "" || len(r.ID) > 64 || strings.TrimSpace(r.Title) == "" || n == 0 || n > card.MaxMessageChars {
+		return r, false
+	}
+	if r.URL != "" && !card.ButtonURL(r.URL) {
+		r.URL = ""
+	}
+	if r.Thumbnail != "" && !card.ButtonURL(r.Thumbnail) {
+		r.Thumbnail = ""
+	}
+	r.Buttons = card.FitKeyboard(r.Buttons)
+	return r, true
+}
+
+// visibleLength is the length in characters Telegram counts for the bot's
+// own HTML: tags and leading white space (which Telegram trims) do not
+// count, an entity (&amp;) counts one. It is not a parser; it reads only
+// what esc and the renderers write, and errs long on trailing space.
+func visibleLength(html string) int {
+	n, inTag, inEntity := 0, false, false
+	for _, r := range html {
+		switch {
+		case inTag:
+			inTag = r != '>'
+		case r == '<':
+			inTag = true
+		case inEntity:
+			inEntity = r != ';'
+		case r == '&':
+			inEntity = true
+			n++
+		case !unicode.IsSpace(r) || n > 0:
+			n++
+		}
+	}
+	return n
+}
+
 // inlineResult makes an item's inline result: the card as the message,
 // its title and the start of its summary in the list.
 func (b *Bot) inlineResult(it feeds.Item, lang string) InlineResult {
-	card := Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.cfg.Location, Lang: lang}.Render()
-	desc := oneLine(b.sourceName(it.SourceID))
-	if s := oneLine(it.Summary); s != "" {
-		desc += " · " + s
+	msg := card.Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.cfg.Location, Lang: lang}.Render()
+	// The list shows each line on its own: the title in its script's
+	// direction, the source and summary in the summary's (the summary
+	// is the longer), with the source marked so it keeps its place.
+	desc := card.OneLine(b.sourceName(it.SourceID))
+	if s := card.OneLine(it.Summary); s != "" {
+		dir := card.TextMark(lang, s)
+		descLang := "ar"
+		if dir == card.LRM {
+			descLang = "en"
+		}
+		desc = dir + card.Embed(descLang, desc) + " · " + card.MarkSigns(s, dir == card.RLM)
+	} else {
+		desc = card.TextMark(lang, desc) + desc
 	}
 	r := InlineResult{
 		ID:          inlineResultID(it.ID),
-		Title:       truncateRunes(oneLine(it.Title), maxInlineTitle),
-		Description: truncateRunes(desc, maxInlineDescription),
-		Text:        card.Text,
-		Buttons:     card.Buttons,
+		Title:       card.Truncate(card.OneLine(it.Title), maxInlineTitle),
+		Description: card.Truncate(desc, maxInlineDescription),
+		Text:        msg.Text,
+		Buttons:     msg.Buttons,
 	}
 	if r.Title == "" {
-		r.Title = truncateRunes(oneLine(b.sourceName(it.SourceID)), maxInlineTitle)
+		r.Title = card.Truncate(card.OneLine(b.sourceName(it.SourceID)), maxInlineTitle)
 	}
-	if httpURL(it.Link) {
-		r.URL = it.Link
-	}
-	if httpURL(it.Image) {
+	r.URL = card.ArticleURL(it)
+	if card.IsHTTPURL(it.Image) {
 		r.Thumbnail = it.Image
 	}
+	r.Title = card.FeedText(lang, r.Title)
 	return r
 }
 
@@ -236,4 +343,16 @@ func (b *Bot) itemDeepLink(ctx context.Context, chat storage.Chat, itemID string
 		return b.reply(ctx, m)
 	}
 	return b.reply(ctx, Message{ChatID: chatID, Text: askTexts(lang).ItemGone, HTML: true, DisablePreview: true})
+}
+
+// userLang is the language of a user's own answers outside a chat (inline
+// mode): the one chosen in their private chat with the bot, which wins
+// over their Telegram's, as in every chat; their Telegram's when they
+// never wrote to the bot.
+func (b *Bot) userLang(ctx context.Context, u User) (string, error) {
+	c, err := b.store.Chat(ctx, u.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return "", err
+	}
+	return replyLang(u.LanguageCode, c), nil
 }

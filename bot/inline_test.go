@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/feeds"
 )
@@ -46,8 +48,11 @@ func (tr *transcript) inline(who string, from bot.User, query, offset string) te
 		tr.t.Fatal(err)
 	}
 	fmt.Fprintf(&tr.b, "< %d results, next_offset %q, cache_time %d, is_personal %v\n", len(results), a.NextOffset, a.CacheTime, a.IsPersonal)
+	lang := card.LangFor(from.LanguageCode)
 	for i, r := range results {
 		fmt.Fprintf(&tr.b, "  %d. %s\n     %s\n", i+1, r.Title, r.Description)
+		tr.checkLabel(r.Title, lang)
+		tr.checkLabel(r.Description, lang)
 		if r.ThumbnailURL != "" {
 			fmt.Fprintf(&tr.b, "     thumbnail %s\n", r.ThumbnailURL)
 		}
@@ -59,7 +64,12 @@ func (tr *transcript) inline(who string, from bot.User, query, offset string) te
 			tr.t.Errorf("first result's card: parse mode %q, %v", r.InputMessageContent.ParseMode, err)
 		}
 		fmt.Fprintf(&tr.b, "  first result inserts (url %s):\n%s\n", r.URL, indent(text))
-		tr.buttons(r.ReplyMarkup)
+		tr.check(text, lang)
+		for _, row := range tr.buttons(r.ReplyMarkup) {
+			for _, label := range row {
+				tr.checkLabel(label, lang)
+			}
+		}
 	}
 	tr.b.WriteString("\n")
 	return a
@@ -148,7 +158,9 @@ func TestInlinePagingCoversEveryMatchOnce(t *testing.T) {
 			}
 			offset = a.NextOffset
 		}
-		want := map[string]int{"": 45, "المغرب": 10}[query]
+		// Nine of hespress's ten items are about Morocco (topic or text);
+		// the tenth's title names only Algeria and the fixture has no text.
+		want := map[string]int{"": 45, "المغرب": 9}[query]
 		if len(seen) != want {
 			t.Errorf("query %q: %d distinct results, want %d", query, len(seen), want)
 		}
@@ -183,4 +195,88 @@ func TestItemDeepLink(t *testing.T) {
 		tr.do(c.who, msg(bot.Chat{ID: c.u.ID, Type: "private"}, c.u, "/start "+c.payload))
 	}
 	tr.golden("deeplink.golden")
+}
+
+// TestRefusedInlineAnswerFallsBack: an inline answer Telegram refuses for a
+// rule the checks do not know is answered once more, never unchanged: the
+// same results without their buttons, URLs and thumbnails, cached briefly.
+// When that is refused too, the query is given up after two calls.
+func TestRefusedInlineAnswerFallsBack(t *testing.T) {
+	for name, tc := range map[string]struct {
+		refusals int
+		answered bool
+	}{
+		"the simpler answer passes": {1, true},
+		"both refused":              {2, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := askHarness(t, bot.Config{})
+			u := bot.User{ID: 11, FirstName: "قارئ", LanguageCode: "ar"}
+			for range tc.refusals {
+				h.tg.FailNext("answerInlineQuery", 400, unknown400)
+			}
+			id := h.tg.InlineQuery(telegramtest.User{ID: u.ID, FirstName: u.FirstName, LanguageCode: "ar"}, "", "")
+			err := h.bot.HandleUpdate(context.Background(), bot.Update{InlineQuery: &bot.InlineQuery{ID: id, From: u}})
+			if (err == nil) != tc.answered {
+				t.Errorf("HandleUpdate: %v, want an error %v", err, !tc.answered)
+			}
+			calls := h.tg.Calls("answerInlineQuery")
+			if len(calls) != 2 {
+				t.Fatalf("%d answerInlineQuery calls, want 2 (the answer, one simpler answer)", len(calls))
+			}
+			noRepeats(t, calls)
+			var full, bare []inlineResult
+			if err := json.Unmarshal([]byte(calls[0].Params["results"]), &full); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(calls[1].Params["results"]), &bare); err != nil {
+				t.Fatal(err)
+			}
+			if len(full) == 0 || len(bare) != len(full) {
+				t.Fatalf("%d results, then %d; want the same results again", len(full), len(bare))
+			}
+			for i, r := range bare {
+				if r.ID != full[i].ID || r.Title != full[i].Title || r.InputMessageContent.MessageText != full[i].InputMessageContent.MessageText {
+					t.Errorf("simpler result %d = %+v, want result %+v's id, title and card", i, r, full[i])
+				}
+				if len(r.ReplyMarkup) != 0 || r.URL != "" || r.ThumbnailURL != "" {
+					t.Errorf("simpler result %d keeps buttons %s, url %q, thumbnail %q", i, r.ReplyMarkup, r.URL, r.ThumbnailURL)
+				}
+			}
+			if got := calls[1].Params["cache_time"]; got == calls[0].Params["cache_time"] || got == "" {
+				t.Errorf("simpler answer cache_time %q, want shorter than %q", got, calls[0].Params["cache_time"])
+			}
+			if answers := h.tg.InlineAnswers(); (len(answers) == 1) != tc.answered {
+				t.Errorf("%d answers accepted, want answered %v", len(answers), tc.answered)
+			}
+		})
+	}
+}
+
+// TestInlineFollowsTheChosenLanguage: a user whose Telegram is in English
+// but who chose العربية in /settings of their private chat with the bot
+// gets the inline cards in Arabic, as every reply in that chat.
+func TestInlineFollowsTheChosenLanguage(t *testing.T) {
+	h := conversationHarness(t)
+	tr := &transcript{t: t, h: h}
+	bob := bot.User{ID: 104, FirstName: "Bob", LanguageCode: "en"}
+	dm := bot.Chat{ID: 104, Type: "private"}
+	tr.do("Bob", msg(dm, bob, "/settings lang ar"))
+	id := h.tg.InlineQuery(telegramtest.User{ID: bob.ID, FirstName: bob.FirstName, LanguageCode: bob.LanguageCode}, "", "")
+	if err := h.bot.HandleUpdate(context.Background(), bot.Update{InlineQuery: &bot.InlineQuery{ID: id, From: bob, ChatType: "private"}}); err != nil {
+		t.Fatal(err)
+	}
+	answers := h.tg.InlineAnswers()
+	if len(answers) != 1 {
+		t.Fatalf("%d inline answers, want 1", len(answers))
+	}
+	var results []inlineResult
+	if err := json.Unmarshal(answers[0].Results, &results); err != nil || len(results) == 0 {
+		t.Fatalf("inline results %s: %v", answers[0].Results, err)
+	}
+	for _, r := range results {
+		if !strings.Contains(string(r.ReplyMarkup), "قراءة الخبر") || !strings.Contains(r.InputMessageContent.MessageText, "نوفمبر") {
+			t.Errorf("inline card for a chat that chose Arabic: %s %s", r.InputMessageContent.MessageText, r.ReplyMarkup)
+		}
+	}
 }

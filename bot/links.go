@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
@@ -42,6 +43,15 @@ const (
 	LinkMaxBytes = 2 << 20
 )
 
+// Bounds of a link card, applied before it is cached: a page is written by
+// whoever sent the link, and a cached card lives for linkCacheTTL.
+const (
+	maxLinkTitle   = 300  // characters
+	maxLinkSite    = 100  // characters
+	maxLinkSummary = 1000 // characters, whatever SummaryChars says
+	maxLinkURL     = 2048 // bytes, for the link itself and its image
+)
+
 // Kinds of link failure, cached with the URL and mapped to a sentence.
 const (
 	failPrivate  = "private"
@@ -52,17 +62,28 @@ const (
 	failNoText   = "no_text"
 	failStatus   = "status"
 	failNoHost   = "no_host"
+	failPort     = "port"
+	failLong     = "too_long" // the link itself is over maxLinkURL
 	failOther    = "other"
 )
 
-// NewLinkFetcher is the fetcher for links people send: the SSRF guard is
-// always on (no loopback, private, link-local or other non-public address,
-// checked at dial time, so redirects and DNS rebinding are covered too),
-// pages are capped at LinkMaxBytes and linkTimeout. New uses it when
-// Config.LinkFetcher is nil; cmd/akhbar may pass one with its User-Agent,
-// but never one with AllowPrivate, even in local mode.
-func NewLinkFetcher(userAgent string) *feeds.Fetcher {
-	return feeds.NewFetcher(feeds.FetcherOptions{UserAgent: userAgent, Timeout: linkTimeout, MaxBytes: LinkMaxBytes})
+// NewLinkFetcher is the fetcher for links people send, built from
+// LinkFetcherOptions. New uses it when Config.LinkFetcher is nil; cmd/akhbar
+// may pass one with its User-Agent and extra ports.
+func NewLinkFetcher(userAgent string, extraPorts ...int) *feeds.Fetcher {
+	return feeds.NewFetcher(LinkFetcherOptions(userAgent, extraPorts...))
+}
+
+// LinkFetcherOptions are the options of the fetcher for links people send.
+// Pages are read with Fetcher.Article, so the SSRF guard is always on (no
+// loopback, private, link-local or other non-public address, checked at
+// dial time, so redirects and DNS rebinding are covered too). Only ports 80
+// and 443 are reached, plus extraPorts (8080 and 8443 are the usual ones an
+// operator may allow), so a link cannot probe other services of a public
+// host; pages are capped at LinkMaxBytes and linkTimeout.
+func LinkFetcherOptions(userAgent string, extraPorts ...int) feeds.FetcherOptions {
+	return feeds.FetcherOptions{UserAgent: userAgent, Timeout: linkTimeout, MaxBytes: LinkMaxBytes,
+		Ports: append([]int{80, 443}, extraPorts...)}
 }
 
 // linkRE finds http(s) links in a message. It stops at spaces, quotes,
@@ -72,9 +93,9 @@ var linkRE = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"'«»]+`)
 // findLink returns the first http(s) link in text, without trailing
 // punctuation (Latin or Arabic) or an unbalanced closing bracket, or "".
 // Control and bidi characters are removed first, so a hidden override
-// cannot be smuggled into the URL.
+// cannot be smuggled into the URL; a "user:password@" is dropped.
 func findLink(text string) string {
-	link := linkRE.FindString(sanitize(text))
+	link := linkRE.FindString(card.Sanitize(text))
 	for link != "" {
 		trimmed := strings.TrimRight(link, ".,;:!?،؛؟…")
 		if strings.HasSuffix(trimmed, ")") && strings.Count(trimmed, "(") < strings.Count(trimmed, ")") {
@@ -85,10 +106,31 @@ func findLink(text string) string {
 		}
 		link = trimmed
 	}
+	link = withoutUserinfo(link)
 	if u, err := url.Parse(link); err != nil || u.Host == "" {
 		return ""
 	}
 	return link
+}
+
+// withoutUserinfo drops the "user:password@" of a link's authority, keeping
+// the rest byte for byte: the bot never sends credentials a stranger put in
+// a link (Go's client would make them an Authorization header), and a card
+// never shows them.
+func withoutUserinfo(link string) string {
+	scheme, rest, ok := strings.Cut(link, "://")
+	if !ok {
+		return link
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndexByte(rest[:end], '@')
+	if at < 0 {
+		return link
+	}
+	return scheme + "://" + rest[at+1:]
 }
 
 // mentions reports whether text names the bot as @username, as a whole
@@ -146,17 +188,16 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 	lang := chatLang(m, chat)
 	t := askTexts(lang)
 	say := func(text string) error {
-		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: t.Dir + esc(text), HTML: true, DisablePreview: true})
+		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: t.Dir + card.Escape(text), HTML: true, DisablePreview: true})
 	}
 	canonical := feeds.CanonicalURL(link)
+	if len(canonical) > maxLinkURL {
+		return say(t.linkFailed(failLong))
+	}
 	lc, err := b.store.CachedLink(ctx, canonical)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		who := m.From.ID
-		if who == 0 {
-			who = m.SenderChat
-		}
-		if who != 0 {
+		if who := senderKey(m.From, m.SenderChat); who != 0 {
 			key := "link:" + strconv.FormatInt(who, 10)
 			wait, err := b.store.Allow(ctx, key, storage.Limit{Rate: linksPerMinute, Burst: linksPerMinute, Period: time.Minute})
 			if err != nil {
@@ -173,11 +214,14 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 		return fmt.Errorf("link: %w", err)
 	}
 	if lc.Failure != "" {
-		return say(t.LinkFailed[lc.Failure])
+		return say(t.linkFailed(lc.Failure))
 	}
-	card := Card{Item: lc.Item, SourceName: lc.Site, Loc: b.location(chat.TZ), Lang: lang}.Render()
-	card.ChatID = m.Chat.ID
-	return b.reply(ctx, card)
+	// The source line names the link's host, never what the page calls
+	// itself: a page whose og:site_name is "المملكة" must not pass for the
+	// newsroom's own card.
+	msg := card.Card{Item: lc.Item, SourceName: linkSite(lc.Item.Link), Loc: b.location(chat.TZ), Lang: lang}.Render()
+	msg.ChatID = m.Chat.ID
+	return b.reply(ctx, msg)
 }
 
 // fetchLink reads the page at canonical once across replicas: a request
@@ -227,6 +271,8 @@ func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard
 	default:
 		ttl = failureCacheTTL
 	}
+	// A card over the store's size limit is still answered, just not
+	// cached; readLink's caps keep real pages well under it.
 	if err := b.store.CacheLink(ctx, canonical, lc, ttl); err != nil {
 		b.log.Warn("cache link", "error", err)
 	}
@@ -245,35 +291,36 @@ func (b *Bot) readLink(ctx context.Context, link string) storage.LinkCard {
 		b.log.Info("link not readable", "kind", kind, "error", err)
 		return storage.LinkCard{Failure: kind}
 	}
-	title := arabic.CleanTitle(art.Title)
+	// Every field is capped before it is cached: the page's author chose
+	// them, and a 2 MB <title> would otherwise live in Redis for hours.
+	title := card.Truncate(arabic.CleanTitle(art.Title), maxLinkTitle)
 	text := arabic.Clean(art.Text)
 	if utf8.RuneCountInString(text) < minLinkText {
 		// A menu or a cookie banner is not an article.
 		return storage.LinkCard{Failure: failNoText}
 	}
-	summary := strings.Join(arabic.Summarize(title, text, arabic.Budget{Chars: b.cfg.SummaryChars, Sentences: 3}), " ")
+	budget := min(b.cfg.SummaryChars, maxLinkSummary)
+	summary := strings.Join(arabic.Summarize(title, text, arabic.Budget{Chars: budget, Sentences: 3}), " ")
+	image := art.Image
+	if len(image) > maxLinkURL {
+		image = ""
+	}
 	it := feeds.Item{
 		ID:        feeds.ItemID("", link, title, art.Published),
 		Link:      link,
 		Title:     title,
-		Summary:   summary,
-		Image:     art.Image,
+		Summary:   card.Truncate(summary, maxLinkSummary),
+		Image:     image,
 		Published: art.Published,
 	}
 	it.Fingerprint, it.BodyFingerprint = arabic.Fingerprints(title, text)
-	return storage.LinkCard{Item: it, Site: siteName(art.SiteName, link)}
+	return storage.LinkCard{Item: it, Site: linkSite(link)}
 }
 
-// siteName is what the card names as the source: the page's own site name,
-// else its host without "www.".
-func siteName(name, link string) string {
-	if name = oneLine(name); name != "" {
-		return name
-	}
-	if u, err := url.Parse(link); err == nil {
-		return strings.TrimPrefix(u.Hostname(), "www.")
-	}
-	return link
+// linkSite is what a link's card names as its source: the link's host
+// (feeds.Host: without "www.", in ASCII), at most maxLinkSite characters.
+func linkSite(link string) string {
+	return card.Truncate(feeds.Host(link), maxLinkSite)
 }
 
 // linkFailure names why a page could not be read.
@@ -286,6 +333,8 @@ func linkFailure(err error) string {
 		return failPrivate
 	case errors.Is(err, feeds.ErrScheme):
 		return failScheme
+	case errors.Is(err, feeds.ErrPort):
+		return failPort
 	case errors.Is(err, feeds.ErrTooLarge):
 		return failTooLarge
 	case errors.Is(err, feeds.ErrNotHTML):

@@ -1,32 +1,16 @@
 package bot
 
-// Button is one inline keyboard button; exactly one action field is set.
-type Button struct {
-	Text         string
-	URL          string
-	CallbackData string
-	CopyText     string // Bot API 7.11 copy_text button
-	SwitchInline string // switch_inline_query (share into any chat)
-}
+import "github.com/akhbar/akhbar/bot/card"
 
-// Message is one outgoing message, independent of the Telegram library.
-type Message struct {
-	ChatID         int64
-	Text           string // Telegram HTML when HTML is set
-	HTML           bool
-	Buttons        [][]Button
-	DisablePreview bool
-	Silent         bool
-	// Photo, when set, sends the message as a photo (an http(s) URL) with
-	// Text as its caption; the caller keeps Text within 1024 characters.
-	Photo string
-	// PreviewURL shows a large preview of this link above the text
-	// (link_preview_options), for cards whose image would not fit a caption.
-	PreviewURL string
-	// PaidBroadcast sends with allow_paid_broadcast (Bot API 7.11): the
-	// bulk limit rises to 1000 messages/s, for a fee in Telegram Stars.
-	PaidBroadcast bool
-}
+// Button and Message are the card package's: the bot's outgoing messages
+// are what cards render to. The aliases keep bot.Message and bot.Button
+// the names the engine, the Telegram adapter and the commands use.
+type (
+	// Button is one inline keyboard button (card.Button).
+	Button = card.Button
+	// Message is one outgoing message (card.Message).
+	Message = card.Message
+)
 
 // Update is the part of a Telegram update the bot acts on.
 type Update struct {
@@ -64,6 +48,16 @@ type InMessage struct {
 	// MigrateTo is set on the service message a group sends when it
 	// becomes a supergroup.
 	MigrateTo int64
+	// Document is a file sent with the message (its caption is not
+	// read: a caption is no command).
+	Document *Document
+}
+
+// Document is a file in a message: an operator's OPML subscription list.
+type Document struct {
+	FileID string
+	Name   string
+	Size   int64
 }
 
 // Callback is a button press.
@@ -81,4 +75,7 @@ type MemberChange struct {
 	From      User
 	OldStatus string
 	NewStatus string
+	// CanSendMessages: the bot, "restricted" in the chat (NewStatus), may
+	// still send text there.
+	CanSendMessages bool
 }

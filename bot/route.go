@@ -1,9 +1,6 @@
 package bot
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // HandleUpdate answers one update. Errors are about this update only; the
 // update loop logs them and goes on.
@@ -15,12 +12,16 @@ func (b *Bot) HandleUpdate(ctx context.Context, u Update) error {
 	case u.Message != nil:
 		b.metrics.Updates.WithLabelValues("message").Inc()
 		return b.handleMessage(ctx, u.Message)
-	case u.Callback != nil && strings.HasPrefix(u.Callback.Data, searchCallback):
-		b.metrics.Updates.WithLabelValues("callback").Inc()
-		return b.searchCallback(ctx, u.Callback)
 	case u.Callback != nil:
 		b.metrics.Updates.WithLabelValues("callback").Inc()
-		return b.handleCallback(ctx, u.Callback)
+		kind, arg := decodeCallback(u.Callback.Data)
+		switch kind {
+		case cbOperator:
+			return b.operatorCallback(ctx, u.Callback, arg)
+		case cbSearch:
+			return b.searchCallback(ctx, u.Callback, arg)
+		}
+		return b.handleCallback(ctx, u.Callback, kind, arg)
 	case u.MyChatMember != nil:
 		b.metrics.Updates.WithLabelValues("member").Inc()
 		return b.handleMemberChange(ctx, u.MyChatMember)

@@ -2,9 +2,7 @@ package bot_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,8 +15,6 @@ import (
 	"github.com/akhbar/akhbar/storage"
 	"github.com/google/go-cmp/cmp"
 )
-
-var long = flag.Bool("long", false, "run the long delivery scenarios (30,000 chats)")
 
 // fanout enqueues one item for chats 1..n (private chats) and runs the
 // delivery until every chat has it and the stream is empty. It returns
@@ -62,6 +58,28 @@ func (h *harness) shardOwners(ctx context.Context) map[string]int {
 	return owners
 }
 
+// waitShared waits until n replicas hold every delivery shard between
+// them, none more than its fair share.
+func (h *harness) waitShared(t testing.TB, ctx context.Context, n int) {
+	t.Helper()
+	fair := (storage.Shards + n - 1) / n
+	for {
+		owners := h.shardOwners(ctx)
+		shared := len(owners) == n && owners[""] == 0
+		for _, k := range owners {
+			shared = shared && k <= fair
+		}
+		if shared {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d replicas did not share the shards: %v", n, owners)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // exactlyOnce checks that chats 1..n each got one message.
 func exactlyOnce(t testing.TB, tg *telegramtest.Server, n int) {
 	t.Helper()
@@ -82,38 +100,6 @@ func exactlyOnce(t testing.TB, tg *telegramtest.Server, n int) {
 	if missing != 0 || dup != 0 || len(per) != n {
 		t.Errorf("%d chats missed the item, %d duplicates, %d chats reached; want 0, 0, %d", missing, dup, len(per), n)
 	}
-}
-
-// TestFanoutAtTheLimit sends one item to 3,000 private chats with the fake
-// enforcing a bulk limit of 300/s and the bot configured to the same: the
-// fan-out must take N/limit within 3%, with no 429 at all. Under the race
-// detector it runs 500 chats at 50/s; -short a third of the chats;
-// -long 30,000 at 1,000/s.
-func TestFanoutAtTheLimit(t *testing.T) {
-	n, rate := 3000, 300.0
-	switch {
-	case *long:
-		n, rate = 30000, 1000
-	case raceEnabled:
-		n, rate = 500, 50
-	}
-	if testing.Short() {
-		n /= 3
-	}
-	h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: rate}, Workers: 16},
-		telegramtest.Options{Limits: true, GlobalPerSecond: rate, NoCallLog: true})
-	elapsed := h.fanout(t, n, 3*time.Duration(float64(n)/rate*float64(time.Second))+10*time.Second)
-	ideal := time.Duration(float64(n) / rate * float64(time.Second))
-	st := h.tg.Stats()
-	t.Logf("%d chats at %.0f/s: %v (ideal %v, %+.2f%%); 429s %d, violations %d",
-		n, rate, elapsed.Round(time.Millisecond), ideal, 100*(elapsed.Seconds()/ideal.Seconds()-1), st.TooManyRequests, st.LimitViolations)
-	if math.Abs(elapsed.Seconds()/ideal.Seconds()-1) > 0.03 {
-		t.Errorf("fan-out took %v, want within 3%% of %v", elapsed, ideal)
-	}
-	if st.TooManyRequests != 0 {
-		t.Errorf("%d 429s (%d limit violations), want 0", st.TooManyRequests, st.LimitViolations)
-	}
-	exactlyOnce(t, h.tg, n)
 }
 
 // TestFanoutThroughFaults has the fake answer 10% of sends with 429

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
@@ -33,78 +34,76 @@ const (
 	// maxQueryTerms is the most words a query matches on; a longer query
 	// is rarely more precise and each term costs a Redis command.
 	maxQueryTerms = 8
-	// searchCallback prefixes the paging buttons of /search results.
-	searchCallback = "q:"
 )
 
 // askText holds the sentences of the search, inline and link flows in one
-// language; Arabic first, as in i18n.go.
+// language; Arabic first, as in card.Text.
 type askText struct {
 	// Dir starts a sentence: a right-to-left mark in Arabic, so a sentence
 	// that opens with a quoted Latin query still reads right to left, and
-	// nothing in English, whose sentences an RLM would turn around.
+	// a left-to-right mark in English, whose sentences an RLM would turn
+	// around.
 	Dir           string
 	SearchHow     string
 	SearchNone    string // %s = query
 	SearchHeader  string // %s = query, %d–%d of %s
 	SearchExpired string
-	Prev, Next    string
 	OpenCard      string
 	ItemGone      string
-	LinkFailed    map[string]string // by linkFailure
-	LinkSlowDown  string
+	// LinkFailed says why a page that was read gives no card, by
+	// linkFailure kind; every other failure (refused, timed out, no such
+	// host, an HTTP error) gets the one LinkUnreadable, so the answers do
+	// not tell a prober which addresses and ports answer.
+	LinkFailed     map[string]string
+	LinkUnreadable string
+	LinkSlowDown   string
+}
+
+// linkFailed is the sentence for a link failure of kind.
+func (t *askText) linkFailed(kind string) string {
+	if s, ok := t.LinkFailed[kind]; ok {
+		return s
+	}
+	return t.LinkUnreadable
 }
 
 var arAsk = askText{
-	Dir: rlm,
-	SearchHow: "أرسل كلمات البحث بعد الأمر، مثل:\n/search أسعار الذهب\n" +
-		"أبحث في أخبار آخر 7 أيام عن الأخبار التي تحوي كل الكلمات.",
-	SearchNone:    "لا أخبار في آخر 7 أيام تحوي «%s».",
+	Dir: card.RLM,
+	SearchHow: "تُكتب كلمات البحث بعد الأمر، مثل:\n" + card.RLM + card.Cmd("/search") + " أسعار الذهب\n" +
+		"أبحث في أخبار آخر 7 أيام عمّا يحوي كل الكلمات.",
+	SearchNone:    "لم أجد في أخبار آخر 7 أيام ما يحوي «%s».",
 	SearchHeader:  "🔎 <b>نتائج البحث عن «%s»</b> (%d–%d من %s)",
-	SearchExpired: "انتهت صلاحية هذا البحث، أرسل /search من جديد.",
-	Prev:          "→ السابق",
-	Next:          "التالي ←",
-	OpenCard:      "البطاقة",
-	ItemGone:      "هذا الخبر لم يعد متاحاً، ربما مضى عليه وقت طويل. أرسل /latest لآخر الأخبار.",
+	SearchExpired: "انتهت صلاحية هذا البحث؛ يمكن إعادته بالأمر " + card.Cmd("/search") + ".",
+	OpenCard:      "عرض الخبر",
+	ItemGone:      "لم يعد هذا الخبر متاحاً؛ ربما مضى عليه وقت طويل. آخر الأخبار في " + card.Cmd("/latest") + ".",
 	LinkFailed: map[string]string{
-		failPrivate:  "لا أفتح روابط العناوين الخاصة أو المحلية (مثل 127.0.0.1 أو 10.x.x.x أو localhost).",
-		failScheme:   "أقرأ روابط http و https فقط.",
 		failTooLarge: "الصفحة أكبر من أن أقرأها.",
 		failNotHTML:  "هذا الرابط ليس صفحة ويب أستطيع قراءتها (ربما صورة أو ملف).",
-		failTimeout:  "تأخر الموقع في الرد، فلم أستطع قراءة الصفحة. حاول لاحقاً.",
 		failNoText:   "لم أجد نص خبر في هذه الصفحة.",
-		failStatus:   "ردّ الموقع بخطأ، فلم أستطع قراءة الصفحة.",
-		failNoHost:   "لم أجد هذا الموقع. تأكد من الرابط.",
-		failOther:    "تعذّر عليّ فتح هذه الصفحة.",
 	},
-	LinkSlowDown: "أرسلت روابط كثيرة في وقت قصير. انتظر دقيقة ثم أعد المحاولة.",
+	LinkUnreadable: "لم أستطع قراءة هذه الصفحة؛ ربما الرابط خاطئ أو الموقع لا يستجيب الآن. يمكن المحاولة لاحقاً.",
+	LinkSlowDown:   "وصلتني روابط كثيرة في وقت قصير. يمكن المحاولة من جديد بعد دقيقة.",
 }
 
 var enAsk = askText{
-	SearchHow: "Send the words to look for after the command, e.g.\n/search gold prices\n" +
-		"I look through the last 7 days of news for items with all the words.",
-	SearchNone:    "No news in the last 7 days has «%s».",
-	SearchHeader:  "🔎 <b>Results for «%s»</b> (%d–%d of %s)",
-	SearchExpired: "This search has expired; send /search again.",
-	Prev:          "← Previous",
-	Next:          "Next →",
-	OpenCard:      "card",
-	ItemGone:      "This item is no longer available; it may be too old. Send /latest for the newest news.",
+	Dir: card.LRM,
+	SearchHow: "Write the words to look for after the command, e.g.\n/search gold prices\n" +
+		"I look through the last 7 days of news for stories with all the words.",
+	SearchNone:    "Nothing in the last 7 days of news has “%s”.",
+	SearchHeader:  "🔎 <b>Results for “%s”</b> (%d–%d of %s)",
+	SearchExpired: "This search has expired; /search runs it again.",
+	OpenCard:      "view story",
+	ItemGone:      "This story is no longer available; it may be too old. The latest news: /latest",
 	LinkFailed: map[string]string{
-		failPrivate:  "I do not open links to private or local addresses (such as 127.0.0.1, 10.x.x.x or localhost).",
-		failScheme:   "I only read http and https links.",
 		failTooLarge: "That page is too large for me to read.",
 		failNotHTML:  "That link is not a web page I can read (perhaps an image or a file).",
-		failTimeout:  "The site took too long to answer, so I could not read the page. Try again later.",
 		failNoText:   "I found no article text on that page.",
-		failStatus:   "The site answered with an error, so I could not read the page.",
-		failNoHost:   "I could not find that site. Check the link.",
-		failOther:    "I could not open that page.",
 	},
-	LinkSlowDown: "You sent many links in a short time. Wait a minute and try again.",
+	LinkUnreadable: "I could not read this page; the link may be wrong, or the site not answering now. You can try again later.",
+	LinkSlowDown:   "I got many links in a short time. You can try again in a minute.",
 }
 
-func askTexts(lang string) *askText { return pick(lang, &arAsk, &enAsk) }
+func askTexts(lang string) *askText { return card.Pick(lang, &arAsk, &enAsk) }
 
 // searchQuery is what a user typed, made safe to show and ready to match.
 type searchQuery struct {
@@ -124,12 +123,12 @@ type searchQuery struct {
 // parseQuery reads a search query. Hashtags count as words ("#اقتصاد"
 // finds items with "اقتصاد"), so topic links typed from a card work.
 func parseQuery(s string) searchQuery {
-	s = oneLine(s)
+	s = card.OneLine(s)
 	if len(s) > 4*maxQueryRunes { // cheap bound before counting runes
 		s = strings.ToValidUTF8(s[:4*maxQueryRunes], "")
 	}
-	s = truncateRunes(s, maxQueryRunes)
-	q := searchQuery{Text: truncateRunes(s, maxQueryShown), full: s}
+	s = card.Truncate(s, maxQueryRunes)
+	q := searchQuery{Text: card.Truncate(s, maxQueryShown), full: s}
 	for _, t := range arabic.Terms(s) {
 		if len(q.Terms) == maxQueryTerms {
 			break
@@ -217,31 +216,31 @@ func (b *Bot) searchResults(ctx context.Context, q searchQuery, offset int, chat
 		return "", nil, err
 	}
 	if len(items) == 0 {
-		return t.Dir + fmt.Sprintf(t.SearchNone, esc(q.Text)), nil, nil
+		return t.Dir + fmt.Sprintf(t.SearchNone, card.Escape(card.Embed(lang, q.Text))), nil, nil
 	}
 	var sb strings.Builder
 	shown := strconv.Itoa(total)
 	if total >= maxSearchResults {
 		shown += "+"
 	}
-	sb.WriteString(t.Dir + fmt.Sprintf(t.SearchHeader, esc(q.Text), offset+1, offset+len(items), shown) + "\n")
+	sb.WriteString(t.Dir + fmt.Sprintf(t.SearchHeader, card.Escape(card.Embed(lang, q.Text)), offset+1, offset+len(items), shown) + "\n")
 	loc := b.location(chat.TZ)
 	for _, it := range items {
-		sb.WriteString(b.itemLine(it, loc, lang))
+		sb.WriteString(card.ItemLine(it, b.sourceName(it.SourceID), loc, lang))
 		if link := b.ItemDeepLink(it.ID); link != "" {
-			sb.WriteString(` · <a href="` + attrEscaper.Replace(link) + `">` + t.OpenCard + "</a>")
+			sb.WriteString(` · <a href="` + card.EscapeAttr(link) + `">` + t.OpenCard + "</a>")
 		}
 	}
-	var row []Button
+	var prev, next *Button
 	tok := q.token()
 	if offset > 0 {
-		row = append(row, Button{Text: t.Prev, CallbackData: searchCallback + tok + ":" + strconv.Itoa(max(offset-searchPage, 0))})
+		prev = &Button{Text: card.Texts(lang).Prev, CallbackData: callbackData(cbSearch, tok, strconv.Itoa(max(offset-searchPage, 0)))}
 	}
-	if next := offset + searchPage; next < total {
-		row = append(row, Button{Text: t.Next, CallbackData: searchCallback + tok + ":" + strconv.Itoa(next)})
+	if n := offset + searchPage; n < total {
+		next = &Button{Text: card.Texts(lang).Next, CallbackData: callbackData(cbSearch, tok, strconv.Itoa(n))}
 	}
 	var buttons [][]Button
-	if len(row) > 0 {
+	if row := card.PagingRow(lang, prev, nil, next); len(row) > 0 {
 		buttons = [][]Button{row}
 	}
 	return sb.String(), buttons, nil
@@ -249,13 +248,17 @@ func (b *Bot) searchResults(ctx context.Context, q searchQuery, offset int, chat
 
 // searchCallback answers a press of a search paging button by editing the
 // results in place. Any replica can: the query is read back from Redis.
-func (b *Bot) searchCallback(ctx context.Context, cb *Callback) error {
+// arg is the cbSearch callback's argument: the query's token ":" offset.
+func (b *Bot) searchCallback(ctx context.Context, cb *Callback, arg string) error {
+	if cb.Chat.ID == 0 { // no message to page: see handleCallback
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
 	chat, err := b.store.Chat(ctx, cb.Chat.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("search page: %w", err)
 	}
 	lang := replyLang(cb.From.LanguageCode, chat)
-	tok, off, ok := strings.Cut(strings.TrimPrefix(cb.Data, searchCallback), ":")
+	tok, off, ok := strings.Cut(arg, ":")
 	offset, perr := strconv.Atoi(off)
 	if !ok || perr != nil || offset < 0 || offset >= maxSearchResults {
 		return b.sender.AnswerCallback(ctx, cb.ID, "")

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/storage/storagetest"
@@ -96,7 +97,7 @@ func FuzzParseQuery(f *testing.F) {
 		if again := parseQuery(q.full); !cmp.Equal(again.Terms, q.Terms) {
 			t.Fatalf("terms read back %q, want %q", again.Terms, q.Terms)
 		}
-		if cb := searchCallback + q.token() + ":" + fmt.Sprint(maxSearchResults); len(cb) > 64 {
+		if cb := callbackData(cbSearch, q.token(), fmt.Sprint(maxSearchResults)); len(cb) > 64 {
 			t.Fatalf("callback %q is %d bytes", cb, len(cb))
 		}
 	})
@@ -151,6 +152,9 @@ func TestFindLink(t *testing.T) {
 		"no link here":                                  "",
 		"https://":                                      "",
 		"javascript:alert(1) http://10.0.0.1/":          "http://10.0.0.1/",
+		"http://admin:s3cret@example.com/a":             "http://example.com/a",
+		"http://a@b@example.com/a?x=@":                  "http://example.com/a?x=@",
+		"http://user@/a":                                "",
 	}
 	for in, want := range tests {
 		if got := findLink(in); got != want {
@@ -163,7 +167,7 @@ func TestFindLink(t *testing.T) {
 // http(s) URL without spaces, controls or bidi characters, taken from the
 // message itself.
 func FuzzFindLink(f *testing.F) {
-	for _, s := range []string{"شوف https://example.com/a?b=1، مهم", "(https://x.y/(a))).", "https://evil.com/\u202egnp.exe", "http://[::1]:80/", "https://", "«http://a.b/ج»", "\xffhttp://a.b"} {
+	for _, s := range []string{"شوف https://example.com/a?b=1، مهم", "(https://x.y/(a))).", "https://evil.com/\u202egnp.exe", "http://[::1]:80/", "https://", "«http://a.b/ج»", "\xffhttp://a.b", "http://u:p@a.b/c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -175,8 +179,12 @@ func FuzzFindLink(f *testing.F) {
 		if err != nil || u.Host == "" || (strings.ToLower(u.Scheme) != "http" && strings.ToLower(u.Scheme) != "https") {
 			t.Fatalf("findLink(%q) = %q: not an absolute http(s) URL (%v)", s, link, err)
 		}
-		if !strings.Contains(sanitize(s), link) {
+		// The link is the message's, less any "user:password@".
+		if _, rest, _ := strings.Cut(link, "://"); !strings.Contains(card.Sanitize(s), rest) {
 			t.Fatalf("findLink(%q) = %q: not in the message", s, link)
+		}
+		if u.User != nil {
+			t.Fatalf("findLink(%q) = %q keeps credentials", s, link)
 		}
 		for _, r := range link {
 			if r <= ' ' || r == 0x7f || r == '<' || r == '>' || r == '"' || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f {
@@ -213,6 +221,7 @@ func TestLinkFailure(t *testing.T) {
 		want string
 	}{
 		"private":   {fmt.Errorf("fetch: %w", feeds.ErrPrivateAddress), failPrivate},
+		"port":      {fmt.Errorf("fetch: %w", feeds.ErrPort), failPort},
 		"scheme":    {fmt.Errorf("fetch: %w", feeds.ErrScheme), failScheme},
 		"too large": {fmt.Errorf("fetch: %w", feeds.ErrTooLarge), failTooLarge},
 		"not html":  {fmt.Errorf("fetch: %w", feeds.ErrNotHTML), failNotHTML},
@@ -229,7 +238,7 @@ func TestLinkFailure(t *testing.T) {
 				t.Errorf("linkFailure = %q, want %q", got, tc.want)
 			}
 			for _, lang := range []string{"ar", "en"} {
-				if askTexts(lang).LinkFailed[got] == "" {
+				if askTexts(lang).linkFailed(got) == "" {
 					t.Errorf("no %s sentence for %q", lang, tc.want)
 				}
 			}

@@ -1,31 +1,56 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/akhbar/akhbar/feeds"
-	"github.com/akhbar/akhbar/feeds/arabic"
+	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/storage"
 )
 
-// Delivery modes a chat can choose.
-const (
-	ModeInstant = "instant"
-	ModeHourly  = "hourly"
-	ModeDaily   = "daily"
-)
+// zoneNames are the names /settings shows for the zones it offers, in
+// Arabic and English; other zones show their city as IANA spells it.
+var zoneNames = map[string][2]string{
+	"Asia/Amman": {"عمّان", "Amman"}, "Asia/Riyadh": {"الرياض", "Riyadh"}, "Africa/Cairo": {"القاهرة", "Cairo"},
+	"Asia/Dubai": {"دبي", "Dubai"}, "Asia/Baghdad": {"بغداد", "Baghdad"}, "Asia/Beirut": {"بيروت", "Beirut"},
+	"Africa/Casablanca": {"الدار البيضاء", "Casablanca"}, "Africa/Tunis": {"تونس", "Tunis"},
+	"Europe/London": {"لندن", "London"}, "UTC": {"التوقيت العالمي", ""},
+}
 
-// timeZones are the zones /settings cycles through; any IANA zone can be
-// set with "/settings tz Area/City".
-var timeZones = []string{"Asia/Amman", "Asia/Riyadh", "Africa/Cairo", "Asia/Dubai", "Asia/Baghdad",
-	"Asia/Beirut", "Africa/Casablanca", "Africa/Tunis", "Europe/London", "UTC"}
-
-// quietPresets are the quiet-hours choices of the settings button.
-var quietPresets = [][2]string{{"", ""}, {"22:00", "07:00"}, {"23:00", "06:00"}, {"00:00", "08:00"}}
+// zoneLabel names a time zone for a reader of lang, with its offset from
+// UTC at now: «عمّان (UTC+3)», "Amman (UTC+3)".
+func zoneLabel(tz string, loc *time.Location, now time.Time, lang string) string {
+	name := tz
+	if n, ok := zoneNames[tz]; ok {
+		name = n[0]
+		if !card.RTL(lang) {
+			name = n[1]
+		}
+	} else if i := strings.LastIndexByte(tz, '/'); i >= 0 {
+		name = strings.ReplaceAll(tz[i+1:], "_", " ")
+	}
+	_, off := now.In(loc).Zone()
+	utc := "UTC"
+	if off != 0 {
+		sign := "+"
+		if off < 0 {
+			sign, off = "-", -off
+		}
+		utc += sign + strconv.Itoa(off/3600)
+		if m := off % 3600 / 60; m != 0 {
+			utc += fmt.Sprintf(":%02d", m)
+		}
+	}
+	if name == "" {
+		return utc // UTC in English: its name is its offset
+	}
+	return card.Embed(lang, name) + " (" + utc + ")"
+}
 
 // settingsMessage shows a chat's settings with a button
 // per setting; pressing one changes it and redraws the message.
@@ -34,36 +59,46 @@ func (b *Bot) settingsMessage(chat storage.Chat, lang string) (string, [][]Butto
 	t := settingsTexts(lang)
 	mode := st.Mode
 	if mode == "" {
-		mode = ModeInstant
+		mode = prefs.Instant
 	}
 	tz := chat.TZ
 	if tz == "" {
 		tz = b.cfg.Location.String()
 	}
-	onOff := func(v bool) string {
-		if v {
-			return t.On
-		}
-		return t.Off
-	}
-	quiet := t.Off
+	zone := zoneLabel(tz, b.location(chat.TZ), b.now(), lang)
+	quiet := t.QuietOff
 	if st.QuietFrom != "" {
 		quiet = st.QuietFrom + "–" + st.QuietTo
 	}
-	modeName := map[string]string{ModeInstant: t.Instant, ModeHourly: t.Hourly, ModeDaily: t.Daily + " " + st.DailyAt}[mode]
+	previews, notify, bell := t.PreviewsOff, t.Sound, "🔔"
+	if st.Previews {
+		previews = t.PreviewsOn
+	}
+	if st.Silent {
+		notify, bell = t.Silent, "🔕"
+	}
+	modeName := map[string]string{prefs.Instant: t.Instant, prefs.Hourly: t.Hourly, prefs.Daily: fmt.Sprintf(t.DailyAt, cmp.Or(st.DailyAt, prefs.DefaultDailyAt))}[mode]
 	var sb strings.Builder
 	sb.WriteString(t.Header + "\n\n")
 	langName := "العربية"
 	if chat.Lang == "en" {
 		langName = "English"
 	}
-	fmt.Fprintf(&sb, "%s: %s\n", t.Language, langName)
-	fmt.Fprintf(&sb, "%s: %s\n", t.Mode, esc(modeName))
-	fmt.Fprintf(&sb, "%s: %s\n", t.Quiet, esc(quiet))
-	fmt.Fprintf(&sb, "%s: %s\n", t.TimeZone, esc(tz))
-	fmt.Fprintf(&sb, "%s: %s · %s: %s\n", t.Previews, onOff(st.Previews), t.Silent, onOff(st.Silent))
+	line := func(label, value string) { sb.WriteString(label + ": " + card.Escape(card.Embed(lang, value)) + "\n") }
+	line(t.Language, langName)
+	line(t.Mode, modeName)
+	line(t.Quiet, quiet)
+	line(t.TimeZone, zone)
+	line(t.Previews, previews)
+	line(t.Notifications, notify)
+	bt := card.BreakingTexts(lang)
+	breakingWhen := bt.Now
+	if st.BreakingWaits {
+		breakingWhen = bt.Waits
+	}
+	line(bt.Setting, breakingWhen)
 	if len(st.Include)+len(st.Exclude) > 0 {
-		fmt.Fprintf(&sb, "%s: %s\n", t.Filters, esc(filterSummary(st)))
+		line(t.Filters, prefs.FilterSummary(st))
 	}
 	sb.WriteString("\n" + t.Usage)
 	check := func(ok bool, s string) string {
@@ -73,238 +108,26 @@ func (b *Bot) settingsMessage(chat storage.Chat, lang string) (string, [][]Butto
 		return s
 	}
 	rows := [][]Button{
-		{{Text: check(chat.Lang != "en", "العربية"), CallbackData: "set:lang:ar"}, {Text: check(chat.Lang == "en", "English"), CallbackData: "set:lang:en"}},
-		{{Text: check(mode == ModeInstant, t.Instant), CallbackData: "set:mode:" + ModeInstant},
-			{Text: check(mode == ModeHourly, t.Hourly), CallbackData: "set:mode:" + ModeHourly},
-			{Text: check(mode == ModeDaily, t.Daily), CallbackData: "set:mode:" + ModeDaily}},
-		{{Text: "🌙 " + t.Quiet + ": " + quiet, CallbackData: "set:quiet"}, {Text: "🕒 " + tz, CallbackData: "set:tz"}},
-		{{Text: "🔗 " + t.Previews + ": " + onOff(st.Previews), CallbackData: "set:prev"}, {Text: "🔕 " + t.Silent + ": " + onOff(st.Silent), CallbackData: "set:silent"}},
+		{{Text: check(chat.Lang != "en", "العربية"), CallbackData: callbackData(cbSet, "lang", "ar")}, {Text: check(chat.Lang == "en", "English"), CallbackData: callbackData(cbSet, "lang", "en")}},
+		{{Text: check(mode == prefs.Instant, t.Instant), CallbackData: callbackData(cbSet, "mode", prefs.Instant)},
+			{Text: check(mode == prefs.Hourly, t.Hourly), CallbackData: callbackData(cbSet, "mode", prefs.Hourly)},
+			{Text: check(mode == prefs.Daily, t.Daily), CallbackData: callbackData(cbSet, "mode", prefs.Daily)}},
+		{{Text: "🌙 " + t.Quiet + ": " + card.Embed(lang, quiet), CallbackData: callbackData(cbSet, "quiet")}, {Text: card.LineMark(lang) + "🕒 " + zone, CallbackData: callbackData(cbSet, "tz")}},
+		{{Text: "🔗 " + t.Previews + ": " + previews, CallbackData: callbackData(cbSet, "prev")}, {Text: bell + " " + t.Notifications + ": " + notify, CallbackData: callbackData(cbSet, "silent")}},
+		{{Text: "🔴 " + bt.Setting + ": " + breakingWhen, CallbackData: callbackData(cbSet, "breaking")}},
 	}
 	return sb.String(), rows
 }
 
-func filterSummary(st storage.Settings) string {
-	var parts []string
-	for _, w := range st.Include {
-		parts = append(parts, "+"+w)
-	}
-	for _, w := range st.Exclude {
-		parts = append(parts, "-"+w)
-	}
-	return strings.Join(parts, " ")
-}
-
 // applySetting changes one setting from a button (data after "set:") or
-// from "/settings <name> <value>". It returns the changed chat, or an
-// error text for the user.
+// from "/settings <name> <value>" (prefs.Apply). It returns the changed
+// chat, or an error text for the user.
 func (b *Bot) applySetting(chat storage.Chat, name, value string) (storage.Chat, string) {
-	st := &chat.Settings
-	t := settingsTexts(chat.Lang)
-	switch name {
-	case "lang":
-		if value != "ar" && value != "en" {
-			return chat, t.Invalid
-		}
-		chat.Lang = value
-	case "mode":
-		switch value {
-		case ModeInstant, ModeHourly:
-			st.Mode = value
-		case ModeDaily:
-			st.Mode = value
-			if st.DailyAt == "" {
-				st.DailyAt = "07:00"
-			}
-		default:
-			if hm, ok := parseHHMM(value); ok { // "/settings mode 07:30" = daily at 07:30
-				st.Mode, st.DailyAt = ModeDaily, hm
-			} else {
-				return chat, t.Invalid
-			}
-		}
-	case "daily":
-		hm, ok := parseHHMM(value)
-		if !ok {
-			return chat, t.Invalid
-		}
-		st.Mode, st.DailyAt = ModeDaily, hm
-	case "quiet":
-		switch {
-		case value == "": // the button cycles through presets
-			i := slices.IndexFunc(quietPresets, func(p [2]string) bool { return p[0] == st.QuietFrom && p[1] == st.QuietTo })
-			next := quietPresets[(i+1)%len(quietPresets)]
-			st.QuietFrom, st.QuietTo = next[0], next[1]
-		case value == "off":
-			st.QuietFrom, st.QuietTo = "", ""
-		default:
-			from, to, ok := strings.Cut(value, "-")
-			f, ok1 := parseHHMM(from)
-			tt, ok2 := parseHHMM(to)
-			if !ok || !ok1 || !ok2 || f == tt {
-				return chat, t.Invalid
-			}
-			st.QuietFrom, st.QuietTo = f, tt
-		}
-	case "tz":
-		if value == "" {
-			cur := chat.TZ
-			if cur == "" {
-				cur = b.cfg.Location.String()
-			}
-			i := slices.Index(timeZones, cur)
-			chat.TZ = timeZones[(i+1)%len(timeZones)]
-		} else if _, err := time.LoadLocation(value); err != nil || value == "Local" {
-			return chat, t.Invalid
-		} else {
-			chat.TZ = value
-		}
-	case "prev":
-		st.Previews = !st.Previews
-	case "silent":
-		st.Silent = !st.Silent
-	default:
-		return chat, t.Invalid
-	}
-	return chat, ""
-}
-
-// applyFilter handles "/filter +word -word", "/filter clear".
-func applyFilter(st *storage.Settings, args []string) bool {
-	if len(args) == 1 && (args[0] == "clear" || args[0] == "مسح") {
-		st.Include, st.Exclude = nil, nil
-		return true
-	}
-	changed := false
-	for _, a := range args {
-		word := strings.TrimLeft(a, "+-")
-		word = strings.TrimSpace(sanitize(word))
-		if word == "" || len([]rune(word)) > 40 {
-			continue
-		}
-		list := &st.Include
-		if strings.HasPrefix(a, "-") {
-			list = &st.Exclude
-		}
-		if !slices.Contains(*list, word) && len(*list) < 20 {
-			*list = append(*list, word)
-			changed = true
-		}
-	}
-	return changed
-}
-
-// parseHHMM accepts "7:30", "07:30" and Arabic-Indic digits.
-func parseHHMM(s string) (string, bool) {
-	t, err := time.Parse("15:04", arabic.Normalize(strings.TrimSpace(s)))
+	changed, err := prefs.Apply(chat, name, value, b.cfg.Location.String())
 	if err != nil {
-		return "", false
+		return chat, settingsTexts(chat.Lang).Invalid
 	}
-	return t.Format("15:04"), true
-}
-
-// Wants reports whether an item passes a chat's keyword filters. Words
-// match on normalised, light-stemmed Arabic (and lower-cased Latin), as
-// whole terms of the title or summary; users never supply patterns.
-func Wants(st storage.Settings, it feeds.Item) bool {
-	if len(st.Include) == 0 && len(st.Exclude) == 0 {
-		return true
-	}
-	terms := map[string]bool{}
-	for _, term := range arabic.Terms(it.Title + "\n" + it.Summary) {
-		terms[term] = true
-	}
-	has := func(word string) bool {
-		ws := arabic.Terms(word)
-		if len(ws) == 0 {
-			// A filter word the stop list drops ("ذهب" is also the verb
-			// "went") still means itself here.
-			for _, f := range strings.Fields(arabic.Normalize(word)) {
-				if st := arabic.Stem(f); st != "" {
-					ws = append(ws, st)
-				}
-			}
-		}
-		if len(ws) == 0 {
-			return false
-		}
-		for _, w := range ws {
-			if !terms[w] {
-				return false
-			}
-		}
-		return true
-	}
-	for _, w := range st.Exclude {
-		if has(w) {
-			return false
-		}
-	}
-	if len(st.Include) == 0 {
-		return true
-	}
-	return slices.ContainsFunc(st.Include, has)
-}
-
-// NextSend says when a chat with these settings may next receive cards, at
-// or after now: now for instant delivery outside quiet hours; otherwise the
-// next digest time (the top of the hour, the daily time, the end of the
-// quiet hours). digest reports whether what waits then goes out as one
-// digest rather than as cards.
-func NextSend(st storage.Settings, loc *time.Location, now time.Time) (at time.Time, digest bool) {
-	if loc == nil {
-		loc = time.UTC
-	}
-	local := now.In(loc)
-	at = now
-	switch st.Mode {
-	case ModeHourly:
-		at = local.Truncate(time.Hour)
-		if at.Before(local) {
-			at = at.Add(time.Hour)
-		}
-		digest = true
-	case ModeDaily:
-		hm, ok := parseHHMM(st.DailyAt)
-		if !ok {
-			hm = "07:00"
-		}
-		at = atClock(local, hm)
-		if at.Before(local) {
-			at = atClock(local.AddDate(0, 0, 1), hm)
-		}
-		digest = true
-	}
-	if end, quiet := quietUntil(st, at.In(loc)); quiet {
-		at, digest = end, true
-	}
-	return at, digest
-}
-
-// quietUntil reports whether t falls in the quiet hours and when they end.
-func quietUntil(st storage.Settings, t time.Time) (time.Time, bool) {
-	from, ok1 := parseHHMM(st.QuietFrom)
-	to, ok2 := parseHHMM(st.QuietTo)
-	if !ok1 || !ok2 || from == to {
-		return time.Time{}, false
-	}
-	start, end := atClock(t, from), atClock(t, to)
-	if from < to { // e.g. 13:00–15:00 the same day
-		return end, !t.Before(start) && t.Before(end)
-	}
-	// Over midnight, e.g. 22:00–07:00.
-	if !t.Before(start) {
-		return atClock(t.AddDate(0, 0, 1), to), true
-	}
-	if t.Before(end) {
-		return end, true
-	}
-	return time.Time{}, false
-}
-
-// atClock is t's day at the clock time hm ("15:04"), in t's location.
-func atClock(t time.Time, hm string) time.Time {
-	c, _ := time.Parse("15:04", hm)
-	return time.Date(t.Year(), t.Month(), t.Day(), c.Hour(), c.Minute(), 0, 0, t.Location())
+	return changed, ""
 }
 
 // settingsCommand answers "/settings [name value]".
@@ -319,7 +142,7 @@ func (b *Bot) settingsCommand(ctx context.Context, chat storage.Chat, args []str
 			return err
 		}
 		chat = changed
-		lang = LangFor(chat.Lang)
+		lang = card.LangFor(chat.Lang)
 	}
 	text, buttons := b.settingsMessage(chat, lang)
 	return reply(text, buttons)
@@ -332,37 +155,51 @@ func (b *Bot) saveSettings(ctx context.Context, chat storage.Chat) error {
 	return b.store.SetSettings(ctx, chat.ID, chat.Settings)
 }
 
-// settingsText holds the settings screen's words.
+// settingsText holds the settings screen's words. Every setting reads as
+// its state («الصوت: صامت», «ساعات الهدوء: متوقفة»), never as a yes or no
+// to a negative ("بلا صوت: لا"), and its button's icon follows it (🔔/🔕).
 type settingsText struct {
-	Header, Language, Mode, Quiet, TimeZone, Previews, Silent, Filters string
-	Instant, Hourly, Daily, On, Off, Usage, Invalid, FilterSaved       string
+	Header, Language, Mode, Quiet, TimeZone, Previews, Notifications, Filters string
+	Instant, Hourly, Daily, DailyAt                                           string // DailyAt: %s = "07:00"
+	QuietOff, PreviewsOn, PreviewsOff, Sound, Silent                          string
+	Usage, Invalid, FilterSaved, FilterCleared, FilterHow                     string
 }
 
 var settingsAr = settingsText{
 	Header: "<b>الإعدادات</b>", Language: "اللغة", Mode: "طريقة الإرسال", Quiet: "ساعات الهدوء", TimeZone: "المنطقة الزمنية",
-	Previews: "معاينة الروابط", Silent: "بلا صوت", Filters: "تصفية بالكلمات",
-	Instant: "فوراً", Hourly: "ملخص كل ساعة", Daily: "ملخص يومي", On: "نعم", Off: "لا",
-	Usage: "لتغيير موعد الملخص اليومي: /settings daily 07:30\n" +
-		"لساعات الهدوء: /settings quiet 22:00-07:00\n" +
-		"للمنطقة الزمنية: /settings tz Asia/Amman\n" +
-		"للتصفية: /filter +اقتصاد -رياضة (أو /filter مسح)",
-	Invalid:     "قيمة غير صحيحة. أرسل /settings لرؤية الطريقة.",
-	FilterSaved: "التصفية الآن: %s",
+	Previews: "معاينة الروابط", Notifications: "الصوت", Filters: "التصفية بالكلمات",
+	Instant: "فوراً", Hourly: "نشرة كل ساعة", Daily: "نشرة يومية", DailyAt: "نشرة يومية الساعة %s",
+	QuietOff: "متوقفة", PreviewsOn: "مفعّلة", PreviewsOff: "متوقفة", Sound: "مفعّل", Silent: "صامت",
+	Usage: "لتغيير موعد النشرة اليومية: " + card.Cmd("/settings daily 07:30") + "\n" +
+		"لساعات الهدوء: " + card.Cmd("/settings quiet 22:00-07:00") + "\n" +
+		"للمنطقة الزمنية: " + card.Cmd("/settings tz Asia/Amman") + "\n" +
+		"للتصفية: " + card.Cmd("/filter") + " +اقتصاد -رياضة (أو " + card.Cmd("/filter") + " مسح)",
+	Invalid:       "قيمة غير صحيحة. طريقة كتابتها في " + card.Cmd("/settings") + ".",
+	FilterSaved:   "التصفية بالكلمات الآن: %s",
+	FilterCleared: "أُلغيت التصفية بالكلمات؛ ستصل كل الأخبار.",
+	FilterHow: "تصفية الأخبار بالكلمات: تصل الأخبار التي فيها كلمة بعد + فقط، ولا تصل التي فيها كلمة بعد -:\n" +
+		card.RLM + card.Cmd("/filter") + " +اقتصاد -رياضة\n" +
+		"ولإلغاء التصفية: " + card.Cmd("/filter") + " مسح",
 }
 
 var settingsEn = settingsText{
 	Header: "<b>Settings</b>", Language: "Language", Mode: "Delivery", Quiet: "Quiet hours", TimeZone: "Time zone",
-	Previews: "Link previews", Silent: "Silent", Filters: "Keyword filters",
-	Instant: "Instant", Hourly: "Hourly digest", Daily: "Daily digest", On: "on", Off: "off",
+	Previews: "Link previews", Notifications: "Sound", Filters: "Keyword filters",
+	Instant: "Instant", Hourly: "Hourly digest", Daily: "Daily digest", DailyAt: "Daily digest at %s",
+	QuietOff: "off", PreviewsOn: "on", PreviewsOff: "off", Sound: "on", Silent: "muted",
 	Usage: "Daily digest time: /settings daily 07:30\n" +
 		"Quiet hours: /settings quiet 22:00-07:00\n" +
 		"Time zone: /settings tz Asia/Amman\n" +
 		"Filters: /filter +economy -sport (or /filter clear)",
-	Invalid:     "That value is not valid. Send /settings to see how.",
-	FilterSaved: "Filters now: %s",
+	Invalid:       "That value is not valid. How to write it: /settings",
+	FilterSaved:   "Keyword filters now: %s",
+	FilterCleared: "Keyword filters removed; all the news will come.",
+	FilterHow: "Filter the news by keywords: only news with a word after + comes, news with a word after - does not:\n" +
+		"/filter +economy -sport\n" +
+		"To remove the filters: /filter clear",
 }
 
-func settingsTexts(lang string) *settingsText { return pick(lang, &settingsAr, &settingsEn) }
+func settingsTexts(lang string) *settingsText { return card.Pick(lang, &settingsAr, &settingsEn) }
 
 // settingsCallback applies a settings button and redraws the screen.
 func (b *Bot) settingsCallback(ctx context.Context, cb *Callback, chat storage.Chat, code, lang string) error {
@@ -371,7 +208,7 @@ func (b *Bot) settingsCallback(ctx context.Context, cb *Callback, chat storage.C
 		return err
 	}
 	if !admin {
-		return b.sender.AnswerCallback(ctx, cb.ID, texts(lang).AdminsOnly)
+		return b.sender.AnswerCallback(ctx, cb.ID, card.Texts(lang).AdminsOnlySettings)
 	}
 	name, value, _ := strings.Cut(code, ":")
 	changed, problem := b.applySetting(chat, name, value)

@@ -1,86 +1,97 @@
-package bot
+package bot_test
 
 import (
+	"strings"
 	"testing"
-	"time"
 
-	"github.com/akhbar/akhbar/feeds"
-	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/prefs"
 )
 
-func TestNextSend(t *testing.T) {
-	loc := amman(t) // UTC+3
-	at := func(h, m int) time.Time { return time.Date(2026, 11, 28, h, m, 0, 0, loc) }
-	tests := map[string]struct {
-		st         storage.Settings
-		now        time.Time
-		want       time.Time
-		wantDigest bool
-	}{
-		"instant":                   {storage.Settings{}, at(10, 5), at(10, 5), false},
-		"hourly waits for the hour": {storage.Settings{Mode: ModeHourly}, at(10, 5), at(11, 0), true},
-		"hourly on the hour":        {storage.Settings{Mode: ModeHourly}, at(11, 0), at(11, 0), true},
-		"daily later today":         {storage.Settings{Mode: ModeDaily, DailyAt: "18:30"}, at(10, 5), at(18, 30), true},
-		"daily tomorrow":            {storage.Settings{Mode: ModeDaily, DailyAt: "07:00"}, at(10, 5), at(7, 0).AddDate(0, 0, 1), true},
-		"quiet over midnight, evening": {storage.Settings{QuietFrom: "22:00", QuietTo: "07:00"}, at(23, 10),
-			at(7, 0).AddDate(0, 0, 1), true},
-		"quiet over midnight, early": {storage.Settings{QuietFrom: "22:00", QuietTo: "07:00"}, at(3, 0), at(7, 0), true},
-		"outside quiet hours":        {storage.Settings{QuietFrom: "22:00", QuietTo: "07:00"}, at(12, 0), at(12, 0), false},
-		"quiet within a day":         {storage.Settings{QuietFrom: "13:00", QuietTo: "15:00"}, at(14, 0), at(15, 0), true},
-		"hourly slot inside quiet":   {storage.Settings{Mode: ModeHourly, QuietFrom: "22:00", QuietTo: "07:00"}, at(21, 30), at(7, 0).AddDate(0, 0, 1), true},
-		"daily time inside quiet":    {storage.Settings{Mode: ModeDaily, DailyAt: "06:00", QuietFrom: "22:00", QuietTo: "07:00"}, at(10, 0), at(7, 0).AddDate(0, 0, 1), true},
+// TestSettingsReadAsStates: each setting reads as its state, with an icon
+// that follows it («الصوت: مفعّل» under 🔔, «الصوت: صامت» under 🔕), quiet
+// hours off read «متوقفة», and every time zone the settings button offers
+// shows as its city in the reader's language with its offset from UTC,
+// never as an IANA name.
+func TestSettingsReadAsStates(t *testing.T) {
+	h := conversationHarness(t)
+	tr := &transcript{t: t, h: h}
+	layla := bot.User{ID: 101, FirstName: "ليلى", LanguageCode: "ar"}
+	dm := bot.Chat{ID: 101, Type: "private"}
+	screen := func() (text, keyboard string) {
+		m := last(h.tg.SentTo(dm.ID))
+		return m.ParsedText, string(m.ReplyMarkup)
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, digest := NextSend(tc.st, loc, tc.now.UTC())
-			if !got.Equal(tc.want) || digest != tc.wantDigest {
-				t.Errorf("NextSend = %v, %v; want %v, %v", got.In(loc), digest, tc.want, tc.wantDigest)
-			}
-		})
-	}
-}
-
-func TestWantsMatchesNormalisedArabic(t *testing.T) {
-	it := feeds.Item{Title: "ارتفاع أسعار الذهب في الأسواق", Summary: "قال الاقتصاديون إن الأسعار ستستقر."}
-	tests := map[string]struct {
-		st   storage.Settings
-		want bool
-	}{
-		"no filters":                 {storage.Settings{}, true},
-		"include matches with al-":   {storage.Settings{Include: []string{"ذهب"}}, true},
-		"include with hamza variant": {storage.Settings{Include: []string{"اسعار"}}, true},
-		"include misses":             {storage.Settings{Include: []string{"رياضة"}}, false},
-		"exclude wins":               {storage.Settings{Include: []string{"ذهب"}, Exclude: []string{"الأسواق"}}, false},
-		"exclude misses":             {storage.Settings{Exclude: []string{"كرة"}}, true},
-		"regexp is just text":        {storage.Settings{Include: []string{".*"}}, false},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			if got := Wants(tc.st, it); got != tc.want {
-				t.Errorf("Wants = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestApplySetting(t *testing.T) {
-	b := &Bot{cfg: Config{Location: amman(t)}}
-	chat := storage.Chat{ID: 1, Lang: "ar"}
-	steps := []struct{ name, value, problem string }{
-		{"mode", "hourly", ""}, {"daily", "٠٦:٤٥", ""}, {"quiet", "22:00-07:00", ""}, {"quiet", "", ""},
-		{"tz", "Africa/Cairo", ""}, {"tz", "Mars/Olympus", "x"}, {"prev", "", ""}, {"silent", "", ""}, {"lang", "en", ""},
-		{"quiet", "25:00-07:00", "x"}, {"bogus", "", "x"},
-	}
-	for _, s := range steps {
-		next, problem := b.applySetting(chat, s.name, s.value)
-		if (problem != "") != (s.problem != "") {
-			t.Fatalf("applySetting(%s, %q) problem = %q", s.name, s.value, problem)
+	tr.do("ليلى", msg(dm, layla, "/settings"))
+	text, kb := screen()
+	for _, want := range []string{"الصوت: مفعّل", "ساعات الهدوء: متوقفة"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("settings screen lacks %q:\n%s", want, text)
 		}
-		chat = next
 	}
-	st := chat.Settings
-	if st.Mode != ModeDaily || st.DailyAt != "06:45" || st.QuietFrom != "23:00" || st.QuietTo != "06:00" ||
-		!st.Previews || !st.Silent || chat.TZ != "Africa/Cairo" || chat.Lang != "en" {
-		t.Errorf("after the steps: %+v", chat)
+	if !strings.Contains(kb, "🔔 الصوت: مفعّل") {
+		t.Errorf("settings keyboard lacks «🔔 الصوت: مفعّل»: %s", kb)
+	}
+	tr.do("ليلى", tr.press(dm, layla, "set:silent"))
+	text, kb = screen()
+	if !strings.Contains(text, "الصوت: صامت") || !strings.Contains(kb, "🔕 الصوت: صامت") || strings.Contains(kb, "🔔") {
+		t.Errorf("a silent chat's settings read:\n%s\n%s\nwant «الصوت: صامت» under 🔕", text, kb)
+	}
+	for _, bad := range []string{": لا", ": نعم", "بلا صوت: "} {
+		if strings.Contains(text+kb, bad) {
+			t.Errorf("settings read as a yes or no (%q):\n%s", bad, text)
+		}
+	}
+
+	// The cycle of zones, from the bot's (UTC here): each named and offset.
+	city := map[string]string{"Asia/Amman": "عمّان (UTC+3)", "Asia/Riyadh": "الرياض (UTC+3)", "Africa/Cairo": "القاهرة (UTC+2)",
+		"Asia/Dubai": "دبي (UTC+4)", "Asia/Baghdad": "بغداد (UTC+3)", "Asia/Beirut": "بيروت (UTC+2)",
+		"Africa/Casablanca": "الدار البيضاء (UTC+1)", "Africa/Tunis": "تونس (UTC+1)", "Europe/London": "لندن (UTC)",
+		"UTC": "التوقيت العالمي (UTC)"}
+	for range prefs.TimeZones() {
+		tr.do("ليلى", tr.press(dm, layla, "set:tz"))
+		text, _ := screen()
+		c, _ := h.store.Chat(t.Context(), dm.ID)
+		want, ok := city[c.TZ]
+		if !ok {
+			t.Errorf("the settings button offers %s, which this test does not know", c.TZ)
+			continue
+		}
+		var line string
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, "المنطقة الزمنية: ") {
+				line = l
+			}
+		}
+		if got := strings.Trim(strings.TrimPrefix(line, "المنطقة الزمنية: "), "\u200e\u200f"); got != want {
+			t.Errorf("time zone %s reads %q, want %q", c.TZ, got, want)
+		}
+	}
+	tr.do("ليلى", tr.press(dm, layla, "set:lang:en"))
+	if text, _ := screen(); !strings.Contains(text, "Sound: muted") || !strings.Contains(text, "Time zone: UTC") {
+		t.Errorf("English settings read:\n%s\nwant “Sound: muted”, “Time zone: UTC”", text)
+	}
+}
+
+// TestUnsubscribeListRedraws: each ✖️ press edits the /unsubscribe list in
+// place without the entry it removed; the last one leaves the sentence
+// saying there are none, and a press on a button of a list not yet
+// redrawn says there is no such subscription.
+func TestUnsubscribeListRedraws(t *testing.T) {
+	h := conversationHarness(t)
+	tr := &transcript{t: t, h: h}
+	layla := bot.User{ID: 105, FirstName: "ليلى", LanguageCode: "ar"}
+	dm := bot.Chat{ID: 105, Type: "private"}
+	tr.do("ليلى", msg(dm, layla, "/subscribe المملكة"))
+	tr.do("ليلى", msg(dm, layla, "/unsubscribe"))
+	tr.do("ليلى", tr.press(dm, layla, "u:s:almamlaka"))
+	list := last(h.tg.SentTo(dm.ID))
+	if !list.Edited || !strings.Contains(list.ParsedText, "لا اشتراكات في هذه المحادثة") || len(list.ReplyMarkup) != 0 && strings.Contains(string(list.ReplyMarkup), "u:") {
+		t.Errorf("the list after its last entry went: %q %s, want it edited to say there are none", list.ParsedText, list.ReplyMarkup)
+	}
+	tr.do("ليلى", tr.press(dm, layla, "u:s:almamlaka"))
+	answers := h.tg.CallbackAnswers()
+	if got, want := answers[len(answers)-1].Text, "لا يوجد اشتراك في المملكة."; got != want {
+		t.Errorf("a second press answered %q, want %q", got, want)
 	}
 }

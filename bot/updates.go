@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
@@ -18,7 +20,7 @@ type Command struct{ Name, Description string }
 
 // Commands lists the command menu in a language.
 func Commands(lang string) []Command {
-	t := texts(lang)
+	t := card.Texts(lang)
 	return []Command{
 		{"start", t.CmdStart}, {"sources", t.CmdSrc}, {"subscribe", t.CmdSub},
 		{"unsubscribe", t.CmdUnsub}, {"latest", t.CmdLatest}, {"search", t.CmdSearch}, {"settings", t.CmdSettings}, {"filter", t.CmdFilter},
@@ -46,19 +48,21 @@ func (b *Bot) parseCommand(text string) (cmd string, args []string, ok bool) {
 // chatLang is the language to answer a message in (see replyLang).
 func chatLang(m *InMessage, c storage.Chat) string { return replyLang(m.From.LanguageCode, c) }
 
-// replyLang is the language to answer a user in: theirs (userLang, their
-// Telegram language code), falling back to the chat's stored language.
+// replyLang is the language to answer a user in: the chat's (chosen in
+// /settings, or taken from the first user who wrote), which wins over the
+// user's own Telegram language (userLang), so the replies and the cards of
+// a chat are in one language; the user's when the chat has none.
 func replyLang(userLang string, c storage.Chat) string {
-	if userLang != "" {
-		return LangFor(userLang)
-	}
 	if c.Lang != "" {
 		return c.Lang
 	}
-	return "ar"
+	return card.LangFor(userLang)
 }
 
 func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
+	if m.Document != nil && b.isOperator(m.Chat, m.From) {
+		return b.importOPML(ctx, m)
+	}
 	cmd, args, ok := b.parseCommand(m.Text)
 	if !ok {
 		return b.handleText(ctx, m)
@@ -68,21 +72,30 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		return err
 	}
 	lang := chatLang(m, chat)
-	t := texts(lang)
+	t := card.Texts(lang)
 	reply := func(text string, buttons [][]Button) error {
 		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+	}
+	if handled, err := b.operatorCommand(ctx, m, cmd, lang); handled {
+		return err
 	}
 	if m.Chat.Type == "private" && (cmd == "subscribe" || cmd == "unsubscribe") && len(args) > 0 && strings.HasPrefix(args[0], "@") {
 		return b.manageChannel(ctx, m, cmd, args, lang, reply)
 	}
-	changes := map[string]bool{"subscribe": true, "unsubscribe": true, "stop": true, "settings": len(args) > 0, "filter": true}
-	if changes[cmd] || (cmd == "start" && len(args) > 0 && strings.HasPrefix(args[0], "s_")) {
+	// What a member who is not an admin may not do in a group, and what
+	// they are told.
+	refusal := map[string]string{"subscribe": t.AdminsOnly, "unsubscribe": t.AdminsOnly, "stop": t.AdminsOnly,
+		"settings": t.AdminsOnlySettings, "filter": t.AdminsOnlySettings}[cmd]
+	if cmd == "start" && len(args) > 0 && strings.HasPrefix(args[0], "s_") {
+		refusal = t.AdminsOnly
+	}
+	if refusal != "" {
 		admin, err := b.isAdmin(ctx, m.Chat, m.From, m.SenderChat)
 		if err != nil {
 			return err
 		}
 		if !admin {
-			return reply(t.AdminsOnly, nil)
+			return reply(refusal, nil)
 		}
 	}
 
@@ -92,11 +105,11 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 			return b.itemDeepLink(ctx, chat, strings.TrimPrefix(args[0], "i_"), lang)
 		}
 		if len(args) > 0 && strings.HasPrefix(args[0], "s_") {
-			if src, ok := b.sources[strings.TrimPrefix(args[0], "s_")]; ok {
+			if src, ok := b.cat().byID[strings.TrimPrefix(args[0], "s_")]; ok {
 				return b.subscribeReply(ctx, m.Chat.ID, lang, SourceTarget(src.ID), reply)
 			}
 		}
-		return reply(fmt.Sprintf(t.Welcome, esc(b.cfg.BotName)), b.mainMenu(lang))
+		return reply(b.welcome(m.Chat, lang), b.mainMenu(lang))
 	case "help":
 		return reply(t.Help, b.mainMenu(lang))
 	case "sources":
@@ -106,45 +119,38 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		}
 		return reply(text, buttons)
 	case "subscribe":
-		if len(args) == 0 {
+		if len(args) == 0 { // the sources menu, with its one instruction
 			text, buttons, err := b.sourcesPage(ctx, m.Chat.ID, lang, 0)
 			if err != nil {
 				return err
 			}
-			return reply(t.SubscribeHow+"\n\n"+text, buttons)
+			return reply(text, buttons)
 		}
 		target, name := b.resolveTarget(strings.Join(args, " "))
 		if target == "" {
-			return reply(fmt.Sprintf(t.UnknownTarget, esc(name)), nil)
+			return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
 		}
 		return b.subscribeReply(ctx, m.Chat.ID, lang, target, reply)
 	case "unsubscribe":
 		if len(args) == 0 {
-			subs, err := b.store.Subscriptions(ctx, m.Chat.ID)
+			text, buttons, err := b.unsubscribeList(ctx, m.Chat.ID, lang)
 			if err != nil {
 				return err
 			}
-			if len(subs) == 0 {
-				return reply(t.NoSubs, nil)
-			}
-			var rows [][]Button
-			for _, s := range subs {
-				rows = append(rows, []Button{{Text: "✖️ " + b.targetName(s), CallbackData: b.callbackFor("u", s)}})
-			}
-			return reply(t.UnsubscribeHow, rows)
+			return reply(text, buttons)
 		}
 		target, name := b.resolveTarget(strings.Join(args, " "))
 		if target == "" {
-			return reply(fmt.Sprintf(t.UnknownTarget, esc(name)), nil)
+			return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
 		}
 		removed, err := b.store.Unsubscribe(ctx, m.Chat.ID, target)
 		if err != nil {
 			return err
 		}
 		if !removed {
-			return reply(fmt.Sprintf(t.NotSubscribed, esc(b.targetName(target))), nil)
+			return reply(fmt.Sprintf(t.NotSubscribed, card.Escape(b.targetLabel(target, lang))), nil)
 		}
-		return reply(fmt.Sprintf(t.Unsubscribed, esc(b.targetName(target))), nil)
+		return reply(fmt.Sprintf(t.Unsubscribed, card.Escape(b.targetLabel(target, lang))), nil)
 	case "latest":
 		text, buttons, err := b.latest(ctx, args, chat, lang)
 		if err != nil {
@@ -156,18 +162,19 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	case "settings":
 		return b.settingsCommand(ctx, chat, args, lang, reply)
 	case "filter":
-		if len(args) == 0 || !applyFilter(&chat.Settings, args) {
-			return reply(settingsTexts(lang).Usage, nil)
+		st := settingsTexts(lang)
+		if len(args) == 0 || !prefs.ApplyFilter(&chat.Settings, args) {
+			return reply(st.FilterHow, nil)
 		}
 		if err := b.saveSettings(ctx, chat); err != nil {
 			return err
 		}
-		return reply(fmt.Sprintf(settingsTexts(lang).FilterSaved, esc(filterSummary(chat.Settings))), nil)
-	case "stop":
-		if err := b.store.ForgetChat(ctx, m.Chat.ID); err != nil {
-			return err
+		if len(chat.Settings.Include)+len(chat.Settings.Exclude) == 0 {
+			return reply(st.FilterCleared, nil)
 		}
-		return reply(t.Stopped, nil)
+		return reply(fmt.Sprintf(st.FilterSaved, card.Escape(card.Embed(lang, prefs.FilterSummary(chat.Settings)))), nil)
+	case "stop": // asks first: the answer is the stop:yes or stop:no button
+		return reply(t.StopAsk, [][]Button{{{Text: t.StopYes, CallbackData: callbackData(cbStop, "yes")}, {Text: t.StopNo, CallbackData: callbackData(cbStop, "no")}}})
 	}
 	if m.Chat.Type == "private" {
 		return reply(t.Unknown, nil)
@@ -176,12 +183,12 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 }
 
 func (b *Bot) subscribeReply(ctx context.Context, chatID int64, lang, target string, reply func(string, [][]Button) error) error {
-	t := texts(lang)
+	t := card.Texts(lang)
 	added, err := b.store.Subscribe(ctx, chatID, target)
 	if err != nil {
 		return err
 	}
-	name := esc(b.targetName(target))
+	name := card.Escape(b.targetLabel(target, lang))
 	if !added {
 		return reply(fmt.Sprintf(t.AlreadySub, name), nil)
 	}
@@ -199,7 +206,7 @@ func (b *Bot) rememberChat(ctx context.Context, c Chat, from User) (storage.Chat
 	if fresh {
 		sc = storage.Chat{ID: c.ID, Created: b.now()}
 		if from.LanguageCode != "" {
-			sc.Lang = LangFor(from.LanguageCode)
+			sc.Lang = card.LangFor(from.LanguageCode)
 		}
 	}
 	if !fresh && sc.Kind == c.Type && sc.Title == c.Title && sc.Username == c.Username {
@@ -213,14 +220,20 @@ func (b *Bot) rememberChat(ctx context.Context, c Chat, from User) (storage.Chat
 func adminStatus(status string) bool { return status == "creator" || status == "administrator" }
 
 // isAdmin reports whether the sender may change the chat's subscriptions:
-// anyone in a private chat, a channel's posts, anonymous admins (who write
-// as the group itself), and members whose status is creator or
-// administrator (cached briefly).
+// anyone in a private chat, the chat speaking as itself (a channel's
+// posts, anonymous admins writing as the group), and members whose status
+// is creator or administrator (cached briefly). A user in a channel is
+// asked about like one in a group: a button under a channel post is
+// pressed by a reader, with the channel as the callback's chat. There is
+// no admin of no chat: chat 0 (a callback without a message) and a sender
+// chat of 0 never match.
 func (b *Bot) isAdmin(ctx context.Context, c Chat, from User, senderChat int64) (bool, error) {
 	switch {
-	case c.Type == "private" || c.Type == "channel":
+	case c.ID == 0:
+		return false, nil
+	case c.Type == "private":
 		return true, nil
-	case senderChat == c.ID: // an anonymous admin (shown as GroupAnonymousBot) writing as the group
+	case senderChat != 0 && senderChat == c.ID: // a channel's post, or an anonymous admin (shown as GroupAnonymousBot) writing as the group
 		return true, nil
 	case from.ID == 0:
 		return false, nil
@@ -239,12 +252,23 @@ func (b *Bot) isAdmin(ctx context.Context, c Chat, from User, senderChat int64) 
 	return admin, nil
 }
 
+// welcome is the greeting for a chat: one reader in a private chat, the
+// members (in the plural) of a group or a channel.
+func (b *Bot) welcome(c Chat, lang string) string {
+	t := card.Texts(lang)
+	w := t.Welcome
+	if c.Type != "private" {
+		w = t.WelcomeGroup
+	}
+	return fmt.Sprintf(w, card.Escape(card.Embed(lang, b.cfg.BotName)))
+}
+
 func (b *Bot) mainMenu(lang string) [][]Button {
-	t := texts(lang)
+	t := card.Texts(lang)
 	rows := [][]Button{{
-		{Text: t.MenuSources, CallbackData: "menu:sources"},
-		{Text: t.MenuLatest, CallbackData: "menu:latest"},
-	}, {{Text: t.MenuHelp, CallbackData: "menu:help"}}}
+		{Text: t.MenuSources, CallbackData: callbackData(cbMenu, "sources")},
+		{Text: t.MenuLatest, CallbackData: callbackData(cbMenu, "latest")},
+	}, {{Text: t.MenuHelp, CallbackData: callbackData(cbMenu, "help")}}}
 	if b.cfg.BotUsername != "" {
 		// Telegram's own link that adds the bot to a group the user picks.
 		rows[1] = append(rows[1], Button{Text: t.MenuAddGroup, URL: "https://t.me/" + b.cfg.BotUsername + "?startgroup=start"})
@@ -258,8 +282,9 @@ const sourcesPerPage = 8
 // sourcesPage is one page of the sources menu (every source and topic with
 // a ✅ subscribed or ➕ toggle button); the topics show on every page.
 func (b *Bot) sourcesPage(ctx context.Context, chatID int64, lang string, page int) (string, [][]Button, error) {
-	t := texts(lang)
-	if len(b.cfg.Sources) == 0 {
+	t := card.Texts(lang)
+	c := b.cat()
+	if len(c.list) == 0 {
 		return t.NoSources, nil, nil
 	}
 	subs, err := b.store.Subscriptions(ctx, chatID)
@@ -276,28 +301,28 @@ func (b *Bot) sourcesPage(ctx context.Context, chatID int64, lang string, page i
 		}
 		return "➕ "
 	}
-	pages := (len(b.cfg.Sources) + sourcesPerPage - 1) / sourcesPerPage
+	pages := (len(c.list) + sourcesPerPage - 1) / sourcesPerPage
 	page = min(max(page, 0), pages-1)
 	var rows [][]Button
-	for _, s := range b.cfg.Sources[page*sourcesPerPage : min((page+1)*sourcesPerPage, len(b.cfg.Sources))] {
+	for _, s := range c.list[page*sourcesPerPage : min((page+1)*sourcesPerPage, len(c.list))] {
 		target := SourceTarget(s.ID)
-		rows = append(rows, []Button{{Text: mark(target) + s.Name, CallbackData: b.callbackFor("t", target)}})
+		rows = append(rows, []Button{{Text: card.LineMark(lang) + mark(target) + b.targetLabel(target, lang), CallbackData: callbackData(cbToggle, b.targetCode(target))}})
 	}
 	if pages > 1 {
-		var nav []Button
+		var prev, next *Button
 		if page > 0 {
-			nav = append(nav, Button{Text: "◀", CallbackData: "p:" + strconv.Itoa(page-1)})
+			prev = &Button{Text: t.Prev, CallbackData: pageCallback(page - 1)}
 		}
-		nav = append(nav, Button{Text: fmt.Sprintf("%d/%d", page+1, pages), CallbackData: "p:" + strconv.Itoa(page)})
 		if page < pages-1 {
-			nav = append(nav, Button{Text: "▶", CallbackData: "p:" + strconv.Itoa(page+1)})
+			next = &Button{Text: t.Next, CallbackData: pageCallback(page + 1)}
 		}
-		rows = append(rows, nav)
+		here := Button{Text: fmt.Sprintf(t.Page, page+1, pages), CallbackData: pageCallback(page)}
+		rows = append(rows, card.PagingRow(lang, prev, []Button{here}, next))
 	}
 	var row []Button
-	for _, topic := range b.topics {
+	for _, topic := range c.topics {
 		target := TopicTarget(topic)
-		row = append(row, Button{Text: mark(target) + "#" + topic, CallbackData: b.callbackFor("t", target)})
+		row = append(row, Button{Text: card.LineMark(lang) + mark(target) + b.targetLabel(target, lang), CallbackData: callbackData(cbToggle, b.targetCode(target))})
 		if len(row) == 3 {
 			rows, row = append(rows, row), nil
 		}
@@ -305,16 +330,34 @@ func (b *Bot) sourcesPage(ctx context.Context, chatID int64, lang string, page i
 	if len(row) > 0 {
 		rows = append(rows, row)
 	}
+	rows = append(rows, []Button{{Text: card.LineMark(lang) + mark(BreakingTarget) + card.BreakingTexts(lang).Sources, CallbackData: callbackData(cbToggle, b.targetCode(BreakingTarget))}})
+	// One line of instruction: the topics are the buttons under the
+	// sources, so the text does not list them again.
 	text := t.SourcesHeader
-	if len(b.topics) > 0 {
-		text += "\n" + t.TopicsHeader + " " + esc(strings.Join(b.topics, "، "))
-	}
 	return text, rows, nil
+}
+
+// unsubscribeList is the /unsubscribe menu: a ✖️ button for each of the
+// chat's subscriptions, or the sentence saying it has none.
+func (b *Bot) unsubscribeList(ctx context.Context, chatID int64, lang string) (string, [][]Button, error) {
+	t := card.Texts(lang)
+	subs, err := b.store.Subscriptions(ctx, chatID)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(subs) == 0 {
+		return t.NoSubs, nil, nil
+	}
+	var rows [][]Button
+	for _, s := range subs {
+		rows = append(rows, []Button{{Text: card.LineMark(lang) + "✖️ " + b.targetLabel(s, lang), CallbackData: callbackData(cbUnsub, b.targetCode(s))}})
+	}
+	return t.UnsubscribeHow, rows, nil
 }
 
 // pageOf is the sources-menu page a source is on (topics: the first).
 func (b *Bot) pageOf(target string) int {
-	for i, s := range b.cfg.Sources {
+	for i, s := range b.cat().list {
 		if SourceTarget(s.ID) == target {
 			return i / sourcesPerPage
 		}
@@ -322,51 +365,60 @@ func (b *Bot) pageOf(target string) int {
 	return 0
 }
 
-// callbackFor encodes a button action on a target in ≤ 64 bytes: sources
-// by id, topics by their index, since Arabic topic names can be long.
-func (b *Bot) callbackFor(action, target string) string {
+// targetCode is a target as a callback's argument (cbToggle, cbUnsub,
+// cbLatest), short enough for 64 bytes: sources by id, topics by their
+// index, since Arabic topic names can be long.
+func (b *Bot) targetCode(target string) string {
 	if topic, ok := strings.CutPrefix(target, "t:"); ok {
-		for i, tp := range b.topics {
+		for i, tp := range b.cat().topics {
 			if tp == topic {
-				return action + ":t" + strconv.Itoa(i)
+				return "t" + strconv.Itoa(i)
 			}
 		}
 	}
-	return action + ":" + target
+	return target
 }
 
-// targetOfCallback reverses callbackFor.
+// targetOfCallback reverses targetCode.
 func (b *Bot) targetOfCallback(code string) string {
+	if code == BreakingTarget {
+		return code
+	}
+	c := b.cat()
 	if strings.HasPrefix(code, "s:") {
-		if _, ok := b.sources[code[2:]]; ok {
+		if _, ok := c.byID[code[2:]]; ok {
 			return code
 		}
 		return ""
 	}
-	if n, err := strconv.Atoi(strings.TrimPrefix(code, "t")); err == nil && strings.HasPrefix(code, "t") && n >= 0 && n < len(b.topics) {
-		return TopicTarget(b.topics[n])
+	if n, err := strconv.Atoi(strings.TrimPrefix(code, "t")); err == nil && strings.HasPrefix(code, "t") && n >= 0 && n < len(c.topics) {
+		return TopicTarget(c.topics[n])
 	}
 	return ""
 }
 
-// resolveTarget finds a source (by id or name) or a topic named by the
-// user, matching Arabic with normalisation so "الاقتصاد" finds "اقتصاد"
-// and hamza or taa marbuta variants do not matter.
+// resolveTarget finds a source (by id or name), a topic or breaking news
+// ("عاجل") named by the user, matching Arabic with normalisation so
+// "الاقتصاد" finds "اقتصاد" and hamza or taa marbuta variants do not matter.
 func (b *Bot) resolveTarget(q string) (target, name string) {
 	q = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(q), "#"))
 	if q == "" {
 		return "", q
 	}
 	nq := normKey(q)
-	for _, s := range b.cfg.Sources {
+	c := b.cat()
+	for _, s := range c.list {
 		if strings.EqualFold(s.ID, q) || normKey(s.Name) == nq {
 			return SourceTarget(s.ID), s.Name
 		}
 	}
-	for _, t := range b.topics {
+	for _, t := range c.topics {
 		if normKey(t) == nq {
 			return TopicTarget(t), t
 		}
+	}
+	if IsBreakingName(q) {
+		return BreakingTarget, b.targetName(BreakingTarget)
 	}
 	return "", q
 }
@@ -384,14 +436,26 @@ func (b *Bot) targetName(target string) string {
 	if id, ok := strings.CutPrefix(target, "s:"); ok {
 		return b.sourceName(id)
 	}
+	if target == BreakingTarget {
+		return card.BreakingTexts("ar").Mark // a name, like the Arabic names of topics
+	}
 	return "#" + strings.TrimPrefix(target, "t:")
+}
+
+// targetLabel is targetName placed in a sentence or a label in lang (not
+// escaped).
+func (b *Bot) targetLabel(target, lang string) string {
+	if target == BreakingTarget {
+		return card.BreakingTexts(lang).Mark // in lang's own words
+	}
+	return card.Embed(lang, b.targetName(target))
 }
 
 // latest answers /latest [n] [source|topic]: the newest items as one
 // compact message with linked titles, and buttons to page through older
 // ones.
 func (b *Bot) latest(ctx context.Context, args []string, chat storage.Chat, lang string) (string, [][]Button, error) {
-	t := texts(lang)
+	t := card.Texts(lang)
 	n := 5
 	var rest []string
 	for _, a := range args {
@@ -405,7 +469,7 @@ func (b *Bot) latest(ctx context.Context, args []string, chat storage.Chat, lang
 	if len(rest) > 0 {
 		target, name := b.resolveTarget(strings.Join(rest, " "))
 		if target == "" {
-			return fmt.Sprintf(t.UnknownTarget, esc(name)), nil, nil
+			return fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil, nil
 		}
 		scope = target
 	}
@@ -420,7 +484,7 @@ const (
 )
 
 func (b *Bot) latestPage(ctx context.Context, scope string, n, offset int, chat storage.Chat, lang string) (string, [][]Button, error) {
-	t := texts(lang)
+	t := card.Texts(lang)
 	items, err := b.store.Latest(ctx, scope, min(offset+n+1, maxLatestDepth+1))
 	if err != nil {
 		return "", nil, err
@@ -432,16 +496,17 @@ func (b *Bot) latestPage(ctx context.Context, scope string, n, offset int, chat 
 		offset = max(0, len(items)-n)
 	}
 	page := items[offset:min(offset+n, len(items))]
-	var row []Button
-	code := b.callbackFor("l", scope) // "l:" for every source
+	// Pages run from the newest: the next page holds older items.
+	var prev, next *Button
+	code := b.targetCode(scope) // "" for every source: "l::<n>:<offset>"
 	if offset > 0 {
-		row = append(row, Button{Text: t.Newer, CallbackData: fmt.Sprintf("%s:%d:%d", code, n, max(0, offset-n))})
+		prev = &Button{Text: t.Prev, CallbackData: latestPageCallback(code, n, max(0, offset-n))}
 	}
 	if offset+n < len(items) && offset+n < maxLatestDepth {
-		row = append(row, Button{Text: t.Older, CallbackData: fmt.Sprintf("%s:%d:%d", code, n, offset+n)})
+		next = &Button{Text: t.Next, CallbackData: latestPageCallback(code, n, offset+n)}
 	}
 	var buttons [][]Button
-	if len(row) > 0 {
+	if row := card.PagingRow(lang, prev, nil, next); len(row) > 0 {
 		buttons = [][]Button{row}
 	}
 	return b.latestText(page, chat, lang), buttons, nil
@@ -472,26 +537,47 @@ func (b *Bot) latestCallback(ctx context.Context, cb *Callback, chat storage.Cha
 }
 
 func (b *Bot) latestText(items []feeds.Item, chat storage.Chat, lang string) string {
-	t := texts(lang)
+	t := card.Texts(lang)
 	var sb strings.Builder
-	sb.WriteString(rlm + t.LatestHeader + "\n")
+	sb.WriteString(card.LineMark(lang) + t.LatestHeader + "\n")
 	loc := b.location(chat.TZ)
 	for _, it := range items {
-		sb.WriteString(b.itemLine(it, loc, lang))
+		sb.WriteString(card.ItemLine(it, b.sourceName(it.SourceID), loc, lang))
 	}
 	return sb.String()
 }
 
-func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
+// handleCallback serves every kind of callback but the operator's and
+// search's (HandleUpdate routes those); code is the callback's argument.
+func (b *Bot) handleCallback(ctx context.Context, cb *Callback, kind cbKind, code string) error {
+	// A callback without a message (a button under an inline-mode
+	// message, or a forged update) has chat 0; every button acts on its
+	// message's chat, so it is answered and refused before any lookup.
+	if cb.Chat.ID == 0 {
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
 	chat, err := b.rememberChat(ctx, cb.Chat, cb.From)
 	if err != nil {
 		return err
 	}
 	lang := replyLang(cb.From.LanguageCode, chat)
-	t := texts(lang)
-	action, code, _ := strings.Cut(cb.Data, ":")
-	switch action {
-	case "menu":
+	t := card.Texts(lang)
+	if kind == cbShareOpen || kind == cbShareBack {
+		return b.shareCallback(ctx, cb, chat, kind, code, lang)
+	}
+	if cb.Chat.Type == "channel" {
+		// Every button in a channel posts or edits there for all its
+		// readers, so only the channel's admins may press one.
+		admin, err := b.isAdmin(ctx, cb.Chat, cb.From, 0)
+		if err != nil {
+			return err
+		}
+		if !admin {
+			return b.sender.AnswerCallback(ctx, cb.ID, adminsOnly(t, kind, cb.Chat.Type))
+		}
+	}
+	switch kind {
+	case cbMenu:
 		var text string
 		var buttons [][]Button
 		switch code {
@@ -509,7 +595,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 			return err
 		}
 		return b.reply(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
-	case "p":
+	case cbPage:
 		page, _ := strconv.Atoi(code)
 		text, buttons, err := b.sourcesPage(ctx, cb.Chat.ID, lang, page)
 		if err != nil {
@@ -519,11 +605,13 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 			return err
 		}
 		return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
-	case "set":
+	case cbSet:
 		return b.settingsCallback(ctx, cb, chat, code, lang)
-	case "l":
+	case cbStop:
+		return b.stopCallback(ctx, cb, code, lang)
+	case cbLatest:
 		return b.latestCallback(ctx, cb, chat, lang, code)
-	case "t", "u":
+	case cbToggle, cbUnsub:
 		target := b.targetOfCallback(code)
 		if target == "" {
 			return b.sender.AnswerCallback(ctx, cb.ID, "")
@@ -533,35 +621,96 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback) error {
 			return err
 		}
 		if !admin {
-			return b.sender.AnswerCallback(ctx, cb.ID, t.AdminsOnly)
+			return b.sender.AnswerCallback(ctx, cb.ID, adminsOnly(t, kind, cb.Chat.Type))
 		}
 		// "t" toggles: subscribe, and when already subscribed undo it.
+		// "u" (the /unsubscribe list) only removes: a second press on a
+		// list not yet redrawn says there is nothing to remove.
 		added := false
-		if action == "t" {
+		if kind == cbToggle {
 			if added, err = b.store.Subscribe(ctx, cb.Chat.ID, target); err != nil {
 				return err
 			}
 		}
-		note := fmt.Sprintf(t.Subscribed, b.targetName(target))
+		note := fmt.Sprintf(t.Subscribed, b.targetLabel(target, lang))
 		if !added {
-			if _, err := b.store.Unsubscribe(ctx, cb.Chat.ID, target); err != nil {
+			removed, err := b.store.Unsubscribe(ctx, cb.Chat.ID, target)
+			if err != nil {
 				return err
 			}
-			note = fmt.Sprintf(t.Unsubscribed, b.targetName(target))
+			note = fmt.Sprintf(t.Unsubscribed, b.targetLabel(target, lang))
+			if !removed && kind == cbUnsub {
+				note = fmt.Sprintf(t.NotSubscribed, b.targetLabel(target, lang))
+			}
 		}
 		if err := b.sender.AnswerCallback(ctx, cb.ID, note); err != nil {
 			return err
 		}
-		if action == "u" {
-			return nil
+		var text string
+		var buttons [][]Button
+		if kind == cbUnsub {
+			text, buttons, err = b.unsubscribeList(ctx, cb.Chat.ID, lang)
+		} else {
+			text, buttons, err = b.sourcesPage(ctx, cb.Chat.ID, lang, b.pageOf(target))
 		}
-		text, buttons, err := b.sourcesPage(ctx, cb.Chat.ID, lang, b.pageOf(target))
 		if err != nil {
 			return err
 		}
 		return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
 	}
 	return b.sender.AnswerCallback(ctx, cb.ID, "")
+}
+
+// stopCallback answers the buttons under /stop's question: "yes" forgets
+// the chat, "no" leaves it; either way the question is replaced by what was
+// done, so it cannot be answered twice. In a group only an admin answers
+// it: a member could otherwise take the question away from the admin who
+// asked.
+func (b *Bot) stopCallback(ctx context.Context, cb *Callback, code, lang string) error {
+	t := card.Texts(lang)
+	if code == "yes" || code == "no" {
+		admin, err := b.isAdmin(ctx, cb.Chat, cb.From, 0)
+		if err != nil {
+			return err
+		}
+		if !admin {
+			return b.sender.AnswerCallback(ctx, cb.ID, adminsOnly(t, cbStop, cb.Chat.Type))
+		}
+	}
+	var text string
+	switch code {
+	case "yes":
+		if err := b.store.ForgetChat(ctx, cb.Chat.ID); err != nil {
+			return err
+		}
+		text = t.Stopped
+	case "no":
+		text = t.StopKept
+	default:
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
+	if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+		return err
+	}
+	return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true})
+}
+
+// adminsOnly is what a member who is not an admin is told on pressing a
+// button of a kind in a group or a channel: that only admins do what the
+// button does there.
+func adminsOnly(t card.Text, kind cbKind, chatType string) string {
+	channel := chatType == "channel"
+	switch {
+	case kind == cbSet && channel:
+		return t.AdminsOnlyChanSet
+	case kind == cbSet:
+		return t.AdminsOnlySettings
+	case (kind == cbToggle || kind == cbUnsub || kind == cbStop) && channel:
+		return t.AdminsOnlyChan
+	case channel: // the menus and pages, which only a channel keeps from its readers
+		return t.AdminsOnlyChanMenu
+	}
+	return t.AdminsOnly
 }
 
 // handleMemberChange keeps the chat list true: a user who blocks the bot or
@@ -573,21 +722,27 @@ func (b *Bot) handleMemberChange(ctx context.Context, mc *MemberChange) error {
 		b.log.Info("bot removed from chat", "chat_id", mc.Chat.ID, "status", mc.NewStatus)
 		return b.store.ForgetChat(ctx, mc.Chat.ID)
 	case "member", "administrator":
+		if err := b.resumeChat(ctx, mc); err != nil {
+			return err
+		}
 		chat, err := b.rememberChat(ctx, mc.Chat, mc.From)
 		if err != nil {
 			return err
 		}
-		if mc.Chat.Type == "private" || mc.OldStatus == "member" || mc.OldStatus == "administrator" {
-			return nil // unblocked, or a promotion: nothing to say
+		if mc.Chat.Type == "private" || mc.OldStatus == "member" || mc.OldStatus == "administrator" || mc.OldStatus == "restricted" {
+			return nil // unblocked, a promotion, rights given back: nothing to say
 		}
 		if mc.Chat.Type == "channel" && mc.NewStatus != "administrator" {
 			return nil
 		}
-		lang := LangFor(mc.From.LanguageCode)
-		if chat.Lang != "" {
-			lang = chat.Lang
+		lang := replyLang(mc.From.LanguageCode, chat)
+		return b.reply(ctx, Message{ChatID: mc.Chat.ID, Text: b.welcome(mc.Chat, lang), HTML: true, Buttons: b.mainMenu(lang)})
+	case "restricted":
+		// Still restricted, but allowed to send messages again: the
+		// rights a pause waited for are back.
+		if mc.CanSendMessages {
+			return b.resumeChat(ctx, mc)
 		}
-		return b.reply(ctx, Message{ChatID: mc.Chat.ID, Text: fmt.Sprintf(texts(lang).Welcome, esc(b.cfg.BotName)), HTML: true, Buttons: b.mainMenu(lang)})
 	}
 	return nil
 }
@@ -598,8 +753,19 @@ const maxReplyWait = 30 * time.Second
 
 // reply sends an answer to a person. It takes the chat's token from the
 // same shared limiter as the cards, so replies and deliveries together stay
-// within Telegram's limits, and waits out a short 429 once.
+// within Telegram's limits, and waits out a short 429 once. A chat paused
+// for want of rights gets no reply: Telegram would refuse it, and each
+// refusal would spend a slot of the bot-wide rate; a my_chat_member update
+// resumes the chat once its admins change something.
 func (b *Bot) reply(ctx context.Context, m Message) error {
+	c, err := b.store.Chat(ctx, m.ChatID)
+	switch {
+	case err != nil && !errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("reply to %d: %w", m.ChatID, err)
+	case !c.Paused.IsZero():
+		b.log.Debug("reply to a paused chat not sent", "chat_id", m.ChatID, "paused_why", c.PausedWhy)
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
 	defer cancel()
 	for attempt := 0; ; attempt++ {

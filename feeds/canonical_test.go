@@ -102,3 +102,93 @@ func FuzzCanonicalURL(f *testing.F) {
 		}
 	})
 }
+
+func TestHost(t *testing.T) {
+	tests := map[string]string{
+		"https://www.AlmamlakaTV.com/news/1":  "almamlakatv.com",
+		"http://news.example:8080/a":          "news.example",
+		"https://user:pw@www.example.com/":    "example.com",
+		"https://المملكة.com/خبر":             "xn--mgbe1fdafa.com",
+		"https://%D8%A7%D9%84%D9%85.example/": "xn--mgb2dd.example",
+		"http://127.0.0.1:9/":                 "127.0.0.1",
+		"http://[::1]:80/":                    "::1",
+		"not a url":                           "",
+		"":                                    "",
+	}
+	for raw, want := range tests {
+		if got := Host(raw); got != want {
+			t.Errorf("Host(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func TestIRI(t *testing.T) {
+	tests := map[string]string{
+		// arabi21: upper-case escapes of an Arabic slug.
+		"https://arabi21.com/story/1724787/%D9%86%D8%AA%D9%86%D9%8A%D8%A7%D9%87%D9%88-%D8%B5%D9%81%D9%82%D8%A9": "https://arabi21.com/story/1724787/نتنياهو-صفقة",
+		// hespress: lower-case escapes.
+		"https://www.hespress.com/%d8%a8%d9%8a%d8%aa-1701642.html": "https://www.hespress.com/بيت-1701642.html",
+		// Query and fragment too; Arabic-Indic digits are digits.
+		"https://e.com/s?q=%D8%B9%D8%B1%D8%A8%D9%8A&n=%D9%A1#%D8%A3": "https://e.com/s?q=عربي&n=١#أ",
+		// Escapes that must stay: reserved ASCII, space, NBSP, bidi
+		// controls, Arabic punctuation, an invalid or cut UTF-8 sequence.
+		"https://e.com/a%2Fb%20c%3F":              "https://e.com/a%2Fb%20c%3F",
+		"https://e.com/%C2%A0%E2%80%8F%D8%8C":     "https://e.com/%C2%A0%E2%80%8F%D8%8C",
+		"https://e.com/%D9%86%FF%D9":              "https://e.com/ن%FF%D9",
+		"https://e.com/%D9%86%D9":                 "https://e.com/ن%D9",
+		"https://e.com/%D9%8%D9%86":               "https://e.com/%D9%8ن",
+		"https://%D9%86.example/%D9%86":           "https://%D9%86.example/ن",
+		"HTTPS://e.com/%D9%86":                    "HTTPS://e.com/ن",
+		"https://e.com/plain-ascii?x=1":           "https://e.com/plain-ascii?x=1",
+		"mailto:%D9%86@e.com":                     "mailto:%D9%86@e.com",
+		"ftp://e.com/%D9%86":                      "ftp://e.com/%D9%86",
+		"":                                        "",
+		"https://e.com/%d9%86%D9%86%d9%86?%d9%86": "https://e.com/ننن?ن",
+	}
+	for in, want := range tests {
+		if got := IRI(in); got != want {
+			t.Errorf("IRI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// decodeEscapes decodes every %XX of s, the bytes a server sees once it
+// has unescaped a request path.
+func decodeEscapes(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if raw, n := escapedBytes(s[i:]); n > 0 {
+			b.Write(raw)
+			i += n - 1
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func FuzzIRI(f *testing.F) {
+	for _, s := range []string{
+		"https://arabi21.com/story/1724787/%D9%86%D8%AA%D9%86%D9%8A%D8%A7%D9%87%D9%88",
+		"https://e.com/%d8%a8%2F%20%E2%80%8F%FF?q=%D9%A1#%D8%A3",
+		"http://e.com",
+		"https://e.com/%",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		got := IRI(u)
+		if decodeEscapes(got) != decodeEscapes(u) {
+			t.Fatalf("IRI(%q) = %q names other bytes", u, got)
+		}
+		if len(got) > len(u) {
+			t.Fatalf("IRI(%q) = %q is longer", u, got)
+		}
+		if again := IRI(got); again != got {
+			t.Fatalf("IRI not idempotent: %q → %q → %q", u, got, again)
+		}
+		if utf8.ValidString(u) && !utf8.ValidString(got) {
+			t.Fatalf("IRI(%q) = %q is not UTF-8", u, got)
+		}
+	})
+}

@@ -138,11 +138,11 @@ func TestLegacyArabicFeeds(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, items, err := parseFeed(Source{ID: "cnn"}, readFile(t, tc.file), "https://arabic.cnn.com/", tc.httpCharset)
+			pf, err := parseFeed(Source{ID: "cnn"}, readFile(t, tc.file), "https://arabic.cnn.com/", tc.httpCharset)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(want, titles(items)); diff != "" {
+			if diff := cmp.Diff(want, titles(pf.items)); diff != "" {
 				t.Errorf("titles mismatch (-want +got):\n%s", diff)
 			}
 		})

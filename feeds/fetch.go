@@ -1,13 +1,16 @@
 package feeds
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -63,15 +66,36 @@ type FetcherOptions struct {
 	Timeout      time.Duration // whole request including the body, default 20s
 	MaxBytes     int64         // body cap after decompression, default 5 MiB → ErrTooLarge
 	MaxRedirects int           // default 5 → ErrTooManyRedirects
-	// AllowPrivate allows loopback/private/link-local targets (local mode,
-	// tests). Default false: the SSRF guard is on.
+	// AllowPrivate allows loopback/private/link-local targets for every
+	// source's own feed URL, as fetch.allow_private_addresses does (a feed
+	// on the operator's network). It never applies to article pages: their
+	// links come from the feeds' items and from users, so Article is always
+	// guarded. Default false: the SSRF guard is on for feeds too.
 	AllowPrivate bool
+	// Ports, when not empty, are the only destination ports allowed (the
+	// URL's port, else 80 for http and 443 for https), checked before every
+	// request and redirect → ErrPort. The link fetcher allows 80 and 443
+	// only, so a user's link cannot probe other services.
+	Ports []int
 	// Transport replaces the network transport, for tests. The dial-time
 	// address guard lives in the default transport, so with a custom one only
 	// literal IP hosts are checked.
 	Transport http.RoundTripper
 	// Now is the clock used for Retry-After dates; default time.Now.
 	Now func() time.Time
+	// Resolve answers for the host names it holds instead of DNS, as a
+	// hosts file would, in the default transport: the SSRF guard judges
+	// the address given, exactly as it judges one from DNS. A Via
+	// address is where connections to it actually go (a simulated network,
+	// so a test can serve a "public" address from loopback). For fault
+	// tests of the real program (AKHBAR_TEST_RESOLVE); nil in production.
+	Resolve map[string]ResolvedHost
+}
+
+// ResolvedHost is one FetcherOptions.Resolve entry.
+type ResolvedHost struct {
+	Addr netip.Addr // what the name resolves to; the guard judges it
+	Via  string     // host:port connections are made to instead; "" dials Addr
 }
 
 // Fetcher does polite, bounded HTTP GETs for feeds and article pages. It is
@@ -115,7 +139,7 @@ func (f *Fetcher) newClient(allowPrivate bool) *http.Client {
 			// No proxy from the environment: the guard must see the real
 			// target address, not the proxy's.
 			Proxy:                 nil,
-			DialContext:           newDialer(!allowPrivate).DialContext,
+			DialContext:           f.dialer(allowPrivate),
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          64,
 			MaxIdleConnsPerHost:   2,
@@ -129,7 +153,7 @@ func (f *Fetcher) newClient(allowPrivate bool) *http.Client {
 	return &http.Client{
 		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if err := checkURL(req.URL, allowPrivate); err != nil {
+			if err := checkURL(req.URL, allowPrivate, f.opts.Ports); err != nil {
 				return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
 			}
 			for _, v := range via {
@@ -142,6 +166,32 @@ func (f *Fetcher) newClient(allowPrivate bool) *http.Client {
 			}
 			return nil
 		},
+	}
+}
+
+// dialer is the transport's DialContext: the guarded or open dialer, with
+// FetcherOptions.Resolve answering for the names it holds.
+func (f *Fetcher) dialer(allowPrivate bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	dial := newDialer(!allowPrivate).DialContext
+	if len(f.opts.Resolve) == 0 {
+		return dial
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		r, ok := f.opts.Resolve[strings.ToLower(host)]
+		switch {
+		case !ok:
+			return dial(ctx, network, addr)
+		case r.Via == "":
+			return dial(ctx, network, net.JoinHostPort(r.Addr.String(), port))
+		case !allowPrivate && !AllowedAddr(r.Addr):
+			// What guardControl says when it sees this address.
+			return nil, fmt.Errorf("dial %s: %s is not public: %w", host, r.Addr, ErrPrivateAddress)
+		}
+		return newDialer(false).DialContext(ctx, network, r.Via)
 	}
 }
 
@@ -161,7 +211,7 @@ func (f *Fetcher) get(ctx context.Context, rawURL string, allowPrivate bool, hdr
 		return nil, fmt.Errorf("fetch %q: %w", rawURL, err)
 	}
 	name := u.Redacted()
-	if err := checkURL(u, allowPrivate); err != nil {
+	if err := checkURL(u, allowPrivate, f.opts.Ports); err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", name, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
@@ -230,7 +280,20 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
-	body, err := io.ReadAll(io.LimitReader(r, max+1))
+	// A body of announced length is read into one buffer of that size:
+	// io.ReadAll's doubling would leave as much again in garbage, which
+	// for a body near the cap is most of a poll's peak memory.
+	// (Unannounced, io.ReadAll's gentler growth beats bytes.Buffer's.)
+	lr := io.LimitReader(r, max+1)
+	var body []byte
+	var err error
+	if n := resp.ContentLength; n > 0 && n <= max && r == resp.Body {
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err = buf.ReadFrom(lr)
+		body = buf.Bytes()
+	} else {
+		body, err = io.ReadAll(lr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
@@ -271,10 +334,14 @@ type FeedResult struct {
 	NotModified bool       // 304: nothing changed, Items is empty
 	Validators  Validators // to store for next time
 	Title       string     // feed title, plain text
-	// Items in feed order: ID, SourceID, Topics (from src), GUID, Link,
-	// Title (plain text), Content (content:encoded else description, raw
-	// HTML), Image, Published (published, else updated, else zero; UTC).
+	// Items in feed order: ID, SourceID, GUID, Link, Title (plain text),
+	// Content (content:encoded else description, raw HTML), Image,
+	// Categories, Published (published, else updated, else zero; UTC).
+	// At most MaxItems: the newest.
 	Items []Item
+	// Total is the number of items in the document, more than len(Items)
+	// when the oldest were dropped.
+	Total int
 }
 
 // feedAccept prefers feed types but takes anything: many servers label
@@ -284,7 +351,9 @@ const feedAccept = "application/rss+xml, application/atom+xml, application/feed+
 // FetchFeed polls src with a conditional GET using v and parses the feed.
 // A 304 gives NotModified with v kept (updated by any validator the 304
 // itself carries). Private addresses are reachable only when
-// src.AllowPrivate or the fetcher's AllowPrivate is set.
+// src.AllowPrivate or the fetcher's AllowPrivate is set, and only for the
+// feed URL itself (and its redirects): what the feed links to is fetched by
+// Article, always guarded.
 func (f *Fetcher) FetchFeed(ctx context.Context, src Source, v Validators) (*FeedResult, error) {
 	hdr := http.Header{}
 	hdr.Set("Accept", feedAccept)
@@ -308,20 +377,21 @@ func (f *Fetcher) FetchFeed(ctx context.Context, src Source, v Validators) (*Fee
 		}
 		return &FeedResult{NotModified: true, Validators: got}, nil
 	}
-	title, items, err := parseFeed(src, resp.body, resp.url.String(), contentTypeCharset(resp.header.Get("Content-Type")))
+	pf, err := parseFeed(src, resp.body, resp.url.String(), contentTypeCharset(resp.header.Get("Content-Type")))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", resp.url.Redacted(), err)
 	}
-	return &FeedResult{Validators: got, Title: title, Items: items}, nil
+	return &FeedResult{Validators: got, Title: pf.title, Items: pf.items, Total: pf.total}, nil
 }
 
-// Article fetches pageURL and extracts its main text. Links come from users
-// and feeds, so the SSRF guard always applies unless the fetcher itself was
-// built with AllowPrivate.
+// Article fetches pageURL and extracts its main text. Its links come from
+// feeds' items (third parties write them) and from users, so the SSRF guard
+// always applies, whatever FetcherOptions.AllowPrivate or the source says:
+// a trusted feed on the local network may still link to 169.254.169.254.
 func (f *Fetcher) Article(ctx context.Context, pageURL string) (*Article, error) {
 	hdr := http.Header{}
 	hdr.Set("Accept", "text/html, application/xhtml+xml;q=0.9, */*;q=0.1")
-	resp, err := f.get(ctx, pageURL, f.opts.AllowPrivate, hdr)
+	resp, err := f.get(ctx, pageURL, false, hdr)
 	if err != nil {
 		return nil, err
 	}

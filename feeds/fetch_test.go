@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -19,11 +20,27 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// localFetcher returns a Fetcher allowed to reach httptest servers on
-// 127.0.0.1.
+// localFetcher returns a Fetcher allowed to reach feeds on httptest
+// servers on 127.0.0.1 (not article pages: Article is always guarded).
 func localFetcher(opts FetcherOptions) *Fetcher {
 	opts.AllowPrivate = true
 	return NewFetcher(opts)
+}
+
+// siteFetcher returns a Fetcher whose Transport sends every request to srv,
+// whatever the URL's host and port, and the base URL of a made-up public
+// site. Article pages, always guarded, are served to tests this way: the
+// guard still refuses literal private addresses before the Transport, but
+// a name is not resolved, so the test server on 127.0.0.1 is reachable.
+func siteFetcher(srv *httptest.Server, opts FetcherOptions) (*Fetcher, string) {
+	opts.Transport = &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, srv.Listener.Addr().String())
+		},
+		DisableCompression: true,
+	}
+	return NewFetcher(opts), "http://news.example"
 }
 
 // feedServer serves one fixture with validators and answers conditional
@@ -95,7 +112,7 @@ func TestFetchFeedArabic(t *testing.T) {
 		t.Errorf("validators mismatch (-want +got):\n%s", diff)
 	}
 	first := res.Items[0]
-	if diff := cmp.Diff([]string{"عالم"}, first.Topics); diff != "" {
+	if diff := cmp.Diff([]string(nil), first.Topics); diff != "" { // the bot picks each item's
 		t.Errorf("topics mismatch (-want +got):\n%s", diff)
 	}
 	if first.SourceID != "cnn" {
@@ -220,7 +237,8 @@ func TestFetchGzipBomb(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
 	}
-	if _, err := f.Article(t.Context(), srv.URL); !errors.Is(err, ErrTooLarge) {
+	site, base := siteFetcher(srv, FetcherOptions{MaxBytes: 256 << 10})
+	if _, err := site.Article(t.Context(), base+"/"); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Article: err = %v, want ErrTooLarge", err)
 	}
 }
@@ -538,6 +556,17 @@ func TestAllowedAddr(t *testing.T) {
 		"fec0::1":                false,
 		"ff05::2":                false,
 		"::ffff:169.254.169.254": false,
+		// IPv4-compatible (::/96) addresses embed an IPv4 address in the
+		// last 32 bits, like the mapped ones, without being mapped.
+		"::7f00:1":           false, // ::127.0.0.1
+		"::127.0.0.1":        false,
+		"::a9fe:a9fe":        false, // ::169.254.169.254
+		"::a00:1":            false, // ::10.0.0.1
+		"::808:808":          false, // ::8.8.8.8, deprecated: no public use
+		"64:ff9b::a9fe:a9fe": false, // NAT64 of 169.254.169.254
+		"64:ff9b::808:808":   false, // NAT64 of a public address: still refused, the gateway is ours
+		"2002:a9fe:a9fe::1":  false, // 6to4 of 169.254.169.254
+		"::ffff:192.168.0.1": false,
 	}
 	for s, want := range tests {
 		t.Run(s, func(t *testing.T) {
@@ -583,19 +612,117 @@ func TestFetchArticle(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	f := localFetcher(FetcherOptions{})
+	f, base := siteFetcher(srv, FetcherOptions{})
 
-	a, err := f.Article(t.Context(), srv.URL+"/article")
+	a, err := f.Article(t.Context(), base+"/article")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(a.Text, "أهلاً بكم في سوريا الجديدة") {
 		t.Errorf("text lacks the expected sentence:\n%s", a.Text)
 	}
-	if a.URL != srv.URL+"/article" {
-		t.Errorf("URL = %q, want %q", a.URL, srv.URL+"/article")
+	if a.URL != base+"/article" {
+		t.Errorf("URL = %q, want %q", a.URL, base+"/article")
 	}
-	if _, err := f.Article(t.Context(), srv.URL+"/image.jpg"); !errors.Is(err, ErrNotHTML) {
+	if _, err := f.Article(t.Context(), base+"/image.jpg"); !errors.Is(err, ErrNotHTML) {
 		t.Errorf("image: err = %v, want ErrNotHTML", err)
+	}
+}
+
+// TestArticleGuardedForPrivateSources: fetch.allow_private_addresses (the
+// fetcher's AllowPrivate) and a source's own AllowPrivate let the feed on
+// 127.0.0.1 be polled, but the pages its items link to are still guarded:
+// a third party's item linking to 127.0.0.1 or 169.254.169.254 is refused
+// and never reached.
+func TestArticleGuardedForPrivateSources(t *testing.T) {
+	var pageHits sync.Map // path → hits
+	var srvURL string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>محلي</title>
+<item><title>خبر أول</title><link>%s/article</link><guid>1</guid></item>
+<item><title>خبر ثان</title><link>http://169.254.169.254/latest/meta-data/</link><guid>2</guid></item>
+<item><title>خبر ثالث</title><link>http://localhost:%s/article</link><guid>3</guid></item>
+<item><title>خبر رابع</title><link>http://[::7f00:1]:%s/article</link><guid>4</guid></item>
+</channel></rss>`, srvURL, strings.TrimPrefix(srvURL, "http://127.0.0.1:"), strings.TrimPrefix(srvURL, "http://127.0.0.1:"))
+	})
+	mux.HandleFunc("/article", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := pageHits.LoadOrStore(r.URL.Path, new(int))
+		*n.(*int)++
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(readFile(t, "testdata/articles/skynewsarabia_article.html"))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	srvURL = srv.URL
+
+	fetchers := map[string]struct {
+		f   *Fetcher
+		src Source
+	}{
+		"global allow_private_addresses": {NewFetcher(FetcherOptions{AllowPrivate: true}), Source{URL: srv.URL + "/feed"}},
+		"source allow_private_addresses": {NewFetcher(FetcherOptions{}), Source{URL: srv.URL + "/feed", AllowPrivate: true}},
+	}
+	for name, tc := range fetchers {
+		t.Run(name, func(t *testing.T) {
+			res, err := tc.f.FetchFeed(t.Context(), tc.src, Validators{})
+			if err != nil {
+				t.Fatalf("the feed itself: %v", err)
+			}
+			if len(res.Items) != 4 {
+				t.Fatalf("items = %d, want 4", len(res.Items))
+			}
+			for _, it := range res.Items {
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				_, err := tc.f.Article(ctx, it.Link)
+				cancel()
+				if !errors.Is(err, ErrPrivateAddress) {
+					t.Errorf("Article(%s): err = %v, want ErrPrivateAddress", it.Link, err)
+				}
+			}
+		})
+	}
+	pageHits.Range(func(k, v any) bool {
+		t.Errorf("article page %s reached %d times, want 0", k, *v.(*int))
+		return true
+	})
+}
+
+// TestFetchPorts: with Ports set (the link fetcher's 80 and 443), a URL
+// naming another port, or redirecting to one, is refused before anything
+// is sent to it.
+func TestFetchPorts(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Host+r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path == "/to-redis" {
+			http.Redirect(w, r, "http://news.example:6379/", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(readFile(t, "testdata/articles/skynewsarabia_article.html"))
+	}))
+	defer srv.Close()
+	f, base := siteFetcher(srv, FetcherOptions{Ports: []int{80, 443}})
+
+	for _, ok := range []string{base + "/a", "http://news.example:80/b"} {
+		if _, err := f.Article(t.Context(), ok); err != nil {
+			t.Errorf("Article(%s): %v", ok, err)
+		}
+	}
+	for _, refused := range []string{"http://news.example:8080/", "https://news.example:22/", "http://news.example:6379/", base + "/to-redis"} {
+		_, err := f.Article(t.Context(), refused)
+		if !errors.Is(err, ErrPort) {
+			t.Errorf("Article(%s): err = %v, want ErrPort", refused, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"news.example/a", "news.example:80/b", "news.example/to-redis"}; !slices.Equal(seen, want) {
+		t.Errorf("server saw %q, want %q", seen, want)
 	}
 }

@@ -30,8 +30,18 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if len(items) > MaxItems {
+			t.Fatalf("%d items, more than MaxItems", len(items))
+		}
 		seen := map[string]bool{}
 		for i, it := range items {
+			if n := utf8.RuneCountInString(it.Title); n > MaxTitleRunes {
+				t.Fatalf("item %d: title of %d runes", i, n)
+			}
+			if len(it.Content) > MaxContentBytes || len(it.Link) > MaxURLBytes || len(it.Image) > MaxURLBytes || len(it.GUID) > MaxURLBytes {
+				t.Fatalf("item %d: a field over its bound: content %d, link %d, image %d, guid %d bytes",
+					i, len(it.Content), len(it.Link), len(it.Image), len(it.GUID))
+			}
 			if !hex64.MatchString(it.ID) {
 				t.Fatalf("item %d: ID %q is not 64 hex digits", i, it.ID)
 			}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +21,9 @@ var ErrPrivateAddress = errors.New("address not allowed")
 
 // ErrScheme is returned for URLs whose scheme is not http or https.
 var ErrScheme = errors.New("scheme not allowed")
+
+// ErrPort is returned for URLs whose port is not in FetcherOptions.Ports.
+var ErrPort = errors.New("port not allowed")
 
 // blockedPrefixes lists the ranges that are neither loopback, private,
 // link-local, unspecified nor multicast by net/netip's own predicates but
@@ -36,6 +41,10 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("100::/64"),        // discard-only
 	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
 	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (SIIT)
+	// IPv4-compatible (deprecated, RFC 4291): ::127.0.0.1 is not loopback
+	// to net/netip, but a stack that still honours these would reach the
+	// IPv4 address it embeds. Also holds :: and ::1.
+	netip.MustParsePrefix("::/96"),
 }
 
 // AllowedAddr reports whether the fetcher may connect to ip when private
@@ -75,10 +84,12 @@ func guardControl(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// checkURL refuses schemes other than http and https and URLs without a
-// host. It runs before every request and every redirect; the address check
-// itself happens at dial time.
-func checkURL(u *url.URL, allowPrivate bool) error {
+// checkURL refuses schemes other than http and https, URLs without a host
+// and, when ports is not empty, ports not in it. It runs before every
+// request and every redirect; the address check itself happens at dial time.
+// With no proxy the port dialled is the URL's, so checking it here covers
+// redirects too.
+func checkURL(u *url.URL, allowPrivate bool, ports []int) error {
 	switch u.Scheme {
 	case "http", "https":
 	default:
@@ -87,6 +98,22 @@ func checkURL(u *url.URL, allowPrivate bool) error {
 	host := u.Hostname()
 	if host == "" {
 		return fmt.Errorf("no host in URL: %w", ErrScheme)
+	}
+	if len(ports) > 0 {
+		port := 80
+		if u.Scheme == "https" {
+			port = 443
+		}
+		if p := u.Port(); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return fmt.Errorf("port %q: %w", p, ErrPort)
+			}
+			port = n
+		}
+		if !slices.Contains(ports, port) {
+			return fmt.Errorf("port %d: %w", port, ErrPort)
+		}
 	}
 	if !allowPrivate {
 		// Literal addresses are refused before dialling, so the refusal holds

@@ -5,14 +5,39 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	atomfeed "github.com/mmcdole/gofeed/atom"
 	ext "github.com/mmcdole/gofeed/extensions"
+	"github.com/mmcdole/gofeed/rss"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+)
+
+// Bounds on what one feed can make the bot hold, store or log. A body is
+// at most FetcherOptions.MaxBytes, but 5 MiB of minimal items is 167,000
+// of them, and one item can be a single 5 MiB title.
+const (
+	// MaxItems is the most items Parse keeps: the newest by publication
+	// time, undated ones counting as newest (the poller dates them when it
+	// sees them). Older ones are dropped before any work per item, so a
+	// huge feed costs one pass of the XML parser and no more.
+	MaxItems = 200
+	// MaxTitleRunes bounds a title, cut at a word with "…". Cards show
+	// at most 300 characters of it anyway.
+	MaxTitleRunes = 300
+	// MaxContentBytes bounds the raw HTML kept for the summary; far more
+	// than any article, and the summary reads only its first sentences.
+	MaxContentBytes = 256 << 10
+	// MaxURLBytes bounds links and image URLs (longer ones are dropped:
+	// no button can carry them) and the GUID kept with the item (cut; the
+	// item ID is taken from the whole GUID first).
+	MaxURLBytes = 2048
 )
 
 // Parse parses an RSS 0.9x/2.0, RSS 1.0 (RDF), Atom or JSON Feed document
@@ -20,7 +45,9 @@ import (
 // relative links and images are resolved against it (after any xml:base).
 // Items with neither GUID, link nor title are dropped, and an item whose ID
 // repeats an earlier one in the same feed is dropped: feeds do repeat GUIDs,
-// and the first occurrence is the one readers saw first.
+// and the first occurrence is the one readers saw first. At most MaxItems
+// items are kept, the newest, and every field is bounded (MaxTitleRunes,
+// MaxContentBytes, MaxURLBytes).
 //
 // The document's encoding is taken from a BOM, the XML declaration or, for
 // undeclared non-UTF-8 bytes, detection; FetchFeed also passes the HTTP
@@ -31,31 +58,55 @@ import (
 // line rather than a partial list: a truncated feed must not make the
 // missing items look deleted or the rest look new.
 func Parse(src Source, body []byte, baseURL string) ([]Item, error) {
-	_, items, err := parseFeed(src, body, baseURL, "")
-	return items, err
+	pf, err := parseFeed(src, body, baseURL, "")
+	return pf.items, err
 }
 
-// parseFeed is Parse that also returns the feed title and takes the HTTP
-// charset as an encoding hint.
-func parseFeed(src Source, body []byte, baseURL, httpCharset string) (string, []Item, error) {
+// parsedFeed is what parseFeed finds: the feed title, the items kept, and
+// how many items the document holds (more than len(items) when MaxItems
+// dropped the oldest).
+type parsedFeed struct {
+	title string
+	items []Item
+	total int
+}
+
+// parseFeed is Parse that also returns the feed title and the document's
+// item count, and takes the HTTP charset as an encoding hint.
+func parseFeed(src Source, body []byte, baseURL, httpCharset string) (parsedFeed, error) {
 	body, err := feedToUTF8(body, httpCharset)
 	if err != nil {
-		return "", nil, fmt.Errorf("parse feed: %w", err)
+		return parsedFeed{}, fmt.Errorf("parse feed: %w", err)
 	}
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	// Huge XML documents are cut to MaxParsedItems before gofeed builds
+	// them (see MaxParsedItems); total still counts every item.
+	scanned := 0
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		body, scanned = trimItems(body, MaxParsedItems)
+	}
+	parser, rssItems, atomItems := gofeed.NewParser(), &rssTranslator{}, &atomTranslator{}
+	// gofeed's RSS translator parses every item's content as an HTML
+	// document to find an image (1.9 GB for 200,000 items); itemImage
+	// reads RSS images itself, without it.
+	rssItems.DisableContentImageScan = true
+	parser.RSSTranslator, parser.AtomTranslator = rssItems, atomItems
+	feed, err := parser.Parse(bytes.NewReader(body))
 	if err != nil {
-		return "", nil, fmt.Errorf("parse feed: %w", err)
+		return parsedFeed{}, fmt.Errorf("parse feed: %w", err)
+	}
+	permalinks := rssItems.permalinks
+	if len(permalinks) != len(feed.Items) {
+		permalinks = make([]string, len(feed.Items))
 	}
 	base, err := url.Parse(baseURL)
 	if err != nil || !base.IsAbs() {
 		base = nil
 	}
-	items := make([]Item, 0, len(feed.Items))
-	seen := make(map[string]bool, len(feed.Items))
-	for _, it := range feed.Items {
-		if it == nil {
-			continue
-		}
+	kept := newest(feed.Items, MaxItems)
+	items := make([]Item, 0, len(kept))
+	seen := make(map[string]bool, len(kept))
+	for _, i := range kept {
+		it := feed.Items[i]
 		item := Item{
 			SourceID:  src.ID,
 			GUID:      strings.TrimSpace(it.GUID),
@@ -76,12 +127,229 @@ func parseFeed(src Source, body []byte, baseURL, httpCharset string) (string, []
 		}
 		seen[item.ID] = true
 		item.Image = itemImage(it, base, feed.FeedType == "json")
-		if len(src.Topics) > 0 {
-			item.Topics = append([]string(nil), src.Topics...)
-		}
-		items = append(items, item)
+		item.ShortLink = shortLink(item.Link, permalinks[i], base)
+		// The source's topics are not the item's: the bot picks those the
+		// item is about, from these categories or its text.
+		item.Categories = itemCategories(it.Categories, atomItems.terms(i))
+		items = append(items, bound(item))
 	}
-	return PlainText(feed.Title), items, nil
+	total := len(feed.Items)
+	if scanned > MaxParsedItems {
+		total = scanned
+	}
+	return parsedFeed{title: truncate(PlainText(feed.Title), MaxTitleRunes), items: items, total: total}, nil
+}
+
+// newest returns the indices of the at most n newest items (by itemTime,
+// undated first, feed order among equals), in feed order. Items that cannot
+// make an Item (nil, or no GUID, link or title at all) do not take a place.
+// Indices, not items: the RSS permalinks are kept by index.
+func newest(items []*gofeed.Item, n int) []int {
+	if len(items) <= n {
+		out := make([]int, 0, len(items))
+		for i, it := range items {
+			if it != nil {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	type dated struct {
+		i int
+		t time.Time
+	}
+	all := make([]dated, 0, len(items))
+	for i, it := range items {
+		if it == nil || strings.TrimSpace(it.GUID) == "" && strings.TrimSpace(it.Link) == "" &&
+			len(it.Links) == 0 && strings.TrimSpace(it.Title) == "" {
+			continue
+		}
+		all = append(all, dated{i, itemTime(it)})
+	}
+	slices.SortStableFunc(all, func(a, b dated) int {
+		switch {
+		case a.t.IsZero() != b.t.IsZero():
+			if a.t.IsZero() {
+				return -1
+			}
+			return 1
+		default:
+			return b.t.Compare(a.t)
+		}
+	})
+	all = all[:min(n, len(all))]
+	slices.SortFunc(all, func(a, b dated) int { return a.i - b.i })
+	out := make([]int, len(all))
+	for j, d := range all {
+		out[j] = d.i
+	}
+	return out
+}
+
+// bound cuts an item's fields to the package's bounds, after its ID was
+// taken from the whole of them.
+func bound(it Item) Item {
+	it.Title = truncate(it.Title, MaxTitleRunes)
+	it.Content = cutBytes(it.Content, MaxContentBytes)
+	it.GUID = cutBytes(it.GUID, MaxURLBytes)
+	if len(it.Link) > MaxURLBytes {
+		it.Link = ""
+	}
+	if len(it.Image) > MaxURLBytes {
+		it.Image = ""
+	}
+	if len(it.ShortLink) > MaxURLBytes || it.Link == "" {
+		it.ShortLink = ""
+	}
+	return it
+}
+
+// truncate cuts s to at most n runes, at a word boundary when one is near,
+// ending with "…".
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := s[:runeOffset(s, n-1)]
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut) + "…"
+}
+
+// runeOffset is the byte offset of the n-th rune of s (len(s) if fewer).
+func runeOffset(s string, n int) int {
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
+}
+
+// cutBytes cuts s to at most n bytes without splitting a rune.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// rssTranslator is gofeed's RSS translator that also keeps, per item,
+// the guid when the feed marks it a permalink: the universal item keeps the
+// guid but drops isPermaLink, which shortLink needs.
+type rssTranslator struct {
+	gofeed.DefaultRSSTranslator
+	permalinks []string // by item, as translated; "" where the guid is no permalink
+}
+
+func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	out, err := t.DefaultRSSTranslator.Translate(feed)
+	if f, ok := feed.(*rss.Feed); ok && err == nil {
+		t.permalinks = make([]string, len(f.Items))
+		for i, it := range f.Items {
+			// RSS 2.0: isPermaLink is true unless it says "false".
+			if it != nil && it.GUID != nil && !strings.EqualFold(strings.TrimSpace(it.GUID.IsPermalink), "false") {
+				t.permalinks[i] = it.GUID.Value
+			}
+		}
+	}
+	return out, err
+}
+
+// atomTranslator is gofeed's Atom translator that also keeps each entry's
+// category terms: the universal item has the label where there is one,
+// and a feed's terms ("sport") are often what a category map names.
+type atomTranslator struct {
+	gofeed.DefaultAtomTranslator
+	entryTerms [][]string // by entry, as translated
+}
+
+func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	out, err := t.DefaultAtomTranslator.Translate(feed)
+	if f, ok := feed.(*atomfeed.Feed); ok && err == nil {
+		t.entryTerms = make([][]string, len(f.Entries))
+		for i, e := range f.Entries {
+			if e == nil {
+				continue
+			}
+			for _, c := range e.Categories {
+				if c != nil && c.Term != "" {
+					t.entryTerms[i] = append(t.entryTerms[i], c.Term)
+				}
+			}
+		}
+	}
+	return out, err
+}
+
+// terms returns the category terms of entry i ("" feeds other than Atom).
+func (t *atomTranslator) terms(i int) []string {
+	if i < len(t.entryTerms) {
+		return t.entryTerms[i]
+	}
+	return nil
+}
+
+// Bounds of an item's categories: WordPress feeds list a category per tag,
+// and a hostile feed could list thousands.
+const (
+	maxCategories     = 20
+	maxCategoryLength = 100 // characters
+)
+
+// itemCategories is an item's categories as plain text, each once, in
+// feed order, bounded.
+func itemCategories(lists ...[]string) []string {
+	var out []string
+	for _, list := range lists {
+		for _, c := range list {
+			c = PlainText(c)
+			if c == "" || len(out) == maxCategories {
+				continue
+			}
+			if r := []rune(c); len(r) > maxCategoryLength {
+				c = string(r[:maxCategoryLength])
+			}
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// shortLink is a second, shorter address of the article the feed itself
+// gives: its guid, when the feed marks the guid a permalink (isPermaLink
+// absent or "true", which RSS 2.0 defines as "a URL that points to the
+// full item"), it is an http(s) URL on the link's site, and it is shorter
+// than the link. Le Monde's feed, for one, carries
+// http://www.lemonde.fr/tiny/5255095/ for a 170-character link. Cards use
+// it where the link does not fit (a copy button holds 256 characters).
+func shortLink(link, permalink string, base *url.URL) string {
+	short := absURL(base, permalink)
+	if short == "" || link == "" {
+		return ""
+	}
+	short = CanonicalURL(short)
+	if len(short) >= len(link) || siteOf(short) != siteOf(link) {
+		return ""
+	}
+	return short
+}
+
+// siteOf is a URL's lower-cased host without "www.", so www.lemonde.fr
+// and lemonde.fr are one site.
+func siteOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(strings.ToLower(p.Hostname()), "www.")
 }
 
 // feedToUTF8 converts XML feeds to UTF-8 (see xmlToUTF8); JSON Feeds are

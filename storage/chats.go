@@ -13,17 +13,21 @@ import (
 )
 
 // ErrBadTarget is returned for a subscription target or Latest scope that is
-// neither "s:<sourceID>" nor "t:<topic>".
-var ErrBadTarget = errors.New("storage: target must be s:<source> or t:<topic>")
+// neither "s:<sourceID>", "t:<topic>" nor BreakingAll.
+var ErrBadTarget = errors.New("storage: target must be s:<source>, t:<topic> or b:all")
+
+// BreakingAll is the target of breaking news from every source: a chat
+// subscribed to it alone gets breaking news only.
+const BreakingAll = "b:all"
 
 func checkTarget(target string) error {
-	if len(target) > 2 && (strings.HasPrefix(target, "s:") || strings.HasPrefix(target, "t:")) {
+	if len(target) > 2 && (strings.HasPrefix(target, "s:") || strings.HasPrefix(target, "t:")) || target == BreakingAll {
 		return nil
 	}
 	return fmt.Errorf("%q: %w", target, ErrBadTarget)
 }
 
-// Subscribe adds target ("s:<sourceID>" or "t:<topic>") to a chat and
+// Subscribe adds target ("s:<sourceID>", "t:<topic>" or BreakingAll) to a chat and
 // reports whether it was new. Both directions are written in one pipeline;
 // they live in different slots, and a crash between them leaves at most a
 // fan-out entry that ForgetChat or Unsubscribe cleans.
@@ -68,25 +72,31 @@ func (s *Store) Subscriptions(ctx context.Context, chatID int64) ([]string, erro
 }
 
 // Subscribers returns the chats subscribed to any of targets, deduplicated
-// and sorted. One SMEMBERS per target in a pipeline: SUNION would cross
-// slots on a cluster.
+// and sorted, leaving out paused chats (PauseChat): the fan-out. One
+// SMEMBERS per target in a pipeline: SUNION would cross slots on a cluster.
 func (s *Store) Subscribers(ctx context.Context, targets []string) ([]int64, error) {
 	if len(targets) == 0 {
 		return nil, nil
 	}
 	cmds := make([]*redis.StringSliceCmd, len(targets))
+	var paused *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, t := range targets {
 			cmds[i] = p.SMembers(ctx, s.k.subs(t))
 		}
+		paused = p.ZRange(ctx, s.k.paused(), 0, -1)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: %w", err)
 	}
+	skip := pausedSet(paused)
 	var ids []int64
 	for i, c := range cmds {
 		for _, m := range c.Val() {
+			if skip[m] {
+				continue
+			}
 			id, err := strconv.ParseInt(m, 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("subscribers of %s: bad chat id %q: %w", targets[i], m, err)
@@ -108,6 +118,12 @@ type Chat struct {
 	TZ       string
 	Created  time.Time
 	Settings Settings
+	// Paused is when deliveries to the chat were paused (PauseChat), zero
+	// when they are not; PausedWhy is Telegram's answer that paused them.
+	Paused    time.Time
+	PausedWhy string
+	// NoPhotos: the bot may send the chat text but no photos (SetNoPhotos).
+	NoPhotos bool
 }
 
 // Fields of the chat:{id} hash.
@@ -154,14 +170,17 @@ func (s *Store) Chat(ctx context.Context, id int64) (Chat, error) {
 
 func decodeChat(id int64, m map[string]string) Chat {
 	return Chat{
-		ID:       id,
-		Kind:     m[fKind],
-		Title:    m[fTitle2],
-		Username: m[fUsername],
-		Lang:     m[fLang],
-		TZ:       m[fTZ],
-		Created:  parseMillis(m[fCreated]),
-		Settings: decodeSettings(m),
+		ID:        id,
+		Kind:      m[fKind],
+		Title:     m[fTitle2],
+		Username:  m[fUsername],
+		Lang:      m[fLang],
+		TZ:        m[fTZ],
+		Created:   parseMillis(m[fCreated]),
+		Settings:  decodeSettings(m),
+		Paused:    parseMillis(m[fPaused]),
+		PausedWhy: m[fPausedWhy],
+		NoPhotos:  m[fNoPhotos] == "1",
 	}
 }
 
@@ -194,6 +213,7 @@ func (s *Store) ForgetChat(ctx context.Context, id int64) error {
 		p.Unlink(ctx, s.k.sentMsg(id))
 		p.Unlink(ctx, s.k.park(id))
 		p.SRem(ctx, s.k.chats(), id)
+		p.ZRem(ctx, s.k.paused(), id)
 		return nil
 	})
 	if err != nil {

@@ -69,6 +69,9 @@ func TestClusterKeyRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, s.ReleaseLease(ctx, "poll:src1", "r1"))
+	if _, err := s.TakePoll(ctx, "src1", 1_700_000_000, "r1", time.Second, time.Second); err != nil {
+		t.Fatal(err)
+	}
 	must(t, s.EnsureGroup(ctx))
 	must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "a"}, {ChatID: 1, ItemID: "b"}, {ChatID: 1, ItemID: "c"}}))
 	ds, err := s.ReadJobs(ctx, "w", 3, 0)
@@ -86,6 +89,8 @@ func TestClusterKeyRule(t *testing.T) {
 		"MarkSeen":   {p + "src:{src1}:seen", p + "src:{src1}:state"},
 		"DeadLetter": {p + "{deliveries}:dead", p + "{deliveries}:1"},
 		"TrimSent":   {p + "sent:{1}", p + "sentmsg:{1}"},
+		// The poll lock keeps the name of earlier versions' lease.
+		"TakePoll": {p + "lease:poll:{" + p + "lease:polling:src1}:1700000000", p + "lease:polling:src1"},
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()

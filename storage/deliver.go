@@ -14,7 +14,7 @@ import (
 // The delivery hot path. A sender makes one round trip before a send
 // (CheckSend: park, the chat's limit, sent records, chat settings, items)
 // and shares one round trip after it with the other senders (DeliveredMany);
-// the bot-wide rate is booked in batches of slots (TakeGlobal). Every
+// the bot-wide rate is booked in batches of slots (HoldMany). Every
 // multi-command call here is a pipeline, never a MULTI or a multi-key
 // script, so it runs unchanged on Redis Cluster, where go-redis splits a
 // pipeline per node.
@@ -91,7 +91,7 @@ type gcraResult struct {
 }
 
 func (s *Store) queueGCRA(ctx context.Context, p redis.Pipeliner, key string, l Limit, n int) *redis.Cmd {
-	return gcra.EvalSha(ctx, p, []string{"rate:" + s.k.rate(key)}, max(l.Burst, 1), l.Rate, l.Period.Seconds(), n)
+	return gcra.EvalSha(ctx, p, []string{s.k.rate(key)}, max(l.Burst, 1), l.Rate, l.Period.Seconds(), n)
 }
 
 func parseGCRA(cmd *redis.Cmd) (gcraResult, error) {
@@ -139,7 +139,7 @@ func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) erro
 
 // pipelineScripts are the scripts queued in pipelines (EvalSha), loaded
 // again when Redis has lost them.
-var pipelineScripts = []*redis.Script{gcra, trimSent, releaseLease, indexTerm}
+var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, releaseLease, indexTerm}
 
 // noScript reports whether a pipeline failed because Redis did not know a
 // script (NOSCRIPT), in which case nothing it asked for was done.
@@ -271,69 +271,6 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 	return out, nil
 }
 
-// GlobalGrant is a batch of slots of the bot-wide rate.
-type GlobalGrant struct {
-	// Allowed is the number of slots granted (0 or the number asked).
-	Allowed int
-	// ResetAfter is when the last granted slot ends, from the call's time:
-	// the slots are the Allowed intervals just before it.
-	ResetAfter time.Duration
-	// RetryAfter is how long to wait before asking again when none was
-	// granted.
-	RetryAfter time.Duration
-	// ParkedUntil is when a global 429 runs out (zero when none); no slot
-	// is granted while it lasts.
-	ParkedUntil time.Time
-	// Slow is the factor (0, 1] by which a global 429 asked every replica
-	// to slow the rate down; 1 when none did.
-	Slow float64
-}
-
-// TakeGlobal books n consecutive slots of the bot-wide rate key (a GCRA
-// bucket shared with Allow; l.Burst must be at least n), and reads whether
-// the whole bot is parked and the slow-down factor, in one round trip.
-// Callers spread the n sends over the slots, so many replicas together
-// keep the rate while each asks Redis once per batch instead of once per
-// message. The caller applies Slow to the rate of its next call; slots
-// booked while parked are not to be used.
-func (s *Store) TakeGlobal(ctx context.Context, key string, l Limit, n int) (GlobalGrant, error) {
-	if l.Rate <= 0 || l.Period <= 0 || n < 1 {
-		return GlobalGrant{}, fmt.Errorf("take global: invalid limit %d/%v for %d", l.Rate, l.Period, n)
-	}
-	l.Burst = max(l.Burst, n)
-	var park, slow *redis.StringCmd
-	var rate *redis.Cmd
-	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
-		park = p.Get(ctx, s.k.parkGlobal())
-		slow = p.Get(ctx, s.k.slowGlobal())
-		rate = s.queueGCRA(ctx, p, key, l, n)
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return GlobalGrant{}, fmt.Errorf("take global: %w", err)
-	}
-	g := GlobalGrant{Slow: 1}
-	if v, err := slow.Float64(); err == nil && v > 0 && v < 1 {
-		g.Slow = v
-	}
-	r, err := parseGCRA(rate)
-	if err != nil {
-		return GlobalGrant{}, fmt.Errorf("take global: %w", err)
-	}
-	g.Allowed, g.ResetAfter = r.allowed, r.resetAfter
-	if r.allowed == 0 {
-		g.RetryAfter = max(r.retryAfter, time.Millisecond)
-	}
-	if v, err := park.Result(); err == nil {
-		if until := parseMillis(v); until.After(s.opts.Now()) {
-			g.ParkedUntil = until
-			g.Allowed = 0
-			g.RetryAfter = until.Sub(s.opts.Now())
-		}
-	}
-	return g, nil
-}
-
 // ParkGlobal stops every replica's sends until the given time (a 429 from
 // Telegram's bulk limit) and slows the bot-wide rate by factor (0, 1) for
 // slowFor, so the bot settles below the limit it hit.
@@ -357,12 +294,15 @@ func (s *Store) ParkGlobal(ctx context.Context, until time.Time, factor float64,
 type Sent struct {
 	Delivery
 	MessageID int
-	At        time.Time
+	// Photo says the message is a photo whose caption is the card (edited
+	// with editMessageCaption); false, a text message (editMessageText).
+	Photo bool
+	At    time.Time
 }
 
 // DeliveredMany is Delivered for many sends in one round trip: the sent
-// records first, then one XACK and one XDEL per stream for the entries and
-// the lanes' chats settled.
+// records first (recordSent, one script call each), then one XACK and one
+// XDEL per stream for the entries and the lanes' chats settled.
 // Everything it queues is idempotent, so a retry after an error is safe.
 func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 	if len(sent) == 0 {
@@ -372,15 +312,12 @@ func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		ds = ds[:0]
 		for _, d := range sent {
-			k, km := s.k.sent(d.ChatID), s.k.sentMsg(d.ChatID)
-			p.ZAdd(ctx, k, redis.Z{Score: float64(d.At.UnixMilli()), Member: d.ItemID})
-			p.HSet(ctx, km, d.ItemID, d.MessageID)
-			p.PExpire(ctx, k, s.opts.SentRetention)
-			p.PExpire(ctx, km, s.opts.SentRetention)
+			cutoff := ""
 			if shouldTrim(d.ItemID) {
-				cutoff := d.At.Add(-s.opts.SentRetention).UnixMilli()
-				trimSent.EvalSha(ctx, p, []string{k, km}, cutoff)
+				cutoff = strconv.FormatInt(d.At.Add(-s.opts.SentRetention).UnixMilli(), 10)
 			}
+			recordSent.EvalSha(ctx, p, []string{s.k.sent(d.ChatID), s.k.sentMsg(d.ChatID)},
+				d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), s.opts.SentRetention.Milliseconds(), cutoff)
 			ds = append(ds, d.Delivery)
 		}
 		s.queueSettle(ctx, p, ds)

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -61,45 +62,127 @@ func TestCheckSend(t *testing.T) {
 	})
 }
 
-func TestTakeGlobal(t *testing.T) {
-	t.Parallel()
-	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
-		ctx := t.Context()
-		l := storage.Limit{Rate: 100, Burst: 20, Period: time.Second} // 10ms slots, two batches of 10 ahead
-		tests := []struct {
-			name    string
-			allowed int
-		}{
-			{"first batch", 10},
-			{"one batch booked ahead", 10},
-			{"no third batch", 0},
-		}
-		var last storage.GlobalGrant
-		for _, tc := range tests {
-			g, err := s.TakeGlobal(ctx, "global", l, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g.Allowed != tc.allowed || g.Slow != 1 {
-				t.Fatalf("%s: %+v, want %d slots at full speed", tc.name, g, tc.allowed)
-			}
-			last = g
-		}
-		if last.RetryAfter <= 0 || last.RetryAfter > 110*time.Millisecond {
-			t.Errorf("denied batch retries after %v, want (0, 110ms]", last.RetryAfter)
-		}
-
-		until := time.Now().Add(time.Minute)
-		must(t, s.ParkGlobal(ctx, until, 0.5, time.Minute))
-		g, err := s.TakeGlobal(ctx, "other", l, 1)
+// windowTimes reads a schedule's window as Redis holds it: slot id → time
+// on Redis's clock, exact where slots handed out on the local clock carry
+// each booking's measured offset.
+func windowTimes(t *testing.T, s *storage.Store, key string) map[int64]time.Time {
+	t.Helper()
+	zs, err := s.Client().ZRangeWithScores(t.Context(), s.Options().Prefix+"pace:{"+key+"}:window", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]time.Time{}
+	for _, z := range zs {
+		id, err := strconv.ParseInt(z.Member.(string), 10, 64)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g.Allowed != 0 || g.ParkedUntil.UnixMilli() != until.UnixMilli() || g.Slow != 0.5 {
-			t.Errorf("while parked: %+v, want no slot, parked until %v, slow 0.5", g, until)
+		out[id] = time.UnixMicro(int64(z.Score))
+	}
+	return out
+}
+
+func TestHoldMany(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		t.Run("spaced, booked a batch ahead", func(t *testing.T) {
+			// Slots a second apart and 10 s ahead: the third booking is
+			// denied however slow the machine.
+			p := storage.Pace{Interval: time.Second, Window: 1000, Span: time.Second, Ahead: 10 * time.Second}
+			var all []storage.Slot
+			for i, want := range []int{10, 10, 0} {
+				h, err := s.HoldMany(ctx, "spaced", p, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(h.Slots) != want || h.Slow != 1 || !h.ParkedUntil.IsZero() {
+					t.Fatalf("booking %d: %d slots, slow %v, parked %v; want %d at full speed", i, len(h.Slots), h.Slow, h.ParkedUntil, want)
+				}
+				if want == 0 && (h.RetryAfter <= 0 || h.RetryAfter > 10*time.Second) {
+					t.Errorf("denied booking retries after %v, want (0, 10s]", h.RetryAfter)
+				}
+				all = append(all, h.Slots...)
+			}
+			at := windowTimes(t, s, "spaced")
+			for i := 1; i < len(all); i++ {
+				if all[i].ID != all[i-1].ID+1 {
+					t.Fatalf("slot ids %d then %d, want consecutive", all[i-1].ID, all[i].ID)
+				}
+				if d := at[all[i].ID].Sub(at[all[i-1].ID]); d != time.Second {
+					t.Errorf("slots %d and %d are %v apart, want 1s", i-1, i, d)
+				}
+			}
+			if d := all[1].At.Sub(all[0].At); d != time.Second {
+				t.Errorf("slots of one booking are %v apart on the local clock, want 1s", d)
+			}
+		})
+		t.Run("at most Window in any Span", func(t *testing.T) {
+			p := storage.Pace{Interval: time.Millisecond, Window: 3, Span: time.Second, Ahead: time.Minute}
+			h, err := s.HoldMany(ctx, "window", p, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []time.Duration
+			for _, sl := range h.Slots {
+				got = append(got, sl.At.Sub(h.Slots[0].At)) // one booking: one offset, exact
+			}
+			// Three 1 ms apart; the fourth a second after the first, the
+			// fifth a second after the second. The window keeps the last 3.
+			want := []time.Duration{0, time.Millisecond, 2 * time.Millisecond, time.Second, time.Second + time.Millisecond}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("slot times (-want +got):\n%s", diff)
+			}
+			if at := windowTimes(t, s, "window"); len(at) != 3 || !at[h.Slots[4].ID].Equal(at[h.Slots[2].ID].Add(time.Second-time.Millisecond)) {
+				t.Errorf("window %v, want the last 3 slots", at)
+			}
+		})
+		t.Run("a shifted slot counts when it left", func(t *testing.T) {
+			p := storage.Pace{Interval: time.Millisecond, Window: 1, Span: time.Second, Ahead: time.Minute}
+			first, err := s.HoldMany(ctx, "shift", p, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := first.Slots[0]
+			must(t, s.Shift(ctx, "shift", a, a.At.Add(-500*time.Millisecond))) // never earlier
+			must(t, s.Shift(ctx, "shift", a, a.At.Add(500*time.Millisecond)))
+			must(t, s.Shift(ctx, "shift", storage.Slot{ID: 999}, a.At)) // not in the window: nothing
+			second, err := s.HoldMany(ctx, "shift", p, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := second.Slots[0]
+			at := windowTimes(t, s, "shift")
+			if _, ok := at[999]; ok || len(at) != 1 {
+				t.Errorf("window %v, want only slot %d", at, b.ID)
+			}
+			// The first slot's Redis time, from the second's and the span.
+			if d := b.At.Sub(a.At); d < 1400*time.Millisecond || d > 1600*time.Millisecond {
+				t.Errorf("the slot after one shifted by 500ms is %v after it, want 1.5s", d)
+			}
+		})
+		t.Run("parked and slowed", func(t *testing.T) {
+			until := time.Now().Add(time.Minute)
+			must(t, s.ParkGlobal(ctx, until, 0.5, time.Minute))
+			h, err := s.HoldMany(ctx, "parked", storage.Pace{Interval: time.Millisecond, Window: 1, Span: time.Second}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(h.Slots) != 0 || h.ParkedUntil.UnixMilli() != until.UnixMilli() || h.Slow != 0.5 || h.RetryAfter <= 0 {
+				t.Errorf("while parked: %+v, want no slot, parked until %v, slow 0.5", h, until)
+			}
+		})
+		for name, p := range map[string]storage.Pace{
+			"no interval": {Window: 1, Span: time.Second},
+			"no window":   {Interval: time.Millisecond, Span: time.Second},
+			"no span":     {Interval: time.Millisecond, Window: 1},
+		} {
+			if _, err := s.HoldMany(ctx, "bad", p, 1); err == nil {
+				t.Errorf("%s: accepted", name)
+			}
 		}
-		if _, err := s.TakeGlobal(ctx, "global", l, 0); err == nil {
-			t.Errorf("a batch of 0 was accepted")
+		if _, err := s.HoldMany(ctx, "bad", storage.Pace{Interval: time.Millisecond, Window: 1, Span: time.Second}, 0); err == nil {
+			t.Errorf("a booking of 0 was accepted")
 		}
 	})
 }
@@ -177,7 +260,27 @@ func TestScriptsSurviveAFlush(t *testing.T) {
 	if _, err := s.CheckSend(ctx, q); err != nil {
 		t.Fatalf("CheckSend after SCRIPT FLUSH: %v", err)
 	}
-	if _, err := s.TakeGlobal(ctx, "global", storage.Limit{Rate: 1000, Period: time.Second}, 5); err != nil {
-		t.Fatalf("TakeGlobal after SCRIPT FLUSH: %v", err)
+	must(t, s.Client().ScriptFlush(ctx).Err())
+	if _, err := s.HoldMany(ctx, "global", storage.Pace{Interval: time.Millisecond, Window: 30, Span: time.Second}, 5); err != nil {
+		t.Fatalf("HoldMany after SCRIPT FLUSH: %v", err)
+	}
+	must(t, s.Client().ScriptFlush(ctx).Err())
+	now := time.Now()
+	if err := s.DeliveredMany(ctx, []storage.Sent{{Delivery: storage.Delivery{Job: storage.Job{ChatID: 1, ItemID: "a"}}, MessageID: 9, Photo: true, At: now}}); err != nil {
+		t.Fatalf("DeliveredMany after SCRIPT FLUSH: %v", err)
+	}
+	if id, kind, err := s.SentMessageKind(ctx, 1, "a"); err != nil || id != 9 || kind != storage.SentPhoto {
+		t.Fatalf("sent record after SCRIPT FLUSH: %d %v %v, want 9 photo", id, kind, err)
+	}
+	if sent, err := s.WasSent(ctx, 1, "a"); err != nil || !sent {
+		t.Fatalf("WasSent after SCRIPT FLUSH: %v %v", sent, err)
+	}
+	// Both records live SentRetention past the send.
+	p := s.Options().Prefix
+	for _, key := range []string{p + "sent:{1}", p + "sentmsg:{1}"} {
+		ttl, err := s.Client().PTTL(ctx, key).Result()
+		if err != nil || ttl <= s.Options().SentRetention-time.Minute || ttl > s.Options().SentRetention {
+			t.Errorf("%s: TTL %v (%v), want about %v", key, ttl, err, s.Options().SentRetention)
+		}
 	}
 }

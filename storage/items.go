@@ -16,6 +16,7 @@ const (
 	fSource      = "source"
 	fGUID        = "guid"
 	fLink        = "link"
+	fShortLink   = "shortlink" // absent from items saved before it existed
 	fTitle       = "title"
 	fSummary     = "summary"
 	fImage       = "image"
@@ -25,6 +26,11 @@ const (
 	// fBodyFingerprint is absent from items saved before it existed: they
 	// decode as 0 (unknown).
 	fBodyFingerprint = "bodyfp"
+	// fBreaking is "1" for breaking news; absent or "" otherwise.
+	fBreaking = "breaking"
+	// fHistory is "1" for an item saved at its source's first sight and
+	// pushed to no chat; absent otherwise.
+	fHistory = "history"
 )
 
 // topicSep joins Item.Topics in the hash. The ASCII unit separator cannot
@@ -45,10 +51,20 @@ func encodeItem(it feeds.Item) []any {
 			topics = append(topics, t)
 		}
 	}
+	breaking := ""
+	if it.Breaking {
+		breaking = "1"
+	}
+	history := ""
+	if it.History {
+		history = "1"
+	}
 	return []any{
+		fBreaking, breaking,
 		fSource, it.SourceID,
 		fGUID, it.GUID,
 		fLink, it.Link,
+		fShortLink, it.ShortLink,
 		fTitle, it.Title,
 		fSummary, it.Summary,
 		fImage, it.Image,
@@ -56,6 +72,7 @@ func encodeItem(it feeds.Item) []any {
 		fTopics, strings.Join(topics, topicSep),
 		fFingerprint, strconv.FormatUint(it.Fingerprint, 10),
 		fBodyFingerprint, strconv.FormatUint(it.BodyFingerprint, 10),
+		fHistory, history,
 	}
 }
 
@@ -73,6 +90,7 @@ func decodeItem(id string, m map[string]string) feeds.Item {
 		SourceID:        m[fSource],
 		GUID:            m[fGUID],
 		Link:            m[fLink],
+		ShortLink:       m[fShortLink],
 		Title:           m[fTitle],
 		Summary:         m[fSummary],
 		Image:           m[fImage],
@@ -80,12 +98,15 @@ func decodeItem(id string, m map[string]string) feeds.Item {
 		Topics:          topics,
 		Fingerprint:     fp,
 		BodyFingerprint: bodyFP,
+		Breaking:        m[fBreaking] == "1",
+		History:         m[fHistory] == "1",
 	}
 }
 
-// SaveItem stores an item (without Content) for ItemTTL and indexes it by
-// publication time in the global, source and topic "latest" indexes, each
-// trimmed to the newest LatestMax. One pipeline.
+// SaveItem stores an item (without Content and Categories) for ItemTTL and
+// indexes it by publication time in the global, source and topic "latest"
+// indexes, and breaking news in the breaking one, each trimmed to the
+// newest LatestMax. One pipeline.
 func (s *Store) SaveItem(ctx context.Context, it feeds.Item) error {
 	if it.ID == "" {
 		return errors.New("save item: empty id")
@@ -102,6 +123,9 @@ func (s *Store) SaveItem(ctx context.Context, it feeds.Item) error {
 		if t = sanitizeTopic(t); t != "" {
 			indexes = append(indexes, s.k.topicLatest(t))
 		}
+	}
+	if it.Breaking {
+		indexes = append(indexes, s.k.breakingLatest())
 	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		key := s.k.item(it.ID)
@@ -168,19 +192,13 @@ func (s *Store) items(ctx context.Context, ids []string) ([]feeds.Item, []string
 }
 
 // Latest returns up to n items of a scope, newest first: scope "" is all
-// sources, "s:<sourceID>" one source, "t:<topic>" one topic. Index entries
-// whose item expired are skipped and removed from the index.
+// sources, "s:<sourceID>" one source, "t:<topic>" one topic, BreakingAll
+// the breaking news of every source. Index entries whose item expired are
+// skipped and removed from the index.
 func (s *Store) Latest(ctx context.Context, scope string, n int) ([]feeds.Item, error) {
-	var idx string
-	switch {
-	case scope == "":
-		idx = s.k.latest()
-	case strings.HasPrefix(scope, "s:") && len(scope) > 2:
-		idx = s.k.srcLatest(scope[2:])
-	case strings.HasPrefix(scope, "t:") && len(scope) > 2:
-		idx = s.k.topicLatest(scope[2:])
-	default:
-		return nil, fmt.Errorf("latest %q: %w", scope, ErrBadTarget)
+	idx, err := s.latestIndex(scope)
+	if err != nil {
+		return nil, err
 	}
 	if n <= 0 {
 		return nil, nil
@@ -219,4 +237,37 @@ func (s *Store) Latest(ctx context.Context, scope string, n int) ([]feeds.Item, 
 		}
 	}
 	return out, nil
+}
+
+// latestIndex is the index of a Latest scope.
+func (s *Store) latestIndex(scope string) (string, error) {
+	switch {
+	case scope == "":
+		return s.k.latest(), nil
+	case strings.HasPrefix(scope, "s:") && len(scope) > 2:
+		return s.k.srcLatest(scope[2:]), nil
+	case strings.HasPrefix(scope, "t:") && len(scope) > 2:
+		return s.k.topicLatest(scope[2:]), nil
+	case scope == BreakingAll:
+		return s.k.breakingLatest(), nil
+	}
+	return "", fmt.Errorf("latest %q: %w", scope, ErrBadTarget)
+}
+
+// LatestIDs is the ids Latest would read, newest first, in one read of
+// the index: for a caller that keeps copies of the items (an id whose
+// item expired is among them until Latest drops it).
+func (s *Store) LatestIDs(ctx context.Context, scope string, n int) ([]string, error) {
+	idx, err := s.latestIndex(scope)
+	if err != nil {
+		return nil, err
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	ids, err := s.rdb.ZRevRange(ctx, idx, 0, int64(n-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("latest ids %q: %w", scope, err)
+	}
+	return ids, nil
 }

@@ -16,6 +16,7 @@ func (k keys) srcLatest(sourceID string) string {
 func (k keys) item(id string) string           { return k.p + "item:{" + id + "}" }
 func (k keys) latest() string                  { return k.p + "latest" }
 func (k keys) topicLatest(topic string) string { return k.p + "topic:{" + topic + "}:latest" }
+func (k keys) breakingLatest() string          { return k.p + "breaking:latest" }
 
 func (k keys) chat(id int64) string     { return k.p + "chat:{" + itoa(id) + "}" }
 func (k keys) chatSubs(id int64) string { return k.p + "chat:{" + itoa(id) + "}:subs" }
@@ -53,13 +54,26 @@ func (k keys) streamOf(lane string, shard int) string {
 }
 
 func (k keys) lease(name string) string { return k.p + "lease:" + name }
-func (k keys) park(chat int64) string   { return k.p + "park:{" + itoa(chat) + "}" }
-func (k keys) offset() string           { return k.p + "updates:offset" }
+
+// pollLock is the lock on polling a source, a lease named "polling:<id>";
+// pollTick is the source's lease for one tick of its schedule. TakePoll
+// takes both in one script, so they share a hash slot: the tick's key is
+// tagged with the whole lock key (which has no tag of its own), and the
+// lock keeps the name replicas of earlier versions use, so during a
+// rolling deploy old and new replicas still never poll a source at once.
+func (k keys) pollLock(sourceID string) string { return k.lease(PollLockName(sourceID)) }
+func (k keys) pollTick(sourceID string, tick int64) string {
+	return k.p + "lease:poll:{" + k.pollLock(sourceID) + "}:" + itoa(tick)
+}
+func (k keys) park(chat int64) string { return k.p + "park:{" + itoa(chat) + "}" }
+func (k keys) offset() string         { return k.p + "updates:offset" }
 func (k keys) admin(chat, user int64) string {
 	return k.p + "admin:{" + itoa(chat) + "}:" + itoa(user)
 }
 
-// rate is the GCRA bucket key; the script stores it under "rate:" + key, as redis_rate does.
+// rate is the GCRA bucket key. It lives under the prefix like every other
+// key (redis_rate's own "rate:" in front of the prefix put it outside, where
+// a prefix-scoped Redis ACL refuses it and a shared Redis mixes bots).
 func (k keys) rate(key string) string { return k.p + "rl:" + key }
 
 // group is the consumer group of the delivery stream.

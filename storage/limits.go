@@ -20,7 +20,7 @@ type Limit struct {
 }
 
 // Allow takes one token from the shared GCRA bucket key (redis_rate's
-// script, the one CheckSend and TakeGlobal queue, so every replica and
+// script, the one CheckSend queues, so every replica and
 // every path draws from the same bucket). It returns 0 when the event may
 // happen now, else how long to wait before trying again.
 func (s *Store) Allow(ctx context.Context, key string, l Limit) (time.Duration, error) {
@@ -134,5 +134,46 @@ func (s *Store) CacheAdmin(ctx context.Context, chatID, userID int64, isAdmin bo
 	if err := s.rdb.Set(ctx, s.k.admin(chatID, userID), v, ttl).Err(); err != nil {
 		return fmt.Errorf("cache admin %d %d: %w", chatID, userID, err)
 	}
+	return nil
+}
+
+// pushLimit moves a GCRA bucket's theoretical arrival time (seconds since
+// 2017, as the gcra script keeps it) to at least ARGV[1], keeping it for
+// as long as it lies ahead.
+var pushLimit = redis.NewScript(`
+local tat = tonumber(redis.call("GET", KEYS[1]) or "0")
+local want = tonumber(ARGV[1])
+if want > tat then
+  local t = redis.call("TIME")
+  local now = (tonumber(t[1]) - 1483228800) + tonumber(t[2]) / 1000000
+  local ttl = math.ceil(want - now)
+  if ttl > 0 then
+    redis.call("SET", KEYS[1], string.format("%.6f", want), "EX", ttl)
+  end
+end
+return 0
+`)
+
+// Push moves a one-at-a-time bucket (Burst 1) so that its next event waits
+// a whole interval from At (this process's clock), if it would not
+// already; HoldMany carries pushes in its round trip. A send whose chat
+// token was taken before it waited for a slot of the bot-wide rate arrived
+// up to that wait after its token: pushed to its answer, the chat's next
+// send keeps a whole interval from its arrival, as Telegram counts.
+type Push struct {
+	Key   string
+	Limit Limit
+	At    time.Time
+}
+
+func (s *Store) queuePush(ctx context.Context, p redis.Pipeliner, push Push) error {
+	l := push.Limit
+	if l.Rate <= 0 || l.Period <= 0 {
+		return fmt.Errorf("push limit %s: invalid limit %d/%v", push.Key, l.Rate, l.Period)
+	}
+	const jan2017 = 1483228800
+	next := push.At.Add(s.redisClock.get()).Add(l.Period / time.Duration(l.Rate))
+	secs := float64(next.UnixMicro())/1e6 - jan2017
+	pushLimit.EvalSha(ctx, p, []string{s.k.rate(push.Key)}, strconv.FormatFloat(secs, 'f', 6, 64))
 	return nil
 }

@@ -195,3 +195,34 @@ func TestCachedAdminStaleWithoutServerTTL(t *testing.T) {
 		t.Fatalf("stale CachedAdmin ok=%v, %v; want a miss", ok, err)
 	}
 }
+
+// TestPushLimit: a one-at-a-time bucket pushed past an event waits a whole
+// interval from it; a push to an earlier time changes nothing.
+func TestPushLimit(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 1, Period: 10 * time.Second}
+		if wait, err := s.Allow(ctx, "chat:1", l); err != nil || wait != 0 {
+			t.Fatalf("first event: wait %v, %v", wait, err)
+		}
+		pace := storage.Pace{Interval: time.Millisecond, Window: 1000, Span: time.Second, Ahead: time.Minute}
+		push := func(at time.Time, l storage.Limit) error {
+			_, err := s.HoldMany(ctx, "push-test", pace, 1, storage.Push{Key: "chat:1", Limit: l, At: at})
+			return err
+		}
+		must(t, push(time.Now().Add(-time.Minute), l)) // earlier: nothing
+		wait, err := s.Allow(ctx, "chat:1", l)
+		if err != nil || wait < 9*time.Second || wait > 10*time.Second {
+			t.Fatalf("after a push to the past: wait %v, %v; want the token's 10s", wait, err)
+		}
+		must(t, push(time.Now().Add(5*time.Second), l))
+		wait, err = s.Allow(ctx, "chat:1", l)
+		if err != nil || wait < 14*time.Second || wait > 15*time.Second+100*time.Millisecond {
+			t.Fatalf("after a push 5s ahead: wait %v, %v; want 15s", wait, err)
+		}
+		if err := push(time.Now(), storage.Limit{}); err == nil {
+			t.Error("a zero limit was accepted")
+		}
+	})
+}

@@ -375,35 +375,78 @@ func (s *Store) claim(ctx context.Context, consumer string, shards []int, minIdl
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
-	var out []Delivery
+	type stream struct {
+		lane  string
+		shard int
+		start string // XAUTOCLAIM's cursor
+	}
+	var streams []stream
 	for _, k := range shards {
 		for _, lane := range append([]string{""}, lanes...) {
-			start := "0-0"
-			for len(out) < count {
-				msgs, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-					Stream:   s.k.streamOf(lane, k),
-					Group:    group,
-					MinIdle:  minIdle,
-					Start:    start,
-					Count:    int64(min(count-len(out), 1000)),
-					Consumer: consumer,
-				}).Result()
-				if err != nil {
-					if strings.HasPrefix(err.Error(), "NOGROUP") {
-						break // no group, nothing pending
-					}
-					return nil, fmt.Errorf("claim jobs: %w", err)
-				}
-				ds, err := s.deliveries(ctx, lane, k, msgs)
-				if err != nil {
-					return nil, fmt.Errorf("claim jobs: %w", err)
-				}
-				out = append(out, ds...)
-				if next == "0-0" || next == "" {
-					break
-				}
-				start = next
+			streams = append(streams, stream{lane: lane, shard: k, start: "0-0"})
+		}
+	}
+	if len(streams) == 0 || count <= 0 {
+		return nil, nil
+	}
+	autoClaim := func(c redis.Cmdable, st stream, n int) *redis.XAutoClaimCmd {
+		return c.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream: s.k.streamOf(st.lane, st.shard), Group: group, MinIdle: minIdle,
+			Start: st.start, Count: int64(min(n, 1000)), Consumer: consumer,
+		})
+	}
+	var out []Delivery
+	// take decodes one stream's answer; it reports whether the stream has
+	// more to claim past the cursor it returns.
+	take := func(st stream, cmd *redis.XAutoClaimCmd) (string, bool, error) {
+		msgs, next, err := cmd.Result()
+		if err != nil {
+			if strings.HasPrefix(err.Error(), "NOGROUP") {
+				return "", false, nil // no group, nothing pending
 			}
+			return "", false, fmt.Errorf("claim jobs: %w", err)
+		}
+		ds, err := s.deliveries(ctx, st.lane, st.shard, msgs)
+		if err != nil {
+			return "", false, fmt.Errorf("claim jobs: %w", err)
+		}
+		out = append(out, ds...)
+		return next, next != "0-0" && next != "", nil
+	}
+	// Every stream's first claim, its share of count, in one round trip:
+	// a replica reclaims its shards every few seconds, and they are almost
+	// always empty. Only streams with more pending are read on, one by one.
+	more := streams
+	if share := count / len(streams); share > 0 {
+		cmds := make([]*redis.XAutoClaimCmd, len(streams))
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, st := range streams {
+				cmds[i] = autoClaim(p, st, share)
+			}
+			return nil
+		}) // each command's error is checked below
+		more = nil
+		for i, st := range streams {
+			next, again, err := take(st, cmds[i])
+			if err != nil {
+				return nil, err
+			}
+			if again {
+				st.start = next
+				more = append(more, st)
+			}
+		}
+	}
+	for _, st := range more {
+		for len(out) < count {
+			next, again, err := take(st, autoClaim(s.rdb, st, count-len(out)))
+			if err != nil {
+				return nil, err
+			}
+			if !again {
+				break
+			}
+			st.start = next
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Enqueued().Compare(b.Enqueued()) })
@@ -597,6 +640,30 @@ end
 return #old
 `)
 
+// recordSent writes one sent record: the item in the chat's sent set at
+// its time and its message in the message-id hash, both kept SentRetention
+// past the chat's last send, and, when a cutoff is given, drops the
+// records older than it as trimSent does. One script instead of four or
+// five commands per delivery: the recorder's write was a fifth of a
+// delivery's Redis commands and their replies (issue 14).
+//
+// KEYS: sent, sentmsg. ARGV: time ms, item id, message value, retention
+// ms, cutoff ms ("" for no trim).
+var recordSent = redis.NewScript(`
+redis.call("ZADD", KEYS[1], ARGV[1], ARGV[2])
+redis.call("HSET", KEYS[2], ARGV[2], ARGV[3])
+redis.call("PEXPIRE", KEYS[1], ARGV[4])
+redis.call("PEXPIRE", KEYS[2], ARGV[4])
+if ARGV[5] ~= "" then
+  local old = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", "(" .. ARGV[5], "LIMIT", 0, 1000)
+  if #old > 0 then
+    redis.call("ZREM", KEYS[1], unpack(old))
+    redis.call("HDEL", KEYS[2], unpack(old))
+  end
+end
+return 1
+`)
+
 // Delivered records that d was sent as Telegram message messageID at now
 // and acknowledges it: DeliveredMany for one send.
 func (s *Store) Delivered(ctx context.Context, d Delivery, messageID int, now time.Time) error {
@@ -622,12 +689,50 @@ func (s *Store) TrimSent(ctx context.Context, chatID int64, now time.Time) error
 // SentMessage returns the Telegram message id an item was sent as in a
 // chat, or ErrNotFound.
 func (s *Store) SentMessage(ctx context.Context, chatID int64, itemID string) (int, error) {
-	v, err := s.rdb.HGet(ctx, s.k.sentMsg(chatID), itemID).Int()
+	id, _, err := s.SentMessageKind(ctx, chatID, itemID)
+	return id, err
+}
+
+// SentKind is what kind of message an item was sent as, which decides how
+// it is edited.
+type SentKind uint8
+
+const (
+	SentUnknown SentKind = iota // recorded before the kind was kept
+	SentText                    // a text message
+	SentPhoto                   // a photo whose caption is the card
+)
+
+// sentValue is a sentmsg:{chat} value: the message id and its kind. Older
+// records hold the bare id.
+func sentValue(msgID int, photo bool) string {
+	if photo {
+		return strconv.Itoa(msgID) + ":photo"
+	}
+	return strconv.Itoa(msgID) + ":text"
+}
+
+// SentMessageKind returns the Telegram message id an item was sent as in a
+// chat and the kind of that message, or ErrNotFound.
+func (s *Store) SentMessageKind(ctx context.Context, chatID int64, itemID string) (int, SentKind, error) {
+	v, err := s.rdb.HGet(ctx, s.k.sentMsg(chatID), itemID).Result()
 	if errors.Is(err, redis.Nil) {
-		return 0, fmt.Errorf("sent message %d %s: %w", chatID, itemID, ErrNotFound)
+		return 0, 0, fmt.Errorf("sent message %d %s: %w", chatID, itemID, ErrNotFound)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("sent message %d %s: %w", chatID, itemID, err)
+		return 0, 0, fmt.Errorf("sent message %d %s: %w", chatID, itemID, err)
 	}
-	return v, nil
+	idPart, kindPart, _ := strings.Cut(v, ":")
+	id, err := strconv.Atoi(idPart)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sent message %d %s: bad record %q: %w", chatID, itemID, v, err)
+	}
+	kind := SentUnknown
+	switch kindPart {
+	case "text":
+		kind = SentText
+	case "photo":
+		kind = SentPhoto
+	}
+	return id, kind, nil
 }

@@ -24,16 +24,24 @@ import (
 //	                           trimmed by age (ItemTTL) and to SearchMaxPerTerm
 //	searchq:{token}     STRING a /search query, so a "more" button (≤ 64 bytes)
 //	                           can name it by token (PX SearchQueryTTL)
-//	link:{sha256(url)}  STRING JSON LinkCard for a canonical URL a user sent (PX)
+//	link:{sha256(url)}  STRING JSON LinkCard for a canonical URL a user sent (PX),
+//	                           at most LinkCardMaxBytes
+//	links               ZSET   sha256(url) → when its link:{…} entry expires (ms): the
+//	                           index that caps the link cache at Options.LinkCacheMax
 //
 // Every search key is read and written alone (one key per command), so a
 // query over several terms works on Redis Cluster: the terms are fetched in
 // one pipeline and intersected here, never with ZINTERSTORE across slots.
 func (k keys) search(term string) string     { return k.p + "search:{" + term + "}" }
 func (k keys) searchQuery(tok string) string { return k.p + "searchq:{" + tok + "}" }
-func (k keys) link(url string) string {
+func (k keys) link(hash string) string       { return k.p + "link:{" + hash + "}" }
+func (k keys) links() string                 { return k.p + "links" }
+
+// linkHash names a canonical URL in the link cache: hex SHA-256, so any
+// URL makes a short key with a valid hash tag.
+func linkHash(url string) string {
 	sum := sha256.Sum256([]byte(url))
-	return k.p + "link:{" + hex.EncodeToString(sum[:]) + "}"
+	return hex.EncodeToString(sum[:])
 }
 
 // Search index limits.
@@ -244,14 +252,62 @@ type LinkCard struct {
 	Failure string     `json:"failure,omitempty"`
 }
 
-// CacheLink stores c for the canonical URL url for ttl.
+// LinkCardMaxBytes is the largest encoded LinkCard CacheLink stores. The bot
+// caps a card's fields well below it (a card's title, summary, link and
+// image fit in 2-4 KB); anything bigger was made from a hostile page.
+const LinkCardMaxBytes = 8 << 10
+
+// ErrTooLarge is returned when a value is over the size the store keeps for
+// its kind (LinkCardMaxBytes for a link card); nothing was stored.
+var ErrTooLarge = errors.New("storage: value too large")
+
+// CacheLink stores c for the canonical URL url for ttl, refusing (with
+// ErrTooLarge) a card over LinkCardMaxBytes. The cache holds at most
+// Options.LinkCacheMax cards: each one is also indexed in the links ZSET by
+// its expiry, and a write that takes the index over the cap evicts the
+// cards that would expire first, so people sending many distinct links
+// cannot grow it beyond LinkCacheMax × LinkCardMaxBytes.
+//
+// The card and the index are in different slots (each card has its own
+// hash tag, spreading the cache over a cluster), so they are written by a
+// pipeline, not atomically: a crash between the two leaves a card
+// unindexed until its own TTL ends, which bounds it as well.
 func (s *Store) CacheLink(ctx context.Context, url string, c LinkCard, ttl time.Duration) error {
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("cache link: %w", err)
 	}
-	if err := s.rdb.Set(ctx, s.k.link(url), raw, ttl).Err(); err != nil {
+	if len(raw) > LinkCardMaxBytes {
+		return fmt.Errorf("cache link: card of %d bytes, limit %d: %w", len(raw), LinkCardMaxBytes, ErrTooLarge)
+	}
+	h, now := linkHash(url), s.opts.Now()
+	pipe := s.rdb.Pipeline()
+	pipe.Set(ctx, s.k.link(h), raw, ttl)
+	pipe.ZAdd(ctx, s.k.links(), redis.Z{Score: float64(now.Add(ttl).UnixMilli()), Member: h})
+	// Members whose card has expired leave the index, so they do not count.
+	pipe.ZRemRangeByScore(ctx, s.k.links(), "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
+	size := pipe.ZCard(ctx, s.k.links())
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("cache link: %w", err)
+	}
+	over := size.Val() - int64(s.opts.LinkCacheMax)
+	if over <= 0 {
+		return nil
+	}
+	// ZPOPMIN hands each evicted member to one caller only, so replicas
+	// evicting at once delete different cards.
+	evicted, err := s.rdb.ZPopMin(ctx, s.k.links(), over).Result()
+	if err != nil {
+		return fmt.Errorf("cache link: evict: %w", err)
+	}
+	pipe = s.rdb.Pipeline()
+	for _, z := range evicted {
+		if m, ok := z.Member.(string); ok {
+			pipe.Unlink(ctx, s.k.link(m))
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("cache link: evict: %w", err)
 	}
 	return nil
 }
@@ -260,7 +316,7 @@ func (s *Store) CacheLink(ctx context.Context, url string, c LinkCard, ttl time.
 // damaged entry counts as absent, so the link is simply fetched again.
 func (s *Store) CachedLink(ctx context.Context, url string) (LinkCard, error) {
 	var c LinkCard
-	raw, err := s.rdb.Get(ctx, s.k.link(url)).Bytes()
+	raw, err := s.rdb.Get(ctx, s.k.link(linkHash(url))).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return c, fmt.Errorf("cached link: %w", ErrNotFound)
 	}

@@ -3,6 +3,8 @@ package storage_test
 import (
 	"errors"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,6 +201,65 @@ func TestCacheLink(t *testing.T) {
 		}
 		if _, err := s.CachedLink(ctx, url); !errors.Is(err, storage.ErrNotFound) {
 			t.Errorf("damaged entry: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// People sending many distinct links cannot grow the link cache past
+// LinkCacheMax: the cards closest to expiry (here the oldest, all cached
+// for an hour) are evicted, their keys deleted, and the index stays at the
+// cap. On a cluster too: each card has its own slot, the index another.
+func TestLinkCacheBounded(t *testing.T) {
+	t.Parallel()
+	const max, sent = 10, 40
+	base := time.Now()
+	var tick atomic.Int64
+	clock := func() time.Time { return base.Add(time.Duration(tick.Add(1)) * time.Second) }
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		p := s.Options().Prefix
+		url := func(i int) string { return "https://example.com/news/" + strconv.Itoa(i) }
+		for i := range sent {
+			c := storage.LinkCard{Item: stored(item("l"+strconv.Itoa(i), "", t0)), Site: "example.com"}
+			if err := s.CacheLink(ctx, url(i), c, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.Client().ZCard(ctx, p+"links").Result(); err != nil || n > max {
+				t.Fatalf("after %d links: index holds %d, %v; want ≤ %d", i+1, n, err, max)
+			}
+		}
+		keys, err := storagetest.Keys(ctx, s.Client(), p+"link:*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) != max {
+			t.Errorf("%d cards cached, want %d", len(keys), max)
+		}
+		for i := range sent {
+			_, err := s.CachedLink(ctx, url(i))
+			if kept := i >= sent-max; kept != (err == nil) {
+				t.Errorf("link %d: CachedLink err = %v, want kept=%v", i, err, kept)
+			}
+		}
+	}, storage.Options{LinkCacheMax: max, Now: clock})
+}
+
+// A card over LinkCardMaxBytes is refused, not stored, not indexed.
+func TestCacheLinkRefusesLargeCard(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		it := stored(item("big", "", t0))
+		it.Title = strings.Repeat("عنوان ", storage.LinkCardMaxBytes/6)
+		err := s.CacheLink(ctx, "https://example.com/big", storage.LinkCard{Item: it}, time.Hour)
+		if !errors.Is(err, storage.ErrTooLarge) {
+			t.Fatalf("CacheLink: err = %v, want ErrTooLarge", err)
+		}
+		if _, err := s.CachedLink(ctx, "https://example.com/big"); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("CachedLink: err = %v, want ErrNotFound", err)
+		}
+		if n, err := s.Client().Exists(ctx, s.Options().Prefix+"links").Result(); err != nil || n != 0 {
+			t.Errorf("index exists = %d, %v; want 0", n, err)
 		}
 	})
 }

@@ -18,21 +18,25 @@ type Settings struct {
 	Silent    bool     // send without a notification sound
 	Include   []string // only items matching one of these words (normalised by the bot)
 	Exclude   []string // never items matching one of these words
+	// BreakingWaits lets breaking news wait like other items (digests,
+	// quiet hours, silent cards); by default it comes at once, with sound.
+	BreakingWaits bool
 }
 
 // Fields of the chat hash that hold Settings.
 const (
-	fMode     = "mode"
-	fDailyAt  = "daily_at"
-	fQuiet    = "quiet"
-	fPreviews = "previews"
-	fSilent   = "silent"
-	fInclude  = "include"
-	fExclude  = "exclude"
-	listSep   = "\x1f" // unit separator: cannot appear in a filter word
+	fMode          = "mode"
+	fDailyAt       = "daily_at"
+	fQuiet         = "quiet"
+	fPreviews      = "previews"
+	fSilent        = "silent"
+	fInclude       = "include"
+	fExclude       = "exclude"
+	fBreakingWaits = "breaking_waits"
+	listSep        = "\x1f" // unit separator: cannot appear in a filter word
 )
 
-var settingsFields = []string{fMode, fDailyAt, fQuiet, fPreviews, fSilent, fInclude, fExclude}
+var settingsFields = []string{fMode, fDailyAt, fQuiet, fPreviews, fSilent, fInclude, fExclude, fBreakingWaits}
 
 // SetSettings replaces a chat's settings. The chat must have been saved.
 func (s *Store) SetSettings(ctx context.Context, chatID int64, st Settings) error {
@@ -43,7 +47,8 @@ func (s *Store) SetSettings(ctx context.Context, chatID int64, st Settings) erro
 	err := s.rdb.HSet(ctx, s.k.chat(chatID),
 		fMode, st.Mode, fDailyAt, st.DailyAt, fQuiet, quiet,
 		fPreviews, boolField(st.Previews), fSilent, boolField(st.Silent),
-		fInclude, strings.Join(st.Include, listSep), fExclude, strings.Join(st.Exclude, listSep)).Err()
+		fInclude, strings.Join(st.Include, listSep), fExclude, strings.Join(st.Exclude, listSep),
+		fBreakingWaits, boolField(st.BreakingWaits)).Err()
 	if err != nil {
 		return fmt.Errorf("set settings of chat %d: %w", chatID, err)
 	}
@@ -52,7 +57,7 @@ func (s *Store) SetSettings(ctx context.Context, chatID int64, st Settings) erro
 
 func decodeSettings(m map[string]string) Settings {
 	st := Settings{Mode: m[fMode], DailyAt: m[fDailyAt], Previews: m[fPreviews] == "1", Silent: m[fSilent] == "1",
-		Include: splitList(m[fInclude]), Exclude: splitList(m[fExclude])}
+		Include: splitList(m[fInclude]), Exclude: splitList(m[fExclude]), BreakingWaits: m[fBreakingWaits] == "1"}
 	st.QuietFrom, st.QuietTo, _ = strings.Cut(m[fQuiet], "-")
 	return st
 }

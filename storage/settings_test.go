@@ -16,7 +16,7 @@ func TestSettingsRoundTripAndMigrate(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := storage.Settings{Mode: "daily", DailyAt: "07:30", QuietFrom: "22:00", QuietTo: "07:00",
-			Previews: true, Silent: true, Include: []string{"اقتصاد", "ذهب"}, Exclude: []string{"رياضة"}}
+			Previews: true, Silent: true, Include: []string{"اقتصاد", "ذهب"}, Exclude: []string{"رياضة"}, BreakingWaits: true}
 		if err := s.SetSettings(ctx, -42, want); err != nil {
 			t.Fatal(err)
 		}

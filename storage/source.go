@@ -16,9 +16,16 @@ type SourceState struct {
 	Failures           int    // consecutive failed polls, for back-off
 	LastError          string
 	LastPoll, NextTry  time.Time
+	// LastOK is when a poll last succeeded (SetSourceState records it
+	// from a state with no failures); zero when none has.
+	LastOK time.Time
 	// Baseline is when the source's seen set was first recorded (by
 	// MarkSeen); zero means never seen, so the next poll is a first sight.
 	Baseline time.Time
+	// FirstTry is when the poller first tried to fetch the source, whether
+	// or not that fetch worked. A source that fails at start takes its
+	// baseline late; items published after FirstTry are news all the same.
+	FirstTry time.Time
 }
 
 // Fields of the src:{id}:state hash.
@@ -30,6 +37,8 @@ const (
 	fLastPoll     = "last_poll"
 	fNextTry      = "next_try"
 	fBaseline     = "baseline"
+	fFirstTry     = "first_try"
+	fLastOK       = "last_ok"
 )
 
 // SourceState returns the state of a source, the zero value when absent.
@@ -38,6 +47,10 @@ func (s *Store) SourceState(ctx context.Context, sourceID string) (SourceState, 
 	if err != nil {
 		return SourceState{}, fmt.Errorf("source state %s: %w", sourceID, err)
 	}
+	return decodeSourceState(m), nil
+}
+
+func decodeSourceState(m map[string]string) SourceState {
 	failures, _ := strconv.Atoi(m[fFailures])
 	return SourceState{
 		ETag:         m[fETag],
@@ -47,13 +60,19 @@ func (s *Store) SourceState(ctx context.Context, sourceID string) (SourceState, 
 		LastPoll:     parseMillis(m[fLastPoll]),
 		NextTry:      parseMillis(m[fNextTry]),
 		Baseline:     parseMillis(m[fBaseline]),
-	}, nil
+		FirstTry:     parseMillis(m[fFirstTry]),
+		LastOK:       parseMillis(m[fLastOK]),
+	}
 }
 
 // SetSourceState stores st. A zero st.Baseline leaves the recorded baseline
 // alone: the baseline belongs to MarkSeen, and a read-modify-write by the
-// poller must not turn a known source back into a first sight.
+// poller must not turn a known source back into a first sight. FirstTry is
+// written once: the first recorded attempt stays, whatever st says later.
+// A state with a poll and no failure records that poll as the last success
+// (LastOK), so the poller need not keep it.
 func (s *Store) SetSourceState(ctx context.Context, sourceID string, st SourceState) error {
+	key := s.k.state(sourceID)
 	vals := []any{
 		fETag, st.ETag,
 		fLastModified, st.LastModified,
@@ -65,7 +84,20 @@ func (s *Store) SetSourceState(ctx context.Context, sourceID string, st SourceSt
 	if !st.Baseline.IsZero() {
 		vals = append(vals, fBaseline, formatMillis(st.Baseline))
 	}
-	if err := s.rdb.HSet(ctx, s.k.state(sourceID), vals...).Err(); err != nil {
+	switch {
+	case st.Failures == 0 && !st.LastPoll.IsZero():
+		vals = append(vals, fLastOK, formatMillis(st.LastPoll))
+	case !st.LastOK.IsZero():
+		vals = append(vals, fLastOK, formatMillis(st.LastOK))
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, vals...)
+		if !st.FirstTry.IsZero() {
+			p.HSetNX(ctx, key, fFirstTry, formatMillis(st.FirstTry))
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("set source state %s: %w", sourceID, err)
 	}
 	return nil
@@ -122,14 +154,15 @@ func (s *Store) Unseen(ctx context.Context, sourceID string, ids []string) ([]st
 }
 
 // markSeen refreshes the seen ids (score = now, so ids still in the feed
-// never expire), records the baseline on first sight, and trims ids not seen
-// since the retention cutoff. One script: the seen set and state hash share
-// the source's hash tag.
+// never expire), records the baseline on first sight when asked to, and
+// trims ids not seen since the retention cutoff. One script: the seen set
+// and state hash share the source's hash tag.
 //
-// KEYS: seen, state. ARGV: now ms, cutoff ms, ttl ms, ids...
+// KEYS: seen, state. ARGV: now ms, cutoff ms, ttl ms, "1" to record the
+// baseline (else "0"), ids...
 var markSeen = redis.NewScript(`
 local now = ARGV[1]
-for i = 4, #ARGV, 500 do
+for i = 5, #ARGV, 500 do
   local args = {}
   for j = i, math.min(i + 499, #ARGV) do
     args[#args + 1] = now
@@ -137,7 +170,9 @@ for i = 4, #ARGV, 500 do
   end
   redis.call("ZADD", KEYS[1], unpack(args))
 end
-redis.call("HSETNX", KEYS[2], "baseline", now)
+if ARGV[4] == "1" then
+  redis.call("HSETNX", KEYS[2], "baseline", now)
+end
 redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", "(" .. ARGV[2])
 if redis.call("EXISTS", KEYS[1]) == 1 then
   redis.call("PEXPIRE", KEYS[1], ARGV[3])
@@ -150,9 +185,26 @@ return 0
 // the feed stay as tombstones until then, so an item that drops out and
 // reappears is not sent twice.
 func (s *Store) MarkSeen(ctx context.Context, sourceID string, ids []string, now time.Time) error {
-	args := make([]any, 0, 3+len(ids))
+	return s.markSeen(ctx, sourceID, ids, now, true)
+}
+
+// MarkSeenPartial is MarkSeen without the baseline: a poll marks its items
+// seen chunk by chunk, so one cut short (a deadline, a Redis error) keeps
+// the items it handled, and a first sight cut short stays a first sight,
+// so the rest of the feed's history is not taken for news. The poll calls
+// MarkSeen with all its items once it is done.
+func (s *Store) MarkSeenPartial(ctx context.Context, sourceID string, ids []string, now time.Time) error {
+	return s.markSeen(ctx, sourceID, ids, now, false)
+}
+
+func (s *Store) markSeen(ctx context.Context, sourceID string, ids []string, now time.Time, baseline bool) error {
+	args := make([]any, 0, 4+len(ids))
 	nowMs := now.UnixMilli()
-	args = append(args, nowMs, nowMs-s.opts.SeenRetention.Milliseconds(), s.opts.SeenRetention.Milliseconds())
+	flag := "0"
+	if baseline {
+		flag = "1"
+	}
+	args = append(args, nowMs, nowMs-s.opts.SeenRetention.Milliseconds(), s.opts.SeenRetention.Milliseconds(), flag)
 	for _, id := range ids {
 		args = append(args, id)
 	}

@@ -53,6 +53,59 @@ func TestSourceState(t *testing.T) {
 	})
 }
 
+// TestSourceStateFirstTry: the first attempt is recorded once; later
+// states, with another time or none, leave it alone.
+func TestSourceStateFirstTry(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if err := s.SetSourceState(ctx, "src1", storage.SourceState{Failures: 1, FirstTry: t0}); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range []storage.SourceState{{FirstTry: t0.Add(time.Hour)}, {}} {
+			if err := s.SetSourceState(ctx, "src1", st); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.SourceState(ctx, "src1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.FirstTry.Equal(t0) {
+				t.Fatalf("after SetSourceState(%+v): FirstTry=%v, want %v", st, got.FirstTry, t0)
+			}
+		}
+	})
+}
+
+// TestMarkSeenPartial: ids marked partially are seen, but the source stays
+// a first sight until MarkSeen records the baseline.
+func TestMarkSeenPartial(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if err := s.MarkSeenPartial(ctx, "src", []string{"a", "b"}, t0); err != nil {
+			t.Fatal(err)
+		}
+		unseen, first, err := s.Unseen(ctx, "src", []string{"a", "b", "c"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !first || !cmp.Equal(unseen, []string{"c"}) {
+			t.Fatalf("after MarkSeenPartial: unseen=%q first=%v, want [c] true", unseen, first)
+		}
+		if st, _ := s.SourceState(ctx, "src"); !st.Baseline.IsZero() {
+			t.Fatalf("MarkSeenPartial recorded a baseline %v", st.Baseline)
+		}
+		if err := s.MarkSeen(ctx, "src", []string{"a", "b", "c"}, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		unseen, first, err = s.Unseen(ctx, "src", []string{"a", "b", "c"})
+		if err != nil || first || unseen != nil {
+			t.Fatalf("after MarkSeen: unseen=%q first=%v err=%v, want none, false", unseen, first, err)
+		}
+	})
+}
+
 // timeEqual compares times by instant, as the store keeps milliseconds in
 // the local zone.
 var timeEqual = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })

@@ -17,17 +17,19 @@
 // Pipelines may span slots: go-redis splits them per node.
 //
 //	src:{id}:seen          ZSET  item id → last time it was in the feed (ms); trimmed by SeenRetention
-//	src:{id}:state         HASH  etag, last_modified, failures, last_error, last_poll, next_try, baseline (ms)
+//	src:{id}:state         HASH  etag, last_modified, failures, last_error, last_poll, next_try, baseline, first_try, last_ok (ms)
 //	src:{id}:latest        ZSET  item id → published (ms), newest LatestMax kept
-//	item:{id}              HASH  item fields except Content (TTL ItemTTL)
+//	item:{id}              HASH  item fields except Content, history "1" if sent to no chat (TTL ItemTTL)
 //	latest                 ZSET  item id → published (ms), all sources
 //	topic:{t}:latest       ZSET  item id → published (ms), per topic
-//	chat:{id}              HASH  kind, title, username, lang, tz, created, and the chat's settings
-//	chat:{id}:subs         SET   targets ("s:<source>" or "t:<topic>") of one chat
+//	breaking:latest        ZSET  item id → published (ms), breaking news of all sources
+//	chat:{id}              HASH  kind, title, username, lang, tz, created, the chat's settings, paused, paused_why, no_photos
+//	chat:{id}:subs         SET   targets ("s:<source>", "t:<topic>" or "b:all") of one chat
 //	subs:{target}          SET   chat ids subscribed to a target (the fan-out index)
 //	chats                  SET   known chat ids (ChatCount)
+//	paused                 ZSET  chat id → paused since (ms): chats the bot may not post to now (PauseChat)
 //	sent:{chat}            ZSET  item id → delivery time (ms), trimmed by SentRetention
-//	sentmsg:{chat}         HASH  item id → Telegram message id (for later edits)
+//	sentmsg:{chat}         HASH  item id → "<Telegram message id>:text" or ":photo" (for later edits; older records: the bare id)
 //	{deliveries}:<n>       STREAM delivery jobs {chat, item, attempt, edit} of shard n (ShardOf), group "senders"
 //	{deliveries}:lane:<id>:<n> STREAM a big fan-out's jobs of shard n (a lane)
 //	{deliveries}:lane:<id>:chats SET chats the lane still owes its item
@@ -38,13 +40,21 @@
 //	digest:{chat}          ZSET  items held for a chat's digest; digests:due ZSET chat → when
 //	src:{id}:hashes        HASH  item id → content hash, to notice a publisher's edits
 //	search:{term}          ZSET  item id → score, the search index; searchq:{token} STRING a paged query
-//	link:{sha256}          HASH  the card of a link a user sent (cache)
+//	link:{sha256}          STRING the card of a link a user sent (cache, PX, ≤ LinkCardMaxBytes)
+//	links                  ZSET  sha256 → card expiry (ms): caps the link cache at LinkCacheMax
 //	park:global            STRING bot-wide park after a bulk 429; pace:global:slow STRING slow-down factor
-//	lease:<name>           STRING owner (PX ttl)
+//	lease:<name>           STRING owner (PX ttl); lease:polling:<source> is a source's poll lock
+//	lease:poll:{<prefix>lease:polling:<source>}:<tick> STRING owner of a source's poll of a tick (PX a period)
 //	park:{chat}            STRING parked-until time (ms) after a 429 (PX)
 //	updates:offset         STRING Telegram getUpdates offset
+//	{updates}:inbox        ZSET  update id → lease end (ms): updates taken from Telegram, not yet handled
+//	{updates}:inbox:data   HASH  update id → the update (JSON of bot.Update)
 //	admin:{chat}:<user>    STRING "1:<expiry ms>"/"0:…" cached getChatMember answer (PX)
-//	rl:<key>               STRING GCRA state, stored (as redis_rate does) under "rate:" + prefix + "rl:<key>"
+//	rl:<key>               STRING GCRA state of a rate limit (chat:<id>, global, link:<sender>, user:<sender>)
+//	broadcast:{id}         HASH  an operator's broadcast: text, by, lang, state, chat, message, total, created, started, finished, edited
+//	broadcast:{id}:sent    SET   chats that got it; broadcast:{id}:failed SET chats it could not reach
+//	broadcasts             ZSET  broadcast id → sequence, the newest 100; broadcast-seq STRING its counter
+//	stats:{day}            HASH  counters of a day (rate_limited), kept a week
 //
 // Every delivery key shares the tag {deliveries}, so that a dead letter is
 // added and its job acknowledged in one MULTI, one XREADGROUP reads many
@@ -80,6 +90,10 @@ type Options struct {
 	// BulkFanout is the size above which an item's fan-out gets a stream
 	// of its own (a lane) instead of joining the shared one; default 500.
 	BulkFanout int
+	// LinkCacheMax caps the link cards cached at once (CacheLink); the
+	// cards closest to expiry are evicted first. Default 5,000, at most
+	// 40 MiB of cards (LinkCardMaxBytes each), typically 10 MiB.
+	LinkCacheMax int
 	// Now is the clock used where the caller passes no time (chat creation,
 	// parking, dead letters); default time.Now. Tests inject a fixed clock.
 	Now func() time.Time
@@ -95,6 +109,7 @@ const (
 	DefaultStreamMaxLen  = 1_000_000
 	DefaultDeadMaxLen    = 10_000
 	DefaultBulkFanout    = 500
+	DefaultLinkCacheMax  = 5_000
 )
 
 func (o Options) withDefaults() Options {
@@ -122,6 +137,9 @@ func (o Options) withDefaults() Options {
 	if o.BulkFanout <= 0 {
 		o.BulkFanout = DefaultBulkFanout
 	}
+	if o.LinkCacheMax <= 0 {
+		o.LinkCacheMax = DefaultLinkCacheMax
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -133,6 +151,9 @@ type Store struct {
 	rdb  redis.UniversalClient
 	opts Options
 	k    keys
+	// redisClock is Redis's clock as seen from here, for the pacing
+	// schedules booked on it (HoldMany).
+	redisClock redisClock
 }
 
 // New returns a Store over an existing client (a *redis.Client or a

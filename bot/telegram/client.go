@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
@@ -26,6 +29,13 @@ type Client struct {
 	api   *tgbotapi.BotAPI
 	http  *http.Client
 	token string
+	// endpoints are the hot methods' URLs (wire.go), token included:
+	// never print one unredacted.
+	endpoints map[string]string
+	// fileBase is where files download: fileBase + getFile's file_path.
+	// It holds the token too.
+	fileBase string
+	bufs     sync.Pool // *buffer
 }
 
 // ctxClient gives the library's context-free requests a context, so a
@@ -55,7 +65,13 @@ func New(ctx context.Context, token, apiURL string, hc *http.Client) (*Client, e
 	if err != nil {
 		return nil, fmt.Errorf("telegram: connect: %w", redact(err, token))
 	}
-	return &Client{api: api, http: hc, token: token}, nil
+	c := &Client{api: api, http: hc, token: token, endpoints: make(map[string]string, len(hotMethods)),
+		fileBase: strings.TrimRight(apiURL, "/") + "/file/bot" + token + "/"}
+	for _, m := range hotMethods {
+		c.endpoints[m] = fmt.Sprintf(endpoint, token, m)
+	}
+	c.bufs.New = func() any { return &buffer{pool: &c.bufs} }
+	return c, nil
 }
 
 // Username is the bot's @username from getMe.
@@ -68,54 +84,111 @@ func (c *Client) ID() int64 { return c.api.Self.ID }
 func (c *Client) Name() string { return c.api.Self.FirstName }
 
 // call makes one Bot API request under ctx and maps the answer to the bot
-// package's errors.
+// package's errors. Redaction comes last: classify quotes Telegram's
+// description, which may quote the request.
 func (c *Client) call(ctx context.Context, method string, p tgbotapi.Params) (json.RawMessage, error) {
 	api := *c.api // a shallow copy carries this call's context
 	api.Client = ctxClient{ctx, c.http}
 	resp, err := api.MakeRequest(method, p)
 	if err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", method, classify(redact(err, c.token)))
+		return nil, fmt.Errorf("telegram %s: %w", method, redact(classify(err), c.token))
 	}
 	return resp.Result, nil
 }
 
 // classify turns the Bot API's error answers into the errors the delivery
-// policy acts on (../shared/TELEGRAM.md).
+// policy acts on (../shared/TELEGRAM.md). Telegram rewords its answers, so
+// they are matched on meaning, case aside, and a 400 it does not know is
+// still the request's fault: ErrRejected, never retried unchanged. Only
+// what may pass later stays a plain error: 5xx, network errors, a body
+// that is not JSON (a proxy's error page).
 func classify(err error) error {
 	var te *tgbotapi.Error
 	if !errors.As(err, &te) {
 		return err // network, timeout, non-JSON body: retryable
 	}
-	msg := te.Message
+	msg, low := te.Message, strings.ToLower(te.Message)
+	has := func(parts ...string) bool {
+		for _, p := range parts {
+			if strings.Contains(low, p) {
+				return true
+			}
+		}
+		return false
+	}
+	client := te.Code >= 400 && te.Code < 500
 	switch {
 	case te.Code == http.StatusTooManyRequests:
 		ra := time.Duration(max(te.RetryAfter, 1)) * time.Second
 		return &bot.RateLimitError{RetryAfter: ra}
 	case te.MigrateToChatID != 0:
 		return &bot.MigratedError{To: te.MigrateToChatID}
+	// The chat's conditions, whatever the code: they last until its
+	// admins change them.
+	case client && has("rights to send photo", "send_photos_forbidden", "send_media_forbidden"):
+		return fmt.Errorf("%w: %s", bot.ErrNoPhotos, msg)
+	case client && has("not enough rights", "have no rights", "need administrator rights", "chat_admin_required",
+		"chat_write_forbidden", "group is deactivated", "topic_closed", "topic closed", "chat_restricted",
+		"send_plain_forbidden"):
+		return fmt.Errorf("%w: %s", bot.ErrCannotPost, msg)
 	case te.Code == http.StatusForbidden:
 		return fmt.Errorf("%w: %s", bot.ErrChatGone, msg)
-	case te.Code == http.StatusBadRequest && (strings.Contains(msg, "chat not found") || strings.Contains(msg, "PEER_ID_INVALID")):
+	case te.Code != http.StatusBadRequest:
+		return fmt.Errorf("telegram error %d: %w", te.Code, te)
+	case has("chat not found", "peer_id_invalid"):
 		return fmt.Errorf("%w: %s", bot.ErrChatGone, msg)
-	case te.Code == http.StatusBadRequest && (strings.Contains(msg, "can't parse entities") ||
-		strings.Contains(msg, "message is too long") || strings.Contains(msg, "text is empty") ||
-		strings.Contains(msg, "caption is too long") || strings.Contains(msg, "BUTTON_")):
-		return fmt.Errorf("%w: %s", bot.ErrRejected, msg)
+	case has("message is not modified"):
+		return fmt.Errorf("%w: %w: %s", bot.ErrRejected, errNotModified, msg)
+	case has("no text in the message to edit", "no caption in the message to edit"):
+		return fmt.Errorf("%w: %w: %s", bot.ErrRejected, bot.ErrWrongEditKind, msg)
+	case has("wrong file identifier", "failed to get http url content", "wrong type of the web page content",
+		"image_process_failed", "wrong remote file", "photo_", "caption is too long"):
+		return fmt.Errorf("%w: %w: %s", bot.ErrRejected, bot.ErrBadPhoto, msg)
+	case has("can't parse entities", "message is too long", "message_too_long", "text is empty", "text must be non-empty"):
+		return fmt.Errorf("%w: %w: %s", bot.ErrRejected, bot.ErrBadText, msg)
 	}
-	return fmt.Errorf("telegram error %d: %w", te.Code, te)
+	return fmt.Errorf("%w: %s", bot.ErrRejected, msg)
 }
 
+// errNotModified is an edit that changes nothing: the message already
+// says it, which is success.
+var errNotModified = errors.New("message is not modified")
+
 // redact removes the token from an error: Go's *url.Error prints the whole
-// request URL, and the Bot API puts the token in the path.
+// request URL, and the Bot API puts the token in the path. The token is
+// looked for in every form an error prints it in: as given, trimmed,
+// escaped in a URL, and quoted (a token ending in a newline fails URL
+// parsing before any request, and the parse error quotes the URL).
 func redact(err error, token string) error {
-	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+	if err == nil || token == "" {
 		return err
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return &url.Error{Op: ue.Op, URL: strings.ReplaceAll(ue.URL, token, "<token>"), Err: redact(ue.Err, token)}
+	msg := redactString(err.Error(), token)
+	if msg == err.Error() {
+		return err
 	}
-	return redactedError{msg: strings.ReplaceAll(err.Error(), token, "<token>"), err: err}
+	if ue, ok := err.(*url.Error); ok {
+		return &url.Error{Op: ue.Op, URL: redactString(ue.URL, token), Err: redact(ue.Err, token)}
+	}
+	return redactedError{msg: msg, err: err}
+}
+
+// redactString replaces every form of token in s with "<token>".
+func redactString(s, token string) string {
+	var forms []string
+	for _, t := range []string{token, strings.TrimSpace(token)} {
+		if t == "" {
+			continue
+		}
+		quoted := strconv.Quote(t)
+		forms = append(forms, t, quoted[1:len(quoted)-1], url.PathEscape(t), url.QueryEscape(t), (&url.URL{Path: t}).EscapedPath())
+	}
+	// Longest first, so a form is not left half replaced by one it contains.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, "<token>")
+	}
+	return s
 }
 
 // redactedError keeps the chain for errors.Is/As while printing no token.
@@ -128,77 +201,64 @@ func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
 
 // Send sends a message, as a photo with a caption when m.Photo is set; it
-// implements bot.Sender. A photo Telegram cannot fetch or read falls back
-// to the text with a large link preview, so a bad image never costs the news.
+// implements bot.Sender. It sends exactly what it is given: when Telegram
+// refuses the photo (ErrBadPhoto, ErrNoPhotos) the caller decides what to
+// send instead, and so knows what went out.
 func (c *Client) Send(ctx context.Context, m bot.Message) (int, error) {
+	method := methodSendMessage
 	if m.Photo != "" {
-		p := asCaption(messageParams(m))
-		p["chat_id"] = strconv.FormatInt(m.ChatID, 10)
-		p["photo"] = m.Photo
-		id, err := c.sendAndDecode(ctx, "sendPhoto", p)
-		if !isPhotoProblem(err) {
-			return id, err
-		}
-		m.Photo = ""
+		method = methodSendPhoto
 	}
-	p := messageParams(m)
-	p["chat_id"] = strconv.FormatInt(m.ChatID, 10)
-	return c.sendAndDecode(ctx, "sendMessage", p)
+	body := c.buffer()
+	body.b = appendMessage(body.b, method, m.ChatID, 0, m)
+	return c.post(ctx, method, body, true)
 }
 
-func (c *Client) sendAndDecode(ctx context.Context, method string, p tgbotapi.Params) (int, error) {
-	res, err := c.call(ctx, method, p)
-	if err != nil {
-		return 0, err
-	}
-	var msg tgbotapi.Message
-	if err := json.Unmarshal(res, &msg); err != nil {
-		return 0, fmt.Errorf("telegram %s: decode: %w", method, err)
-	}
-	return msg.MessageID, nil
-}
-
-// isPhotoProblem recognises Telegram's answers about an image it could
-// not use (unreachable URL, not an image, bad dimensions).
-func isPhotoProblem(err error) bool {
-	var te *tgbotapi.Error
-	if err == nil || !errors.As(err, &te) || te.Code != http.StatusBadRequest {
-		return false
-	}
-	for _, s := range []string{"wrong file identifier", "failed to get HTTP URL content", "wrong type of the web page content",
-		"IMAGE_PROCESS_FAILED", "PHOTO_INVALID_DIMENSIONS", "wrong remote file", "PHOTO_"} {
-		if strings.Contains(te.Message, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// Edit replaces a message's text and buttons.
+// Edit replaces a message's text and buttons: a text message's with
+// editMessageText, a photo's caption with editMessageCaption when
+// m.EditCaption says the message is a photo. An edit that changes nothing
+// (the same menu pressed twice, a card already up to date) is success.
 func (c *Client) Edit(ctx context.Context, chatID int64, messageID int, m bot.Message) error {
-	p := messageParams(m)
-	p["chat_id"] = strconv.FormatInt(chatID, 10)
-	p["message_id"] = strconv.Itoa(messageID)
-	delete(p, "disable_notification")
-	method := "editMessageText"
-	if m.Photo != "" { // a photo card: its text is the caption
-		method = "editMessageCaption"
-		p = asCaption(p)
+	method := methodEditMessageText
+	switch {
+	case m.EditButtons:
+		method = methodEditMessageReplyMarkup
+	case m.EditCaption:
+		method = methodEditMessageCaption
 	}
-	_, err := c.call(ctx, method, p)
-	if err != nil && strings.Contains(err.Error(), "message is not modified") {
-		return nil // the same menu pressed twice
+	body := c.buffer()
+	body.b = appendMessage(body.b, method, chatID, messageID, m)
+	_, err := c.post(ctx, method, body, false)
+	if errors.Is(err, errNotModified) {
+		return nil
 	}
 	return err
 }
 
-// AnswerCallback stops the button's spinner, with an optional toast.
+// maxCallbackText is answerCallbackQuery's limit on text, in characters.
+const maxCallbackText = 200
+
+// AnswerCallback stops the button's spinner, with an optional toast. A
+// text over Telegram's 200 characters (a note naming a long source name)
+// is cut with an ellipsis: Telegram would refuse it and the button would
+// spin until it times out.
 func (c *Client) AnswerCallback(ctx context.Context, id, text string) error {
 	p := tgbotapi.Params{"callback_query_id": id}
 	if text != "" {
+		if r := []rune(text); len(r) > maxCallbackText {
+			text = strings.TrimSpace(string(r[:maxCallbackText-1])) + "…"
+		}
 		p["text"] = text
 	}
 	_, err := c.call(ctx, "answerCallbackQuery", p)
+	return err
+}
+
+// AnswerCallbackURL stops the button's spinner and opens url in the
+// user's app; Telegram takes only a t.me link to the bot there (or a
+// game's URL).
+func (c *Client) AnswerCallbackURL(ctx context.Context, id, url string) error {
+	_, err := c.call(ctx, "answerCallbackQuery", tgbotapi.Params{"callback_query_id": id, "url": url})
 	return err
 }
 
@@ -244,72 +304,54 @@ func (c *Client) SetCommands(ctx context.Context, lang string, cmds []bot.Comman
 	return err
 }
 
-// asCaption turns a text message's parameters into a photo's: the text is
-// the caption, and a caption has no link preview.
-func asCaption(p tgbotapi.Params) tgbotapi.Params {
-	p["caption"] = p["text"]
-	delete(p, "text")
-	delete(p, "link_preview_options")
-	delete(p, "disable_web_page_preview")
-	return p
+// SendDocument sends data as a file named name, with a caption; it
+// implements bot.Documents.
+func (c *Client) SendDocument(ctx context.Context, chatID int64, name string, data []byte, caption string) error {
+	api := *c.api // a shallow copy carries this call's context
+	api.Client = ctxClient{ctx, c.http}
+	p := tgbotapi.Params{"chat_id": strconv.FormatInt(chatID, 10)}
+	if caption != "" {
+		p["caption"] = caption
+	}
+	_, err := api.UploadFiles("sendDocument", p, []tgbotapi.RequestFile{{Name: "document", Data: tgbotapi.FileBytes{Name: name, Bytes: data}}})
+	if err != nil {
+		return fmt.Errorf("telegram sendDocument: %w", redact(classify(err), c.token))
+	}
+	return nil
 }
 
-// messageParams are the parameters shared by sendMessage and
-// editMessageText. reply_markup is built by hand because the library's
-// button type lacks copy_text (Bot API 7.11).
-func messageParams(m bot.Message) tgbotapi.Params {
-	p := tgbotapi.Params{"text": m.Text}
-	if m.HTML {
-		p["parse_mode"] = "HTML"
+// Download fetches a file someone sent the bot (getFile, then the file
+// itself), refusing one over maxBytes; it implements bot.Documents.
+func (c *Client) Download(ctx context.Context, fileID string, maxBytes int64) ([]byte, error) {
+	res, err := c.call(ctx, "getFile", tgbotapi.Params{"file_id": fileID})
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case m.DisablePreview:
-		p["link_preview_options"] = `{"is_disabled":true}`
-		p["disable_web_page_preview"] = "true"
-	case m.PreviewURL != "":
-		lp, _ := json.Marshal(map[string]any{"url": m.PreviewURL, "prefer_large_media": true, "show_above_text": true})
-		p["link_preview_options"] = string(lp)
+	var f tgbotapi.File
+	if err := json.Unmarshal(res, &f); err != nil || f.FilePath == "" {
+		return nil, fmt.Errorf("telegram getFile: no file path in %q", res)
 	}
-	if m.Silent {
-		p["disable_notification"] = "true"
+	if int64(f.FileSize) > maxBytes {
+		return nil, fmt.Errorf("telegram file: %d bytes, over %d", f.FileSize, maxBytes)
 	}
-	if m.PaidBroadcast {
-		p["allow_paid_broadcast"] = "true"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.fileBase+f.FilePath, nil)
+	if err != nil {
+		return nil, fmt.Errorf("telegram file: %w", redact(err, c.token))
 	}
-	if len(m.Buttons) > 0 {
-		p["reply_markup"] = keyboardJSON(m.Buttons)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("telegram file: %w", redact(err, c.token))
 	}
-	return p
-}
-
-func keyboardJSON(rows [][]bot.Button) string {
-	type copyText struct {
-		Text string `json:"text"`
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("telegram file: status %d", resp.StatusCode)
 	}
-	type button struct {
-		Text         string    `json:"text"`
-		URL          string    `json:"url,omitempty"`
-		CallbackData string    `json:"callback_data,omitempty"`
-		CopyText     *copyText `json:"copy_text,omitempty"`
-		SwitchInline *string   `json:"switch_inline_query,omitempty"`
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("telegram file: %w", redact(err, c.token))
 	}
-	kb := struct {
-		InlineKeyboard [][]button `json:"inline_keyboard"`
-	}{InlineKeyboard: make([][]button, len(rows))}
-	for i, row := range rows {
-		kb.InlineKeyboard[i] = make([]button, len(row))
-		for j, b := range row {
-			out := button{Text: b.Text, URL: b.URL, CallbackData: b.CallbackData}
-			if b.CopyText != "" {
-				out.CopyText = &copyText{b.CopyText}
-			}
-			if b.SwitchInline != "" {
-				q := b.SwitchInline
-				out.SwitchInline = &q
-			}
-			kb.InlineKeyboard[i][j] = out
-		}
+	if int64(len(data)) > maxBytes {
+		return nil, fmt.Errorf("telegram file: over %d bytes", maxBytes)
 	}
-	raw, _ := json.Marshal(kb)
-	return string(raw)
+	return data, nil
 }

@@ -1,12 +1,15 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/card"
 )
 
 // AnswerInline answers an inline query with article results; it
@@ -57,14 +60,19 @@ func inlineResultsJSON(rs []bot.InlineResult) (string, error) {
 			InputMessageContent: content{MessageText: r.Text, ParseMode: "HTML", LinkPreviewOptions: json.RawMessage(`{"is_disabled":true}`)},
 		}
 		if len(r.Buttons) > 0 {
-			out[i].ReplyMarkup = json.RawMessage(keyboardJSON(r.Buttons))
+			out[i].ReplyMarkup = json.RawMessage(card.KeyboardJSON(r.Buttons))
 		}
 	}
-	raw, err := json.Marshal(out)
-	if err != nil {
+	// Without HTML escaping, so each reply_markup reaches Telegram as
+	// bot.KeyboardJSON wrote and measured it (json.Marshal would turn every
+	// "&" of a share URL into \u0026, six bytes).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
 		return "", err
 	}
-	return string(raw), nil
+	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
 var _ bot.InlineAnswerer = (*Client)(nil)

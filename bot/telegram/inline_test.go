@@ -41,7 +41,10 @@ func TestInlineQueryRoundTrip(t *testing.T) {
 		})
 	}
 	done := make(chan struct{})
-	go func() { c.Poll(ctx, &memOffsets{}, time.Second, handle, slog.New(slog.DiscardHandler)); close(done) }()
+	go func() {
+		c.Poll(ctx, &memOffsets{}, time.Second, each(handle), slog.New(slog.DiscardHandler))
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

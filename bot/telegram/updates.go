@@ -5,12 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
@@ -27,13 +25,29 @@ type OffsetStore interface {
 	SetUpdateOffset(ctx context.Context, off int64) error
 }
 
-// Handler handles one update.
-type Handler func(ctx context.Context, u bot.Update) error
+// Acceptor takes updates to handle: bot.Dispatcher. Accept returns once
+// the updates are kept where a crash cannot lose them, not when they are
+// handled, so a slow chat holds up nobody else's updates; it waits while
+// the handlers are full. An error means the updates were not taken.
+type Acceptor interface {
+	Accept(ctx context.Context, us []bot.Update) error
+}
+
+// AcceptFunc adapts a function to Acceptor.
+type AcceptFunc func(ctx context.Context, us []bot.Update) error
+
+// Accept calls f.
+func (f AcceptFunc) Accept(ctx context.Context, us []bot.Update) error { return f(ctx, us) }
 
 // Poll runs the long-polling loop until ctx ends. It is ours rather than
 // the library's GetUpdatesChan, which logs the token-bearing URL, ignores
 // retry_after and cannot be stopped cleanly. timeout is the long-poll time.
-func (c *Client) Poll(ctx context.Context, offsets OffsetStore, timeout time.Duration, handle Handler, log *slog.Logger) error {
+//
+// A batch is confirmed to Telegram (by the next call's offset) as soon as
+// accept has taken it, never before: accept keeps the updates in the
+// store, where they outlive a crash, so the next getUpdates does not wait
+// for the batch to be handled. A batch accept refuses is asked for again.
+func (c *Client) Poll(ctx context.Context, offsets OffsetStore, timeout time.Duration, accept Acceptor, log *slog.Logger) error {
 	if _, err := c.call(ctx, "deleteWebhook", nil); err != nil && ctx.Err() == nil {
 		log.Warn("delete webhook before polling", "error", err)
 	}
@@ -79,61 +93,27 @@ func (c *Client) Poll(ctx context.Context, offsets OffsetStore, timeout time.Dur
 			pause(ctx, time.Second)
 			continue
 		}
-		handleBatch(ctx, updates, handle, log)
-		if n := len(updates); n > 0 {
-			off = int64(updates[n-1].UpdateID) + 1
-			if err := offsets.SetUpdateOffset(ctx, off); err != nil {
-				log.Error("save update offset", "error", err)
+		if len(updates) == 0 {
+			continue
+		}
+		us := make([]bot.Update, len(updates))
+		for i, raw := range updates {
+			us[i] = Convert(raw)
+		}
+		if err := accept.Accept(ctx, us); err != nil {
+			if ctx.Err() != nil {
+				break
 			}
+			log.Error("accept updates; asking for them again", "updates", len(us), "error", err)
+			pause(ctx, time.Second)
+			continue
+		}
+		off = int64(updates[len(updates)-1].UpdateID) + 1
+		if err := offsets.SetUpdateOffset(ctx, off); err != nil {
+			log.Error("save update offset", "error", err)
 		}
 	}
 	return nil
-}
-
-// handleBatch handles one getUpdates batch: each chat's updates in order,
-// different chats in parallel (a reply waiting for one chat's limit must
-// not hold up everyone else). It returns when all are handled, so the
-// offset is confirmed only for updates that were.
-func handleBatch(ctx context.Context, updates []tgbotapi.Update, handle Handler, log *slog.Logger) {
-	byChat := map[int64][]bot.Update{}
-	var order []int64
-	for _, raw := range updates {
-		u := Convert(raw)
-		k := chatOf(u)
-		if _, ok := byChat[k]; !ok {
-			order = append(order, k)
-		}
-		byChat[k] = append(byChat[k], u)
-	}
-	sem := make(chan struct{}, 16)
-	var wg sync.WaitGroup
-	for _, k := range order {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(us []bot.Update) {
-			defer func() { <-sem; wg.Done() }()
-			for _, u := range us {
-				if err := handle(ctx, u); err != nil {
-					log.Error("handle update", "update_id", u.ID, "error", err)
-				}
-			}
-		}(byChat[k])
-	}
-	wg.Wait()
-}
-
-func chatOf(u bot.Update) int64 {
-	switch {
-	case u.Message != nil:
-		return u.Message.Chat.ID
-	case u.Callback != nil:
-		return u.Callback.Chat.ID
-	case u.MyChatMember != nil:
-		return u.MyChatMember.Chat.ID
-	case u.InlineQuery != nil: // no chat: keyed by the user, so users' queries run in parallel
-		return u.InlineQuery.From.ID
-	}
-	return 0
 }
 
 func pause(ctx context.Context, d time.Duration) {
@@ -154,10 +134,16 @@ func (c *Client) SetWebhook(ctx context.Context, url, secret string) error {
 	return err
 }
 
+// webhookAcceptWait bounds how long a webhook request waits for room in a
+// full dispatcher before Telegram is asked to send the update again later.
+const webhookAcceptWait = 5 * time.Second
+
 // WebhookHandler accepts updates Telegram posts to the webhook. Requests
-// without the secret are refused (compared in constant time); the handler
-// answers 200 at once after handling, so Telegram does not resend.
-func WebhookHandler(secret string, handle Handler, log *slog.Logger) http.Handler {
+// without the secret are refused (compared in constant time). An update is
+// answered 200 once accept has taken it (kept in the store), before it is
+// handled, so a slow chat never holds up Telegram's deliveries; one accept
+// refuses gets a 503, and Telegram sends it again.
+func WebhookHandler(secret string, accept Acceptor, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -178,8 +164,12 @@ func WebhookHandler(secret string, handle Handler, log *slog.Logger) http.Handle
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if err := handle(r.Context(), Convert(u)); err != nil {
-			log.Error("handle update", "update_id", u.UpdateID, "error", err)
+		ctx, cancel := context.WithTimeout(r.Context(), webhookAcceptWait)
+		defer cancel()
+		if err := accept.Accept(ctx, []bot.Update{Convert(u)}); err != nil {
+			log.Error("accept update", "update_id", u.UpdateID, "error", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
@@ -201,6 +191,9 @@ func Convert(u tgbotapi.Update) bot.Update {
 		if msg.SenderChat != nil {
 			m.SenderChat = msg.SenderChat.ID
 		}
+		if d := msg.Document; d != nil {
+			m.Document = &bot.Document{FileID: d.FileID, Name: d.FileName, Size: int64(d.FileSize)}
+		}
 		out.Message = m
 	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
 		cq := u.CallbackQuery
@@ -213,7 +206,8 @@ func Convert(u tgbotapi.Update) bot.Update {
 	case u.MyChatMember != nil:
 		mc := u.MyChatMember
 		out.MyChatMember = &bot.MemberChange{Chat: chat(mc.Chat), From: user(mc.From),
-			OldStatus: mc.OldChatMember.Status, NewStatus: mc.NewChatMember.Status}
+			OldStatus: mc.OldChatMember.Status, NewStatus: mc.NewChatMember.Status,
+			CanSendMessages: mc.NewChatMember.Status == "restricted" && mc.NewChatMember.CanSendMessages}
 	case u.InlineQuery != nil && u.InlineQuery.From != nil:
 		iq := u.InlineQuery
 		out.InlineQuery = &bot.InlineQuery{ID: iq.ID, From: user(*iq.From), Query: iq.Query, Offset: iq.Offset, ChatType: iq.ChatType}

@@ -60,6 +60,20 @@ func ParseHTML(s string) (text string, err error) {
 	return text, nil
 }
 
+// ParseMessageHTML parses s as a send with parse_mode HTML does and returns
+// what a client receives: the text after Telegram's cleaning and its
+// entities (UTF-16 offsets). Local mode's chat page shows a chosen inline
+// result with it, as the message Telegram would post, from the same parser
+// that checked the bot's answer. The error, if any, is a *ParseError.
+func ParseMessageHTML(s string) (text string, entities []MessageEntity, err error) {
+	text, entities, perr := parseHTML(s, true)
+	if perr != nil {
+		return "", nil, perr
+	}
+	text, entities = visibleText(text, entities)
+	return text, entities, nil
+}
+
 // TextLength returns the length Telegram checks against its 4096-character
 // message limit (1024 for captions): Unicode code points of the text after
 // HTML parsing and Telegram's cleaning, so tags do not count, "&amp;" counts

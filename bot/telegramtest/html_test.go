@@ -215,3 +215,20 @@ func FuzzParseHTML(f *testing.F) {
 		}
 	})
 }
+
+func TestParseMessageHTML(t *testing.T) {
+	text, entities, err := ParseMessageHTML("\u200f<b>عنوان</b> &amp; <a href=\"https://example.com/a\">رابط</a>\n\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "\u200fعنوان & رابط"; text != want {
+		t.Errorf("text = %q, want %q", text, want)
+	}
+	want := []MessageEntity{{Type: "bold", Offset: 1, Length: 5}, {Type: "text_link", Offset: 9, Length: 4, URL: "https://example.com/a"}}
+	if !equalEntities(entities, want) {
+		t.Errorf("entities = %+v, want %+v", entities, want)
+	}
+	if _, _, err := ParseMessageHTML("<script>x</script>"); err == nil {
+		t.Error("a <script> tag parsed; Telegram refuses it")
+	}
+}

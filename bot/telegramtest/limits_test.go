@@ -38,31 +38,23 @@ func TestLimits(t *testing.T) {
 		wantCode  int
 		wantRetry int
 	}
+	// twenty sends to a group at the same instant: within its limit.
+	var twenty []step
+	for range 20 {
+		twenty = append(twenty, step{chat: -4001})
+	}
 	tests := map[string]struct {
 		opts  Options
 		steps []step
-		want  Stats
 	}{
-		"private chat takes one a second": {
+		"private chat takes one in any second": {
 			steps: []step{
 				{chat: 42},
-				{advance: 950 * time.Millisecond, chat: 42}, // within the jitter tolerance
-				{chat: 42, wantCode: 429, wantRetry: 1},
+				{advance: 950 * time.Millisecond, chat: 42, wantCode: 429, wantRetry: 1}, // no jitter forgiven
 				{chat: 43},
-				{advance: time.Second, chat: 42},
-			},
-		},
-		"jitter beyond the default is early": {
-			steps: []step{
-				{chat: 42},
-				{advance: 700 * time.Millisecond, chat: 42, wantCode: 429, wantRetry: 1},
-			},
-		},
-		"no jitter": {
-			opts: Options{Jitter: -1},
-			steps: []step{
-				{chat: 42},
-				{advance: 950 * time.Millisecond, chat: 42, wantCode: 429, wantRetry: 1},
+				{advance: 50 * time.Millisecond, chat: 42}, // the first has left the window
+				{advance: 999 * time.Millisecond, chat: 42, wantCode: 429, wantRetry: 1},
+				{advance: time.Millisecond, chat: 42},
 			},
 		},
 		"retry_after rounds up": {
@@ -70,10 +62,70 @@ func TestLimits(t *testing.T) {
 			steps: []step{
 				{chat: 42},
 				{advance: time.Second, chat: 42, wantCode: 429, wantRetry: 3},
-				{advance: 3 * time.Second, chat: 42},
+				{advance: 2100 * time.Millisecond, chat: 42, wantCode: 429, wantRetry: 1},
+				{advance: 900 * time.Millisecond, chat: 42},
 			},
 		},
-		"group takes twenty a minute": {
+		"group takes twenty in any minute": {
+			steps: append(twenty,
+				step{chat: -4001, wantCode: 429, wantRetry: 60},
+				step{chat: -1001234567890}, // another group has its own window
+				step{advance: 59500 * time.Millisecond, chat: -4001, wantCode: 429, wantRetry: 1},
+				step{advance: 500 * time.Millisecond, chat: -4001},
+			),
+		},
+		"global bulk limit": {
+			opts: Options{GlobalPerSecond: 3},
+			steps: []step{
+				{chat: 1}, {chat: 2}, {chat: 3},
+				{chat: 4, wantCode: 429, wantRetry: 1},
+				{advance: 500 * time.Millisecond, chat: 5, wantCode: 429, wantRetry: 1},
+				{advance: 500 * time.Millisecond, chat: 6}, // exactly a second after the first three
+				{chat: 7},
+				{chat: 8, paid: true}, // paid broadcasts have their own window
+				{chat: 9},
+				{chat: 10, wantCode: 429, wantRetry: 1},
+			},
+		},
+		"the window slides": {
+			// A window per calendar second would take the fourth send at
+			// 1.5 s; a sliding one sees two sends in the second before it.
+			opts: Options{GlobalPerSecond: 2},
+			steps: []step{
+				{chat: 1},
+				{advance: 600 * time.Millisecond, chat: 2},
+				{advance: 300 * time.Millisecond, chat: 3, wantCode: 429, wantRetry: 1},
+				{advance: 100 * time.Millisecond, chat: 3},
+				{advance: 500 * time.Millisecond, chat: 4, wantCode: 429, wantRetry: 1},
+				{advance: 100 * time.Millisecond, chat: 4},
+			},
+		},
+		"lenient: jitter within the tolerance": {
+			opts: Options{LenientLimits: true},
+			steps: []step{
+				{chat: 42},
+				{advance: 950 * time.Millisecond, chat: 42},
+				{chat: 42, wantCode: 429, wantRetry: 1},
+				{chat: 43},
+				{advance: time.Second, chat: 42},
+			},
+		},
+		"lenient: jitter beyond the default is early": {
+			opts: Options{LenientLimits: true},
+			steps: []step{
+				{chat: 42},
+				{advance: 700 * time.Millisecond, chat: 42, wantCode: 429, wantRetry: 1},
+			},
+		},
+		"lenient: no jitter": {
+			opts: Options{LenientLimits: true, Jitter: -1},
+			steps: []step{
+				{chat: 42},
+				{advance: 950 * time.Millisecond, chat: 42, wantCode: 429, wantRetry: 1},
+			},
+		},
+		"lenient: group takes one every three seconds": {
+			opts: Options{LenientLimits: true},
 			steps: []step{
 				{chat: -4001},
 				{advance: 2 * time.Second, chat: -4001, wantCode: 429, wantRetry: 1},
@@ -82,22 +134,22 @@ func TestLimits(t *testing.T) {
 				{chat: -1001234567890, wantCode: 429, wantRetry: 3},
 			},
 		},
-		"burst": {
-			opts: Options{Burst: 3},
+		"lenient: burst": {
+			opts: Options{LenientLimits: true, Burst: 3},
 			steps: []step{
 				{chat: 42}, {chat: 42}, {chat: 42},
 				{chat: 42, wantCode: 429, wantRetry: 1},
 			},
 		},
-		"global bulk limit": {
-			opts: Options{GlobalPerSecond: 2, GlobalBurst: 2},
+		"lenient: global bulk limit": {
+			opts: Options{LenientLimits: true, GlobalPerSecond: 2, GlobalBurst: 2},
 			steps: []step{
 				{chat: 1}, {chat: 2},
 				{chat: 3, wantCode: 429, wantRetry: 1},
 				{advance: time.Second, chat: 4},
 				{chat: 5},
 				{chat: 6, wantCode: 429, wantRetry: 1},
-				{advance: time.Second, chat: 7, paid: true}, // paid broadcasts have their own bucket
+				{advance: time.Second, chat: 7, paid: true},
 				{chat: 8, paid: true},
 				{chat: 9},
 				{chat: 10},
@@ -127,11 +179,115 @@ func TestLimits(t *testing.T) {
 				}
 			}
 			st := srv.Stats()
-			if st.LimitViolations != want429 || st.TooManyRequests != want429 || st.EarlyRetries != 0 || st.EarlyGlobalRetries != 0 {
-				t.Errorf("stats: violations %d, 429s %d, early %d, early global %d; want %d, %d, 0, 0",
-					st.LimitViolations, st.TooManyRequests, st.EarlyRetries, st.EarlyGlobalRetries, want429, want429)
+			if st.LimitViolations != want429 || st.TooManyRequests != want429 {
+				t.Errorf("stats: violations %d, 429s %d; want %d, %d", st.LimitViolations, st.TooManyRequests, want429, want429)
 			}
 		})
+	}
+}
+
+// TestWindow checks the strict limit's ring on its own: n arrivals in any
+// span, the oldest of the last n deciding, across many turns of the ring.
+func TestWindow(t *testing.T) {
+	var w window
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const n, span = 3, time.Second
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	// Arrivals every 400 ms fit 3 in a second; each fourth is checked at
+	// its own time and at 1 ms before the one three back leaves.
+	for k := range 20 {
+		now := at(400 * k)
+		if ok, wait := w.check(now, n, span); !ok {
+			t.Fatalf("arrival %d at %v refused (wait %v)", k, now.Sub(t0), wait)
+		}
+		w.take(now, n)
+		if k >= n-1 {
+			oldest := at(400 * (k - n + 1))
+			early := oldest.Add(span - time.Millisecond)
+			if ok, wait := w.check(early, n, span); ok || wait != time.Millisecond {
+				t.Fatalf("after arrival %d: check at %v = %v, wait %v; want refused, wait 1ms", k, early.Sub(t0), ok, wait)
+			}
+			if ok, _ := w.check(oldest.Add(span), n, span); !ok {
+				t.Fatalf("after arrival %d: refused when the oldest left", k)
+			}
+		}
+	}
+	if len(w.times) != n {
+		t.Errorf("ring holds %d times, want %d", len(w.times), n)
+	}
+}
+
+func TestWindowOf(t *testing.T) {
+	tests := map[string]struct {
+		rate     float64
+		period   time.Duration
+		wantN    int
+		wantSpan time.Duration
+	}{
+		"bulk":        {30, time.Second, 30, time.Second},
+		"private":     {1, time.Second, 1, time.Second},
+		"slow":        {0.25, time.Second, 1, 4 * time.Second},
+		"group":       {20, time.Minute, 20, time.Minute},
+		"fractional":  {2.5, time.Second, 2, 800 * time.Millisecond},
+		"paid":        {1000, time.Second, 1000, time.Second},
+		"load 300/s":  {300, time.Second, 300, time.Second},
+		"group 1/min": {1, time.Minute, 1, time.Minute},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			n, span := windowOf(tt.rate, tt.period)
+			if n != tt.wantN || span != tt.wantSpan {
+				t.Errorf("windowOf(%v, %v) = %d in %v, want %d in %v", tt.rate, tt.period, n, span, tt.wantN, tt.wantSpan)
+			}
+		})
+	}
+}
+
+// TestNetworkDelay checks that the delays come from the seed (the same
+// sequence for the same seed), stay within [0, NetworkDelay] and vary, and
+// that a request is held for at least its draw.
+func TestNetworkDelay(t *testing.T) {
+	draws := func(seed uint64) []time.Duration {
+		srv := NewUnstarted(Options{NetworkDelay: 20 * time.Millisecond, NetworkSeed: seed})
+		defer srv.Close()
+		var ds []time.Duration
+		for range 200 {
+			ds = append(ds, srv.drawDelay())
+		}
+		return ds
+	}
+	a, b, c := draws(3), draws(3), draws(4)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("same seed, different delays (-first +second):\n%s", diff)
+	}
+	if cmp.Equal(a, c) {
+		t.Error("seeds 3 and 4 drew the same delays")
+	}
+	lo, hi := a[0], a[0]
+	for _, d := range a {
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo < 0 || hi > 20*time.Millisecond || hi-lo < 10*time.Millisecond {
+		t.Errorf("delays in [%v, %v], want spread over [0, 20ms]", lo, hi)
+	}
+	if d := NewUnstarted(Options{}).drawDelay(); d != 0 {
+		t.Errorf("no NetworkDelay: drew %v", d)
+	}
+
+	// A request waits at least its draw: seed 1's second draw is 19.9 ms,
+	// far above a loopback round trip, so a delay not applied shows (the
+	// first draw went to newBot's getMe).
+	srv, bot := newBot(t, Options{NetworkDelay: 20 * time.Millisecond, NetworkSeed: 1})
+	want := draws(1)[1]
+	start := time.Now()
+	if code, _ := sendAt(t, bot, 42, nil); code != 0 {
+		t.Fatalf("send = %d", code)
+	}
+	if took := time.Since(start); took < want {
+		t.Errorf("send answered after %v, want at least its delay %v", took, want)
+	}
+	if st := srv.Stats(); st.Sent != 1 {
+		t.Errorf("sent %d, want 1", st.Sent)
 	}
 }
 
@@ -147,9 +303,11 @@ func TestTooManyRequestsBody(t *testing.T) {
 		defer resp.Body.Close()
 		return resp.StatusCode, readAll(t, resp)
 	}
-	post()
+	for range 20 {
+		post()
+	}
 	status, body := post()
-	if want := `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}`; status != 429 || body != want {
+	if want := `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 60","parameters":{"retry_after":60}}`; status != 429 || body != want {
 		t.Errorf("429 answer = %d %s\nwant 429 %s", status, body, want)
 	}
 }
@@ -157,25 +315,27 @@ func TestTooManyRequestsBody(t *testing.T) {
 func TestEarlyRetries(t *testing.T) {
 	clk := newClock()
 	srv, bot := newBot(t, Options{Limits: true, Now: clk.Now})
-	sendAt(t, bot, -4001, nil)
-	if code, retry := sendAt(t, bot, -4001, nil); code != 429 || retry != 3 {
-		t.Fatalf("second send = %d retry %d, want 429 retry 3", code, retry)
+	sendAt(t, bot, 42, nil)
+	if code, retry := sendAt(t, bot, 42, nil); code != 429 || retry != 1 {
+		t.Fatalf("second send = %d retry %d, want 429 retry 1", code, retry)
 	}
-	clk.Advance(2 * time.Second) // parked for 3 s: this is early
-	sendAt(t, bot, -4001, nil)
+	clk.Advance(500 * time.Millisecond) // parked for 1 s: this is early (and refused: parked to 1.5 s)
+	sendAt(t, bot, 42, nil)
 	clk.Advance(time.Second) // now the retry_after has run out
-	sendAt(t, bot, -4001, nil)
-	if got := srv.Stats().EarlyRetries; got != 1 {
-		t.Errorf("EarlyRetries = %d, want 1", got)
+	if code, _ := sendAt(t, bot, 42, nil); code != 0 {
+		t.Fatalf("send after the retry_after = %d, want success", code)
+	}
+	if st := srv.Stats(); st.EarlyRetries != 1 || st.ChatViolations[42] != 2 || len(st.ChatViolations) != 1 || st.BulkViolations != 0 {
+		t.Errorf("EarlyRetries %d, chat violations %v, bulk %d; want 1, chat 42's two, 0", st.EarlyRetries, st.ChatViolations, st.BulkViolations)
 	}
 
 	// An injected 429 parks the chat as well.
 	srv.FailNext("sendMessage", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 30","parameters":{"retry_after":30}}`)
-	if code, retry := sendAt(t, bot, 42, nil); code != 429 || retry != 30 {
+	if code, retry := sendAt(t, bot, 43, nil); code != 429 || retry != 30 {
 		t.Fatalf("injected = %d retry %d", code, retry)
 	}
 	clk.Advance(29 * time.Second)
-	sendAt(t, bot, 42, nil)
+	sendAt(t, bot, 43, nil)
 	if got := srv.Stats().EarlyRetries; got != 2 {
 		t.Errorf("EarlyRetries after injected 429 = %d, want 2", got)
 	}
@@ -183,7 +343,7 @@ func TestEarlyRetries(t *testing.T) {
 
 func TestEarlyGlobalRetries(t *testing.T) {
 	clk := newClock()
-	srv, bot := newBot(t, Options{Limits: true, Now: clk.Now, GlobalPerSecond: 1, GlobalBurst: 1})
+	srv, bot := newBot(t, Options{Limits: true, Now: clk.Now, GlobalPerSecond: 1})
 	sendAt(t, bot, 1, nil)
 	if code, retry := sendAt(t, bot, 2, nil); code != 429 || retry != 1 {
 		t.Fatalf("bulk limit = %d retry %d, want 429 retry 1", code, retry)
@@ -204,8 +364,8 @@ func TestEarlyGlobalRetries(t *testing.T) {
 		t.Fatalf("send after the retry_after = %d, want success", code)
 	}
 	st := srv.Stats()
-	if st.EarlyGlobalRetries != 1 || st.EarlyRetries != 1 {
-		t.Errorf("early global %d, early per chat %d; want 1 and 1", st.EarlyGlobalRetries, st.EarlyRetries)
+	if st.EarlyGlobalRetries != 1 || st.EarlyRetries != 1 || st.BulkViolations != 4 {
+		t.Errorf("early global %d, early per chat %d, bulk 429s %d; want 1, 1, 4", st.EarlyGlobalRetries, st.EarlyRetries, st.BulkViolations)
 	}
 }
 
@@ -276,7 +436,7 @@ func TestFaults(t *testing.T) {
 // rather than at a stale arrival time.
 func TestSlowSendJudgedWhenHandled(t *testing.T) {
 	clk := newClock()
-	srv, bot := newBot(t, Options{Limits: true, Now: clk.Now, GlobalPerSecond: 1, GlobalBurst: 1, Jitter: -1})
+	srv, bot := newBot(t, Options{Limits: true, Now: clk.Now, GlobalPerSecond: 1, Jitter: -1})
 	srv.SetFaults(Faults{RateSlow: 1, SlowDelay: 200 * time.Millisecond, Methods: []string{"sendPhoto"}})
 	done := make(chan error, 1)
 	go func() {

@@ -26,6 +26,8 @@ var methods = func() map[string]method {
 		{"getUpdates", (*Server).getUpdates},
 		{"sendMessage", (*Server).sendMessage},
 		{"sendPhoto", (*Server).sendPhoto},
+		{"sendDocument", (*Server).sendDocument},
+		{"getFile", (*Server).getFile},
 		{"editMessageText", (*Server).editMessageText},
 		{"editMessageReplyMarkup", (*Server).editMessageReplyMarkup},
 		{"editMessageCaption", (*Server).editMessageCaption},
@@ -49,7 +51,7 @@ var methods = func() map[string]method {
 }()
 
 func isSendMethod(lower string) bool {
-	return lower == "sendmessage" || lower == "sendphoto"
+	return lower == "sendmessage" || lower == "sendphoto" || lower == "senddocument"
 }
 
 type botInfo struct {
@@ -311,6 +313,9 @@ func (s *Server) send(r *request, build func(m *Message), validation *apiError) 
 	if cs.fail != nil {
 		return nil, cs.fail
 	}
+	if e := cs.restrictionLocked(r.method); e != nil {
+		return nil, e
+	}
 	if validation != nil {
 		return nil, validation
 	}
@@ -354,14 +359,67 @@ func (s *Server) sendPhoto(r *request) (any, *apiError) {
 	parsed, entities, verr := s.renderText(caption, mode, r.p["caption_entities"], 1024, "message caption is too long", false)
 	markup, merr := validateMarkup(r.p["reply_markup"])
 	var perr *apiError
-	if r.p["photo"] == "" {
+	switch photo := r.p["photo"]; {
+	case photo == "":
 		perr = badRequest("there is no photo in the request")
+	case len(photo) > maxPhotoURLBytes:
+		perr = badRequest("wrong file identifier/HTTP URL specified")
 	}
 	return s.send(r, func(m *Message) {
 		id := "photo-" + strconv.FormatInt(m.ChatID, 10) + "-" + strconv.Itoa(m.MessageID)
 		m.Photo = []PhotoSize{{FileID: id, FileUniqueID: id, Width: 1280, Height: 720}}
 		m.Text, m.ParsedText, m.Entities, m.ParseMode, m.ReplyMarkup = caption, parsed, entities, mode, markup
 	}, firstError(perr, verr, merr))
+}
+
+// sendDocument sends a file: an upload (its bytes kept for getFile and
+// File) or the file_id of one the fake holds, with an optional caption.
+func (s *Server) sendDocument(r *request) (any, *apiError) {
+	caption, mode := r.p["caption"], r.p["parse_mode"]
+	parsed, entities, verr := s.renderText(caption, mode, r.p["caption_entities"], 1024, "message caption is too long", false)
+	markup, merr := validateMarkup(r.p["reply_markup"])
+	var perr *apiError
+	doc := r.p["document"]
+	data, uploaded := r.files["document"]
+	var held storedFile
+	switch {
+	case uploaded && len(data) == 0:
+		perr = badRequest("file must be non-empty")
+	case uploaded:
+		held = storedFile{name: strings.TrimPrefix(doc, "upload:"), data: data}
+	case doc == "":
+		perr = badRequest("there is no document in the request")
+	default:
+		s.mu.Lock()
+		f, ok := s.files[doc]
+		s.mu.Unlock()
+		if !ok {
+			perr = badRequest("wrong file identifier/HTTP URL specified")
+		}
+		held = f
+	}
+	return s.send(r, func(m *Message) {
+		m.Document = s.storeFileLocked(held.name, held.data)
+		m.Text, m.ParsedText, m.Entities, m.ParseMode, m.ReplyMarkup = caption, parsed, entities, mode, markup
+	}, firstError(perr, verr, merr))
+}
+
+// maxDownload is the Bot API's limit on getFile: 20 MB.
+const maxDownload = 20 << 20
+
+// getFile answers a File whose file_path downloads it.
+func (s *Server) getFile(r *request) (any, *apiError) {
+	id := r.p["file_id"]
+	s.mu.Lock()
+	f, ok := s.files[id]
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		return nil, badRequest("invalid file_id")
+	case len(f.data) > maxDownload:
+		return nil, badRequest("file is too big")
+	}
+	return map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_size": len(f.data), "file_path": id}, nil
 }
 
 const notModified = "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
@@ -493,11 +551,23 @@ func (s *Server) deleteMessage(r *request) (any, *apiError) {
 
 const queryTooOld = "query is too old and response timeout expired or query ID is invalid"
 
+// maxCallbackText is answerCallbackQuery's documented limit on text, in
+// characters (code points here, like every other length the fake counts).
+const maxCallbackText = 200
+
 func (s *Server) answerCallbackQuery(r *request) (any, *apiError) {
 	id := r.p["callback_query_id"]
 	cacheTime, e := intParam(r.p, "cache_time", 0)
 	if e != nil {
 		return nil, e
+	}
+	// Refused before the query is looked up, so the query stays unanswered
+	// and a shorter answer can still be sent.
+	if utf8.RuneCountInString(r.p["text"]) > maxCallbackText {
+		return nil, badRequest("MESSAGE_TOO_LONG")
+	}
+	if u := r.p["url"]; u != "" && !s.botLink(u) {
+		return nil, badRequest("URL_INVALID")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -509,6 +579,24 @@ func (s *Server) answerCallbackQuery(r *request) (any, *apiError) {
 		QueryID: id, Text: r.p["text"], ShowAlert: boolParam(r.p, "show_alert"), URL: r.p["url"], CacheTime: int(cacheTime),
 	})
 	return true, nil
+}
+
+// botLink reports whether raw is a link Telegram opens from a callback
+// answer: t.me (or telegram.me) to this bot, like t.me/bot?start=payload.
+// Games' URLs are the only other kind; the fake has no games.
+func (s *Server) botLink(raw string) bool {
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+		return false
+	}
+	host := strings.ToLower(u.Host)
+	if host != "t.me" && host != "telegram.me" {
+		return false
+	}
+	return strings.EqualFold(strings.TrimSuffix(u.Path, "/"), "/"+s.opts.BotUsername)
 }
 
 func (s *Server) answerInlineQuery(r *request) (any, *apiError) {
@@ -708,6 +796,9 @@ func (s *Server) memberLocked(cs *chatState, userID int64) ChatMember {
 			status = "administrator"
 		}
 	}
+	if userID == BotID {
+		return s.botMemberLocked(cs, status)
+	}
 	return ChatMember{User: u, Status: status}
 }
 
@@ -721,6 +812,12 @@ func (s *Server) getChatMember(r *request) (any, *apiError) {
 	cs, e := s.chatForReadLocked(r.p)
 	if e != nil {
 		return nil, e
+	}
+	if cs.chat.Type == "channel" && uid != BotID {
+		// A bot reads a channel's members only as its admin.
+		if st := s.memberLocked(cs, BotID).Status; st != "administrator" && st != "creator" {
+			return nil, badRequest("member list is inaccessible")
+		}
 	}
 	return s.memberLocked(cs, uid), nil
 }

@@ -17,17 +17,17 @@ const maxBody = 50 << 20
 
 // readParams collects the parameters of a call from the query string and the
 // body, whichever of the Bot API's encodings it uses: urlencoded form,
-// multipart form (uploads become "upload:<filename>") or a JSON object (string
-// values unquoted, other values as raw JSON).
-func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, *apiError) {
-	p := make(map[string]string)
+// multipart form (uploads become "upload:<filename>", their bytes in files) or
+// a JSON object (string values unquoted, other values as raw JSON).
+func readParams(w http.ResponseWriter, r *http.Request) (p map[string]string, files map[string][]byte, _ *apiError) {
+	p = make(map[string]string)
 	for k, v := range r.URL.Query() {
 		if len(v) > 0 {
 			p[k] = v[0]
 		}
 	}
 	if r.Body == nil || r.Method == http.MethodGet {
-		return p, checkUTF8(p)
+		return p, files, checkUTF8(p)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -35,14 +35,14 @@ func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, *api
 	case "application/json":
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return p, errorf(http.StatusBadRequest, "Bad Request: can't read request body")
+			return p, files, errorf(http.StatusBadRequest, "Bad Request: can't read request body")
 		}
 		if len(bytes.TrimSpace(body)) == 0 {
-			return p, checkUTF8(p)
+			return p, files, checkUTF8(p)
 		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(body, &obj); err != nil {
-			return p, errorf(http.StatusBadRequest, "Bad Request: can't parse JSON object")
+			return p, files, errorf(http.StatusBadRequest, "Bad Request: can't parse JSON object")
 		}
 		for k, raw := range obj {
 			var str string
@@ -54,26 +54,40 @@ func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, *api
 		}
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return p, errorf(http.StatusBadRequest, "Bad Request: can't parse multipart form")
+			return p, files, errorf(http.StatusBadRequest, "Bad Request: can't parse multipart form")
 		}
 		for k, v := range r.MultipartForm.Value {
 			if len(v) > 0 {
 				p[k] = v[0]
 			}
 		}
-		for k, files := range r.MultipartForm.File {
-			if len(files) > 0 {
-				p[k] = "upload:" + files[0].Filename
+		for k, fhs := range r.MultipartForm.File {
+			if len(fhs) == 0 {
+				continue
 			}
+			p[k] = "upload:" + fhs[0].Filename
+			f, err := fhs[0].Open()
+			if err != nil {
+				return p, files, errorf(http.StatusBadRequest, "Bad Request: can't read the uploaded file")
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return p, files, errorf(http.StatusBadRequest, "Bad Request: can't read the uploaded file")
+			}
+			if files == nil {
+				files = map[string][]byte{}
+			}
+			files[k] = data
 		}
 		_ = r.MultipartForm.RemoveAll()
 	default:
 		if err := r.ParseForm(); err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return p, errorf(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+				return p, files, errorf(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 			}
-			return p, errorf(http.StatusBadRequest, "Bad Request: can't parse request body")
+			return p, files, errorf(http.StatusBadRequest, "Bad Request: can't parse request body")
 		}
 		for k, v := range r.PostForm {
 			if len(v) > 0 {
@@ -81,7 +95,7 @@ func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, *api
 			}
 		}
 	}
-	return p, checkUTF8(p)
+	return p, files, checkUTF8(p)
 }
 
 func checkUTF8(p map[string]string) *apiError {

@@ -12,6 +12,14 @@
 //     turns this off); see ParseHTML.
 //   - Inline buttons must carry exactly one action; Telegram silently uses
 //     the first.
+//   - Sizes Telegram does not publish are read strictly: a reply_markup over
+//     4,096 bytes of compact JSON and a button or photo URL over 2,048
+//     bytes are refused (see maxMarkupBytes), and button URLs need an
+//     explicit scheme.
+//   - Flood limits (Options.Limits) are sliding windows judged when each
+//     send arrives: 30 in any 1,000 ms means a 31st send 999 ms after the
+//     first is a 429, however evenly the bot meant to space them
+//     (Options.LenientLimits forgives bursts and jitter instead).
 //
 // Error descriptions are Telegram's own where known: the HTML parser's come
 // from tdlib's parse_html, and the chat, flood, length, button and command
@@ -46,29 +54,51 @@ type Options struct {
 	BotUsername string
 
 	// Limits enforces Telegram's flood limits on sendMessage and sendPhoto
-	// with 429 answers (edits and other methods are not limited).
+	// with 429 answers (edits and other methods are not limited). They are
+	// read strictly, as seen by the server when each send arrives: at most
+	// GlobalPerSecond sends in any 1,000 ms over all chats, at most
+	// PrivatePerSecond in any 1,000 ms per private chat, at most
+	// GroupPerMinute in any 60 s per group, supergroup or channel. Telegram
+	// documents "about 30 messages per second"; a bot that passes this
+	// reading passes any gentler one. LenientLimits reads them as before.
 	Limits bool
 	// GlobalPerSecond is the bulk limit over all chats. Default 30.
 	GlobalPerSecond float64
 	// PaidPerSecond is the bulk limit for sends with
-	// allow_paid_broadcast=true, which use their own bucket. Default 1000.
+	// allow_paid_broadcast=true, which use their own window. Default 1000.
 	PaidPerSecond float64
-	// PrivatePerSecond is the limit per private chat. Default 1.
+	// PrivatePerSecond is the limit per private chat. Default 1. A rate
+	// under one a second is one send per 1/rate (0.25: one in any 4 s).
 	PrivatePerSecond float64
 	// GroupPerMinute is the limit per group, supergroup or channel
 	// (chat id < 0). Default 20.
 	GroupPerMinute float64
+	// LenientLimits judges the limits as token buckets (GCRA) that forgive
+	// Burst back-to-back sends and Jitter of early arrival, instead of the
+	// strict windows. Only for tests that measure something other than
+	// pacing and need a fake that forgives bunched arrivals.
+	LenientLimits bool
 	// Burst is how many back-to-back sends a chat's bucket tolerates before
-	// 429. Default 1: a chat takes one message per interval.
+	// 429 under LenientLimits. Default 1: a chat takes one message per
+	// interval.
 	Burst int
 	// GlobalBurst is the same for the bulk buckets. Default 5.
 	GlobalBurst int
-	// Jitter is how early a send may arrive, on top of the bursts, before a
-	// bucket answers 429: the network and scheduling jitter of a correctly
-	// paced bot, whose sends leave on time but arrive bunched on a loaded
-	// machine. A bot over the limit is still caught: sustained 10% over, it
-	// sees its first 429 after Jitter/10%. Default 250ms; negative means none.
+	// Jitter is, under LenientLimits, how early a send may arrive, on top
+	// of the bursts, before a bucket answers 429: the network and
+	// scheduling jitter of a correctly paced bot, whose sends leave on time
+	// but arrive bunched on a loaded machine. In both modes it is how long
+	// after a bulk 429 sends to other chats are taken as already in flight
+	// rather than early (Stats.EarlyGlobalRetries). Default 250ms; negative
+	// means none.
 	Jitter time.Duration
+	// NetworkDelay delays each request by a random time in [0,
+	// NetworkDelay] (real time) before it arrives, as a network does:
+	// sends that left evenly spaced arrive bunched, and one may overtake
+	// another. The delays are drawn from NetworkSeed's sequence, one per
+	// request in the order requests come in.
+	NetworkDelay time.Duration
+	NetworkSeed  uint64
 
 	// Now is the clock for limits, dates and records. Default time.Now.
 	// Long polling and fault delays always use real time.
@@ -184,22 +214,34 @@ type Server struct {
 	faultMethods   map[string]bool
 	rng            *rand.Rand
 	slowing        int // requests held by a slow fault right now
-	global, paid   gcra
-	globalParked   time.Time // a bulk 429 asked everyone to wait until then
-	globalParkedAt time.Time // when that 429 was answered
+	global, paid   buckets
+	netMu          sync.Mutex // guards netRng, apart from mu: delays are drawn outside it
+	netRng         *rand.Rand // NetworkDelay's draws
+	globalParked   time.Time  // a bulk 429 asked everyone to wait until then
+	globalParkedAt time.Time  // when that 429 was answered
 	commands       map[string][]BotCommand
 	nextQueryID    int
 	callbacks      map[string]bool // id → answered
 	callbackAns    []CallbackAnswer
 	inlineQueries  map[string]bool // id → answered
 	inlineAns      []InlineAnswer
+	files          map[string]storedFile // by file_id: documents sent or uploaded
+	nextFileID     int
+}
+
+// storedFile is a document's bytes, served at /file/bot<token>/<path>.
+type storedFile struct {
+	name string
+	data []byte
 }
 
 type chatState struct {
-	chat    Chat
-	nextID  int
-	fail    *apiError // set by Block, Kick, Migrate, FailChat
-	members map[int64]string
+	chat   Chat
+	nextID int
+	fail   *apiError // set by Block, Kick, Migrate, FailChat
+	// restriction makes sends fail (Restrict) until lifted.
+	restriction Restriction
+	members     map[int64]string
 	// msgs maps a message id (minus one) to the index (plus one) in Sent of
 	// the latest record of that bot message; 0 is a message the bot did not
 	// send, and a negated value a deleted one. Dense ids make a slice of
@@ -208,7 +250,7 @@ type chatState struct {
 	// records lists the indexes in Sent of this chat's records, so SentTo
 	// costs the chat's messages, not everyone's.
 	records     []int32
-	bucket      gcra
+	limit       buckets
 	parkedUntil time.Time
 }
 
@@ -257,12 +299,16 @@ func NewUnstarted(opts Options) *Server {
 		closed:        make(chan struct{}),
 		chats:         make(map[int64]*chatState),
 		users:         make(map[int64]User),
+		files:         make(map[string]storedFile),
 		failNext:      make(map[string][]injected),
 		commands:      make(map[string][]BotCommand),
 		callbacks:     make(map[string]bool),
 		inlineQueries: make(map[string]bool),
 		nextUpdateID:  1,
-		stats:         Stats{Calls: map[string]int{}, ClientErrors: map[string]int{}},
+		stats:         Stats{Calls: map[string]int{}, ClientErrors: map[string]int{}, ChatViolations: map[int64]int{}},
+	}
+	if opts.NetworkDelay > 0 {
+		s.netRng = rand.New(rand.NewPCG(opts.NetworkSeed, opts.NetworkSeed^0x5851f42d4c957f2d))
 	}
 	bot := s.botUser()
 	s.bot = &bot
@@ -299,6 +345,32 @@ func (s *Server) Close() {
 	if s.ts != nil {
 		s.ts.Close()
 	}
+}
+
+// networkDelay holds a request for its draw of NetworkDelay, so it arrives
+// (and meets the limits) that much later than it was sent.
+func (s *Server) networkDelay(ctx context.Context) {
+	d := s.drawDelay()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-s.closed:
+	}
+}
+
+// drawDelay draws the next request's network delay; 0 without NetworkDelay.
+func (s *Server) drawDelay() time.Duration {
+	if s.netRng == nil {
+		return 0
+	}
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	return time.Duration(s.netRng.Int64N(int64(s.opts.NetworkDelay) + 1))
 }
 
 // apiError is an error answer.
@@ -353,6 +425,11 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.networkDelay(r.Context())
+	if path, isFile := strings.CutPrefix(r.URL.Path, "/file/bot"); isFile {
+		s.serveFile(w, path)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, methodName, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || strings.Contains(methodName, "/") {
@@ -368,7 +445,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if known {
 		name = m.name
 	}
-	params, perr := readParams(w, r)
+	params, files, perr := readParams(w, r)
 	now := s.opts.Now()
 
 	if !known {
@@ -397,7 +474,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	req := &request{ctx: r.Context(), p: params, now: now}
+	req := &request{ctx: r.Context(), method: strings.ToLower(name), p: params, files: files, now: now}
 	result, e := m.handle(s, req)
 	if e != nil {
 		s.finish(name, params, now, e.status, e)
@@ -435,9 +512,11 @@ func (s *Server) finish(method string, params map[string]string, now time.Time, 
 
 // request is one decoded API call.
 type request struct {
-	ctx context.Context
-	p   map[string]string
-	now time.Time
+	ctx    context.Context
+	method string // lower-case
+	p      map[string]string
+	files  map[string][]byte // uploaded files, by parameter
+	now    time.Time
 }
 
 // queueLocked queues an update for getUpdates, assigning its update_id.
@@ -523,12 +602,8 @@ func (s *Server) addChatLocked(c Chat) Chat {
 func (s *Server) UserMessage(chat Chat, from User, text string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.users[from.ID] = from
-	chat = s.addChatLocked(chat)
-	cs := s.chats[chat.ID]
-	id := cs.nextID
-	cs.nextID++
-	m := &Message{MessageID: id, From: &from, Date: s.opts.Now().Unix(), Chat: chat, ChatID: chat.ID, Text: text}
+	m := s.fromUserLocked(chat, from, text)
+	chat, id := m.Chat, m.MessageID
 	if n := commandLength(text); n > 0 {
 		m.Entities = []MessageEntity{{Type: "bot_command", Offset: 0, Length: n}}
 	}
@@ -540,6 +615,66 @@ func (s *Server) UserMessage(chat Chat, from User, text string) int {
 		s.queueLocked(Update{Message: m})
 	}
 	return id
+}
+
+// UserDocument queues a message from a user carrying a file (a document)
+// with an optional caption, as Telegram delivers it; getFile and the file
+// download then serve data. It returns the message id and the file id.
+func (s *Server) UserDocument(chat Chat, from User, name string, data []byte, caption string) (messageID int, fileID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.fromUserLocked(chat, from, caption)
+	m.Document = s.storeFileLocked(name, data)
+	s.queueLocked(Update{Message: m})
+	return m.MessageID, m.Document.FileID
+}
+
+// fromUserLocked makes a user's message in chat, numbered from the chat's
+// own sequence, known to the server as its users and chats are.
+func (s *Server) fromUserLocked(chat Chat, from User, text string) *Message {
+	s.users[from.ID] = from
+	chat = s.addChatLocked(chat)
+	cs := s.chats[chat.ID]
+	id := cs.nextID
+	cs.nextID++
+	return &Message{MessageID: id, From: &from, Date: s.opts.Now().Unix(), Chat: chat, ChatID: chat.ID, Text: text}
+}
+
+// storeFileLocked keeps a file's bytes under a new file id.
+func (s *Server) storeFileLocked(name string, data []byte) *Document {
+	s.nextFileID++
+	id := "doc" + strconv.Itoa(s.nextFileID)
+	s.files[id] = storedFile{name: name, data: data}
+	return &Document{FileID: id, FileUniqueID: "u" + id, FileName: name, FileSize: int64(len(data))}
+}
+
+// File returns the bytes of a file the fake holds (a document the bot sent,
+// or one UserDocument queued).
+func (s *Server) File(fileID string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[fileID]
+	return f.data, ok
+}
+
+// serveFile is Telegram's file download: /file/bot<token>/<file_path>,
+// the path getFile answered (here the file id).
+func (s *Server) serveFile(w http.ResponseWriter, path string) {
+	token, fileID, ok := strings.Cut(path, "/")
+	if !ok || token != s.opts.Token {
+		http.NotFound(w, nil)
+		return
+	}
+	s.mu.Lock()
+	f, ok := s.files[fileID]
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, nil)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(f.data)))
+	_, _ = w.Write(f.data)
 }
 
 // commandLength is the UTF-16 length of a leading "/command[@bot]", or 0.
@@ -596,13 +731,16 @@ func (s *Server) InlineQuery(from User, query, offset string) string {
 // MyChatMember queues a my_chat_member update for a change of the bot's
 // status in chat from oldStatus to newStatus, made by from, and applies it:
 // "kicked" in a private chat blocks the bot there, "left" or "kicked" in a
-// group removes it, "member" or "administrator" undoes either.
+// group removes it, "member" or "administrator" undoes either. A
+// "restricted" bot carries the rights the chat's restriction leaves it
+// (SetBotRights changes them).
 func (s *Server) MyChatMember(chat Chat, from User, oldStatus, newStatus string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[from.ID] = from
 	chat = s.addChatLocked(chat)
 	cs := s.chats[chat.ID]
+	old := s.botMemberLocked(cs, oldStatus)
 	switch newStatus {
 	case "kicked", "left":
 		if chat.Type == "private" {
@@ -612,13 +750,12 @@ func (s *Server) MyChatMember(chat Chat, from User, oldStatus, newStatus string)
 		}
 	case "member", "administrator", "creator":
 		cs.fail = nil
+		cs.restriction = ""
 	}
 	s.setMemberLocked(cs, BotID, newStatus)
-	bot := s.botUser()
 	s.queueLocked(Update{MyChatMember: &ChatMemberUpdated{
 		Chat: chat, From: from, Date: s.opts.Now().Unix(),
-		OldChatMember: ChatMember{User: bot, Status: oldStatus},
-		NewChatMember: ChatMember{User: bot, Status: newStatus},
+		OldChatMember: old, NewChatMember: s.botMemberLocked(cs, newStatus),
 	}})
 }
 
@@ -891,6 +1028,10 @@ func (s *Server) Stats() Stats {
 	st.ClientErrors = make(map[string]int, len(s.stats.ClientErrors))
 	for k, v := range s.stats.ClientErrors {
 		st.ClientErrors[k] = v
+	}
+	st.ChatViolations = make(map[int64]int, len(s.stats.ChatViolations))
+	for k, v := range s.stats.ChatViolations {
+		st.ChatViolations[k] = v
 	}
 	return st
 }

@@ -437,6 +437,26 @@ func TestSendPhoto(t *testing.T) {
 	}
 }
 
+// TestSendPhotoURLBound: a photo URL over 2,048 bytes is refused the way
+// Telegram refuses a URL it cannot use; one of exactly 2,048 passes.
+func TestSendPhotoURLBound(t *testing.T) {
+	srv, bot := newBot(t, Options{})
+	url := func(n int) string {
+		const head, tail = "https://img.example.com/", ".jpg"
+		return head + strings.Repeat("a", n-len(head)-len(tail)) + tail
+	}
+	if _, err := bot.Send(tgbotapi.NewPhoto(42, tgbotapi.FileURL(url(2048)))); err != nil {
+		t.Errorf("photo URL of 2048 bytes: %v", err)
+	}
+	_, err := bot.Send(tgbotapi.NewPhoto(42, tgbotapi.FileURL(url(2049))))
+	if e := apiErr(t, err); e.Code != 400 || e.Message != "Bad Request: wrong file identifier/HTTP URL specified" {
+		t.Errorf("photo URL of 2049 bytes: %d %q", e.Code, e.Message)
+	}
+	if n := len(srv.SentTo(42)); n != 1 {
+		t.Errorf("%d photos recorded, want 1", n)
+	}
+}
+
 func TestGetUpdates(t *testing.T) {
 	srv, bot := newBot(t, Options{})
 	srv.UserMessage(private, alice, "/start@akhbar_test_bot sports")

@@ -52,6 +52,7 @@ type Message struct {
 	Text              string          `json:"text,omitempty"`
 	Entities          []MessageEntity `json:"entities,omitempty"`
 	Photo             []PhotoSize     `json:"photo,omitempty"`
+	Document          *Document       `json:"document,omitempty"`
 	ReplyMarkup       json.RawMessage `json:"reply_markup,omitempty"`
 	MigrateToChatID   int64           `json:"migrate_to_chat_id,omitempty"`
 	MigrateFromChatID int64           `json:"migrate_from_chat_id,omitempty"`
@@ -79,6 +80,7 @@ type wireMessage struct {
 	Text              string          `json:"text,omitempty"`
 	Entities          []MessageEntity `json:"entities,omitempty"`
 	Photo             []PhotoSize     `json:"photo,omitempty"`
+	Document          *Document       `json:"document,omitempty"`
 	Caption           string          `json:"caption,omitempty"`
 	CaptionEntities   []MessageEntity `json:"caption_entities,omitempty"`
 	ReplyMarkup       json.RawMessage `json:"reply_markup,omitempty"`
@@ -102,6 +104,7 @@ func (m Message) wire() wireMessage {
 		Chat:              m.Chat,
 		EditDate:          m.EditDate,
 		Photo:             m.Photo,
+		Document:          m.Document,
 		ReplyMarkup:       m.ReplyMarkup,
 		MigrateToChatID:   m.MigrateToChatID,
 		MigrateFromChatID: m.MigrateFromChatID,
@@ -110,12 +113,21 @@ func (m Message) wire() wireMessage {
 	if m.ParsedText != "" {
 		text = m.ParsedText
 	}
-	if m.Photo != nil {
+	if m.Photo != nil || m.Document != nil {
 		w.Caption, w.CaptionEntities = text, m.Entities
 	} else {
 		w.Text, w.Entities = text, m.Entities
 	}
 	return w
+}
+
+// Document is a general file in a message (Telegram's Document).
+type Document struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileName     string `json:"file_name,omitempty"`
+	MimeType     string `json:"mime_type,omitempty"`
+	FileSize     int64  `json:"file_size,omitempty"`
 }
 
 // CallbackQuery is a press on an inline keyboard button.
@@ -142,6 +154,11 @@ type InlineQuery struct {
 type ChatMember struct {
 	User   User   `json:"user"`
 	Status string `json:"status"`
+	// What a "restricted" member may send (ChatMemberRestricted); absent
+	// for the other statuses. The fake sets them for the bot only.
+	IsMember        *bool `json:"is_member,omitempty"`
+	CanSendMessages *bool `json:"can_send_messages,omitempty"`
+	CanSendPhotos   *bool `json:"can_send_photos,omitempty"`
 }
 
 // ChatMemberUpdated reports a change of the bot's own membership (the
@@ -238,6 +255,12 @@ type Stats struct {
 	// LimitViolations counts 429s caused by the enforced limits
 	// (Options.Limits), per chat or global.
 	LimitViolations int
+	// BulkViolations counts the LimitViolations of the bulk limit (over
+	// all chats, or over paid broadcasts).
+	BulkViolations int
+	// ChatViolations counts the other LimitViolations, those of a chat's
+	// own limit, by chat.
+	ChatViolations map[int64]int
 	// EarlyRetries counts sends to a chat that arrived while the chat was
 	// parked: before the retry_after of an earlier 429 answered for that
 	// chat (its own limit, the bulk limit, or an injected one) ran out.

@@ -25,7 +25,7 @@ func TestDeadLettersCommand(t *testing.T) {
 	cfg := writeConfig(t, "redis:\n  prefix: \""+prefix+"\"\n")
 
 	var out, errOut bytes.Buffer
-	if code := runDeadLetters(ctx, []string{"-config", cfg}, getenv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "no dead letters") {
+	if code := runDeadLetters(ctx, []string{"-config", cfg}, environment{get: getenv}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "no dead letters") {
 		t.Fatalf("empty: exit %d, out %q, err %q", code, out.String(), errOut.String())
 	}
 	must := func(err error) {
@@ -42,7 +42,7 @@ func TestDeadLettersCommand(t *testing.T) {
 	}
 	must(store.DeadLetter(ctx, ds[0], "telegram error 500: Internal Server Error"))
 	out.Reset()
-	if code := runDeadLetters(ctx, []string{"-config", cfg, "-n", "5"}, getenv, &out, &errOut); code != 0 {
+	if code := runDeadLetters(ctx, []string{"-config", cfg, "-n", "5"}, environment{get: getenv}, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	for _, want := range []string{"CHAT", "-100777", "item-1", "telegram error 500"} {
@@ -50,7 +50,7 @@ func TestDeadLettersCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if code := runDeadLetters(ctx, nil, func(string) string { return "" }, &out, &errOut); code != 2 {
+	if code := runDeadLetters(ctx, nil, environment{get: func(string) string { return "" }}, &out, &errOut); code != 2 {
 		t.Errorf("without a Redis: exit %d, want 2", code)
 	}
 }
@@ -68,9 +68,9 @@ func TestClaimIdleEnv(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			d, err := shardLease(func(string) string { return tc.v })
+			d, err := environment{get: func(string) string { return tc.v }}.claimIdle()
 			if (err != nil) != tc.err || (!tc.err && d.String() != tc.want) {
-				t.Errorf("shardLease(%q) = %v, %v; want %s, error %v", tc.v, d, err, tc.want, tc.err)
+				t.Errorf("claimIdle(%q) = %v, %v; want %s, error %v", tc.v, d, err, tc.want, tc.err)
 			}
 		})
 	}

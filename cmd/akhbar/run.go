@@ -12,15 +12,19 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
 	"sync"
+	"syscall"
 	"text/template"
 	"time"
 
 	"github.com/akhbar/akhbar/bot"
 	"github.com/akhbar/akhbar/bot/telegram"
+	"github.com/akhbar/akhbar/cmd/akhbar/internal/localmode"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/lease"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,6 +40,7 @@ var defaultConfig []byte
 // run is the whole program; main only supplies the process's context,
 // arguments, environment and output, so tests run exactly this.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := environment{get: getenv}
 	cmd := "run"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -45,27 +50,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "akhbar", version)
 		return 0
 	case "check":
-		return runCheck(args, getenv, stdout, stderr)
+		return runCheck(args, e, stdout, stderr)
 	case "summarize":
-		return runSummarize(args, getenv, stdout, stderr)
+		return runSummarize(args, e, stdout, stderr)
 	case "deadletters":
-		return runDeadLetters(ctx, args, getenv, stdout, stderr)
+		return runDeadLetters(ctx, args, e, stdout, stderr)
+	case "paused":
+		return runPaused(ctx, args, e, stdout, stderr)
+	case "preview":
+		return runPreview(ctx, args, e, stdout, stderr)
+	case "sources":
+		return runSources(ctx, args, e, stdout, stderr)
 	case "run":
-		if err := runBot(ctx, args, getenv, stdout, stderr); err != nil {
+		if err := runBot(ctx, args, e, stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "akhbar:", err)
 			return 1
 		}
 		return 0
 	default:
-		fmt.Fprintf(stderr, "akhbar: unknown command %q (run, check, summarize, deadletters, version)\n", cmd)
+		fmt.Fprintf(stderr, "akhbar: unknown command %q (run, check, preview, sources, summarize, deadletters, paused, version)\n", cmd)
 		return 2
 	}
 }
 
 // loadConfig reads -config (or AKHBAR_CONFIG); without one it uses the
 // embedded default, whose sources are the bundled samples of local mode.
-func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, string, error) {
-	path := fs.String("config", getenv("AKHBAR_CONFIG"), "config file (YAML); default: embedded local-mode config")
+func loadConfig(fs *flag.FlagSet, args []string, e environment) (*Config, string, error) {
+	path := fs.String("config", e.configPath(), "config file (YAML); default: embedded local-mode config")
 	if err := fs.Parse(args); err != nil {
 		return nil, "", err
 	}
@@ -80,17 +91,35 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*C
 	return cfg, *path, err
 }
 
-func runCheck(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runCheck(args []string, e environment, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg, path, err := loadConfig(fs, args, getenv)
+	show := fs.Bool("show", false, "print the effective configuration (defaults filled in, the environment applied, secrets masked); "+
+		"without a config file, local mode's")
+	cfg, path, err := loadConfig(fs, args, e)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	if cfg == nil {
+	if cfg == nil && !*show {
 		fmt.Fprintln(stderr, "check: give a config file with -config or AKHBAR_CONFIG")
 		return 2
+	}
+	if *show {
+		header, local := path, cfg == nil
+		if local {
+			// The feeds' address is chosen when local mode starts.
+			if cfg, err = localConfig("http://127.0.0.1:0"); err != nil {
+				fmt.Fprintln(stderr, err)
+				return 1
+			}
+			header = "local mode (no config file): the embedded default.yaml; feeds, Telegram and Redis are served in-process"
+		}
+		if err := showConfig(stdout, cfg, e, header, local); err != nil {
+			fmt.Fprintln(stderr, "check:", err)
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(stdout, "%s: ok, %d source(s)\n", path, len(cfg.Sources))
 	return 0
@@ -110,32 +139,94 @@ func localConfig(feedsURL string) (*Config, error) {
 	return ParseConfig("default.yaml (embedded)", buf.Bytes())
 }
 
-func runBot(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// startLocal starts local mode around the embedded config, with the
+// environment's local-mode settings, and returns that config.
+func startLocal(ctx context.Context, e environment, stdout io.Writer) (*localmode.Mode, *Config, error) {
+	every, err := e.localNewsEvery(20 * time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cfg *Config
+	l, err := localmode.Start(ctx, localmode.Options{
+		Every: every, WebAddr: e.localWeb(), TelegramAddr: e.localTelegramAddr(), Out: stdout,
+		Configure: func(feedsURL string) (localmode.Demo, error) {
+			c, err := localConfig(feedsURL)
+			if err != nil {
+				return localmode.Demo{}, err
+			}
+			cfg = c
+			d := localmode.Demo{BotName: c.BotName}
+			for _, s := range c.Sources {
+				d.Sources = append(d.Sources, s.ID)
+			}
+			return d, nil
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, cfg, nil
+}
+
+func runBot(ctx context.Context, args []string, e environment, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg, _, err := loadConfig(fs, args, getenv)
+	cfg, cfgPath, err := loadConfig(fs, args, e)
 	if err != nil {
 		return err
 	}
+	// What the file says, before the environment's overrides: a reload
+	// compares the file with it.
+	var fileCfg *Config
+	if cfg != nil {
+		c := *cfg
+		fileCfg = &c
+	}
+	token, err := e.botToken(cfg)
+	if err != nil {
+		return err
+	}
+	// Local mode is a demo with its own store and a fake Telegram: it must
+	// never start by accident next to production (a token that did not
+	// reach the process, with the production config and Redis given).
+	switch {
+	case token == "" && cfg != nil:
+		return errors.New("no bot token: set TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE " +
+			"(local mode, the demo without a token, starts only without a config file and without REDIS_URL)")
+	case token == "" && e.redisURL() != "":
+		return errors.New("no bot token but REDIS_URL is set: set TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE " +
+			"(local mode, the demo without a token, uses its own embedded store and starts only without REDIS_URL)")
+	case token != "" && cfg == nil:
+		return errors.New("a bot token but no config file: give -config or AKHBAR_CONFIG (start from deploy/akhbar.example.yaml)")
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var local *localMode
-	if cfg == nil || (getenv("TELEGRAM_BOT_TOKEN") == "" && getenv("TELEGRAM_BOT_TOKEN_FILE") == "" && cfg.Telegram.Token == "") {
-		local, err = startLocal(ctx, cfg, getenv, stdout)
-		if err != nil {
+	var local *localmode.Mode
+	if token == "" {
+		if local, cfg, err = startLocal(ctx, e, stdout); err != nil {
 			return fmt.Errorf("local mode: %w", err)
 		}
 		defer local.Close()
-		cfg = local.cfg
+		c := *cfg // the embedded config, which operators export
+		fileCfg = &c
 	}
-	if err := cfg.applyEnv(getenv); err != nil {
+	if err := e.apply(cfg); err != nil {
 		return err
 	}
+	cfg.Telegram.Token = token
 	if local != nil {
-		local.override(cfg)
+		// The local services, whatever the environment says.
+		cfg.Telegram.Token = localmode.Token
+		cfg.Telegram.APIURL = local.TelegramURL()
+		cfg.Telegram.Mode = "polling"
+		cfg.Redis.URL = local.RedisURL()
+		cfg.Operators = append(cfg.Operators, local.Operators()...)
+	}
+	if cfg.Telegram.Mode == "webhook" && cfg.Telegram.Webhook.Secret == "" {
+		return errors.New("webhook mode needs telegram.webhook.secret or AKHBAR_WEBHOOK_SECRET")
 	}
 	logLevel := slog.LevelInfo
-	if getenv("AKHBAR_DEBUG") != "" {
+	if e.debug() {
 		logLevel = slog.LevelDebug
 	}
 	var log *slog.Logger
@@ -159,13 +250,23 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 	// queue behind new connections and reach Telegram in bunches.
 	tgTransport := http.DefaultTransport.(*http.Transport).Clone()
 	tgTransport.MaxIdleConnsPerHost = max(cfg.Delivery.Workers, 8) + 8
+	// A send's request (a card of up to 4,096 characters of Arabic HTML
+	// and its keyboard) fits the write buffer whole, so it leaves in one
+	// write: with the default 4 KiB, the headers, the rest of the buffer
+	// and the body's tail went in two or three writes (and a 32 KiB copy
+	// buffer), the largest syscall cost of a delivery (issue 14).
+	tgTransport.WriteBufferSize = 32 << 10
 	tg, err := telegram.New(ctx, cfg.Telegram.Token, cfg.Telegram.APIURL, &http.Client{Timeout: 60 * time.Second, Transport: tgTransport})
+	if err != nil {
+		return err
+	}
+	resolve, err := e.testResolve()
 	if err != nil {
 		return err
 	}
 	fetcher := feeds.NewFetcher(feeds.FetcherOptions{
 		UserAgent: cfg.Fetch.UserAgent, Timeout: cfg.Fetch.Timeout, MaxBytes: cfg.Fetch.MaxBytes,
-		AllowPrivate: cfg.Fetch.AllowPrivate,
+		AllowPrivate: cfg.Fetch.AllowPrivate, Resolve: resolve,
 	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -173,9 +274,18 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 	if botName == "" {
 		botName = tg.Name()
 	}
-	lease, err := shardLease(getenv)
+	shardLease, inboxLease, err := e.leases()
 	if err != nil {
 		return err
+	}
+	// Operators import and export the config file's sources from Telegram;
+	// local mode has no file, so its operators export the embedded
+	// config's sources and an import is refused.
+	opmlSources := &configSources{fetcher: fetcher}
+	// In local mode a sample item's link is answered offline, from its text.
+	var linkFetcher bot.ArticleReader = bot.NewLinkFetcher(cfg.Fetch.UserAgent)
+	if local != nil {
+		linkFetcher = local.Links(linkFetcher)
 	}
 	b := bot.New(bot.Config{
 		Sources: cfg.FeedSources(), BotName: botName, BotUsername: tg.Username(), BotID: tg.ID(), Location: loc,
@@ -183,11 +293,20 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		CardButtons: cfg.Cards.Buttons, CardImages: *cfg.Cards.Images && local == nil,
 		// Links people send are fetched with the SSRF guard always on,
 		// whatever fetch.allow_private_addresses says for sources.
-		LinkFetcher: bot.NewLinkFetcher(cfg.Fetch.UserAgent),
+		LinkFetcher: linkFetcher,
 		Limits: bot.Limits{GlobalPerSecond: cfg.Delivery.GlobalPerSecond, PrivatePerSecond: cfg.Delivery.PrivatePerSecond,
 			GroupPerMinute: cfg.Delivery.GroupPerMinute, PaidBroadcast: cfg.Delivery.AllowPaidBroadcast},
-		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ShardLease: lease, Backlog: cfg.Delivery.Backlog,
+		Workers: cfg.Delivery.Workers, DigestThreshold: cfg.Delivery.DigestThreshold, ShardLease: shardLease, Backlog: cfg.Delivery.Backlog,
+		Operators: cfg.Operators, SourceList: opmlSources,
 	}, store, fetcher, tg, log, reg)
+	reg.MustRegister(b.ProgressCollector())
+	// Updates wait per chat, not per batch: one person's flood holds up
+	// nobody else. The inbox lease follows the delivery claim time, so a
+	// crashed replica's updates are taken over as soon as its jobs are.
+	dispatch := bot.NewDispatcher(b, bot.DispatchOptions{
+		Workers: cfg.Updates.Workers, QueuePerChat: cfg.Updates.QueuePerChat, Lease: inboxLease,
+		UserRate: storage.Limit{Rate: cfg.Updates.CommandsPerUser, Period: cfg.Updates.CommandsWindow},
+	}, reg)
 
 	// Arabic for Arabic-language clients, English as the default list.
 	for lang, text := range map[string]string{"ar": "ar", "": "en"} {
@@ -200,65 +319,79 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 		"mode", cfg.Telegram.Mode, "local", local != nil, "bot", tg.Username())
 
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	sched := cron.New(cron.WithParser(cronParser), cron.WithLocation(loc),
+		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
+	// Every return from here on, a start-up step that fails included, stops
+	// the scheduler and waits for the polls and every goroutine before the
+	// store closes (its defer, registered earlier, runs after this one).
+	defer func() {
+		stopped := sched.Stop()
+		cancel()
+		<-stopped.Done()
+		wg.Wait()
+	}()
+	errc := make(chan error, 1) // the first error stops the program; later ones are its echoes
 	goRun := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := f(); err != nil && ctx.Err() == nil {
-				errc <- fmt.Errorf("%s: %w", name, err)
+				select {
+				case errc <- fmt.Errorf("%s: %w", name, err):
+				default:
+				}
 			}
 		}()
 	}
 
+	polls := make(chan struct{}, maxConcurrentPolls)
+	pollSched := newPollScheduler(ctx, sched, func(ctx context.Context, src feeds.Source, interval time.Duration) {
+		pollOnce(ctx, b, store, src, interval, replica, polls, log)
+	}, goRun, log)
+	if _, err := pollSched.apply(cfg.FeedSources()); err != nil {
+		return err
+	}
+	sched.Start()
+	// SIGHUP (and POST /reload) re-reads the config's sources.
+	reloads := &reloader{path: cfgPath, bot: b, sched: pollSched, log: log, current: fileCfg}
+	if local != nil {
+		reloads.path = ""
+	}
+	opmlSources.reload = reloads
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	goRun("reload", func() error { return reloads.onSignal(ctx, hup) })
+
 	if cfg.Admin.Listen != "off" {
-		srv, ln, err := adminServer(ctx, cfg.Admin.Listen, reg, store, log)
+		srv, ln, err := adminServer(ctx, cfg.Admin.Listen, reg, store, cfg, e.pprof(), reloads.serveReload, log)
 		if err != nil {
 			return err
 		}
 		goRun("admin server", func() error { return serve(ctx, srv, ln) })
 	}
 
-	sched := cron.New(cron.WithParser(cronParser), cron.WithLocation(loc),
-		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
-	polls := make(chan struct{}, maxConcurrentPolls)
-	for _, src := range cfg.FeedSources() {
-		spec, err := cronParser.Parse(src.Schedule)
-		if err != nil {
-			return fmt.Errorf("source %s: %w", src.ID, err)
-		}
-		interval := period(spec, time.Now())
-		sched.Schedule(spec, cron.FuncJob(func() { pollOnce(ctx, b, store, src, interval, replica, polls, log) }))
-		// Poll once at start, so a restart or a new source does not wait a
-		// whole period; the lease keeps replicas from doubling up.
-		goRun("first poll "+src.ID, func() error { pollOnce(ctx, b, store, src, interval, replica, polls, log); return nil })
-	}
-	sched.Start()
-
+	goRun("updates dispatch", func() error { return dispatch.Run(ctx) })
 	goRun("delivery", func() error { return b.RunDelivery(ctx, replica) })
 	goRun("digests", func() error { return b.RunDigests(ctx, replica) })
 
 	switch cfg.Telegram.Mode {
 	case "webhook":
-		if cfg.Telegram.Webhook.Secret == "" {
-			return errors.New("webhook mode needs telegram.webhook.secret or AKHBAR_WEBHOOK_SECRET")
-		}
-		if err := tg.SetWebhook(ctx, cfg.Telegram.Webhook.URL, cfg.Telegram.Webhook.Secret); err != nil {
-			return err
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/", telegram.WebhookHandler(cfg.Telegram.Webhook.Secret, b.HandleUpdate, log))
+		// Listen first: Telegram is told to post only where we can answer.
 		ln, err := net.Listen("tcp", cfg.Telegram.Webhook.Listen)
 		if err != nil {
 			return fmt.Errorf("webhook listen: %w", err)
 		}
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		srv := httpServer(telegram.WebhookHandler(cfg.Telegram.Webhook.Secret, dispatch, log), cfg)
 		goRun("webhook server", func() error { return serve(ctx, srv, ln) })
+		if err := tg.SetWebhook(ctx, cfg.Telegram.Webhook.URL, cfg.Telegram.Webhook.Secret); err != nil {
+			return err
+		}
 	default:
-		goRun("updates", func() error { return pollUpdates(ctx, tg, store, b, replica, log) })
+		goRun("updates", func() error { return pollUpdates(ctx, tg, store, dispatch, replica, log) })
 	}
 	if local != nil {
-		goRun("local mode", func() error { return local.run(ctx, log) })
+		goRun("local mode", func() error { return local.Run(ctx, log) })
 	}
 
 	var runErr error
@@ -267,10 +400,6 @@ func runBot(ctx context.Context, args []string, getenv func(string) string, stdo
 	case runErr = <-errc:
 	}
 	log.Info("akhbar stopping")
-	stopped := sched.Stop()
-	cancel()
-	<-stopped.Done()
-	wg.Wait()
 	return runErr
 }
 
@@ -291,23 +420,58 @@ func pollOnce(ctx context.Context, b *bot.Bot, store *storage.Store, src feeds.S
 		return
 	}
 	tick := time.Now().Round(max(interval, time.Second))
-	ok, err := store.AcquireLease(ctx, "poll:"+src.ID+":"+strconv.FormatInt(tick.Unix(), 10), replica, max(interval, time.Second)+time.Second)
+	// The tick's lease makes a source polled once per tick, but a poll can
+	// outlast its tick (slow article pages, a big fan-out): another
+	// replica's poll of a later tick would find the same items not yet
+	// marked seen and publish them again. One poll of a source at a time,
+	// then: a lock renewed while the poll runs, short enough that a killed
+	// replica's lock soon passes; a poll that loses it stops. It is renewed
+	// past the poll's deadline too: a poll cut short still writes its
+	// progress (MarkSeenPartial, its own context) before release, and holds
+	// the source until then. One script takes the tick and the lock, so a
+	// tick another replica took costs one round trip.
+	taken, err := store.TakePoll(ctx, src.ID, tick.Unix(), replica, max(interval, time.Second)+time.Second, pollLockTTL)
 	if err != nil {
 		log.Warn("poll lease", "source_id", src.ID, "error", err)
 		return
 	}
-	if !ok {
+	switch taken {
+	case storage.PollTickTaken:
+		return
+	case storage.PollBusy:
+		log.Debug("poll skipped: another replica is still polling", "source_id", src.ID)
 		return
 	}
 	pctx, cancel := context.WithTimeout(ctx, max(interval, 30*time.Second))
 	defer cancel()
-	res, err := b.PollSource(pctx, src, interval)
+	running, err := lease.Hold(pctx, store, pollLock(src.ID, replica))
+	if err != nil {
+		log.Warn("poll lock", "source_id", src.ID, "error", err)
+		return
+	}
+	defer running.Release() // else it expires in pollLockTTL
+	res, err := b.PollSource(running.Context(), src, interval)
 	if err != nil {
 		log.Warn("poll", "source_id", src.ID, "error", err)
 		return
 	}
 	log.Debug("polled", "source_id", src.ID, "items", res.Items, "new", res.New, "jobs", res.Jobs,
 		"not_modified", res.NotModified, "first_sight", res.FirstSight, "skipped", res.Skipped)
+}
+
+// pollLockTTL is how long a source's poll lock outlives its last renewal
+// (every pollLockTTL/3): how long a killed replica holds up the next poll.
+const pollLockTTL = 3 * time.Second
+
+// pollLockRelease bounds the release of a poll lock.
+const pollLockRelease = 2 * time.Second
+
+// pollLock is the lock on polling source: renewed every second, the poll
+// stops when it was not renewed for two (a failed renewal is retried
+// once), a second before the lock can pass to another replica.
+func pollLock(source, replica string) lease.Spec {
+	return lease.Spec{Name: storage.PollLockName(source), Owner: replica, TTL: pollLockTTL,
+		Renew: pollLockTTL / 3, Stop: 2 * pollLockTTL / 3, ReleaseTimeout: pollLockRelease}
 }
 
 // maxConcurrentPolls bounds the polls one replica runs at once.
@@ -317,10 +481,12 @@ const maxConcurrentPolls = 16
 // renews every updatesRenew and stops polling by itself when it could not
 // renew for updatesStop, well before the lease (updatesTTL) can pass to
 // another replica: two pollers would make Telegram answer 409 Conflict.
-// A dead leader is replaced within updatesTTL + updatesRetry.
+// A dead leader is replaced within updatesTTL + updatesRetry. Renewing
+// every 1.5 s leaves one retry before updatesStop (every second cost an
+// idle replica one Redis round trip a second more).
 const (
 	updatesTTL   = 6 * time.Second
-	updatesRenew = time.Second
+	updatesRenew = 1500 * time.Millisecond
 	updatesStop  = updatesTTL / 2
 	updatesRetry = time.Second
 	pollTimeout  = 10 * time.Second
@@ -328,49 +494,11 @@ const (
 
 // pollUpdates long-polls Telegram while this replica holds the updates
 // lease.
-func pollUpdates(ctx context.Context, tg *telegram.Client, store *storage.Store, b *bot.Bot, replica string, log *slog.Logger) error {
-	for ctx.Err() == nil {
-		ok, err := store.AcquireLease(ctx, "leader:updates", replica, updatesTTL)
-		if err != nil || !ok {
-			if err != nil {
-				log.Warn("updates lease", "error", err)
-			}
-			pause(ctx, updatesRetry)
-			continue
-		}
-		log.Info("took the updates lease", "replica", replica)
-		lctx, lcancel := context.WithCancel(ctx)
-		go func() { // renew while polling; stop polling if the lease is lost
-			defer lcancel()
-			renewed := time.Now()
-			for {
-				pause(lctx, updatesRenew)
-				if lctx.Err() != nil {
-					return
-				}
-				rctx, rcancel := context.WithDeadline(lctx, renewed.Add(updatesStop))
-				ok, err := store.AcquireLease(rctx, "leader:updates", replica, updatesTTL)
-				rcancel()
-				switch {
-				case err == nil && ok:
-					renewed = time.Now()
-				case err == nil:
-					log.Warn("lost updates lease")
-					return
-				case time.Since(renewed) >= updatesStop:
-					log.Warn("could not renew updates lease; stopping polling", "error", err)
-					return
-				}
-			}
-		}()
-		err = tg.Poll(lctx, store, pollTimeout, b.HandleUpdate, log)
-		lcancel()
-		if err != nil {
-			return err
-		}
-	}
-	_ = store.ReleaseLease(context.WithoutCancel(ctx), "leader:updates", replica)
-	return nil
+func pollUpdates(ctx context.Context, tg *telegram.Client, store *storage.Store, dispatch *bot.Dispatcher, replica string, log *slog.Logger) error {
+	spec := lease.Spec{Name: "leader:updates", Owner: replica, TTL: updatesTTL, Renew: updatesRenew, Stop: updatesStop}
+	return lease.Lead(ctx, store, spec, updatesRetry, log, func(ctx context.Context) error {
+		return tg.Poll(ctx, store, pollTimeout, dispatch, log)
+	})
 }
 
 // period is the time between two runs of a schedule.
@@ -379,30 +507,25 @@ func period(s cron.Schedule, from time.Time) time.Duration {
 	return s.Next(a).Sub(a)
 }
 
-func pause(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
-
 func replicaID() string {
 	host, _ := os.Hostname()
 	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
 }
 
-// adminServer serves /metrics, /healthz (the process is up) and /readyz
-// (Redis answers).
-func adminServer(ctx context.Context, addr string, reg *prometheus.Registry, store *storage.Store, log *slog.Logger) (*http.Server, net.Listener, error) {
+// adminServer serves /metrics, /healthz (the process is up), /readyz
+// (Redis answers a ping within readyTimeout), POST /reload (re-read the config's sources), and
+// /debug/pprof/ when withPprof is set.
+func adminServer(ctx context.Context, addr string, reg *prometheus.Registry, store *storage.Store, cfg *Config, withPprof bool, reload http.HandlerFunc, log *slog.Logger) (*http.Server, net.Listener, error) {
 	mux := http.NewServeMux()
+	if withPprof {
+		mountPprof(mux)
+	}
+	mux.HandleFunc("/reload", reload)
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	ready := &readiness{ping: store.Ping, timeout: readyTimeout}
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := store.Ping(pctx); err != nil {
+		if err := ready.check(r.Context()); err != nil {
 			http.Error(w, "redis: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -413,7 +536,22 @@ func adminServer(ctx context.Context, addr string, reg *prometheus.Registry, sto
 		return nil, nil, fmt.Errorf("admin listen: %w", err)
 	}
 	log.Info("admin server", "addr", ln.Addr().String())
-	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln, nil
+	return httpServer(mux, cfg), ln, nil
+}
+
+// httpServer is a server for h bounded by cfg.HTTP: without these limits a
+// client that never finishes its headers or body, never reads the answer,
+// or keeps an idle connection open holds a connection (and a goroutine)
+// for ever; Go's defaults have no timeouts and allow 1 MB of headers.
+func httpServer(h http.Handler, cfg *Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
+	}
 }
 
 // serve runs srv until ctx ends, then shuts it down gracefully.

@@ -17,6 +17,8 @@ import (
 	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/storage/storagetest"
+
+	"github.com/akhbar/akhbar/cmd/akhbar/internal/localmode"
 )
 
 // syncBuffer is a bytes.Buffer safe for the program's concurrent writers.
@@ -73,6 +75,19 @@ func (p *program) stop(t *testing.T) {
 
 // eventually polls cond until it holds; the deadline only guards against a
 // hang, it is not what the test measures.
+// sampleFeedServer serves local mode's sample feeds, the newest item of
+// each held back, for a test's config to name as sources.
+func sampleFeedServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	samples, err := localmode.NewSampleFeeds(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(samples)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	waitFor(t, what, 20*time.Second, cond)
@@ -93,12 +108,12 @@ func cardsTo(tg *telegramtest.Server, chatID int64, title string) int {
 // appears, every subscriber gets exactly one card, a blocked chat is
 // dropped, a migrated group is moved, and a restart resends nothing.
 func TestEndToEnd(t *testing.T) {
-	const token = "123456:e2e-secret-token"
+	const token = "123456:e2e-secret-token-0123456789abcdefghij"
 	tg := telegramtest.NewServer(telegramtest.Options{Token: token, Limits: true,
 		OnUnknownMethod: func(m string) { t.Errorf("unknown Bot API method %q", m) }})
 	t.Cleanup(tg.Close)
 
-	samples, err := newSampleFeeds(1) // the newest item of each feed is held back
+	samples, err := localmode.NewSampleFeeds(1) // the newest item of each feed is held back
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +190,7 @@ sources:
 	if err := tg.WaitSent(wctx, 7); err != nil {
 		t.Fatalf("replies to the commands: %v; stderr:\n%s", err, p.stderr.String())
 	}
-	if got := tg.SentTo(group.ID); len(got) != 2 || !strings.Contains(got[1].ParsedText, "المشرفون فقط") {
+	if got := tg.SentTo(group.ID); len(got) != 2 || !strings.Contains(got[1].ParsedText, "إلا المشرفون") {
 		t.Errorf("group replies = %+v, want a subscription and an admins-only refusal", got)
 	}
 	if got := tg.SentTo(bob.ID); len(got) != 1 || !strings.Contains(got[0].ParsedText, "Subscribed to") {
@@ -195,7 +210,7 @@ sources:
 
 	tg.Block(carol.ID)
 	tg.Migrate(oldGroup.ID, -1005550000)
-	_, title, ok := samples.revealNext() // almamlaka-sample.xml comes first
+	_, title, ok := samples.RevealNext() // almamlaka-sample.xml comes first
 	if !ok {
 		t.Fatal("no item to reveal")
 	}
@@ -254,8 +269,35 @@ func TestCheck(t *testing.T) {
 	}{
 		"valid":       {yaml: "sources:\n  - id: a\n    name: أ\n    url: https://a.example/feed\n", code: 0, want: []string{"ok, 1 source"}},
 		"unknown key": {yaml: "sourcez: []\n", code: 1, want: []string{"line 1", "sourcez"}},
+		"topics, categories, breaking": {yaml: `sources:
+  - id: a
+    name: أ
+    url: https://a.example/feed
+    topics: [محليات, رياضة]
+    categories: {"كرة محلية": رياضة, "أخبار الأردن": محليات}
+    keywords: {محليات: [الأردن, البلقاء]}
+    breaking: {patterns: ["عاجل", "الآن"], categories: ["عاجل"]}
+`, code: 0, want: []string{"ok, 1 source"}},
+		"topic mistakes": {yaml: `sources:
+  - id: a
+    name: أ
+    url: https://a.example/feed
+    topics: [رياضة, العاجل]
+    categories: {"ملاعب": الرياضة}
+    breaking: {patterns: [""]}
+    keywords: {محليات: [الأردن], رياضة: [], العاجل: [""]}
+`, code: 1, want: []string{
+			`line 5: source "a": topic "العاجل" is what readers call breaking news`,
+			`line 6: source "a": category "ملاعب" maps to "الرياضة", which is not one of its topics`,
+			`line 7: source "a": breaking: empty or too long pattern or category ""`,
+			`line 8: source "a": keywords for "محليات", which is not one of its topics`,
+			`line 8: source "a": keywords for "رياضة": give 1 to 100 words`,
+			`line 8: source "a": keywords for "العاجل": empty or too long word ""`,
+		}},
 		"negative delivery": {yaml: "delivery:\n  workers: 4\n  backlog: -1\n", code: 1,
 			want: []string{`line 3: delivery.backlog -1: want a positive number`}},
+		"negative updates": {yaml: "updates:\n  commands_per_user: -1\n  commands_window: -10s\n", code: 1,
+			want: []string{`line 2: updates.commands_per_user -1: want a positive number`, `line 3: updates.commands_window -10: want a positive number`}},
 		"mistakes": {yaml: `sources:
   - id: a
     name: أ

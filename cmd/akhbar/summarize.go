@@ -14,7 +14,7 @@ import (
 // or HTML (a file, or stdin): the tool operators and the evaluation use.
 //
 //	akhbar summarize [-words N | -chars N | -sentences N] [-title T] [file]
-func runSummarize(args []string, _ func(string) string, stdout, stderr io.Writer) int {
+func runSummarize(args []string, _ environment, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("summarize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	words := fs.Int("words", 0, "budget in words")

@@ -13,7 +13,7 @@ import (
 // TestSummarizeSeedItem runs `akhbar summarize` on the seed-like WordPress
 // item: a clean 2–3 sentence summary with none of the boilerplate lines.
 func TestSummarizeSeedItem(t *testing.T) {
-	data, err := os.ReadFile("sample/almamlaka-sample.xml")
+	data, err := os.ReadFile("internal/localmode/sample/almamlaka-sample.xml")
 	if err != nil {
 		t.Fatal(err)
 	}

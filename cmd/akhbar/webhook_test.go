@@ -22,7 +22,7 @@ import (
 // with the secret token, Telegram (the fake) posts updates to it, the bot
 // answers, it never long-polls, and a request without the secret is refused.
 func TestWebhookMode(t *testing.T) {
-	const token, secret = "321:webhook-token", "s3cret_Webhook-token"
+	const token, secret = "321:webhook-token-0123456789abcdefghijklmn", "s3cret_Webhook-token_0123456789abcdef"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +49,8 @@ redis:
   prefix: %q
 admin:
   listen: "off"
+http:
+  idle_timeout: 500ms
 sources:
   - id: almamlaka
     name: المملكة
@@ -80,6 +82,11 @@ sources:
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a request without the secret got %d, want 403", resp.StatusCode)
+	}
+	// The webhook listener is bounded like the admin server: an idle
+	// keep-alive connection is closed (at 500 ms; 10 s guards a hang).
+	if !idleConnClosed(t, addr, "/telegram", 10*time.Second) {
+		t.Errorf("an idle keep-alive connection to the webhook stayed open")
 	}
 	if n := len(tg.Calls("getUpdates")); n != 0 {
 		t.Errorf("getUpdates called %d times in webhook mode", n)

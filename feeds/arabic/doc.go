@@ -16,7 +16,8 @@
 // Normalised text (Normalize, Terms, Stem) is for matching and scoring only: it drops
 // tashkeel, folds letter variants and rewrites digits, so it is not what the publisher wrote.
 // Cards always quote the original: every sentence Summarize returns is a substring of the
-// cleaned text it was given, never rewritten and never cut.
+// cleaned text it was given, never rewritten; only a last sentence too long for the budget
+// is cut, at a clause, and then ends with "…".
 //
 // Two outcomes callers must handle: Clean returns "" for a feed excerpt that is a single cut
 // sentence ("… في المدينة وفي […]"), which is the signal to fetch the article; Summarize

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,4 +122,83 @@ func TestEASCNewsCards(t *testing.T) {
 		}
 	}
 	golden(t, "cards-easc-news.md", b.String())
+}
+
+// TestNewsCardsCarryTheLead: on real news (the 24 EASC newspaper articles, every item of
+// the four feeds and the LBC article) the card opens with the item's first sentence, cut at
+// a clause and marked "…" when it alone is longer than the card, unless that sentence only
+// repeats the title, in which case it is not on the card at all.
+func TestNewsCardsCarryTheLead(t *testing.T) {
+	type item struct{ name, title, text string }
+	var items []item
+	for _, d := range loadEASC(t) {
+		if d.news {
+			items = append(items, item{d.topic, "", Clean(TextFromHTML(d.text))})
+		}
+	}
+	for i, h := range headlineItems(t) {
+		items = append(items, item{fmt.Sprintf("news item %d", i+1), h.title, h.text})
+	}
+	const budget = 400
+	cut, repeats := 0, 0
+	for _, it := range items {
+		var first string
+		for _, s := range Sentences(it.text) {
+			if len(Terms(s)) > 0 {
+				first = s
+				break
+			}
+		}
+		if first == "" {
+			continue
+		}
+		card := Summarize(it.title, it.text, Budget{Chars: budget, Sentences: 3})
+		if repeatsTitle(first, it.title) {
+			repeats++
+			if slices.Contains(card, first) {
+				t.Errorf("%s: the card carries the first sentence, which only repeats the title %q", it.name, it.title)
+			}
+			continue
+		}
+		switch {
+		case len(card) == 0:
+			t.Errorf("%s: empty card, want it to open with %q", it.name, first)
+		case card[0] == first:
+		case strings.HasSuffix(card[0], "…") && len([]rune(first)) > budget &&
+			strings.HasPrefix(first, strings.TrimSuffix(card[0], "…")):
+			cut++
+			if len(card) > 1 {
+				t.Errorf("%s: a cut lead fills the card, yet %d more sentences follow", it.name, len(card)-1)
+			}
+		default:
+			t.Errorf("%s: card %q does not open with the first sentence %q", it.name, card, first)
+		}
+	}
+	t.Logf("%d news items: %d cards open with the lead cut to fit, %d leads only repeat their title", len(items), cut, repeats)
+	if cut == 0 {
+		t.Error("no lead was long enough to be cut: the test no longer covers that case")
+	}
+}
+
+// repeatsTitle is the rule by which Summarize skips a sentence: at least 80% of its
+// distinct terms are in the title.
+func repeatsTitle(s, title string) bool {
+	if title == "" {
+		return false
+	}
+	in := map[string]bool{}
+	for _, t := range Terms(title) {
+		in[t] = true
+	}
+	distinct := map[string]bool{}
+	for _, t := range Terms(s) {
+		distinct[t] = true
+	}
+	n := 0
+	for t := range distinct {
+		if in[t] {
+			n++
+		}
+	}
+	return len(distinct) > 0 && float64(n) >= 0.8*float64(len(distinct))
 }

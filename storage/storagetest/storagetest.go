@@ -177,10 +177,8 @@ func Cluster(t testing.TB, opts ...storage.Options) *storage.Store {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		for _, pattern := range []string{o.Prefix + "*", "rate:" + o.Prefix + "*"} {
-			if err := Delete(ctx, client, pattern); err != nil {
-				t.Errorf("storagetest: cleanup %s: %v", o.Prefix, err)
-			}
+		if err := Delete(ctx, client, o.Prefix+"*"); err != nil {
+			t.Errorf("storagetest: cleanup %s: %v", o.Prefix, err)
 		}
 		_ = client.Close()
 	})
@@ -263,8 +261,7 @@ func newPrefix(t testing.TB) string {
 	return "akhbartest:" + hex.EncodeToString(b) + ":"
 }
 
-// cleanupPrefix deletes every key under prefix when the test ends,
-// including the rate-limit keys that redis_rate stores under "rate:".
+// cleanupPrefix deletes every key under prefix when the test ends.
 func cleanupPrefix(t testing.TB, url, prefix string) {
 	t.Helper()
 	t.Cleanup(func() {
@@ -277,10 +274,8 @@ func cleanupPrefix(t testing.TB, url, prefix string) {
 		defer c.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		for _, pattern := range []string{prefix + "*", "rate:" + prefix + "*"} {
-			if err := Delete(ctx, c, pattern); err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("storagetest: cleanup %s: %v", prefix, err)
-			}
+		if err := Delete(ctx, c, prefix+"*"); err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("storagetest: cleanup %s: %v", prefix, err)
 		}
 	})
 }

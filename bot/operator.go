@@ -1,0 +1,875 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/storage"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Operator commands. The Telegram users named in Config.Operators get, in
+// their private chat with the bot, /stats, /health, /deadletters,
+// /broadcast, and OPML export and import (opml.go). Anyone else, and an operator anywhere but the private chat,
+// gets what an unknown command gets: nothing says these commands exist.
+// Their buttons are callbacks of kind cbOperator and are refused the same way.
+
+// Operator views and actions, as a cbOperator callback's argument.
+const (
+	opStats       = "st"
+	opHealth      = "hl"
+	opDead        = "dl"
+	opRetry       = "dr:" // + dead letter entry id
+	opRetryAll    = "da"
+	opBroadcast   = "bc:" // + broadcast id: confirm
+	opCancelBcast = "bx:" // + broadcast id: cancel
+)
+
+// Limits of the operator views.
+const (
+	deadShown = 10 // dead letters listed, each with a retry button
+	// retryAllMax bounds the dead letters one "retry all" press re-enqueues.
+	retryAllMax = 1000
+	// progressEvery is how often a broadcast's progress message is edited
+	// while it runs (and once more when every chat has a result).
+	progressEvery = 3 * time.Second
+	// viewChars keeps an operator view within one message with room for
+	// its markup.
+	viewChars = 3800
+)
+
+// isOperator reports whether the sender is an operator writing in their
+// private chat with the bot.
+func (b *Bot) isOperator(c Chat, from User) bool {
+	return c.Type == "private" && from.ID != 0 && c.ID == from.ID && slices.Contains(b.cfg.Operators, from.ID)
+}
+
+// operatorCommand answers an operator's command; it reports false for
+// anyone else and for other commands, which then go on as usual.
+func (b *Bot) operatorCommand(ctx context.Context, m *InMessage, cmd, lang string) (bool, error) {
+	if !b.isOperator(m.Chat, m.From) {
+		return false, nil
+	}
+	var (
+		text    string
+		buttons [][]Button
+		err     error
+	)
+	switch cmd {
+	case "stats":
+		text, buttons, err = b.statsView(ctx, lang)
+	case "health":
+		text, buttons, err = b.healthView(ctx, lang)
+	case "deadletters":
+		text, buttons, err = b.deadView(ctx, lang)
+	case "broadcast":
+		text, buttons, err = b.broadcastDraft(ctx, m, lang)
+	case "export":
+		return true, b.exportOPML(ctx, m, lang)
+	case "import":
+		text = opmlTexts(lang).ImportUsage
+	default:
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	return true, b.reply(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+}
+
+// operatorCallback handles the buttons of the operator views; code is the
+// callback's argument (opStats…).
+func (b *Bot) operatorCallback(ctx context.Context, cb *Callback, code string) error {
+	if !b.isOperator(cb.Chat, cb.From) {
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
+	lang, err := b.userLang(ctx, cb.From) // the operator's private chat
+	if err != nil {
+		return err
+	}
+	t := opTexts(lang)
+	toast := ""
+	var (
+		text    string
+		buttons [][]Button
+	)
+	switch {
+	case code == opStats:
+		text, buttons, err = b.statsView(ctx, lang)
+	case code == opHealth:
+		text, buttons, err = b.healthView(ctx, lang)
+	case code == opDead:
+		text, buttons, err = b.deadView(ctx, lang)
+	case strings.HasPrefix(code, opRetry):
+		n, rerr := b.retryDead(ctx, []string{strings.TrimPrefix(code, opRetry)})
+		if rerr != nil {
+			return rerr
+		}
+		toast = fmt.Sprintf(t.Retried, t.Requeued.Format(n))
+		if n == 0 {
+			toast = t.RetryGone
+		}
+		text, buttons, err = b.deadView(ctx, lang)
+	case code == opRetryAll:
+		n, rerr := b.retryAllDead(ctx)
+		if rerr != nil {
+			return rerr
+		}
+		toast = fmt.Sprintf(t.Retried, t.Requeued.Format(n))
+		text, buttons, err = b.deadView(ctx, lang)
+	case strings.HasPrefix(code, opBroadcast):
+		return b.startBroadcast(ctx, cb, strings.TrimPrefix(code, opBroadcast), lang)
+	case strings.HasPrefix(code, opCancelBcast):
+		ok, cerr := b.store.CancelBroadcast(ctx, strings.TrimPrefix(code, opCancelBcast))
+		if cerr != nil {
+			return cerr
+		}
+		if !ok {
+			return b.sender.AnswerCallback(ctx, cb.ID, t.BroadcastNotDraft)
+		}
+		text = t.BroadcastCancelled
+	default:
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.sender.AnswerCallback(ctx, cb.ID, toast); err != nil {
+		return err
+	}
+	return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+}
+
+// viewButtons switch between the operator views, editing the message.
+func viewButtons(t *opText) []Button {
+	return []Button{
+		{Text: t.StatsButton, CallbackData: callbackData(cbOperator, opStats)},
+		{Text: t.HealthButton, CallbackData: callbackData(cbOperator, opHealth)},
+		{Text: t.DeadButton, CallbackData: callbackData(cbOperator, opDead)},
+	}
+}
+
+// statsView is /stats: sources, chats, today's items, the delivery queue's
+// depth and age, today's 429s, the dead letters, and the fan-outs running
+// (broadcasts and big items' lanes) with their progress.
+func (b *Bot) statsView(ctx context.Context, lang string) (string, [][]Button, error) {
+	t := opTexts(lang)
+	now := b.now()
+	c := b.cat()
+	ids := make([]string, len(c.list))
+	for i, s := range c.list {
+		ids[i] = s.ID
+	}
+	loc := b.cfg.Location
+	y, mo, d := now.In(loc).Date()
+	midnight := time.Date(y, mo, d, 0, 0, 0, 0, loc)
+	today, err := b.store.ItemsSince(ctx, ids, midnight)
+	if err != nil {
+		return "", nil, err
+	}
+	var items int64
+	for _, n := range today {
+		items += n
+	}
+	chats, err := b.store.ChatCount(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	q, err := b.store.Queue(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	daily, err := b.store.Daily(ctx, dayOf(now, loc))
+	if err != nil {
+		return "", nil, err
+	}
+	dead, err := b.store.DeadLetterCount(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	running, err := b.runningBroadcasts(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+
+	var sb strings.Builder
+	sb.WriteString(t.StatsTitle + "\n")
+	fmt.Fprintf(&sb, t.Sources+"\n", len(c.list), len(c.topics))
+	fmt.Fprintf(&sb, t.Chats+"\n", chats)
+	fmt.Fprintf(&sb, t.Today+"\n", items)
+	if q.Jobs == 0 {
+		sb.WriteString(t.QueueEmpty + "\n")
+	} else {
+		fmt.Fprintf(&sb, t.Queue+"\n", q.Jobs, compactDuration(lang, now.Sub(q.Oldest)))
+	}
+	fmt.Fprintf(&sb, t.RateLimited+"\n", daily[dailyRateLimited])
+	fmt.Fprintf(&sb, t.Dead+"\n", dead)
+
+	var lines []string
+	for _, bc := range running {
+		lines = append(lines, fmt.Sprintf(t.BroadcastLine, bc.ID, bc.Sent, bc.Total, bc.Failed))
+	}
+	var laneItems []string
+	for _, l := range q.Lanes {
+		if _, isBroadcast := storage.BroadcastOf(l.ItemID); !isBroadcast {
+			laneItems = append(laneItems, l.ItemID)
+		}
+	}
+	titles := map[string]string{}
+	if len(laneItems) > 0 {
+		its, err := b.store.Items(ctx, laneItems)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, it := range its {
+			titles[it.ID] = it.Title
+		}
+	}
+	for _, l := range q.Lanes {
+		if _, isBroadcast := storage.BroadcastOf(l.ItemID); isBroadcast || l.Jobs == 0 {
+			continue
+		}
+		title := titles[l.ItemID]
+		if title == "" {
+			title = l.ItemID
+		}
+		format := t.LaneLine
+		if l.Edit {
+			format = t.LaneEditLine
+		}
+		// The line opens with the title: a mark first keeps it in the
+		// language's direction, Embed keeps the count after it apart.
+		lines = append(lines, card.LineMark(lang)+fmt.Sprintf(format, card.Escape(card.Embed(lang, card.Truncate(card.OneLine(title), 60))), t.ChatsLeft.Format(int(l.Jobs))))
+	}
+	if len(lines) > 0 {
+		sb.WriteString("\n" + t.Fanouts + "\n" + strings.Join(lines, "\n") + "\n")
+	}
+	return sb.String(), [][]Button{viewButtons(t)}, nil
+}
+
+// runningBroadcasts are the recent broadcasts still being sent.
+func (b *Bot) runningBroadcasts(ctx context.Context) ([]storage.Broadcast, error) {
+	recent, err := b.store.Broadcasts(ctx, 20)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Broadcast
+	for _, bc := range recent {
+		if bc.State == storage.BroadcastSending && !bc.Done() {
+			out = append(out, bc)
+		}
+	}
+	return out, nil
+}
+
+// healthView is /health: each source's last success, its failures and
+// last error, and its back-off (when the next poll may run). Failing
+// sources come first, then the ones never polled, then the healthy ones.
+func (b *Bot) healthView(ctx context.Context, lang string) (string, [][]Button, error) {
+	t := opTexts(lang)
+	now := b.now()
+	c := b.cat()
+	if len(c.list) == 0 {
+		return t.HealthTitle + "\n" + card.Texts(lang).NoSources, [][]Button{viewButtons(t)}, nil
+	}
+	ids := make([]string, len(c.list))
+	for i, s := range c.list {
+		ids[i] = s.ID
+	}
+	states, err := b.store.SourceStates(ctx, ids)
+	if err != nil {
+		return "", nil, err
+	}
+	loc := b.cfg.Location
+	y, mo, d := now.In(loc).Date()
+	today, err := b.store.ItemsSince(ctx, ids, time.Date(y, mo, d, 0, 0, 0, 0, loc))
+	if err != nil {
+		return "", nil, err
+	}
+	type row struct {
+		rank int
+		text string
+	}
+	rows := make([]row, len(c.list))
+	for i, s := range c.list {
+		st := states[i]
+		name := card.Escape(card.Embed(lang, s.Name)) // "CNN بالعربية" must not turn the line left to right
+		lastOK := t.Never
+		if !st.LastOK.IsZero() {
+			lastOK = fmt.Sprintf(t.Ago, compactDuration(lang, now.Sub(st.LastOK)))
+		}
+		switch {
+		case st.Failures > 0:
+			next := t.Now
+			if st.NextTry.After(now) {
+				next = fmt.Sprintf(t.In, compactDuration(lang, st.NextTry.Sub(now)))
+			}
+			rows[i] = row{0, fmt.Sprintf(t.HealthFailing, name, t.Failures.Format(st.Failures), card.Escape(card.Truncate(card.OneLine(st.LastError), 160)), next, lastOK)}
+		case st.LastPoll.IsZero():
+			rows[i] = row{1, fmt.Sprintf(t.HealthNever, name)}
+		default:
+			rows[i] = row{2, fmt.Sprintf(t.HealthOK, name, lastOK, t.ItemsToday.Format(int(today[i])))}
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b row) int { return a.rank - b.rank })
+	var sb strings.Builder
+	sb.WriteString(t.HealthTitle + "\n")
+	for i, r := range rows {
+		if utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(r.text) > viewChars {
+			fmt.Fprintf(&sb, "\n"+t.More, len(rows)-i)
+			break
+		}
+		sb.WriteString("\n" + card.LineMark(lang) + r.text)
+	}
+	return sb.String(), [][]Button{viewButtons(t)}, nil
+}
+
+// deadView is /deadletters: the newest dead letters with Telegram's
+// answer that killed each, and a button to retry each or all of them.
+func (b *Bot) deadView(ctx context.Context, lang string) (string, [][]Button, error) {
+	t := opTexts(lang)
+	total, err := b.store.DeadLetterCount(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	dead, err := b.store.DeadLetters(ctx, deadShown)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(dead) == 0 {
+		return t.DeadNone, [][]Button{viewButtons(t)}, nil
+	}
+	var itemIDs []string
+	for _, d := range dead {
+		if _, ok := storage.BroadcastOf(d.ItemID); !ok {
+			itemIDs = append(itemIDs, d.ItemID)
+		}
+	}
+	its, err := b.store.Items(ctx, itemIDs)
+	if err != nil {
+		return "", nil, err
+	}
+	titles := map[string]string{}
+	for _, it := range its {
+		titles[it.ID] = it.Title
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, t.DeadTitle+"\n", total, len(dead))
+	var rows [][]Button
+	var row []Button
+	for i, d := range dead {
+		what := t.ItemGone
+		if id, ok := storage.BroadcastOf(d.ItemID); ok {
+			what = fmt.Sprintf(t.BroadcastItem, id)
+		} else if title, ok := titles[d.ItemID]; ok {
+			what = fmt.Sprintf(t.Quoted, card.Escape(card.Embed(lang, card.Truncate(card.OneLine(title), 60))))
+		}
+		fmt.Fprintf(&sb, "\n"+t.DeadLine, i+1, d.ChatID, what, t.Attempts.Format(d.Attempt), d.Time.In(b.cfg.Location).Format("02/01 15:04"),
+			card.Escape(card.Truncate(card.OneLine(d.Reason), 160)))
+		row = append(row, Button{Text: "↻ " + strconv.Itoa(i+1), CallbackData: callbackData(cbOperator, opRetry+d.StreamID)})
+		if len(row) == 5 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	rows = append(rows, []Button{{Text: t.RetryAll, CallbackData: callbackData(cbOperator, opRetryAll)}}, viewButtons(t))
+	return sb.String(), rows, nil
+}
+
+// retryDead re-enqueues the given dead letters and returns how many were
+// still there.
+func (b *Bot) retryDead(ctx context.Context, streamIDs []string) (int, error) {
+	n := 0
+	for _, id := range streamIDs {
+		j, err := b.store.RetryDeadLetter(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		b.log.Info("dead letter retried", "chat_id", j.ChatID, "item_id", j.ItemID)
+	}
+	return n, nil
+}
+
+// retryAllDead re-enqueues the dead letters, newest first, up to
+// retryAllMax.
+func (b *Bot) retryAllDead(ctx context.Context) (int, error) {
+	dead, err := b.store.DeadLetters(ctx, retryAllMax)
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]string, len(dead))
+	for i, d := range dead {
+		ids[i] = d.StreamID
+	}
+	return b.retryDead(ctx, ids)
+}
+
+// maxBroadcastChars is Telegram's limit on a message's text.
+const maxBroadcastChars = card.MaxMessageChars
+
+// broadcastDraft answers /broadcast <text>: it keeps the text as a draft
+// and asks for a confirmation, naming how many chats it would reach.
+func (b *Bot) broadcastDraft(ctx context.Context, m *InMessage, lang string) (string, [][]Button, error) {
+	t := opTexts(lang)
+	text := ""
+	if i := strings.IndexFunc(m.Text, unicode.IsSpace); i >= 0 {
+		text = strings.TrimSpace(m.Text[i:]) // the text as written, its lines kept
+	}
+	switch {
+	case text == "":
+		return t.BroadcastUsage, nil, nil
+	case utf8.RuneCountInString(text) > maxBroadcastChars:
+		return fmt.Sprintf(t.BroadcastTooLong, t.Chars.Format(maxBroadcastChars)), nil, nil
+	}
+	chats, err := b.store.SubscribedChats(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(chats) == 0 {
+		return t.BroadcastNobody, nil, nil
+	}
+	id, err := b.store.CreateBroadcast(ctx, storage.Broadcast{Text: text, By: m.From.ID, Lang: lang})
+	if err != nil {
+		return "", nil, err
+	}
+	preview := card.Escape(card.Truncate(text, 1000))
+	return fmt.Sprintf(t.BroadcastConfirm, t.ToChats.Format(len(chats)), preview), [][]Button{{
+		{Text: fmt.Sprintf(t.Send, t.ToChats.Format(len(chats))), CallbackData: callbackData(cbOperator, opBroadcast+id)},
+		{Text: t.Cancel, CallbackData: callbackData(cbOperator, opCancelBcast+id)},
+	}}, nil
+}
+
+// startBroadcast runs a confirmed broadcast: one delivery job per chat
+// subscribed now, on the same streams as the cards, so it goes through the
+// same limits, parks, retries and dead letters; the confirmation message
+// becomes its progress, edited by the senders as results come in. A second
+// press, or another operator's, starts nothing.
+func (b *Bot) startBroadcast(ctx context.Context, cb *Callback, id, lang string) error {
+	t := opTexts(lang)
+	chats, err := b.store.SubscribedChats(ctx)
+	if err != nil {
+		return err
+	}
+	ok, err := b.store.StartBroadcast(ctx, id, len(chats), cb.Chat.ID, cb.MessageID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return b.sender.AnswerCallback(ctx, cb.ID, t.BroadcastNotDraft)
+	}
+	if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+		b.log.Warn("answer broadcast confirmation", "error", err)
+	}
+	bc, err := b.store.Broadcast(ctx, id)
+	if err != nil {
+		return err
+	}
+	// The message shows the start before any job exists, so no sender's
+	// progress can be overwritten by it.
+	if err := b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: broadcastProgress(bc), HTML: true, DisablePreview: true}); err != nil {
+		b.log.Warn("show broadcast progress", "broadcast", id, "error", err)
+	}
+	jobs := make([]storage.Job, len(chats))
+	for i, c := range chats {
+		jobs[i] = storage.Job{ChatID: c, ItemID: storage.BroadcastItem(id)}
+	}
+	if err := b.store.Enqueue(ctx, jobs); err != nil {
+		return fmt.Errorf("broadcast %s: %w", id, err)
+	}
+	b.metrics.Jobs.Add(float64(len(jobs)))
+	b.log.Info("broadcast started", "broadcast", id, "operator", cb.From.ID, "jobs", len(jobs))
+	return nil
+}
+
+// broadcastProgress is a broadcast's progress message.
+func broadcastProgress(bc storage.Broadcast) string {
+	t := opTexts(bc.Lang)
+	if bc.Done() {
+		return fmt.Sprintf(t.BroadcastDone, bc.ID, compactDuration(bc.Lang, bc.Finished.Sub(bc.Started)), bc.Sent, bc.Failed)
+	}
+	return fmt.Sprintf(t.BroadcastSending, bc.ID, t.ToChats.Format(bc.Total), bc.Sent, bc.Failed, max(0, bc.Total-bc.Sent-bc.Failed))
+}
+
+// serveBroadcast sends a chat an operator's broadcast: the delivery of a
+// card without the card. It takes the same checks (the chat's pause, park
+// and limit, the sent record), the bot-wide slot, the shard's lease and
+// Telegram's error policy (settle) as a card; each chat's result is
+// recorded once for the progress.
+func (b *Bot) serveBroadcast(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
+	now := b.now()
+	d := jobs[0]
+	id, _ := storage.BroadcastOf(d.ItemID)
+	ack := func() outcome {
+		if err := b.store.Ack(ctx, d); err != nil {
+			return outcome{retryAt: now.Add(time.Second)}
+		}
+		return outcome{done: 1}
+	}
+	bc, err := b.store.Broadcast(ctx, id)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) || (err == nil && bc.State != storage.BroadcastSending):
+		return ack() // expired: nothing left to send
+	case err != nil:
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	lim := b.chatLimit(chatID)
+	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: []string{d.ItemID}})
+	if err != nil {
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	paused, retryAt, ok := chatReady(sc, now)
+	switch {
+	case paused:
+		b.broadcastResult(ctx, id, chatID, false)
+		return b.skipPaused(ctx, jobs)
+	case !ok:
+		return outcome{retryAt: retryAt}
+	case sc.Sent[0]:
+		b.metrics.Sends.WithLabelValues("duplicate").Inc()
+		out := ack()
+		b.broadcastResult(ctx, id, chatID, true) // sent before a crash
+		return out
+	}
+	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	if err != nil {
+		return outcome{retryAt: retryAt}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
+	m := b.forChat(Message{ChatID: chatID, Text: bc.Text, DisablePreview: true}, sc.Chat)
+	at := b.now()
+	msgID, err := b.send(ctx, m)
+	if out, parked := b.afterSend(chatID, err, probe); parked {
+		return out
+	}
+	out := b.settle(ctx, chatID, jobs, jobs[:1], jobs[:1], sentNews{Message: m, ID: msgID, At: at}, err, run.rec)
+	var mig *MigratedError
+	switch {
+	case err == nil:
+		out.retryAt = at.Add(lim.Period / time.Duration(lim.Rate))
+		b.broadcastResult(ctx, id, chatID, true)
+	case errors.As(err, &mig):
+		// The job moved to the supergroup, whose result counts instead.
+	case out.done > 0 || out.dropAll:
+		b.broadcastResult(ctx, id, chatID, false)
+	}
+	return out
+}
+
+// broadcastResult records a chat's result and, every progressEvery and at
+// the end, edits the progress message.
+func (b *Bot) broadcastResult(ctx context.Context, id string, chatID int64, ok bool) {
+	show, err := b.store.BroadcastResult(ctx, id, chatID, ok, progressEvery)
+	if err != nil {
+		b.log.Warn("record broadcast result", "broadcast", id, "chat_id", chatID, "error", err)
+		return
+	}
+	if show {
+		b.showBroadcast(ctx, id)
+	}
+}
+
+// showBroadcast edits a broadcast's progress message. One replica edits it
+// at a time (a lease), with the progress read after taking the lease, so
+// the last edit always shows the latest counts, whoever makes it.
+func (b *Bot) showBroadcast(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var tok [8]byte
+	_, _ = rand.Read(tok[:])
+	owner, lease := hex.EncodeToString(tok[:]), "broadcast:"+id+":progress"
+	for {
+		ok, err := b.store.AcquireLease(ctx, lease, owner, 10*time.Second)
+		if err != nil {
+			b.log.Warn("broadcast progress lease", "broadcast", id, "error", err)
+			return
+		}
+		if ok {
+			break
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return
+		}
+	}
+	defer func() {
+		if err := b.store.ReleaseLease(context.WithoutCancel(ctx), lease, owner); err != nil {
+			b.log.Warn("release broadcast progress lease", "broadcast", id, "error", err)
+		}
+	}()
+	bc, err := b.store.Broadcast(ctx, id)
+	if err != nil || bc.MessageID == 0 {
+		return
+	}
+	if err := b.pace(ctx, bc.ChatID); err != nil {
+		return
+	}
+	m := Message{ChatID: bc.ChatID, Text: broadcastProgress(bc), HTML: true, DisablePreview: true}
+	if err := b.sender.Edit(ctx, bc.ChatID, bc.MessageID, m); err != nil {
+		b.log.Debug("edit broadcast progress", "broadcast", id, "error", err) // "message is not modified", a deleted message
+	}
+}
+
+// dailyRateLimited counts the 429s of a day (Store.Daily).
+const dailyRateLimited = "rate_limited"
+
+// countRateLimited adds a 429 to today's count, for /stats.
+func (b *Bot) countRateLimited(ctx context.Context, now time.Time) {
+	if err := b.store.CountDaily(ctx, dayOf(now, b.cfg.Location), dailyRateLimited); err != nil {
+		b.log.Warn("count 429", "error", err)
+	}
+}
+
+// dayOf names the day of t in loc.
+func dayOf(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02") }
+
+// compactDuration is a duration as operators read it, in their language:
+// 45s, 3m20s, 2h05m, 3d04h in English; «45 ث», «3 د 20 ث», «7 د», «2 س 05 د»,
+// «3 ي 04 س» in Arabic (the units' usual abbreviations: ثانية، دقيقة، ساعة،
+// يوم), which an Arabic line reads right to left as it should. English is
+// embedded in its own direction, as before.
+func compactDuration(lang string, d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	type unit struct {
+		n      int64
+		ar, en string
+	}
+	var big, small unit
+	switch s := int64(d / time.Second); {
+	case s < 60:
+		big = unit{s, "ث", "s"}
+	case s < 3600:
+		big, small = unit{s / 60, "د", "m"}, unit{s % 60, "ث", "s"}
+	case s < 48*3600:
+		big, small = unit{s / 3600, "س", "h"}, unit{s % 3600 / 60, "د", "m"}
+	default:
+		big, small = unit{s / 86400, "ي", "d"}, unit{s % 86400 / 3600, "س", "h"}
+	}
+	if lang == "ar" {
+		if small.ar == "" || small.n == 0 {
+			return fmt.Sprintf("%d %s", big.n, big.ar)
+		}
+		return fmt.Sprintf("%d %s %02d %s", big.n, big.ar, small.n, small.ar)
+	}
+	if small.en == "" {
+		return card.Embed(lang, fmt.Sprintf("%d%s", big.n, big.en))
+	}
+	return card.Embed(lang, fmt.Sprintf("%d%s%02d%s", big.n, big.en, small.n, small.en))
+}
+
+// ProgressCollector exports, at each scrape, what the operators see on
+// /stats and that no replica's own counters hold: the delivery queue's
+// depth and age, the big fan-outs' jobs left, the running broadcasts'
+// progress and the dead letters. Every replica reads the same Redis, so a
+// dashboard takes max() over them.
+func (b *Bot) ProgressCollector() prometheus.Collector { return &progressCollector{b: b} }
+
+type progressCollector struct{ b *Bot }
+
+var (
+	descQueueJobs  = prometheus.NewDesc("akhbar_delivery_queue_jobs", "Delivery jobs waiting in Redis, read or not.", nil, nil)
+	descQueueAge   = prometheus.NewDesc("akhbar_delivery_queue_oldest_seconds", "Age of the oldest delivery job waiting (0 when none).", nil, nil)
+	descLanes      = prometheus.NewDesc("akhbar_fanout_lanes", "Big fan-outs (lanes) open.", nil, nil)
+	descLaneJobs   = prometheus.NewDesc("akhbar_fanout_lane_jobs", "Jobs the open lanes of big fan-outs have left.", nil, nil)
+	descBroadcasts = prometheus.NewDesc("akhbar_broadcast_chats", "Chats of the broadcasts being sent, by state: total, sent, failed.", []string{"state"}, nil)
+	descDead       = prometheus.NewDesc("akhbar_dead_letters", "Dead letters kept.", nil, nil)
+)
+
+func (c *progressCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descQueueJobs, descQueueAge, descLanes, descLaneJobs, descBroadcasts, descDead} {
+		ch <- d
+	}
+}
+
+func (c *progressCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	q, err := c.b.store.Queue(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descQueueJobs, err)
+		return
+	}
+	age := 0.0
+	if !q.Oldest.IsZero() {
+		age = max(0, c.b.now().Sub(q.Oldest).Seconds())
+	}
+	var laneJobs int64
+	for _, l := range q.Lanes {
+		laneJobs += l.Jobs
+	}
+	ch <- prometheus.MustNewConstMetric(descQueueJobs, prometheus.GaugeValue, float64(q.Jobs))
+	ch <- prometheus.MustNewConstMetric(descQueueAge, prometheus.GaugeValue, age)
+	ch <- prometheus.MustNewConstMetric(descLanes, prometheus.GaugeValue, float64(len(q.Lanes)))
+	ch <- prometheus.MustNewConstMetric(descLaneJobs, prometheus.GaugeValue, float64(laneJobs))
+	running, err := c.b.runningBroadcasts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descBroadcasts, err)
+		return
+	}
+	var total, sent, failed int
+	for _, bc := range running {
+		total, sent, failed = total+bc.Total, sent+bc.Sent, failed+bc.Failed
+	}
+	ch <- prometheus.MustNewConstMetric(descBroadcasts, prometheus.GaugeValue, float64(total), "total")
+	ch <- prometheus.MustNewConstMetric(descBroadcasts, prometheus.GaugeValue, float64(sent), "sent")
+	ch <- prometheus.MustNewConstMetric(descBroadcasts, prometheus.GaugeValue, float64(failed), "failed")
+	dead, err := c.b.store.DeadLetterCount(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descDead, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(dead))
+}
+
+// opText is the operator views' wording.
+type opText struct {
+	StatsTitle, Sources, Chats, Today, Queue, QueueEmpty, RateLimited, Dead string
+	Fanouts, LaneLine, LaneEditLine, BroadcastLine                          string
+	StatsButton, HealthButton, DeadButton                                   string
+	HealthTitle, HealthOK, HealthFailing, HealthNever, Never, Now, Ago, In  string
+	More                                                                    string
+	DeadTitle, DeadNone, DeadLine, RetryAll, Retried, RetryGone, ItemGone   string
+	Quoted                                                                  string // a title quoted in a line
+	BroadcastItem, BroadcastUsage, BroadcastTooLong, BroadcastNobody        string
+	BroadcastConfirm, Send, Cancel, BroadcastNotDraft, BroadcastCancelled   string
+	BroadcastSending, BroadcastDone                                         string
+	// Counted nouns, each for its place in a sentence: the chats a
+	// fan-out has left (nominative), the chats a broadcast goes to (after
+	// a preposition), a source's items today, its failures in a row, a
+	// dead letter's attempts, the most characters of a broadcast, the
+	// messages queued again.
+	ChatsLeft, ToChats, ItemsToday, Failures, Attempts, Chars, Requeued card.Plural
+}
+
+var opAr = opText{
+	StatsTitle:         "📊 <b>الإحصاءات</b>",
+	Sources:            "المصادر: %d (المواضيع: %d)",
+	Chats:              "المحادثات: %d",
+	Today:              "أخبار اليوم: %d",
+	Queue:              "طابور الإرسال: %d، أقدمها منذ %s",
+	QueueEmpty:         "طابور الإرسال: فارغ",
+	RateLimited:        "ردود 429 اليوم: %d",
+	Dead:               "رسائل متعذّرة: %d",
+	Fanouts:            "<b>قيد التوزيع:</b>",
+	LaneLine:           "• %s: بقيت %s",
+	LaneEditLine:       "• ✎ %s: بقيت %s",
+	BroadcastLine:      "• 📣 البث %s: أُرسل %d من %d، تعذّر %d",
+	StatsButton:        "📊 الإحصاءات",
+	HealthButton:       "🩺 المصادر",
+	DeadButton:         "📭 المتعذّرة",
+	HealthTitle:        "🩺 <b>حالة المصادر</b>",
+	HealthOK:           "✅ <b>%s</b>: آخر نجاح %s، %s اليوم",
+	HealthFailing:      "⚠️ <b>%s</b>: %s: %s\n    المحاولة التالية %s، آخر نجاح %s",
+	HealthNever:        "⏳ <b>%s</b>: لم يُجلب بعد",
+	Never:              "لم يحدث",
+	Now:                "الآن",
+	Ago:                "منذ %s",
+	In:                 "بعد %s",
+	More:               "… و%d غيرها",
+	DeadTitle:          "📭 <b>رسائل متعذّرة: %d</b> (أحدث %d)",
+	DeadNone:           "📭 لا رسائل متعذّرة.",
+	DeadLine:           "%d. المحادثة %d · %s · %s · %s\n    %s",
+	RetryAll:           "↻ إعادة إرسالها كلها",
+	Retried:            "↻ أُعيدت %s إلى الطابور",
+	RetryGone:          "أُعيدت من قبل أو لم تعد موجودة",
+	ItemGone:           "(خبر انتهت مدته)",
+	Quoted:             "«%s»",
+	BroadcastItem:      "📣 البث %s",
+	BroadcastUsage:     "يُكتب نص الرسالة بعد الأمر: " + card.Cmd("/broadcast") + " نص الرسالة",
+	BroadcastTooLong:   "الرسالة أطول من %s.",
+	BroadcastNobody:    "📣 لا محادثات مشتركة تصلها الرسالة.",
+	BroadcastConfirm:   "📣 <b>إرسال هذه الرسالة إلى %s؟</b>\n\n%s",
+	Send:               "✅ الإرسال إلى %s",
+	Cancel:             "✖️ إلغاء",
+	BroadcastNotDraft:  "هذا البث بدأ أو أُلغي من قبل.",
+	BroadcastCancelled: "✖️ أُلغي البث.",
+	BroadcastSending:   "📣 <b>البث %s</b>: يُرسل إلى %s\n✅ أُرسل %d · ⚠️ تعذّر %d · ⏳ بقي %d",
+	BroadcastDone:      "📣 <b>البث %s</b>: اكتمل في %s\n✅ أُرسل %d · ⚠️ تعذّر %d",
+	ChatsLeft:          card.Plural{One: "محادثة واحدة", Two: "محادثتان", Few: "%d محادثات", Many: "%d محادثة", Other: "%d محادثة"},
+	ToChats:            card.Plural{One: "محادثة واحدة", Two: "محادثتين", Few: "%d محادثات", Many: "%d محادثة", Other: "%d محادثة"},
+	ItemsToday:         card.Plural{Zero: "لا أخبار", One: "خبر واحد", Two: "خبران", Few: "%d أخبار", Many: "%d خبراً", Other: "%d خبر"},
+	Failures: card.Plural{One: "إخفاق واحد", Two: "إخفاقان متتاليان", Few: "%d إخفاقات متتالية",
+		Many: "%d إخفاقاً متتالياً", Other: "%d إخفاق متتالٍ"},
+	Attempts: card.Plural{One: "محاولة واحدة", Two: "محاولتان", Few: "%d محاولات", Many: "%d محاولة", Other: "%d محاولة"},
+	Chars:    card.Plural{One: "حرف واحد", Two: "حرفين", Few: "%d أحرف", Many: "%d حرفاً", Other: "%d حرف"},
+	Requeued: card.Plural{One: "رسالة واحدة", Two: "رسالتان", Few: "%d رسائل", Many: "%d رسالة", Other: "%d رسالة"},
+}
+
+var opEn = opText{
+	StatsTitle:         "📊 <b>Stats</b>",
+	Sources:            "Sources: %d (topics: %d)",
+	Chats:              "Chats: %d",
+	Today:              "Stories today: %d",
+	Queue:              "Delivery queue: %d jobs, the oldest %s old",
+	QueueEmpty:         "Delivery queue: empty",
+	RateLimited:        "429s today: %d",
+	Dead:               "Dead letters: %d",
+	Fanouts:            "<b>Fan-outs running:</b>",
+	LaneLine:           "• %s: %s left",
+	LaneEditLine:       "• ✎ %s: %s left",
+	BroadcastLine:      "• 📣 Broadcast %s: %d of %d sent, %d failed",
+	StatsButton:        "📊 Stats",
+	HealthButton:       "🩺 Sources",
+	DeadButton:         "📭 Dead letters",
+	HealthTitle:        "🩺 <b>Sources</b>",
+	HealthOK:           "✅ <b>%s</b>: last success %s, %s today",
+	HealthFailing:      "⚠️ <b>%s</b>: %s: %s\n    next try %s, last success %s",
+	HealthNever:        "⏳ <b>%s</b>: not polled yet",
+	Never:              "never",
+	Now:                "now",
+	Ago:                "%s ago",
+	In:                 "in %s",
+	More:               "… and %d more",
+	DeadTitle:          "📭 <b>Dead letters: %d</b> (newest %d)",
+	DeadNone:           "📭 No dead letters.",
+	DeadLine:           "%d. chat %d · %s · %s · %s\n    %s",
+	RetryAll:           "↻ Retry all",
+	Retried:            "↻ %s queued again",
+	RetryGone:          "Already retried, or gone",
+	ItemGone:           "(expired story)",
+	Quoted:             "“%s”",
+	BroadcastItem:      "📣 broadcast %s",
+	BroadcastUsage:     "Write the message after the command: /broadcast your text",
+	BroadcastTooLong:   "The message is longer than %s.",
+	BroadcastNobody:    "📣 No subscribed chats to send it to.",
+	BroadcastConfirm:   "📣 <b>Send this to %s?</b>\n\n%s",
+	Send:               "✅ Send to %s",
+	Cancel:             "✖️ Cancel",
+	BroadcastNotDraft:  "This broadcast was already started or cancelled.",
+	BroadcastCancelled: "✖️ Broadcast cancelled.",
+	BroadcastSending:   "📣 <b>Broadcast %s</b>: sending to %s\n✅ %d sent · ⚠️ %d failed · ⏳ %d left",
+	BroadcastDone:      "📣 <b>Broadcast %s</b>: done in %s\n✅ %d sent · ⚠️ %d failed",
+	ChatsLeft:          card.Plural{One: "1 chat", Other: "%d chats"},
+	ToChats:            card.Plural{One: "1 chat", Other: "%d chats"},
+	ItemsToday:         card.Plural{One: "1 story", Other: "%d stories"},
+	Failures:           card.Plural{One: "1 failure", Other: "%d failures in a row"},
+	Attempts:           card.Plural{One: "1 attempt", Other: "%d attempts"},
+	Chars:              card.Plural{One: "1 character", Other: "%d characters"},
+	Requeued:           card.Plural{One: "1 message", Other: "%d messages"},
+}
+
+func opTexts(lang string) *opText { return card.Pick(lang, &opAr, &opEn) }
+
+// isBroadcast reports whether a delivery job's item is a broadcast, not a
+// card: it is served alone, never in a digest nor ahead of a lane.
+func isBroadcast(itemID string) bool {
+	_, ok := storage.BroadcastOf(itemID)
+	return ok
+}

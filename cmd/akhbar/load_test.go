@@ -1,0 +1,752 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/bot/telegramtest"
+	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/storagetest"
+
+	"github.com/akhbar/akhbar/cmd/akhbar/internal/localmode"
+)
+
+// The load scenarios of issue 14 run the real program as a process against
+// the fake Bot API (limits off), a feed server and a counting proxy in front
+// of Redis, all in the test process, whose CPU is not counted. They are
+// measurements, too slow for every `go test`, so each runs only when its
+// environment variable is set:
+//
+//	AKHBAR_LOAD_CPU=1         the delivery scenario, time-compressed (a "minute" of 6s, about a minute in all)
+//	AKHBAR_LOAD_CPU_FULL=1    the same in real time: 5 minutes of publishing and 2 of grace
+//	AKHBAR_LOAD_CPU_MINUTE=d  the length of the scenario's minute (default 6s; 1m with _FULL)
+//	AKHBAR_LOAD_CPU_BUDGET=x  fail when the run costs more than x CPU-s per 1,000 deliveries
+//	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
+//	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
+//	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
+//
+// Example: AKHBAR_LOAD_CPU=1 go test -count=1 -run TestLoadCPU -v ./cmd/akhbar
+
+// loadEnv reads a load scenario's switch, skipping the test when it is off.
+func loadEnv(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if os.Getenv(n) != "" {
+			return
+		}
+	}
+	t.Skipf("load scenario: set %s", strings.Join(names, " or "))
+}
+
+func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		t.Fatalf("%s=%q: want a positive duration", name, v)
+	}
+	return d
+}
+
+// TestLoadCPU is issue 14's scenario: 20 RSS feeds gaining one item a
+// minute each, polled once a minute; 200 private chats each sending /start
+// and subscribing to all 20 sources (4,200 commands); Telegram's limits off;
+// 5 minutes of publishing and 2 of grace; every item sent as its own card
+// (digests off). It reports the program's CPU (user + system, the whole run
+// from exec to exit, setup included) per 1,000 deliveries, Redis round trips
+// and allocations per delivery, and its peak RSS, for the whole run and for
+// the publishing part alone; and it checks every chat got every item once,
+// each source's in order.
+//
+// The scenario's minute is compressed (6s by default): the per-chat limit
+// is scaled with it (private_per_second = 60s/minute), so a chat's 20 cards
+// of a minute take the same share of it as in real time. Only the fixed
+// background loops (leases, stream reads, long polling) do not scale; the
+// idle scenarios measure them.
+func TestLoadCPU(t *testing.T) {
+	loadEnv(t, "AKHBAR_LOAD_CPU", "AKHBAR_LOAD_CPU_FULL")
+	const (
+		sources, chats     = 20, 200
+		publishing, grace  = 5, 2 // minutes
+		baseline, window   = 10, 20
+		cardsPerChatSource = publishing
+	)
+	minute := 6 * time.Second
+	if os.Getenv("AKHBAR_LOAD_CPU_FULL") != "" {
+		minute = time.Minute
+	}
+	minute = envDuration(t, "AKHBAR_LOAD_CPU_MINUTE", minute)
+	scale := float64(time.Minute) / float64(minute)
+
+	lf := newLoadFeeds(t, sources, baseline, window)
+	var yaml strings.Builder
+	fmt.Fprintf(&yaml, `delivery:
+  global_per_second: 1000
+  allow_paid_broadcast: true
+  private_per_second: %g
+  digest_threshold: 1000000
+updates:
+  # The scenario's people send their 21 commands as fast as a script can;
+  # the per-person command rate (8 in 10 s by default) would drop most.
+  commands_per_user: 1000
+sources:
+`, scale)
+	for i := range sources {
+		fmt.Fprintf(&yaml, "  - id: %s\n    name: مصدر %d\n    url: {{feeds}}/%s.xml\n    schedule: \"@every %s\"\n",
+			lf.id(i), i+1, lf.id(i), minute)
+	}
+	lt := newLoadTarget(t, lf, yaml.String())
+	p := lt.start(t)
+	waitFor(t, "the first poll of every source", 60*time.Second, func() bool { return lf.fetches() >= sources })
+
+	// 200 people each send /start and subscribe to every source, all at
+	// the same time: each getUpdates batch holds one command of each of 100
+	// people (a batch of one person's 21 commands would wait 21 intervals
+	// of the per-chat limit for its replies).
+	setupStart := time.Now()
+	for k := range 1 + sources {
+		for c := range chats {
+			u := telegramtest.User{ID: int64(10001 + c), FirstName: "قارئ", LanguageCode: "ar"}
+			chat := telegramtest.Chat{ID: u.ID, Type: "private", FirstName: u.FirstName}
+			if k == 0 {
+				lt.tg.UserMessage(chat, u, "/start")
+			} else {
+				lt.tg.UserMessage(chat, u, "/subscribe "+lf.id(k-1))
+			}
+		}
+	}
+	const commands = chats * (1 + sources)
+	waitFor(t, "the replies to the 4,200 commands", 5*time.Minute, func() bool { return lt.tg.Stats().Sent >= commands })
+	ctx := context.Background()
+	for c := range chats {
+		subs, err := lt.store.Subscriptions(ctx, int64(10001+c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) != sources {
+			t.Fatalf("chat %d has %d subscriptions after its commands, want %d: %v", 10001+c, len(subs), sources, subs)
+		}
+	}
+	replies := lt.tg.Stats().Sent
+	setupTook := time.Since(setupStart)
+
+	// Publishing: feed i gains its n-th item at n minutes and i/20 of one.
+	atSetup := p.snapshot(t, lt)
+	profile := p.startCPUProfile(t, time.Duration(publishing+grace)*minute)
+	pubStart := time.Now()
+	for n := range publishing {
+		for i := range sources {
+			at := pubStart.Add(time.Duration(n)*minute + time.Duration(i)*minute/sources)
+			time.Sleep(time.Until(at))
+			lf.publish(i)
+		}
+	}
+	time.Sleep(time.Until(pubStart.Add(time.Duration(publishing+grace) * minute)))
+	atEnd := p.snapshot(t, lt)
+	profile.wait(t)
+	p.writeAllocProfile(t)
+	p.kill(syscall.SIGTERM)
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("akhbar exited with %d", code)
+	}
+	ru := p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+
+	// Every chat got every item once, each source's items in order.
+	cards, dups, disorder := 0, 0, 0
+	for c := range chats {
+		id := int64(10001 + c)
+		last := map[string]int{}
+		got := map[string]bool{}
+		for _, m := range lt.tg.SentTo(id) {
+			src, n, ok := lf.itemOf(m)
+			if !ok {
+				continue
+			}
+			cards++
+			key := src + "/" + strconv.Itoa(n)
+			if got[key] {
+				dups++
+			}
+			got[key] = true
+			if prev, ok := last[src]; ok && n < prev {
+				disorder++
+			}
+			last[src] = n
+		}
+	}
+	want := chats * sources * cardsPerChatSource
+	st := lt.tg.Stats()
+	t.Logf("scenario: %d sources × %d chats, minute = %v (per-chat limit %g/s), %d min publishing + %d grace; setup (4,200 commands) took %v",
+		sources, chats, minute, scale, publishing, grace, setupTook.Round(time.Millisecond))
+	t.Logf("delivered %d / %d cards (%d replies to commands, %d sends in all); duplicates %d, out of order %d; feed answers %d×200 %d×304",
+		cards, want, replies, st.Sent, dups, disorder, lf.ok.Load(), lf.notModified.Load())
+	per1000 := func(d time.Duration, n int) float64 { return d.Seconds() / float64(max(n, 1)) * 1000 }
+	pubCPU := atEnd.cpu - atSetup.cpu
+	t.Logf("| run | delivered | CPU-s | CPU-s per 1,000 deliveries | Redis round trips per delivery | Redis commands per delivery | allocs per delivery | max RSS |")
+	t.Logf("| whole (exec to exit) | %d | %.2f | %.3f | %.2f | %.2f | %.0f | %.1f MiB |", cards, cpu.Seconds(), per1000(cpu, cards),
+		float64(lt.proxy.trips.Load())/float64(max(cards, 1)), float64(lt.proxy.commands())/float64(max(cards, 1)),
+		float64(atEnd.mallocs)/float64(max(cards, 1)), float64(ru.Maxrss)/1024)
+	t.Logf("| publishing + grace | %d | %.2f | %.3f | %.2f | %.2f | %.0f | |", cards, pubCPU.Seconds(), per1000(pubCPU, cards),
+		float64(atEnd.trips-atSetup.trips)/float64(max(cards, 1)), float64(atEnd.commands-atSetup.commands)/float64(max(cards, 1)),
+		float64(atEnd.mallocs-atSetup.mallocs)/float64(max(cards, 1)))
+	t.Logf("setup: %.2f CPU-s for %d commands and the first polls (%.2f ms each), %d round trips (%.1f each), %.0f allocs each",
+		atSetup.cpu.Seconds(), commands, atSetup.cpu.Seconds()*1000/commands, atSetup.trips, float64(atSetup.trips)/commands, float64(atSetup.mallocs)/commands)
+	t.Logf("Redis commands, publishing + grace, per delivery: %s", lt.proxy.top(atSetup.byName, cards, 12))
+
+	if cards != want || dups != 0 || disorder != 0 {
+		t.Errorf("delivered %d cards with %d duplicates and %d out of order, want %d once each in order", cards, dups, disorder, want)
+	}
+	if st.TooManyRequests != 0 || st.ServerErrors != 0 || len(st.ClientErrors) != 0 {
+		t.Errorf("Telegram answered %d 429s, %d 5xx, 4xx %v", st.TooManyRequests, st.ServerErrors, st.ClientErrors)
+	}
+	if v := os.Getenv("AKHBAR_LOAD_CPU_BUDGET"); v != "" {
+		budget, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			t.Fatalf("AKHBAR_LOAD_CPU_BUDGET=%q: %v", v, err)
+		}
+		if got := per1000(cpu, cards); got > budget {
+			t.Errorf("%.3f CPU-s per 1,000 deliveries, over the budget of %.3f", got, budget)
+		}
+	}
+}
+
+// TestLoadIdle measures the program with 20 sources and no traffic: no
+// chats, unchanged feeds (304 after the first poll), polled every minute.
+func TestLoadIdle(t *testing.T) {
+	loadEnv(t, "AKHBAR_LOAD_IDLE")
+	idleRun(t, 20, envDuration(t, "AKHBAR_LOAD_IDLE_WINDOW", time.Minute))
+}
+
+// TestLoadIdle304 measures 1,000 unchanged sources polled every minute:
+// the share of a core, and the share of polls answered 304.
+func TestLoadIdle304(t *testing.T) {
+	loadEnv(t, "AKHBAR_LOAD_IDLE304")
+	idleRun(t, 1000, envDuration(t, "AKHBAR_LOAD_IDLE_WINDOW", 2*time.Minute))
+}
+
+// idleRun starts the program with n unchanged sources polled every minute,
+// waits for their first polls (which record what the feeds hold) and
+// measures the program's CPU over the window that follows.
+func idleRun(t *testing.T, n int, window time.Duration) {
+	lf := newLoadFeeds(t, n, 10, 20)
+	var yaml strings.Builder
+	yaml.WriteString("sources:\n")
+	for i := range n {
+		fmt.Fprintf(&yaml, "  - id: %s\n    name: مصدر %d\n    url: {{feeds}}/%s.xml\n    schedule: \"@every 1m\"\n", lf.id(i), i+1, lf.id(i))
+	}
+	lt := newLoadTarget(t, lf, yaml.String())
+	p := lt.start(t)
+	started := time.Now()
+	waitFor(t, "the first poll of every source", 2*time.Minute, func() bool { return lf.fetches() >= int64(n) })
+	time.Sleep(5 * time.Second) // the start-up's work settles
+	firstPolls := time.Since(started)
+	before := p.snapshot(t, lt)
+	ok0, nm0 := lf.ok.Load(), lf.notModified.Load()
+	profile := p.startCPUProfile(t, window)
+	time.Sleep(window)
+	after := p.snapshot(t, lt)
+	profile.wait(t)
+	p.writeAllocProfile(t)
+	ok, nm := lf.ok.Load()-ok0, lf.notModified.Load()-nm0
+	p.kill(syscall.SIGTERM)
+	ru := p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := after.cpu - before.cpu
+	t.Logf("%d sources polled every minute, no chats: first polls done %v after start; over %v: %.2f CPU-s = %.3f%% of a core; polls answered %d×304, %d×200 (%.1f%% 304); %d Redis round trips (%.1f/s), %d commands; %.0f allocs/s; max RSS %.1f MiB",
+		n, firstPolls.Round(time.Millisecond), window, cpu.Seconds(), 100*cpu.Seconds()/window.Seconds(), nm, ok,
+		100*float64(nm)/float64(max(nm+ok, 1)), after.trips-before.trips, float64(after.trips-before.trips)/window.Seconds(),
+		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), float64(ru.Maxrss)/1024)
+	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
+}
+
+// loadTarget is what the program talks to in a load scenario: the fake
+// Telegram without limits, the feeds, Redis behind a counting proxy.
+type loadTarget struct {
+	bin, cfg string
+	env      []string
+	tg       *telegramtest.Server
+	proxy    *redisProxy
+	store    *storage.Store // straight to Redis, not counted
+}
+
+func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget {
+	t.Helper()
+	bin := buildAkhbar(t)
+	const token = "424242:load-test-0123456789abcdefghijklmnop"
+	tg := telegramtest.NewServer(telegramtest.Options{Token: token, NoCallLog: true})
+	t.Cleanup(tg.Close)
+	fs := httptest.NewServer(lf)
+	t.Cleanup(fs.Close)
+	redisURL, prefix := storagetest.URL(t)
+	store, err := storage.Open(context.Background(), redisURL, storage.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	proxy, proxied := newRedisProxy(t, redisURL)
+	cfg := filepath.Join(t.TempDir(), "akhbar.yaml")
+	yaml := fmt.Sprintf("redis:\n  prefix: %q\nadmin:\n  listen: \"127.0.0.1:0\"\nfetch:\n  allow_private_addresses: true\n%s",
+		prefix, strings.ReplaceAll(sourcesYAML, "{{feeds}}", fs.URL))
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"TELEGRAM_BOT_TOKEN=" + token, "AKHBAR_TELEGRAM_API_URL=" + tg.URL(), "REDIS_URL=" + proxied}
+	if os.Getenv("AKHBAR_LOAD_PROFILE") != "" {
+		env = append(env, "AKHBAR_PPROF=1")
+	}
+	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, proxy: proxy, store: store}
+}
+
+// loadProc is the running program, with its admin address.
+type loadProc struct {
+	*proc
+	admin string
+}
+
+func (lt *loadTarget) start(t *testing.T) *loadProc {
+	t.Helper()
+	c := &cluster{bin: lt.bin, cfg: lt.cfg, env: lt.env}
+	p := c.start(t)
+	return &loadProc{proc: p, admin: adminAddr(t, p.stderr)}
+}
+
+// loadSnapshot is what the program has used so far.
+type loadSnapshot struct {
+	cpu             time.Duration
+	mallocs         int64
+	trips, commands int64
+	byName          map[string]int64
+}
+
+func (p *loadProc) snapshot(t *testing.T, lt *loadTarget) loadSnapshot {
+	t.Helper()
+	s := loadSnapshot{cpu: procCPU(t, p.cmd.Process.Pid), mallocs: p.metric(t, "go_memstats_mallocs_total")}
+	s.trips, s.byName = lt.proxy.trips.Load(), lt.proxy.byName()
+	for _, n := range s.byName {
+		s.commands += n
+	}
+	return s
+}
+
+// procCPU reads a process's user + system time from /proc/<pid>/stat
+// (clock ticks of 10ms: USER_HZ is 100 on Linux).
+func procCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	// The fields after the command name, which is in parentheses: utime
+	// and stime are the 14th and 15th of the line, the 12th and 13th here.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(f) < 13 {
+		t.Fatalf("/proc/%d/stat: %q", pid, data)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatalf("/proc/%d/stat: %v", pid, err)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// metric reads one counter of the program's /metrics.
+func (p *loadProc) metric(t *testing.T, name string) int64 {
+	t.Helper()
+	resp, err := http.Get("http://" + p.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return int64(f)
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
+}
+
+// profileRun is a CPU profile being taken, or nothing when profiles are off.
+type profileRun struct {
+	done chan error
+}
+
+// startCPUProfile takes a CPU profile of the program for d into
+// $AKHBAR_LOAD_PROFILE/<test>-cpu.pprof.
+func (p *loadProc) startCPUProfile(t *testing.T, d time.Duration) *profileRun {
+	dir := os.Getenv("AKHBAR_LOAD_PROFILE")
+	if dir == "" {
+		return nil
+	}
+	r := &profileRun{done: make(chan error, 1)}
+	u := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.admin, int(d.Seconds()))
+	path := filepath.Join(dir, t.Name()+"-cpu.pprof")
+	go func() { r.done <- fetchTo(u, path) }()
+	return r
+}
+
+func (r *profileRun) wait(t *testing.T) {
+	if r == nil {
+		return
+	}
+	if err := <-r.done; err != nil {
+		t.Errorf("CPU profile: %v", err)
+	}
+}
+
+// writeAllocProfile saves the program's allocations since it started into
+// $AKHBAR_LOAD_PROFILE/<test>-allocs.pprof.
+func (p *loadProc) writeAllocProfile(t *testing.T) {
+	dir := os.Getenv("AKHBAR_LOAD_PROFILE")
+	if dir == "" {
+		return
+	}
+	if err := fetchTo("http://"+p.admin+"/debug/pprof/allocs", filepath.Join(dir, t.Name()+"-allocs.pprof")); err != nil {
+		t.Errorf("allocation profile: %v", err)
+	}
+}
+
+func fetchTo(u, path string) error {
+	resp, err := http.Get(u)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, body)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// loadFeeds serves n RSS feeds (/<id>.xml) of generated Arabic news, each
+// holding its newest `window` items, with ETags: an unchanged feed answers
+// a conditional GET with 304, as a real news site does.
+type loadFeeds struct {
+	words []string
+
+	mu    sync.Mutex
+	feeds [][]loadItem // per feed, oldest first
+	gen   []int        // per feed, bumped by each new item (the ETag)
+
+	window          int
+	ok, notModified atomic.Int64
+}
+
+type loadItem struct {
+	n           int
+	title, body string
+	published   time.Time
+}
+
+var arabicWordRE = regexp.MustCompile(`\p{Arabic}{3,}`)
+
+// newLoadFeeds makes n feeds holding `baseline` items each.
+func newLoadFeeds(t *testing.T, n, baseline, window int) *loadFeeds {
+	t.Helper()
+	lf := &loadFeeds{feeds: make([][]loadItem, n), gen: make([]int, n), window: window}
+	// The words of the bundled sample feeds, so the generated news costs
+	// the cleaning, summarising and fingerprinting real Arabic costs.
+	seen := map[string]bool{}
+	entries, err := fs.ReadDir(localmode.SampleFiles(), "sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := fs.ReadFile(localmode.SampleFiles(), "sample/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range arabicWordRE.FindAllString(string(data), -1) {
+			if !seen[w] {
+				seen[w] = true
+				lf.words = append(lf.words, w)
+			}
+		}
+	}
+	slices.Sort(lf.words)
+	if len(lf.words) < 500 {
+		t.Fatalf("only %d distinct words in the samples", len(lf.words))
+	}
+	old := time.Now().Add(-24 * time.Hour)
+	for i := range n {
+		for range baseline {
+			lf.add(i, old)
+		}
+	}
+	return lf
+}
+
+func (lf *loadFeeds) id(i int) string { return fmt.Sprintf("load%04d", i) }
+
+// add appends a new item to feed i, published at pub. Its text is drawn from
+// the sample words by a generator seeded with the feed and the item's
+// number, so every item is a different story (no same-story skips) and a
+// run is repeatable.
+func (lf *loadFeeds) add(i int, pub time.Time) {
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	n := len(lf.feeds[i])
+	rng := rand.New(rand.NewPCG(uint64(i), uint64(n)))
+	sentence := func(words int) string {
+		ws := make([]string, words)
+		for k := range ws {
+			ws[k] = lf.words[rng.IntN(len(lf.words))]
+		}
+		return strings.Join(ws, " ")
+	}
+	var body strings.Builder
+	for range 6 + rng.IntN(4) {
+		fmt.Fprintf(&body, "<p>%s.</p>", sentence(10+rng.IntN(8)))
+	}
+	lf.feeds[i] = append(lf.feeds[i], loadItem{n: n, title: sentence(6 + rng.IntN(4)), body: body.String(), published: pub})
+	lf.gen[i]++
+}
+
+// publish adds a new item to feed i, published now.
+func (lf *loadFeeds) publish(i int) { lf.add(i, time.Now()) }
+
+func (lf *loadFeeds) fetches() int64 { return lf.ok.Load() + lf.notModified.Load() }
+
+func (lf *loadFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var i int
+	if _, err := fmt.Sscanf(r.URL.Path, "/load%d.xml", &i); err != nil || i < 0 || i >= len(lf.feeds) {
+		http.NotFound(w, r)
+		return
+	}
+	lf.mu.Lock()
+	items := lf.feeds[i][max(0, len(lf.feeds[i])-lf.window):]
+	etag := fmt.Sprintf(`"%d-%d"`, i, lf.gen[i])
+	lf.mu.Unlock()
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		lf.notModified.Add(1)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	lf.ok.Add(1)
+	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>مصدر %d</title><link>https://load.example/%s/</link><description>أخبار للقياس</description>`, i+1, lf.id(i))
+	for k := len(items) - 1; k >= 0; k-- { // newest first, as feeds are
+		it := items[k]
+		fmt.Fprintf(&b, `<item><title>%s</title><link>https://load.example/%s/%d</link><guid isPermaLink="false">%s-%d</guid><pubDate>%s</pubDate><description><![CDATA[%s]]></description></item>`,
+			it.title, lf.id(i), it.n, lf.id(i), it.n, it.published.Format(time.RFC1123Z), it.body)
+	}
+	b.WriteString(`</channel></rss>`)
+	_, _ = io.WriteString(w, b.String())
+}
+
+var loadLinkRE = regexp.MustCompile(`https://load\.example/(load\d+)/(\d+)`)
+
+// itemOf says which feed item a sent message is the card of, from the link
+// of its "read" button.
+func (lf *loadFeeds) itemOf(m telegramtest.Message) (src string, n int, ok bool) {
+	if m.Edited {
+		return "", 0, false
+	}
+	sm := loadLinkRE.FindSubmatch(m.ReplyMarkup)
+	if sm == nil {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(string(sm[2]))
+	return string(sm[1]), n, err == nil
+}
+
+// redisProxy forwards the program's Redis connections and counts what they
+// carry: commands by name, and round trips, a round trip being the
+// commands a client writes before it waits for the answers (one for a
+// command, one for a pipeline or a MULTI/EXEC block written at once).
+type redisProxy struct {
+	trips atomic.Int64
+	mu    sync.Mutex
+	names map[string]int64
+}
+
+// newRedisProxy starts a proxy to the Redis of redisURL and returns the
+// URL that reaches it through the proxy.
+func newRedisProxy(t *testing.T, redisURL string) (*redisProxy, string) {
+	t.Helper()
+	u, err := url.Parse(redisURL)
+	if err != nil || u.Scheme != "redis" {
+		t.Skipf("load scenario: the counting proxy needs a redis:// URL, have %q", redisURL)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	p := &redisProxy{names: map[string]int64{}}
+	upstream := u.Host
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c, upstream)
+		}
+	}()
+	u.Host = ln.Addr().String()
+	return p, u.String()
+}
+
+func (p *redisProxy) serve(client net.Conn, upstream string) {
+	defer client.Close()
+	server, err := net.Dial("tcp", upstream)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	go func() {
+		_, _ = io.Copy(client, server)
+		client.Close()
+	}()
+	r := bufio.NewReaderSize(client, 64<<10)
+	var batch []byte
+	var names []string
+	for {
+		raw, name, err := readRESPCommand(r)
+		if err != nil {
+			return
+		}
+		batch = append(batch, raw...)
+		names = append(names, name)
+		if r.Buffered() > 0 {
+			continue // more of what the client wrote at once
+		}
+		if _, err := server.Write(batch); err != nil {
+			return
+		}
+		p.trips.Add(1)
+		p.mu.Lock()
+		for _, n := range names {
+			p.names[n]++
+		}
+		p.mu.Unlock()
+		batch, names = batch[:0], names[:0]
+	}
+}
+
+// readRESPCommand reads one command (an array of bulk strings, as go-redis
+// writes them) and returns its bytes and its name, upper-cased.
+func readRESPCommand(r *bufio.Reader) (raw []byte, name string, err error) {
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return nil, "", err
+	}
+	raw = line
+	if len(line) < 3 || line[0] != '*' {
+		return nil, "", fmt.Errorf("redis proxy: not a command: %q", line)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(line[1:])))
+	if err != nil {
+		return nil, "", fmt.Errorf("redis proxy: %q: %w", line, err)
+	}
+	for k := range n {
+		hdr, err := r.ReadBytes('\n')
+		if err != nil {
+			return nil, "", err
+		}
+		if len(hdr) < 3 || hdr[0] != '$' {
+			return nil, "", fmt.Errorf("redis proxy: not a bulk string: %q", hdr)
+		}
+		size, err := strconv.Atoi(strings.TrimSpace(string(hdr[1:])))
+		if err != nil {
+			return nil, "", fmt.Errorf("redis proxy: %q: %w", hdr, err)
+		}
+		arg := make([]byte, size+2)
+		if _, err := io.ReadFull(r, arg); err != nil {
+			return nil, "", err
+		}
+		raw = append(append(raw, hdr...), arg...)
+		if k == 0 {
+			name = strings.ToUpper(string(arg[:size]))
+		}
+	}
+	return raw, name, nil
+}
+
+func (p *redisProxy) byName() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int64, len(p.names))
+	for k, v := range p.names {
+		out[k] = v
+	}
+	return out
+}
+
+func (p *redisProxy) commands() int64 {
+	var n int64
+	for _, v := range p.byName() {
+		n += v
+	}
+	return n
+}
+
+// top lists the commands sent since `since`, most first, per unit of n.
+func (p *redisProxy) top(since map[string]int64, n, k int) string {
+	return p.topPer(since, float64(max(n, 1)), k)
+}
+
+func (p *redisProxy) topPer(since map[string]int64, per float64, k int) string {
+	type count struct {
+		name string
+		n    int64
+	}
+	var cs []count
+	for name, v := range p.byName() {
+		if d := v - since[name]; d > 0 {
+			cs = append(cs, count{name, d})
+		}
+	}
+	slices.SortFunc(cs, func(a, b count) int { return int(b.n - a.n) })
+	var parts []string
+	for _, c := range cs[:min(k, len(cs))] {
+		parts = append(parts, fmt.Sprintf("%s %.2f", c.name, float64(c.n)/per))
+	}
+	return strings.Join(parts, ", ")
+}
