@@ -1,7 +1,8 @@
 // Package bot holds akhbar's use cases: polling a source, delivering cards
 // to chats at Telegram's limits, and answering what people do in Telegram.
 // It talks to Telegram through the small Sender interface it defines, and
-// to Redis through the storage package.
+// to Redis through the small store interfaces it defines beside their use
+// (Store gathers them), which the storage package implements.
 package bot
 
 import (
@@ -12,7 +13,7 @@ import (
 
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
-	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/lease"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -88,10 +89,36 @@ type Config struct {
 	Now        func() time.Time
 }
 
+// Store is what the use cases need from the shared store: one small
+// interface per concern, each declared beside the code that uses it, so a
+// reader sees what a use case touches and a test can stand in for one
+// concern. storage.Store implements it.
+type Store interface {
+	chatStore
+	settingsStore
+	channelStore
+	inboxStore
+	inlineStore
+	itemReader
+	searchStore
+	linkStore
+	operatorStore
+	pollStore
+	recentStore
+	editStore
+	outboxStore
+	digestStore
+	pauseStore
+	migrateStore
+	slotStore
+	sendChecker
+	lease.Store
+}
+
 // Bot is one replica's use cases over the shared store.
 type Bot struct {
 	cfg      Config
-	store    *storage.Store
+	store    Store
 	fetcher  *feeds.Fetcher
 	sender   Sender
 	log      *slog.Logger
@@ -126,7 +153,7 @@ type ArticleReader interface {
 }
 
 // New wires a Bot. reg may be nil when metrics are not wanted.
-func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender, log *slog.Logger, reg prometheus.Registerer) *Bot {
+func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *slog.Logger, reg prometheus.Registerer) *Bot {
 	def := DefaultConfig()
 	if cfg.Location == nil {
 		cfg.Location = def.Location

@@ -9,6 +9,13 @@ import (
 	"github.com/akhbar/akhbar/bot/card"
 )
 
+// channelStore is what a channel's subscriptions, managed from a private chat, read and change; storage.Store implements it.
+type channelStore interface {
+	Subscribe(ctx context.Context, chatID int64, target string) (bool, error)
+	Subscriptions(ctx context.Context, chatID int64) ([]string, error)
+	Unsubscribe(ctx context.Context, chatID int64, target string) (bool, error)
+}
+
 // manageChannel handles "/subscribe @channel <source|topic>" and
 // "/unsubscribe @channel …" sent in a private chat: a channel owner manages
 // the channel's subscriptions from a conversation with the bot. Both the

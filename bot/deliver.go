@@ -15,6 +15,25 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// outboxStore is the delivery stream: shards, lanes, claims, acks, dead letters, sent records, and the chat moves a send can cause; storage.Store implements it.
+type outboxStore interface {
+	Ack(ctx context.Context, ds ...storage.Delivery) error
+	BalanceShards(ctx context.Context, replica string, ttl time.Duration, turn storage.ShardTurn) (owned []int, share int, err error)
+	ClaimShard(ctx context.Context, consumer string, shard int) ([]storage.Delivery, error)
+	CloseDrainedLanes(ctx context.Context, minAge time.Duration) (int, error)
+	DeadLetter(ctx context.Context, d storage.Delivery, reason string) error
+	DeliveredMany(ctx context.Context, sent []storage.Sent) error
+	Enqueue(ctx context.Context, jobs []storage.Job) error
+	EnsureGroup(ctx context.Context) error
+	ForgetChat(ctx context.Context, id int64) error
+	Lanes(ctx context.Context) ([]storage.Lane, error)
+	LeaveShards(ctx context.Context, replica string) error
+	MigrateChat(ctx context.Context, from, to int64) error
+	Park(ctx context.Context, chatID int64, until time.Time) error
+	ReadShards(ctx context.Context, consumer string, shards []int, lanes []string, count int, block time.Duration) ([]storage.Delivery, error)
+	Reclaim(ctx context.Context, consumer string, shards []int, minIdle time.Duration, count int) ([]storage.Delivery, error)
+}
+
 // Delivery tuning. The streams are read in batches; a replica holds at most
 // Config.Backlog jobs so a huge fan-out stays in Redis, not in memory.
 const (
@@ -116,7 +135,7 @@ func (d *deliveryState) openLanes() []storage.Lane {
 // cardKey is what a rendered card depends on besides the item.
 type cardKey struct{ item, lang, tz string }
 
-func newDeliveryState(store *storage.Store, globalRate float64) *deliveryState {
+func newDeliveryState(store slotStore, globalRate float64) *deliveryState {
 	return &deliveryState{
 		pacer:   newPacer(store, globalRate),
 		items:   newLRU[string, feeds.Item](1024),

@@ -12,6 +12,20 @@ import (
 	"github.com/akhbar/akhbar/storage/lease"
 )
 
+// digestStore is digests: the held items per chat, when each is due, and what was already sent; storage.Store implements it.
+type digestStore interface {
+	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)
+	Chat(ctx context.Context, id int64) (storage.Chat, error)
+	DeliveredMany(ctx context.Context, sent []storage.Sent) error
+	DueDigests(ctx context.Context, now time.Time, n int) ([]int64, error)
+	ForgetChat(ctx context.Context, id int64) error
+	HoldForDigest(ctx context.Context, chatID int64, itemIDs []string, due time.Time) error
+	Items(ctx context.Context, ids []string) ([]feeds.Item, error)
+	MigrateChat(ctx context.Context, from, to int64) error
+	TakeDigest(ctx context.Context, chatID int64) ([]string, error)
+	WasSent(ctx context.Context, chatID int64, itemID string) (bool, error)
+}
+
 // How the digest sender runs: every digestEvery one replica (the holder of
 // the "digests" lease) sends the digests that are due.
 const (

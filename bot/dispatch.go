@@ -13,6 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// inboxStore is the updates inbox shared by the replicas, and the per-user rate; storage.Store implements it.
+type inboxStore interface {
+	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)
+	ClaimUpdates(ctx context.Context, n int, lease time.Duration) ([]storage.InboxUpdate, error)
+	DoneUpdates(ctx context.Context, ids []int64) error
+	KeepUpdates(ctx context.Context, us []storage.InboxUpdate, lease time.Duration) ([]int64, error)
+	ReleaseUpdates(ctx context.Context, ids []int64) error
+	RenewUpdates(ctx context.Context, ids []int64, lease time.Duration) error
+}
+
 // Telegram's placeholder senders: a message from an anonymous group admin
 // comes from GroupAnonymousBot, one a person posts as their channel from
 // Channel_Bot, each with the real sender in sender_chat. Keyed on the

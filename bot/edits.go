@@ -13,6 +13,18 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// editStore is what noticing and sending an edited item reads and writes; storage.Store implements it.
+type editStore interface {
+	Ack(ctx context.Context, ds ...storage.Delivery) error
+	Enqueue(ctx context.Context, jobs []storage.Job) error
+	ForgetChat(ctx context.Context, id int64) error
+	Item(ctx context.Context, id string) (feeds.Item, error)
+	ItemHashes(ctx context.Context, sourceID string, ids []string) ([]string, error)
+	SaveItem(ctx context.Context, it feeds.Item) error
+	SentMessageKind(ctx context.Context, chatID int64, itemID string) (int, storage.SentKind, error)
+	SetItemHashes(ctx context.Context, sourceID string, hashes map[string]string) error
+}
+
 // editWindow is how long after publication a publisher's edit of an item
 // still updates the cards already sent.
 const editWindow = 48 * time.Hour

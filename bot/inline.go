@@ -16,6 +16,13 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// inlineStore is what inline answers read; storage.Store implements it.
+type inlineStore interface {
+	Chat(ctx context.Context, id int64) (storage.Chat, error)
+	Item(ctx context.Context, id string) (feeds.Item, error)
+	Latest(ctx context.Context, scope string, n int) ([]feeds.Item, error)
+}
+
 // Inline mode tuning.
 const (
 	// inlinePage is the number of results per answer (Telegram allows 50;

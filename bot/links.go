@@ -21,6 +21,15 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// linkStore is the link cards cache, its fetch lease and the per-user rate; storage.Store implements it.
+type linkStore interface {
+	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)
+	CacheLink(ctx context.Context, url string, c storage.LinkCard, ttl time.Duration) error
+	CachedLink(ctx context.Context, url string) (storage.LinkCard, error)
+	ReleaseLease(ctx context.Context, name, owner string) error
+}
+
 // Link answering tuning.
 const (
 	// linkTimeout bounds fetching and reading one page a user sent.

@@ -14,9 +14,35 @@ import (
 	"unicode/utf8"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// operatorStore is what the operator commands read and change; storage.Store implements it.
+type operatorStore interface {
+	Ack(ctx context.Context, ds ...storage.Delivery) error
+	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	Broadcast(ctx context.Context, id string) (storage.Broadcast, error)
+	BroadcastResult(ctx context.Context, id string, chatID int64, ok bool, every time.Duration) (show bool, err error)
+	Broadcasts(ctx context.Context, n int) ([]storage.Broadcast, error)
+	CancelBroadcast(ctx context.Context, id string) (bool, error)
+	ChatCount(ctx context.Context) (int64, error)
+	CountDaily(ctx context.Context, day, name string) error
+	CreateBroadcast(ctx context.Context, b storage.Broadcast) (string, error)
+	Daily(ctx context.Context, day string) (map[string]int64, error)
+	DeadLetterCount(ctx context.Context) (int64, error)
+	DeadLetters(ctx context.Context, n int) ([]storage.DeadLetter, error)
+	Enqueue(ctx context.Context, jobs []storage.Job) error
+	Items(ctx context.Context, ids []string) ([]feeds.Item, error)
+	ItemsSince(ctx context.Context, sourceIDs []string, since time.Time) ([]int64, error)
+	Queue(ctx context.Context) (storage.QueueStats, error)
+	ReleaseLease(ctx context.Context, name, owner string) error
+	RetryDeadLetter(ctx context.Context, streamID string) (storage.Job, error)
+	SourceStates(ctx context.Context, ids []string) ([]storage.SourceState, error)
+	StartBroadcast(ctx context.Context, id string, total int, chatID int64, messageID int) (bool, error)
+	SubscribedChats(ctx context.Context) ([]int64, error)
+}
 
 // Operator commands. The Telegram users named in Config.Operators get, in
 // their private chat with the bot, /stats, /health, /deadletters,

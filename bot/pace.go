@@ -54,6 +54,14 @@ const (
 	staleSlot   = 250 * time.Millisecond
 )
 
+// slotStore books and gives back slots of the bot-wide schedule shared by
+// the replicas, and parks it after a bulk 429; storage.Store implements it.
+type slotStore interface {
+	HoldMany(ctx context.Context, key string, pace storage.Pace, count int, pushes ...storage.Push) (storage.Hold, error)
+	Shift(ctx context.Context, key string, slot storage.Slot, at time.Time) error
+	ParkGlobal(ctx context.Context, until time.Time, factor float64, slowFor time.Duration) error
+}
+
 // pacer hands out the slots of the bot-wide rate. It books them from Redis
 // in batches (storage.HoldMany): a batch of n slots is n consecutive slots
 // of the shared schedule, so the replicas together keep the rate, and
@@ -61,7 +69,7 @@ const (
 // about 50ms of sending, booked at most one batch ahead, so a replica that
 // stops sending wastes little.
 type pacer struct {
-	store      *storage.Store
+	store      slotStore
 	rate       float64       // per second, as configured
 	n          int           // slots per booking
 	staleAfter time.Duration // staleSlot, but for tests
@@ -89,7 +97,7 @@ type pacer struct {
 	sends, limited int
 }
 
-func newPacer(store *storage.Store, rate float64) *pacer {
+func newPacer(store slotStore, rate float64) *pacer {
 	n := int(math.Ceil(rate / 20))
 	return &pacer{store: store, rate: rate, n: min(max(n, 1), 64), staleAfter: staleSlot, slow: 1,
 		sending: make(map[int64][]storage.Slot)}

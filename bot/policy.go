@@ -12,6 +12,13 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// pauseStore is the chats the bot cannot post to; storage.Store implements it.
+type pauseStore interface {
+	PauseChat(ctx context.Context, chatID int64, reason string) error
+	ResumeChat(ctx context.Context, chatID int64) (bool, error)
+	SetNoPhotos(ctx context.Context, chatID int64) error
+}
+
 // What the bot does with Telegram's answers beyond a plain retry
 // (../shared/TELEGRAM.md): a refused message falls back at once to a
 // simpler form, and a chat the bot may not post to is paused until a

@@ -16,6 +16,18 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// pollStore is what a poll reads and writes: the source's state and seen set, items, subscribers and the delivery jobs; storage.Store implements it.
+type pollStore interface {
+	Enqueue(ctx context.Context, jobs []storage.Job) error
+	MarkSeen(ctx context.Context, sourceID string, ids []string, now time.Time) error
+	MarkSeenPartial(ctx context.Context, sourceID string, ids []string, now time.Time) error
+	SaveItem(ctx context.Context, it feeds.Item) error
+	SetSourceState(ctx context.Context, sourceID string, st storage.SourceState) error
+	SourceState(ctx context.Context, sourceID string) (storage.SourceState, error)
+	Subscribers(ctx context.Context, targets []string) ([]int64, error)
+	Unseen(ctx context.Context, sourceID string, ids []string) ([]string, bool, error)
+}
+
 // maxBackoff caps how long a failing source waits between polls.
 const maxBackoff = 6 * time.Hour
 

@@ -2,6 +2,11 @@ package bot
 
 import "context"
 
+// migrateStore is moving a chat that became a supergroup; storage.Store implements it.
+type migrateStore interface {
+	MigrateChat(ctx context.Context, from, to int64) error
+}
+
 // HandleUpdate answers one update. Errors are about this update only; the
 // update loop logs them and goes on.
 func (b *Bot) HandleUpdate(ctx context.Context, u Update) error {

@@ -17,6 +17,16 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// searchStore is the search index and the queries behind its page buttons; storage.Store implements it.
+type searchStore interface {
+	Chat(ctx context.Context, id int64) (storage.Chat, error)
+	IndexSearch(ctx context.Context, id string, published time.Time, terms []string) error
+	Items(ctx context.Context, ids []string) ([]feeds.Item, error)
+	SaveSearchQuery(ctx context.Context, token, query string) error
+	Search(ctx context.Context, terms []string, since time.Time, limit int) ([]string, error)
+	SearchQuery(ctx context.Context, token string) (string, error)
+}
+
 // Search tuning.
 const (
 	// searchWindow is how far back /search and inline mode look.

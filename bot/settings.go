@@ -13,6 +13,12 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// settingsStore is a chat's settings; storage.Store implements it.
+type settingsStore interface {
+	SaveChat(ctx context.Context, c storage.Chat) error
+	SetSettings(ctx context.Context, chatID int64, st storage.Settings) error
+}
+
 // zoneNames are the names /settings shows for the zones it offers, in
 // Arabic and English; other zones show their city as IANA spells it.
 var zoneNames = map[string][2]string{

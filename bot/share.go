@@ -11,6 +11,11 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// itemReader is the item a share button names; storage.Store implements it.
+type itemReader interface {
+	Item(ctx context.Context, id string) (feeds.Item, error)
+}
+
 // shareWait bounds how long a press of a share menu's way back in a group
 // or a channel waits for a token of the chat's limit before its edit is
 // left undone.

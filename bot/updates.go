@@ -15,6 +15,19 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
+// chatStore is a chat's record, its subscriptions and its admins; storage.Store implements it.
+type chatStore interface {
+	CacheAdmin(ctx context.Context, chatID, userID int64, isAdmin bool, ttl time.Duration) error
+	CachedAdmin(ctx context.Context, chatID, userID int64) (isAdmin, ok bool, err error)
+	Chat(ctx context.Context, id int64) (storage.Chat, error)
+	ForgetChat(ctx context.Context, id int64) error
+	Latest(ctx context.Context, scope string, n int) ([]feeds.Item, error)
+	SaveChat(ctx context.Context, c storage.Chat) error
+	Subscribe(ctx context.Context, chatID int64, target string) (bool, error)
+	Subscriptions(ctx context.Context, chatID int64) ([]string, error)
+	Unsubscribe(ctx context.Context, chatID int64, target string) (bool, error)
+}
+
 // Command is one entry of the bot's command menu (setMyCommands).
 type Command struct{ Name, Description string }
 
