@@ -9,7 +9,8 @@ import (
 	"github.com/akhbar/akhbar/bot/card"
 )
 
-// channelStore is what a channel's subscriptions, managed from a private chat, read and change; storage.Store implements it.
+// channelStore is what a channel's subscriptions, managed from a private
+// chat, read and change; storage.Store implements it.
 type channelStore interface {
 	Subscribe(ctx context.Context, chatID int64, target string) (bool, error)
 	Subscriptions(ctx context.Context, chatID int64) ([]string, error)

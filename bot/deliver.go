@@ -15,7 +15,9 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// outboxStore is the delivery stream: shards, lanes, claims, acks, dead letters, sent records, and the chat moves a send can cause; storage.Store implements it.
+// outboxStore is the delivery stream: shards, lanes, claims, acks, dead
+// letters, sent records, and the chat moves a send can cause; storage.Store
+// implements it.
 type outboxStore interface {
 	Ack(ctx context.Context, ds ...storage.Delivery) error
 	BalanceShards(ctx context.Context, replica string, ttl time.Duration, turn storage.ShardTurn) (owned []int, share int, err error)

@@ -12,7 +12,8 @@ import (
 	"github.com/akhbar/akhbar/storage/lease"
 )
 
-// digestStore is digests: the held items per chat, when each is due, and what was already sent; storage.Store implements it.
+// digestStore is digests: the held items per chat, when each is due, and
+// what was already sent; storage.Store implements it.
 type digestStore interface {
 	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)
 	Chat(ctx context.Context, id int64) (storage.Chat, error)

@@ -13,7 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// inboxStore is the updates inbox shared by the replicas, and the per-user rate; storage.Store implements it.
+// inboxStore is the updates inbox shared by the replicas, and the per-user
+// rate; storage.Store implements it.
 type inboxStore interface {
 	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)
 	ClaimUpdates(ctx context.Context, n int, lease time.Duration) ([]storage.InboxUpdate, error)

@@ -13,7 +13,8 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// editStore is what noticing and sending an edited item reads and writes; storage.Store implements it.
+// editStore is what noticing and sending an edited item reads and writes;
+// storage.Store implements it.
 type editStore interface {
 	Ack(ctx context.Context, ds ...storage.Delivery) error
 	Enqueue(ctx context.Context, jobs []storage.Job) error

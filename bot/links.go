@@ -21,7 +21,8 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// linkStore is the link cards cache, its fetch lease and the per-user rate; storage.Store implements it.
+// linkStore is the link cards cache, its fetch lease and the per-user rate;
+// storage.Store implements it.
 type linkStore interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)

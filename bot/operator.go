@@ -19,7 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// operatorStore is what the operator commands read and change; storage.Store implements it.
+// operatorStore is what the operator commands read and change;
+// storage.Store implements it.
 type operatorStore interface {
 	Ack(ctx context.Context, ds ...storage.Delivery) error
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)

@@ -12,7 +12,8 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// pauseStore is the chats the bot cannot post to; storage.Store implements it.
+// pauseStore is the chats the bot cannot post to; storage.Store implements
+// it.
 type pauseStore interface {
 	PauseChat(ctx context.Context, chatID int64, reason string) error
 	ResumeChat(ctx context.Context, chatID int64) (bool, error)

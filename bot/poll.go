@@ -16,7 +16,9 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// pollStore is what a poll reads and writes: the source's state and seen set, items, subscribers and the delivery jobs; storage.Store implements it.
+// pollStore is what a poll reads and writes: the source's state and seen
+// set, items, subscribers and the delivery jobs; storage.Store implements
+// it.
 type pollStore interface {
 	Enqueue(ctx context.Context, jobs []storage.Job) error
 	MarkSeen(ctx context.Context, sourceID string, ids []string, now time.Time) error

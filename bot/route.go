@@ -2,7 +2,8 @@ package bot
 
 import "context"
 
-// migrateStore is moving a chat that became a supergroup; storage.Store implements it.
+// migrateStore is moving a chat that became a supergroup; storage.Store
+// implements it.
 type migrateStore interface {
 	MigrateChat(ctx context.Context, from, to int64) error
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/akhbar/akhbar/feeds/arabic"
 )
 
-// recentStore is the recent items the same-story check compares with; storage.Store implements it.
+// recentStore is the recent items the same-story check compares with;
+// storage.Store implements it.
 type recentStore interface {
 	Items(ctx context.Context, ids []string) ([]feeds.Item, error)
 	Latest(ctx context.Context, scope string, n int) ([]feeds.Item, error)

@@ -17,7 +17,8 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// searchStore is the search index and the queries behind its page buttons; storage.Store implements it.
+// searchStore is the search index and the queries behind its page buttons;
+// storage.Store implements it.
 type searchStore interface {
 	Chat(ctx context.Context, id int64) (storage.Chat, error)
 	IndexSearch(ctx context.Context, id string, published time.Time, terms []string) error

@@ -15,7 +15,8 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// chatStore is a chat's record, its subscriptions and its admins; storage.Store implements it.
+// chatStore is a chat's record, its subscriptions and its admins;
+// storage.Store implements it.
 type chatStore interface {
 	CacheAdmin(ctx context.Context, chatID, userID int64, isAdmin bool, ttl time.Duration) error
 	CachedAdmin(ctx context.Context, chatID, userID int64) (isAdmin, ok bool, err error)
