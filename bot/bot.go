@@ -1,5 +1,6 @@
-// Package bot holds akhbar's use cases: polling a source, delivering cards
-// to chats at Telegram's limits, and answering what people do in Telegram.
+// Package bot holds akhbar's use cases: polling a source (bot/poll, which
+// the Bot wires), delivering cards to chats at Telegram's limits, and
+// answering what people do in Telegram.
 // It talks to Telegram through the small Sender interface it defines, and
 // to Redis through the storage package.
 package bot
@@ -10,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/feeds"
-	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -98,9 +99,8 @@ type Bot struct {
 	metrics  *Metrics
 	catalog  atomic.Pointer[catalog] // the sources, swapped whole by SetSources
 	adminTTL time.Duration
-	// places finds the countries an item names (topics); read only.
-	places *arabic.PlaceMatcher
-	dl     *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
+	poller   *poll.Poller   // the poll use case (PollSource)
+	dl       *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
 }
 
 // DefaultConfig is the one table of the use cases' defaults: New fills
@@ -177,8 +177,12 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 		cfg: cfg, store: store, fetcher: fetcher, sender: sender, log: log,
 		metrics:  newMetrics(reg),
 		adminTTL: 5 * time.Minute,
-		places:   arabic.NewPlaceMatcher(),
 	}
+	b.poller = poll.New(poll.Config{
+		SummaryChars: cfg.SummaryChars, FullTextBelow: cfg.FullTextBelow, NoArticleFetch: cfg.NoArticleFetch,
+		Now: cfg.Now, Log: log,
+		Metrics: poll.Metrics{Polls: b.metrics.Polls, NewItems: b.metrics.NewItems, Jobs: b.metrics.Jobs, SameStory: b.metrics.SameStory},
+	}, store, fetcher, pollSide{b}, pollSide{b})
 	b.dl = newDeliveryState(store, cfg.Limits.GlobalPerSecond)
 	b.SetSources(cfg.Sources)
 	b.cfg.Sources = nil // the catalog holds them; a reload replaces it
