@@ -84,7 +84,8 @@ func (p *Poller) republishEdit(ctx context.Context, src feeds.Source, it feeds.I
 		return 0, nil // no chat was sent it: no card to edit
 	}
 	// The chats that got the card followed the item's old topics; those
-	// of its new ones are asked too, and serveEdit skips any that did not.
+	// of its new ones are asked too, and delivery (bot's serveEdit) skips
+	// any that did not.
 	chats, err := reads.subscribers(ctx, append(targetsOf(old), targetsOf(it)...))
 	if err != nil {
 		return 0, fmt.Errorf("edit %s: %w", it.ID, err)

@@ -178,35 +178,18 @@ type Result struct {
 func (p *Poller) Poll(ctx context.Context, src feeds.Source, interval time.Duration) (Result, error) {
 	var res Result
 	now := p.now()
-	st, err := p.store.SourceState(ctx, src.ID)
+	st, due, err := p.sourceState(ctx, src.ID, now)
 	if err != nil {
 		return res, fmt.Errorf("poll %s: %w", src.ID, err)
 	}
-	if now.Before(st.NextTry) {
+	if !due {
 		res.Skipped = true
 		p.metrics.Polls.WithLabelValues("skipped").Inc()
 		return res, nil
 	}
-	if st.FirstTry.IsZero() {
-		// Recorded before the fetch, so that a poll which fails, or is cut
-		// short after it, still counts as the first attempt.
-		st.FirstTry = now
-		if err := p.store.SetSourceState(ctx, src.ID, st); err != nil {
-			return res, fmt.Errorf("poll %s: %w", src.ID, err)
-		}
-	}
-
 	fr, err := p.fetcher.FetchFeed(ctx, src, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
 	if err != nil {
-		st.Failures++
-		st.LastError = err.Error()
-		st.LastPoll = now
-		st.NextTry = now.Add(backoff(interval, st.Failures, retryAfterOf(err)))
-		p.metrics.Polls.WithLabelValues("error").Inc()
-		if serr := p.store.SetSourceState(ctx, src.ID, st); serr != nil {
-			err = errors.Join(err, serr)
-		}
-		return res, fmt.Errorf("poll %s: %w", src.ID, err)
+		return res, fmt.Errorf("poll %s: %w", src.ID, p.failed(ctx, src.ID, st, interval, now, err))
 	}
 	st.Failures, st.LastError, st.NextTry, st.LastPoll = 0, "", time.Time{}, now
 	if fr.NotModified {
@@ -224,33 +207,110 @@ func (p *Poller) Poll(ctx context.Context, src feeds.Source, interval time.Durat
 			"items", fr.Total, "handled", len(fr.Items))
 	}
 
-	ids := make([]string, len(fr.Items))
-	byID := make(map[string]feeds.Item, len(fr.Items))
-	sinceFirstTry := make(map[string]bool)
-	for i, it := range fr.Items {
-		if it.Published.After(st.FirstTry) && it.Published.After(now.Add(-firstSightWindow)) && !it.Published.After(now) {
+	feed := readFeed(fr.Items, st.FirstTry, now)
+	unseen, first, err := p.store.Unseen(ctx, src.ID, feed.ids)
+	if err != nil {
+		return res, fmt.Errorf("poll %s: %w", src.ID, err)
+	}
+	res.FirstSight = first
+	reads, err := p.handleUnseen(ctx, src, feed, unseen, first, now, &res)
+	if err != nil {
+		return res, fmt.Errorf("poll %s: %w", src.ID, err)
+	}
+	isNew := make(map[string]bool, len(unseen))
+	for _, id := range unseen {
+		isNew[id] = true
+	}
+	if res.Edited, err = p.noticeEdits(ctx, src, feed.items(feed.ids), isNew, first, now, reads); err != nil {
+		return res, fmt.Errorf("poll %s: %w", src.ID, err)
+	}
+	if err := p.store.MarkSeen(ctx, src.ID, feed.ids, now); err != nil {
+		return res, fmt.Errorf("poll %s: %w", src.ID, err)
+	}
+	p.metrics.Polls.WithLabelValues("ok").Inc()
+	if res.New > 0 {
+		p.metrics.NewItems.WithLabelValues(src.ID).Add(float64(res.New))
+	}
+	return res, p.store.SetSourceState(ctx, src.ID, st)
+}
+
+// sourceState reads a source's poll state and says whether the source is
+// due: not while it backs off. A due source's first attempt is recorded
+// now if it has none, before the fetch, so that a poll which fails, or is
+// cut short after it, still counts as the first attempt.
+func (p *Poller) sourceState(ctx context.Context, sourceID string, now time.Time) (storage.SourceState, bool, error) {
+	st, err := p.store.SourceState(ctx, sourceID)
+	if err != nil || now.Before(st.NextTry) {
+		return st, false, err
+	}
+	if st.FirstTry.IsZero() {
+		st.FirstTry = now
+		if err := p.store.SetSourceState(ctx, sourceID, st); err != nil {
+			return st, false, err
+		}
+	}
+	return st, true, nil
+}
+
+// failed records a failed fetch in the source's state: one more failure,
+// and the next try after the back-off. It returns err, with the store's
+// own error if the state could not be written.
+func (p *Poller) failed(ctx context.Context, sourceID string, st storage.SourceState, interval time.Duration, now time.Time, err error) error {
+	st.Failures++
+	st.LastError = err.Error()
+	st.LastPoll = now
+	st.NextTry = now.Add(backoff(interval, st.Failures, retryAfterOf(err)))
+	p.metrics.Polls.WithLabelValues("error").Inc()
+	if serr := p.store.SetSourceState(ctx, sourceID, st); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
+
+// polledFeed is a fetched feed's items as a poll handles them.
+type polledFeed struct {
+	ids  []string // in feed order
+	byID map[string]feeds.Item
+	// sinceFirstTry holds the items that are news even at first sight.
+	sinceFirstTry map[string]bool
+}
+
+// readFeed indexes a feed's items, dates the undated (and those dated
+// ahead of our clock) now, and finds those published since the source's
+// first try.
+func readFeed(items []feeds.Item, firstTry, now time.Time) polledFeed {
+	f := polledFeed{ids: make([]string, len(items)), byID: make(map[string]feeds.Item, len(items)), sinceFirstTry: map[string]bool{}}
+	for i, it := range items {
+		if it.Published.After(firstTry) && it.Published.After(now.Add(-firstSightWindow)) && !it.Published.After(now) {
 			// Dated after the first attempt, recent and not in the future:
 			// news even at first sight. Undated items never are: their age
 			// is unknown.
-			sinceFirstTry[it.ID] = true
+			f.sinceFirstTry[it.ID] = true
 		}
 		if it.Published.IsZero() || it.Published.After(now) {
 			// Undated items (and clocks ahead of ours) are dated when seen.
 			it.Published = now
 		}
-		ids[i] = it.ID
-		byID[it.ID] = it
+		f.ids[i] = it.ID
+		f.byID[it.ID] = it
 	}
-	unseen, first, err := p.store.Unseen(ctx, src.ID, ids)
-	if err != nil {
-		return res, fmt.Errorf("poll %s: %w", src.ID, err)
-	}
-	res.FirstSight = first
+	return f
+}
 
-	var fresh []feeds.Item
-	for _, id := range unseen {
-		fresh = append(fresh, byID[id])
+// items returns the feed's items of ids, in that order.
+func (f polledFeed) items(ids []string) []feeds.Item {
+	out := make([]feeds.Item, len(ids))
+	for i, id := range ids {
+		out[i] = f.byID[id]
 	}
+	return out
+}
+
+// handleUnseen publishes the news and keeps the history among the unseen
+// items, oldest first, chunk by chunk, writing each chunk's progress. It
+// returns what it read for them, which edits read too.
+func (p *Poller) handleUnseen(ctx context.Context, src feeds.Source, feed polledFeed, unseen []string, first bool, now time.Time, res *Result) (*pollReads, error) {
+	fresh := feed.items(unseen)
 	// Oldest first, so each chat receives a source's items in publication order.
 	sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].Published.Before(fresh[j].Published) })
 	news := func(it feeds.Item) bool { return true }
@@ -259,16 +319,17 @@ func (p *Poller) Poll(ctx context.Context, src feeds.Source, interval time.Durat
 		if src.SendNewestOnFirstSight && len(fresh) > 0 {
 			newest = fresh[len(fresh)-1].ID
 		}
-		news = func(it feeds.Item) bool { return sinceFirstTry[it.ID] || it.ID == newest }
+		news = func(it feeds.Item) bool { return feed.sinceFirstTry[it.ID] || it.ID == newest }
 	}
 	reads := &pollReads{p: p, subs: map[string][]int64{}}
 	if slices.ContainsFunc(fresh, news) {
+		var err error
 		if reads.recent, err = p.recentForSameStory(ctx); err != nil {
-			return res, fmt.Errorf("poll %s: %w", src.ID, err)
+			return reads, err
 		}
 	}
 	for chunk := range slices.Chunk(fresh, pollChunk) {
-		done, err := p.handleChunk(ctx, src, chunk, news, reads, &res)
+		done, err := p.handleChunk(ctx, src, chunk, news, reads, res)
 		if len(done) > 0 {
 			// Written even when the chunk was cut short, through a context
 			// of its own (the poll's may be past its deadline): however
@@ -278,28 +339,10 @@ func (p *Poller) Poll(ctx context.Context, src feeds.Source, interval time.Durat
 			cancel()
 		}
 		if err != nil {
-			return res, fmt.Errorf("poll %s: %w", src.ID, err)
+			return reads, err
 		}
 	}
-	isNew := make(map[string]bool, len(unseen))
-	for _, id := range unseen {
-		isNew[id] = true
-	}
-	current := make([]feeds.Item, len(ids))
-	for i, id := range ids {
-		current[i] = byID[id]
-	}
-	if res.Edited, err = p.noticeEdits(ctx, src, current, isNew, first, now, reads); err != nil {
-		return res, fmt.Errorf("poll %s: %w", src.ID, err)
-	}
-	if err := p.store.MarkSeen(ctx, src.ID, ids, now); err != nil {
-		return res, fmt.Errorf("poll %s: %w", src.ID, err)
-	}
-	p.metrics.Polls.WithLabelValues("ok").Inc()
-	if res.New > 0 {
-		p.metrics.NewItems.WithLabelValues(src.ID).Add(float64(res.New))
-	}
-	return res, p.store.SetSourceState(ctx, src.ID, st)
+	return reads, nil
 }
 
 // handleChunk publishes the news and keeps the history among items, in
