@@ -93,7 +93,6 @@ type Config struct {
 type Bot struct {
 	cfg      Config
 	store    *storage.Store
-	fetcher  *feeds.Fetcher
 	sender   Sender
 	log      *slog.Logger
 	metrics  *Metrics
@@ -174,7 +173,7 @@ func New(cfg Config, store *storage.Store, fetcher *feeds.Fetcher, sender Sender
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := &Bot{
-		cfg: cfg, store: store, fetcher: fetcher, sender: sender, log: log,
+		cfg: cfg, store: store, sender: sender, log: log,
 		metrics:  newMetrics(reg),
 		adminTTL: 5 * time.Minute,
 	}
