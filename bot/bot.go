@@ -1,5 +1,6 @@
-// Package bot holds akhbar's use cases: polling a source, delivering cards
-// to chats at Telegram's limits, and answering what people do in Telegram.
+// Package bot holds akhbar's use cases: polling a source (bot/poll, which
+// the Bot wires), delivering cards to chats at Telegram's limits, and
+// answering what people do in Telegram.
 // It talks to Telegram through the small Sender interface it defines, and
 // to Redis through the small store interfaces it defines beside their use
 // (Store gathers them), which the storage package implements.
@@ -11,8 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/feeds"
-	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage/lease"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -103,8 +104,6 @@ type Store interface {
 	searchStore
 	linkStore
 	operatorStore
-	pollStore
-	recentStore
 	editStore
 	outboxStore
 	digestStore
@@ -113,21 +112,22 @@ type Store interface {
 	slotStore
 	sendChecker
 	lease.Store
+	// poll.Store is the poll use case's own (bot/poll); the Bot wires
+	// the poller with the same store.
+	poll.Store
 }
 
 // Bot is one replica's use cases over the shared store.
 type Bot struct {
 	cfg      Config
 	store    Store
-	fetcher  *feeds.Fetcher
 	sender   Sender
 	log      *slog.Logger
 	metrics  *Metrics
 	catalog  atomic.Pointer[catalog] // the sources, swapped whole by SetSources
 	adminTTL time.Duration
-	// places finds the countries an item names (topics); read only.
-	places *arabic.PlaceMatcher
-	dl     *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
+	poller   *poll.Poller   // the poll use case (PollSource)
+	dl       *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
 }
 
 // DefaultConfig is the one table of the use cases' defaults: New fills
@@ -201,11 +201,15 @@ func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *sl
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := &Bot{
-		cfg: cfg, store: store, fetcher: fetcher, sender: sender, log: log,
+		cfg: cfg, store: store, sender: sender, log: log,
 		metrics:  newMetrics(reg),
 		adminTTL: 5 * time.Minute,
-		places:   arabic.NewPlaceMatcher(),
 	}
+	b.poller = poll.New(poll.Config{
+		SummaryChars: cfg.SummaryChars, FullTextBelow: cfg.FullTextBelow, NoArticleFetch: cfg.NoArticleFetch,
+		Now: cfg.Now, Log: log,
+		Metrics: poll.Metrics{Polls: b.metrics.Polls, NewItems: b.metrics.NewItems, Jobs: b.metrics.Jobs, SameStory: b.metrics.SameStory},
+	}, store, fetcher, pollSide{b}, pollSide{b})
 	b.dl = newDeliveryState(store, cfg.Limits.GlobalPerSecond)
 	b.SetSources(cfg.Sources)
 	b.cfg.Sources = nil // the catalog holds them; a reload replaces it

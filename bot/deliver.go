@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/internal/lru"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )
@@ -81,16 +82,13 @@ const (
 // bot-wide pacer and the caches of items and rendered cards.
 type deliveryState struct {
 	pacer *pacer
-	items *lru[string, feeds.Item]
-	cards *lru[cardKey, Message]
-	zones *lru[string, *time.Location] // chats' time zones, loaded once each
-	// recent holds the items same-story detection compares new ones
-	// with, as read from Redis, for recentFresh (recentForSameStory).
-	recent *lru[string, recentItem]
+	items *lru.Cache[string, feeds.Item]
+	cards *lru.Cache[cardKey, Message]
+	zones *lru.Cache[string, *time.Location] // chats' time zones, loaded once each
 	// refused holds, by chat and items, the simpler form a refused
 	// message had reached when its send failed otherwise (a 429, a 5xx):
 	// the retry starts there (sendNews).
-	refused *lru[string, Message]
+	refused *lru.Cache[string, Message]
 	// outage parks delivery while Telegram fails for every chat.
 	outage outage
 
@@ -140,11 +138,10 @@ type cardKey struct{ item, lang, tz string }
 func newDeliveryState(store slotStore, globalRate float64) *deliveryState {
 	return &deliveryState{
 		pacer:   newPacer(store, globalRate),
-		items:   newLRU[string, feeds.Item](1024),
-		cards:   newLRU[cardKey, Message](4096),
-		zones:   newLRU[string, *time.Location](256),
-		recent:  newLRU[string, recentItem](2 * sameStoryRecent),
-		refused: newLRU[string, Message](1024),
+		items:   lru.New[string, feeds.Item](1024),
+		cards:   lru.New[cardKey, Message](4096),
+		zones:   lru.New[string, *time.Location](256),
+		refused: lru.New[string, Message](1024),
 	}
 }
 
@@ -412,7 +409,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 	// one meanwhile, and an item missing here means it expired.
 	known := make(map[string]feeds.Item, len(ids))
 	for _, id := range ids {
-		if it, ok := b.dl.items.get(id); ok {
+		if it, ok := b.dl.items.Get(id); ok {
 			known[id] = it
 		} else if !slices.Contains(fetch, id) {
 			fetch = append(fetch, id)
@@ -433,7 +430,7 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		return outcome{retryAt: retryAt}
 	}
 	for id, it := range sc.Items {
-		b.dl.items.put(id, it)
+		b.dl.items.Put(id, it)
 		known[id] = it
 	}
 	// The lanes' items still owed to the chat, and not sent already (a
@@ -584,11 +581,11 @@ func (b *Bot) compose(chatID int64, items []feeds.Item, chat storage.Chat) Messa
 // and time zone in this replica.
 func (b *Bot) renderCard(it feeds.Item, chat storage.Chat) Message {
 	k := cardKey{it.ID, chat.Lang, chat.TZ}
-	if m, ok := b.dl.cards.get(k); ok {
+	if m, ok := b.dl.cards.Get(k); ok {
 		return m
 	}
 	m := b.card(it, chat).Render()
-	b.dl.cards.put(k, m)
+	b.dl.cards.Put(k, m)
 	return m
 }
 
@@ -984,14 +981,14 @@ func (b *Bot) location(tz string) *time.Location {
 	if tz == "" {
 		return b.cfg.Location
 	}
-	if loc, ok := b.dl.zones.get(tz); ok {
+	if loc, ok := b.dl.zones.Get(tz); ok {
 		return loc
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		loc = b.cfg.Location
 	}
-	b.dl.zones.put(tz, loc)
+	b.dl.zones.Put(tz, loc)
 	return loc
 }
 

@@ -13,7 +13,7 @@ func (b *Bot) IndexForSearch(ctx context.Context, it feeds.Item) { b.indexForSea
 
 // Enrich cleans and summarises an item the way a poll does.
 func (b *Bot) Enrich(ctx context.Context, src feeds.Source, it feeds.Item) feeds.Item {
-	return b.enrich(ctx, src, it)
+	return b.poller.Enrich(ctx, src, it)
 }
 
 // Compose is the message a delivery sends a chat for items: one card, or

@@ -51,7 +51,7 @@ func (b *Bot) sendNews(ctx context.Context, chatID int64, items []feeds.Item, ch
 	}
 	m := b.compose(chatID, items, chat)
 	stepped := false
-	if f, ok := b.dl.refused.get(key); ok {
+	if f, ok := b.dl.refused.Get(key); ok {
 		m, stepped = b.forChat(f, chat), true
 	}
 	for {
@@ -61,7 +61,7 @@ func (b *Bot) sendNews(ctx context.Context, chatID int64, items []feeds.Item, ch
 			return sentNews{Message: m, ID: id, At: at}, nil
 		}
 		if stepped && !errors.Is(err, ErrRejected) && !errors.Is(err, ErrNoPhotos) {
-			b.dl.refused.put(key, m)
+			b.dl.refused.Put(key, m)
 		}
 		if errors.Is(err, ErrNoPhotos) && !chat.NoPhotos {
 			chat.NoPhotos = true

@@ -169,8 +169,8 @@ func searchIndexTerms(it feeds.Item) []string {
 	return arabic.Terms(text)
 }
 
-// indexForSearch adds a saved item to the search index. publish calls it
-// right after SaveItem; a failure is logged, not returned, because the
+// indexForSearch adds a saved item to the search index. A poll calls it
+// (through pollSide, its poll.Indexer) right after SaveItem; a failure is logged, not returned, because the
 // item must still be delivered.
 func (b *Bot) indexForSearch(ctx context.Context, it feeds.Item) {
 	if err := b.store.IndexSearch(ctx, it.ID, it.Published, searchIndexTerms(it)); err != nil {

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/storage/storagetest"
@@ -261,9 +262,9 @@ func realItems(tb testing.TB) []feeds.Item {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		b := &Bot{cfg: Config{SummaryChars: 400, FullTextBelow: 1, NoArticleFetch: true}}
+		p := poll.New(poll.Config{SummaryChars: 400, FullTextBelow: 1, NoArticleFetch: true}, nil, nil, nil, nil)
 		for _, it := range items {
-			out = append(out, b.enrich(context.Background(), src, it))
+			out = append(out, p.Enrich(context.Background(), src, it))
 		}
 	}
 	if len(out) != 45 {

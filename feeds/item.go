@@ -10,7 +10,7 @@ type Source struct {
 	Name string // display name, usually Arabic (e.g. "المملكة")
 	URL  string // feed URL
 	// Topics are the topics (e.g. "سياسة") the source's items may take:
-	// each item takes those it is about (bot: itemTopics), not all of them.
+	// each item takes those it is about (bot/poll: itemTopics), not all of them.
 	Topics []string
 	// Categories maps the feed's own categories (RSS <category>, Atom
 	// term or label, JSON Feed tags) to topics, beyond the names a topic

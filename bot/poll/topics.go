@@ -1,4 +1,4 @@
-package bot
+package poll
 
 import (
 	"slices"
@@ -166,6 +166,10 @@ func targetsOf(it feeds.Item) []string {
 	}
 	return t
 }
+
+// SourceTarget and TopicTarget name subscription targets in the store.
+func SourceTarget(id string) string   { return "s:" + id }
+func TopicTarget(topic string) string { return "t:" + topic }
 
 // BreakingTarget is the subscription to breaking news of every source.
 const BreakingTarget = storage.BreakingAll

@@ -1,4 +1,4 @@
-package bot
+package poll
 
 import (
 	"context"
@@ -43,17 +43,17 @@ type recentItem struct {
 // candidates a new item is compared with: the index in one read, and only
 // the items not read within recentFresh. When one of those expired, Latest
 // reads them all, dropping the expired from the index as it does.
-func (b *Bot) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
-	ids, err := b.store.LatestIDs(ctx, "", sameStoryRecent)
+func (p *Poller) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
+	ids, err := p.store.LatestIDs(ctx, "", sameStoryRecent)
 	if err != nil {
 		return nil, fmt.Errorf("same story: %w", err)
 	}
-	now := b.now()
+	now := p.now()
 	out := make([]feeds.Item, len(ids))
 	var fetch []string
 	var at []int
 	for i, id := range ids {
-		if r, ok := b.dl.recent.get(id); ok && !now.Before(r.at) && now.Sub(r.at) < recentFresh {
+		if r, ok := p.recent.Get(id); ok && !now.Before(r.at) && now.Sub(r.at) < recentFresh {
 			out[i] = r.it
 			continue
 		}
@@ -63,12 +63,12 @@ func (b *Bot) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
 	if len(fetch) == 0 {
 		return out, nil
 	}
-	items, err := b.store.Items(ctx, fetch)
+	items, err := p.store.Items(ctx, fetch)
 	if err != nil {
 		return nil, fmt.Errorf("same story: %w", err)
 	}
 	if len(items) < len(fetch) {
-		recent, err := b.store.Latest(ctx, "", sameStoryRecent)
+		recent, err := p.store.Latest(ctx, "", sameStoryRecent)
 		if err != nil {
 			return nil, fmt.Errorf("same story: %w", err)
 		}
@@ -76,7 +76,7 @@ func (b *Bot) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
 	}
 	for k, it := range items {
 		out[at[k]] = it
-		b.dl.recent.put(it.ID, recentItem{it: it, at: now})
+		p.recent.Put(it.ID, recentItem{it: it, at: now})
 	}
 	return out, nil
 }
@@ -88,7 +88,7 @@ func (b *Bot) recentForSameStory(ctx context.Context) ([]feeds.Item, error) {
 // items. reads holds the candidates (recentForSameStory); items of its own source
 // are never its twins. A chat that follows only this source still gets
 // the card.
-func (b *Bot) coveredChats(ctx context.Context, it feeds.Item, reads *pollReads) (map[int64]bool, []feeds.Item, error) {
+func (p *Poller) coveredChats(ctx context.Context, it feeds.Item, reads *pollReads) (map[int64]bool, []feeds.Item, error) {
 	if it.Fingerprint == 0 && it.BodyFingerprint == 0 {
 		return nil, nil, nil
 	}
@@ -110,7 +110,7 @@ func (b *Bot) coveredChats(ctx context.Context, it feeds.Item, reads *pollReads)
 	}
 	covered := map[int64]bool{}
 	for _, tw := range twins {
-		if _, ok := b.cat().byID[tw.SourceID]; !ok {
+		if !p.catalog.HasSource(tw.SourceID) {
 			continue // a source the config no longer has
 		}
 		chats, err := reads.subscribers(ctx, targetsOf(tw))
