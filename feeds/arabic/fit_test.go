@@ -297,6 +297,13 @@ func fitPairwise(docs []fitDoc, lambda, minDiff float64) [numFeatures]float64 {
 			break
 		}
 	}
+	return calibrate(docs, w)
+}
+
+// calibrate returns a·w with bias b (w's own bias is ignored) such that sigmoid(a·w·x + b)
+// fits the labels best (cross-entropy, by Newton's method): a ranking's weights made a
+// probability.
+func calibrate(docs []fitDoc, w [numFeatures]float64) [numFeatures]float64 {
 	a, b := 1.0, 0.0
 	for range 100 {
 		var ga, gb, haa, hab, hbb float64
@@ -429,8 +436,9 @@ func headlineItems(t testing.TB) []headlineItem {
 // words of the cleaned article, as many as the summary has). The headline check summarises
 // every real news item in testdata in one sentence, without its title, and scores it
 // against the headline, with each fold's weights. It fails if Summarize loses to Lead at
-// equal length on any row. -fit.repeats N repeats the k-fold over N shuffles. With -fit it
-// then fits on all 77 articles and rewrites weights.go:
+// equal length on any row. -fit.repeats N repeats the k-fold over N shuffles, starting at
+// shuffle -fit.from (6: folds no fitting choice was made on). With -fit it then fits on
+// all 77 articles and rewrites weights.go:
 //
 //	go test -run 'TestFit$' -v ./feeds/arabic -args -fit.repeats 6
 //	go test -run 'TestFit$' -v ./feeds/arabic -args -fit
