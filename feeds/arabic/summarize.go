@@ -729,8 +729,9 @@ func pickByGain(sents []sentInfo, b Budget, lead []int) []int {
 	first := lead[0]
 	// cumWords[k], cumValue[k]: words and score × words of the first k pickable sentences
 	// from first on, in document order: the lead read on.
-	cumWords, cumValue := []int{0}, []float64{0}
-	var cand []int
+	cumWords := make([]int, 1, len(sents)+1)
+	cumValue := make([]float64, 1, len(sents)+1)
+	cand := make([]int, 0, len(sents))
 	for i := first; i < len(sents); i++ {
 		s := &sents[i]
 		if s.score < 0 {
@@ -756,16 +757,18 @@ func pickByGain(sents []sentInfo, b Budget, lead []int) []int {
 		return cumValue[k-1] + s*float64(w-cumWords[k-1])
 	}
 	f := &sents[first]
-	best, bestGain := lead, math.Inf(-1)
+	var best [3]int // the best set so far, nBest long (none: the lead)
+	nBest, bestGain := 0, math.Inf(-1)
 	consider := func(set []int, words int, value float64) {
 		if words == 0 {
 			return
 		}
 		if g := value - leadValue(words); g > bestGain {
-			best, bestGain = slices.Clone(set), g
+			nBest, bestGain = copy(best[:], set), g
 		}
 	}
-	set := make([]int, 0, 3)
+	var setBuf [3]int
+	set := setBuf[:0]
 	for x, i := range cand {
 		si := &sents[i]
 		if b.Sentences < 2 || !fits(si, 1, f.runes, f.words, b) {
@@ -783,7 +786,10 @@ func pickByGain(sents []sentInfo, b Budget, lead []int) []int {
 			}
 		}
 	}
-	return best
+	if nBest == 0 {
+		return lead
+	}
+	return slices.Clone(best[:nBest])
 }
 
 // fits reports whether adding s to k chosen sentences totalling chars and words keeps
