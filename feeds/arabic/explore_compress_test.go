@@ -186,13 +186,14 @@ func TestExploreCover(t *testing.T) {
 		var diffs []float64
 		for k := range folds * repeats {
 			train, test := foldSplit(docs, folds, k/folds, k%folds)
-			m := scorer{w: fitLogistic(train, fitLambda)}
+			w := fitLogistic(train, fitLambda)
+			m := scorer{w: [2][numFeatures]float64{w, w}}
 			sum := 0.0
 			for _, d := range test {
 				sents, _ := analyse("", d.clean)
 				for i := range sents {
 					if sents[i].score >= 0 {
-						sents[i].score = m.prob(&sents[i].feat)
+						sents[i].score = m.prob(modeWords, &sents[i].feat)
 					}
 				}
 				o, l := versusLead(texts(sents, exploreCover(sents, d.words, beta), true), d.lead, d.refs, in)

@@ -212,3 +212,67 @@ func TestTermPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestPickByGainIsBest: on every EASC development article, at three sentences and at the
+// card, pickByGain's choice is the lead sentence and at most two others within the budget,
+// and no other such choice gains more over the lead at its own length, by advantage (which
+// reads the lead sentence by sentence rather than through pickByGain's prefix sums).
+func TestPickByGainIsBest(t *testing.T) {
+	for _, d := range loadEASC(t) {
+		for _, b := range []Budget{{Sentences: 3}, {Chars: 400, Sentences: 3}} {
+			sents, _ := analyse("", Clean(d.text))
+			for i := range sents {
+				if s := &sents[i]; s.score >= 0 {
+					s.score = trained.prob(modePick, &s.feat)
+				}
+			}
+			lead := leadPrefix(sents, b, modePick)
+			if len(lead) == 0 || lead[0] < 0 {
+				continue
+			}
+			got := pickByGain(sents, b, lead)
+			gain := func(ch []int) float64 {
+				words := 0
+				for _, c := range ch {
+					words += sents[c].words
+				}
+				return advantage(sents, ch, lead) * float64(words)
+			}
+			if got[0] != lead[0] || len(got) > 3 || !withinBudget(sents, got, b) {
+				t.Errorf("%s %+v: pickByGain chose %v (lead %v)", d.topic, b, got, lead)
+				continue
+			}
+			best := gain(got)
+			for i := range sents {
+				for j := i; j < len(sents); j++ {
+					ch := []int{lead[0], i, j}
+					if i == j {
+						ch = ch[:2]
+					}
+					if i <= lead[0] || sents[i].score < 0 || sents[j].score < 0 || !withinBudget(sents, ch, b) {
+						continue
+					}
+					if g := gain(ch); g > best+1e-9 {
+						t.Errorf("%s %+v: pickByGain chose %v (gain %.4f), %v gains %.4f", d.topic, b, got, best, ch, g)
+					}
+				}
+			}
+		}
+	}
+}
+
+// withinBudget reports whether the sentences ch, joined, keep every limit of b.
+func withinBudget(sents []sentInfo, ch []int, b Budget) bool {
+	chars, words := 0, 0
+	for k, c := range ch {
+		if !fits(&sents[c], k, chars, words, b) {
+			return false
+		}
+		if k > 0 {
+			chars++
+		}
+		chars += sents[c].runes
+		words += sents[c].words
+	}
+	return b.Sentences == 0 || len(ch) <= b.Sentences
+}
