@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage/lease"
@@ -97,7 +98,7 @@ type Store interface {
 	chatStore
 	settingsStore
 	channelStore
-	inboxStore
+	chat.Inbox
 	inlineStore
 	itemReader
 	searchStore
