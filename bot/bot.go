@@ -128,7 +128,8 @@ type Bot struct {
 	adminTTL time.Duration
 	// places finds the countries an item names (topics); read only.
 	places *arabic.PlaceMatcher
-	dl     *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
+	dl     *deliveryState     // caches and the bot-wide pacer, shared by deliveries and replies
+	chat   *chat.Conversation // the use cases that have left bot for package chat
 }
 
 // DefaultConfig is the one table of the use cases' defaults: New fills
@@ -208,6 +209,7 @@ func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *sl
 		places:   arabic.NewPlaceMatcher(),
 	}
 	b.dl = newDeliveryState(store, cfg.Limits.GlobalPerSecond)
+	b.chat = newConversation(b)
 	b.SetSources(cfg.Sources)
 	b.cfg.Sources = nil // the catalog holds them; a reload replaces it
 	return b

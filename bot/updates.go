@@ -52,7 +52,7 @@ func replyLang(userLang string, c storage.Chat) string {
 
 func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	if m.Document != nil && b.isOperator(m.Chat, m.From) {
-		return b.importOPML(ctx, m)
+		return b.chat.ImportOPML(ctx, m)
 	}
 	cmd, args, ok := b.parseCommand(m.Text)
 	if !ok {

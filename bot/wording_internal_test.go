@@ -49,7 +49,6 @@ func TestWordingHasNoKnownSlips(t *testing.T) {
 		"search":             {arAsk, enAsk},
 		"channels":           {channelAr, channelEn},
 		"operator":           {opAr, opEn},
-		"opml":               {opmlAr, opmlEn},
 	}
 	n := 0
 	for name, w := range wordings {
