@@ -1,3 +1,11 @@
+// Package chat is the conversation side of the bot: what people do in
+// Telegram, and the dispatcher that hands their updates over in per-chat
+// order. It declares what it needs of the store, of Telegram and of the
+// delivery engine beside its use. It holds the dispatcher, the command
+// parser and OPML over Telegram so far; the rest of the conversation
+// (commands, callbacks, settings, search, inline, links, channels,
+// operator views) is still package bot's and moves here use case by use
+// case (issue 11).
 package chat
 
 import (

@@ -1,8 +1,3 @@
-// Package chat is the conversation side of the bot: what people do in
-// Telegram (commands, button presses, inline queries, links sent to the
-// bot) and the dispatcher that hands their updates to it in per-chat
-// order. It declares what it needs from the store and from the rest of
-// the bot beside its use.
 package chat
 
 import (
