@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage/lease"
@@ -98,7 +99,7 @@ type Store interface {
 	chatStore
 	settingsStore
 	channelStore
-	inboxStore
+	chat.Inbox
 	inlineStore
 	itemReader
 	searchStore
@@ -126,8 +127,9 @@ type Bot struct {
 	metrics  *Metrics
 	catalog  atomic.Pointer[catalog] // the sources, swapped whole by SetSources
 	adminTTL time.Duration
-	poller   *poll.Poller   // the poll use case (PollSource)
-	dl       *deliveryState // caches and the bot-wide pacer, shared by deliveries and replies
+	poller   *poll.Poller       // the poll use case (PollSource)
+	dl       *deliveryState     // caches and the bot-wide pacer, shared by deliveries and replies
+	chat     *chat.Conversation // the use cases that have left bot for package chat
 }
 
 // DefaultConfig is the one table of the use cases' defaults: New fills
@@ -211,6 +213,7 @@ func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *sl
 		Metrics: poll.Metrics{Polls: b.metrics.Polls, NewItems: b.metrics.NewItems, Jobs: b.metrics.Jobs, SameStory: b.metrics.SameStory},
 	}, store, fetcher, pollSide{b}, pollSide{b})
 	b.dl = newDeliveryState(store, cfg.Limits.GlobalPerSecond)
+	b.chat = newConversation(b)
 	b.SetSources(cfg.Sources)
 	b.cfg.Sources = nil // the catalog holds them; a reload replaces it
 	return b

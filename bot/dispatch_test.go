@@ -17,7 +17,7 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// Telegram's placeholder senders (see bot.senderKey).
+// Telegram's placeholder senders (see chat.SenderKey).
 var (
 	groupAnonymousBot = telegramtest.User{ID: 1087968824, FirstName: "Group", Username: "GroupAnonymousBot", IsBot: true}
 	channelBot        = telegramtest.User{ID: 136817688, FirstName: "Channel", Username: "Channel_Bot", IsBot: true}

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
@@ -191,11 +192,11 @@ func (b *Bot) handleLink(ctx context.Context, m *InMessage) error {
 // answerLink fetches, extracts and summarises the page at link and sends
 // its card, or a sentence saying why it could not.
 func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
-	chat, err := b.rememberChat(ctx, m.Chat, m.From)
+	saved, err := b.rememberChat(ctx, m.Chat, m.From)
 	if err != nil {
 		return fmt.Errorf("link: %w", err)
 	}
-	lang := chatLang(m, chat)
+	lang := chatLang(m, saved)
 	t := askTexts(lang)
 	say := func(text string) error {
 		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: t.Dir + card.Escape(text), HTML: true, DisablePreview: true})
@@ -207,7 +208,7 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 	lc, err := b.store.CachedLink(ctx, canonical)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		if who := senderKey(m.From, m.SenderChat); who != 0 {
+		if who := chat.SenderKey(m.From, m.SenderChat); who != 0 {
 			key := "link:" + strconv.FormatInt(who, 10)
 			wait, err := b.store.Allow(ctx, key, storage.Limit{Rate: linksPerMinute, Burst: linksPerMinute, Period: time.Minute})
 			if err != nil {
@@ -229,7 +230,7 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 	// The source line names the link's host, never what the page calls
 	// itself: a page whose og:site_name is "المملكة" must not pass for the
 	// newsroom's own card.
-	msg := card.Card{Item: lc.Item, SourceName: linkSite(lc.Item.Link), Loc: b.location(chat.TZ), Lang: lang}.Render()
+	msg := card.Card{Item: lc.Item, SourceName: linkSite(lc.Item.Link), Loc: b.location(saved.TZ), Lang: lang}.Render()
 	msg.ChatID = m.Chat.ID
 	return b.reply(ctx, msg)
 }

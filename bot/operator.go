@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,8 +69,9 @@ const (
 	// retryAllMax bounds the dead letters one "retry all" press re-enqueues.
 	retryAllMax = 1000
 	// progressEvery is how often a broadcast's progress message is edited
-	// while it runs (and once more when every chat has a result).
-	progressEvery = 3 * time.Second
+	// while it runs (and once more when every chat has a result); OPML
+	// imports, now in package chat, edit theirs as often.
+	progressEvery = chat.ProgressEvery
 	// viewChars keeps an operator view within one message with room for
 	// its markup.
 	viewChars = 3800
@@ -102,9 +104,9 @@ func (b *Bot) operatorCommand(ctx context.Context, m *InMessage, cmd, lang strin
 	case "broadcast":
 		text, buttons, err = b.broadcastDraft(ctx, m, lang)
 	case "export":
-		return true, b.exportOPML(ctx, m, lang)
+		return true, b.chat.ExportOPML(ctx, m, lang)
 	case "import":
-		text = opmlTexts(lang).ImportUsage
+		text = chat.OPMLImportUsage(lang)
 	default:
 		return false, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
@@ -29,34 +30,10 @@ type chatStore interface {
 	Unsubscribe(ctx context.Context, chatID int64, target string) (bool, error)
 }
 
-// Command is one entry of the bot's command menu (setMyCommands).
-type Command struct{ Name, Description string }
-
-// Commands lists the command menu in a language.
-func Commands(lang string) []Command {
-	t := card.Texts(lang)
-	return []Command{
-		{"start", t.CmdStart}, {"sources", t.CmdSrc}, {"subscribe", t.CmdSub},
-		{"unsubscribe", t.CmdUnsub}, {"latest", t.CmdLatest}, {"search", t.CmdSearch}, {"settings", t.CmdSettings}, {"filter", t.CmdFilter},
-		{"help", t.CmdHelp}, {"stop", t.CmdStop},
-	}
-}
-
-// parseCommand splits "/cmd@bot args" into its name and arguments. It
-// reports false for plain text and for commands addressed to another bot.
+// parseCommand splits "/cmd@bot args" into its name and arguments
+// (chat.ParseCommand, for this bot's username).
 func (b *Bot) parseCommand(text string) (cmd string, args []string, ok bool) {
-	if !strings.HasPrefix(text, "/") {
-		return "", nil, false
-	}
-	fields := strings.Fields(text)
-	cmd = strings.ToLower(strings.TrimPrefix(fields[0], "/"))
-	if at := strings.IndexByte(cmd, '@'); at >= 0 {
-		if b.cfg.BotUsername != "" && !strings.EqualFold(cmd[at+1:], b.cfg.BotUsername) {
-			return "", nil, false
-		}
-		cmd = cmd[:at]
-	}
-	return cmd, fields[1:], true
+	return chat.ParseCommand(text, b.cfg.BotUsername)
 }
 
 // chatLang is the language to answer a message in (see replyLang).
@@ -75,7 +52,7 @@ func replyLang(userLang string, c storage.Chat) string {
 
 func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 	if m.Document != nil && b.isOperator(m.Chat, m.From) {
-		return b.importOPML(ctx, m)
+		return b.chat.ImportOPML(ctx, m)
 	}
 	cmd, args, ok := b.parseCommand(m.Text)
 	if !ok {
@@ -794,3 +771,9 @@ func (b *Bot) reply(ctx context.Context, m Message) error {
 		return err
 	}
 }
+
+// Command is one entry of the bot's command menu (chat.Command).
+type Command = chat.Command
+
+// Commands lists the command menu in a language (chat.Commands).
+func Commands(lang string) []Command { return chat.Commands(lang) }

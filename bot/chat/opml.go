@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/tg"
 )
 
 // Operators export the config's sources as an OPML file (/export) and
@@ -42,41 +43,41 @@ const maxOPMLDownload = 4 << 20
 const importTimeout = 5 * time.Minute
 
 // opmlFiles reports what OPML over Telegram can use, or why not.
-func (b *Bot) opmlFiles() (SourceList, Documents, bool) {
-	docs, ok := b.sender.(Documents)
-	if b.cfg.SourceList == nil || !ok {
+func (c *Conversation) opmlFiles() (SourceList, Documents, bool) {
+	docs, ok := c.sender.(Documents)
+	if c.cfg.SourceList == nil || !ok {
 		return nil, nil, false
 	}
-	return b.cfg.SourceList, docs, true
+	return c.cfg.SourceList, docs, true
 }
 
-// exportOPML is /export: the sources as an OPML file.
-func (b *Bot) exportOPML(ctx context.Context, m *InMessage, lang string) error {
+// ExportOPML is /export: the sources as an OPML file.
+func (c *Conversation) ExportOPML(ctx context.Context, m *tg.InMessage, lang string) error {
 	t := opmlTexts(lang)
-	list, docs, ok := b.opmlFiles()
+	list, docs, ok := c.opmlFiles()
 	if !ok {
-		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: t.NoFile, HTML: true})
+		return c.out.Reply(ctx, tg.Message{ChatID: m.Chat.ID, Text: t.NoFile, HTML: true})
 	}
 	data, err := list.ExportOPML(ctx)
 	if err != nil {
 		return fmt.Errorf("export OPML: %w", err)
 	}
-	name := "akhbar-sources-" + b.now().In(b.cfg.Location).Format("2006-01-02") + ".opml"
-	if err := b.pace(ctx, m.Chat.ID); err != nil {
+	name := "akhbar-sources-" + c.cfg.Now().In(c.cfg.Location).Format("2006-01-02") + ".opml"
+	if err := c.out.Pace(ctx, m.Chat.ID); err != nil {
 		return err
 	}
-	return docs.SendDocument(ctx, m.Chat.ID, name, data, fmt.Sprintf(t.Exported, len(b.cat().list)))
+	return docs.SendDocument(ctx, m.Chat.ID, name, data, fmt.Sprintf(t.Exported, len(c.cat.Sources())))
 }
 
-// importOPML takes an operator's OPML file: a progress message, edited as
+// ImportOPML takes an operator's OPML file: a progress message, edited as
 // the feeds are checked, then the import's summary or why it was refused.
-func (b *Bot) importOPML(ctx context.Context, m *InMessage) error {
+func (c *Conversation) ImportOPML(ctx context.Context, m *tg.InMessage) error {
 	lang := card.LangFor(m.From.LanguageCode)
 	t := opmlTexts(lang)
 	reply := func(text string) (int, error) {
-		return b.pacedSend(ctx, Message{ChatID: m.Chat.ID, Text: text, HTML: true, DisablePreview: true})
+		return c.out.PacedSend(ctx, tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, DisablePreview: true})
 	}
-	list, docs, ok := b.opmlFiles()
+	list, docs, ok := c.opmlFiles()
 	if !ok {
 		_, err := reply(t.NoFile)
 		return err
@@ -88,7 +89,7 @@ func (b *Bot) importOPML(ctx context.Context, m *InMessage) error {
 	name := card.Escape(card.Truncate(card.OneLine(m.Document.Name), 60))
 	data, err := docs.Download(ctx, m.Document.FileID, maxOPMLDownload)
 	if err != nil {
-		b.log.Warn("OPML import: download", "operator", m.From.ID, "file", m.Document.Name, "error", err)
+		c.log.Warn("OPML import: download", "operator", m.From.ID, "file", m.Document.Name, "error", err)
 		_, rerr := reply(fmt.Sprintf(t.Refused, name, card.Escape(t.NoDownload)))
 		return rerr
 	}
@@ -97,15 +98,15 @@ func (b *Bot) importOPML(ctx context.Context, m *InMessage) error {
 		return err
 	}
 	edit := func(text string) {
-		if err := b.pace(ctx, m.Chat.ID); err != nil {
+		if err := c.out.Pace(ctx, m.Chat.ID); err != nil {
 			return
 		}
-		if err := b.sender.Edit(ctx, m.Chat.ID, progressID, Message{ChatID: m.Chat.ID, Text: text, HTML: true, DisablePreview: true}); err != nil {
-			b.log.Debug("edit import progress", "error", err)
+		if err := c.sender.Edit(ctx, m.Chat.ID, progressID, tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, DisablePreview: true}); err != nil {
+			c.log.Debug("edit import progress", "error", err)
 		}
 	}
 	// The checks report from several goroutines; the message is edited
-	// every progressEvery at most, and never after the final answer.
+	// every ProgressEvery at most, and never after the final answer.
 	var (
 		mu   sync.Mutex
 		last time.Time
@@ -114,10 +115,10 @@ func (b *Bot) importOPML(ctx context.Context, m *InMessage) error {
 	progress := func(done, total int) {
 		mu.Lock()
 		defer mu.Unlock()
-		if over || b.now().Sub(last) < progressEvery {
+		if over || c.cfg.Now().Sub(last) < ProgressEvery {
 			return
 		}
-		last = b.now()
+		last = c.cfg.Now()
 		edit(fmt.Sprintf(t.Progress, name, done, total))
 	}
 	ictx, cancel := context.WithTimeout(ctx, importTimeout)
@@ -129,11 +130,11 @@ func (b *Bot) importOPML(ctx context.Context, m *InMessage) error {
 	// The summary and the errors quote the file (names, addresses):
 	// sanitized and escaped as feed text is.
 	if err != nil {
-		b.log.Info("OPML import refused", "operator", m.From.ID, "file", m.Document.Name, "error", err)
+		c.log.Info("OPML import refused", "operator", m.From.ID, "file", m.Document.Name, "error", err)
 		edit(fmt.Sprintf(t.Refused, name, card.Escape(card.Truncate(card.Sanitize(err.Error()), 3000))))
 		return nil
 	}
-	b.log.Info("OPML imported", "operator", m.From.ID, "file", m.Document.Name)
+	c.log.Info("OPML imported", "operator", m.From.ID, "file", m.Document.Name)
 	edit(fmt.Sprintf(t.Imported, name, card.Escape(card.Truncate(card.Sanitize(summary), 3000))))
 	return nil
 }
@@ -168,3 +169,6 @@ var opmlEn = opmlText{
 }
 
 func opmlTexts(lang string) *opmlText { return card.Pick(lang, &opmlAr, &opmlEn) }
+
+// OPMLImportUsage is /import's answer: how to import an OPML file.
+func OPMLImportUsage(lang string) string { return opmlTexts(lang).ImportUsage }
