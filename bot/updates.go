@@ -90,6 +90,13 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		}
 	}
 
+	return b.command(ctx, m, chat, cmd, args, lang, reply)
+}
+
+// command answers cmd, which handleMessage has let through: the sender may
+// give it in this chat.
+func (b *Bot) command(ctx context.Context, m *InMessage, chat storage.Chat, cmd string, args []string, lang string, reply func(string, [][]Button) error) error {
+	t := card.Texts(lang)
 	switch cmd {
 	case "start":
 		if len(args) > 0 && strings.HasPrefix(args[0], "i_") { // a shared item's link: t.me/<bot>?start=i_<id>
@@ -110,38 +117,9 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		}
 		return reply(text, buttons)
 	case "subscribe":
-		if len(args) == 0 { // the sources menu, with its one instruction
-			text, buttons, err := b.sourcesPage(ctx, m.Chat.ID, lang, 0)
-			if err != nil {
-				return err
-			}
-			return reply(text, buttons)
-		}
-		target, name := b.resolveTarget(strings.Join(args, " "))
-		if target == "" {
-			return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
-		}
-		return b.subscribeReply(ctx, m.Chat.ID, lang, target, reply)
+		return b.subscribeCommand(ctx, m, args, lang, reply)
 	case "unsubscribe":
-		if len(args) == 0 {
-			text, buttons, err := b.unsubscribeList(ctx, m.Chat.ID, lang)
-			if err != nil {
-				return err
-			}
-			return reply(text, buttons)
-		}
-		target, name := b.resolveTarget(strings.Join(args, " "))
-		if target == "" {
-			return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
-		}
-		removed, err := b.store.Unsubscribe(ctx, m.Chat.ID, target)
-		if err != nil {
-			return err
-		}
-		if !removed {
-			return reply(fmt.Sprintf(t.NotSubscribed, card.Escape(b.targetLabel(target, lang))), nil)
-		}
-		return reply(fmt.Sprintf(t.Unsubscribed, card.Escape(b.targetLabel(target, lang))), nil)
+		return b.unsubscribeCommand(ctx, m, args, lang, reply)
 	case "latest":
 		text, buttons, err := b.latest(ctx, args, chat, lang)
 		if err != nil {
@@ -171,6 +149,49 @@ func (b *Bot) handleMessage(ctx context.Context, m *InMessage) error {
 		return reply(t.Unknown, nil)
 	}
 	return nil
+}
+
+// subscribeCommand is /subscribe: with no argument the sources menu, else
+// the source or topic named.
+func (b *Bot) subscribeCommand(ctx context.Context, m *InMessage, args []string, lang string, reply func(string, [][]Button) error) error {
+	t := card.Texts(lang)
+	if len(args) == 0 { // the sources menu, with its one instruction
+		text, buttons, err := b.sourcesPage(ctx, m.Chat.ID, lang, 0)
+		if err != nil {
+			return err
+		}
+		return reply(text, buttons)
+	}
+	target, name := b.resolveTarget(strings.Join(args, " "))
+	if target == "" {
+		return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
+	}
+	return b.subscribeReply(ctx, m.Chat.ID, lang, target, reply)
+}
+
+// unsubscribeCommand is /unsubscribe: with no argument the list to pick
+// from, else the source or topic named.
+func (b *Bot) unsubscribeCommand(ctx context.Context, m *InMessage, args []string, lang string, reply func(string, [][]Button) error) error {
+	t := card.Texts(lang)
+	if len(args) == 0 {
+		text, buttons, err := b.unsubscribeList(ctx, m.Chat.ID, lang)
+		if err != nil {
+			return err
+		}
+		return reply(text, buttons)
+	}
+	target, name := b.resolveTarget(strings.Join(args, " "))
+	if target == "" {
+		return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
+	}
+	removed, err := b.store.Unsubscribe(ctx, m.Chat.ID, target)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		return reply(fmt.Sprintf(t.NotSubscribed, card.Escape(b.targetLabel(target, lang))), nil)
+	}
+	return reply(fmt.Sprintf(t.Unsubscribed, card.Escape(b.targetLabel(target, lang))), nil)
 }
 
 func (b *Bot) subscribeReply(ctx context.Context, chatID int64, lang, target string, reply func(string, [][]Button) error) error {
@@ -569,23 +590,7 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback, kind cbKind, cod
 	}
 	switch kind {
 	case cbMenu:
-		var text string
-		var buttons [][]Button
-		switch code {
-		case "sources":
-			text, buttons, err = b.sourcesPage(ctx, cb.Chat.ID, lang, 0)
-		case "latest":
-			text, buttons, err = b.latest(ctx, nil, chat, lang)
-		default:
-			text, buttons = t.Help, b.mainMenu(lang)
-		}
-		if err != nil {
-			return err
-		}
-		if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
-			return err
-		}
-		return b.reply(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+		return b.menuCallback(ctx, cb, chat, code, lang)
 	case cbPage:
 		page, _ := strconv.Atoi(code)
 		text, buttons, err := b.sourcesPage(ctx, cb.Chat.ID, lang, page)
@@ -603,53 +608,85 @@ func (b *Bot) handleCallback(ctx context.Context, cb *Callback, kind cbKind, cod
 	case cbLatest:
 		return b.latestCallback(ctx, cb, chat, lang, code)
 	case cbToggle, cbUnsub:
-		target := b.targetOfCallback(code)
-		if target == "" {
-			return b.sender.AnswerCallback(ctx, cb.ID, "")
-		}
-		admin, err := b.isAdmin(ctx, cb.Chat, cb.From, 0)
-		if err != nil {
-			return err
-		}
-		if !admin {
-			return b.sender.AnswerCallback(ctx, cb.ID, adminsOnly(t, kind, cb.Chat.Type))
-		}
-		// "t" toggles: subscribe, and when already subscribed undo it.
-		// "u" (the /unsubscribe list) only removes: a second press on a
-		// list not yet redrawn says there is nothing to remove.
-		added := false
-		if kind == cbToggle {
-			if added, err = b.store.Subscribe(ctx, cb.Chat.ID, target); err != nil {
-				return err
-			}
-		}
-		note := fmt.Sprintf(t.Subscribed, b.targetLabel(target, lang))
-		if !added {
-			removed, err := b.store.Unsubscribe(ctx, cb.Chat.ID, target)
-			if err != nil {
-				return err
-			}
-			note = fmt.Sprintf(t.Unsubscribed, b.targetLabel(target, lang))
-			if !removed && kind == cbUnsub {
-				note = fmt.Sprintf(t.NotSubscribed, b.targetLabel(target, lang))
-			}
-		}
-		if err := b.sender.AnswerCallback(ctx, cb.ID, note); err != nil {
-			return err
-		}
-		var text string
-		var buttons [][]Button
-		if kind == cbUnsub {
-			text, buttons, err = b.unsubscribeList(ctx, cb.Chat.ID, lang)
-		} else {
-			text, buttons, err = b.sourcesPage(ctx, cb.Chat.ID, lang, b.pageOf(target))
-		}
-		if err != nil {
-			return err
-		}
-		return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
+		return b.toggleCallback(ctx, cb, kind, code, lang)
 	}
 	return b.sender.AnswerCallback(ctx, cb.ID, "")
+}
+
+// menuCallback answers the main menu's buttons with a new message: the
+// sources, the latest news or the help.
+func (b *Bot) menuCallback(ctx context.Context, cb *Callback, chat storage.Chat, code, lang string) error {
+	t := card.Texts(lang)
+	var text string
+	var buttons [][]Button
+	var err error
+	switch code {
+	case "sources":
+		text, buttons, err = b.sourcesPage(ctx, cb.Chat.ID, lang, 0)
+	case "latest":
+		text, buttons, err = b.latest(ctx, nil, chat, lang)
+	default:
+		text, buttons = t.Help, b.mainMenu(lang)
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+		return err
+	}
+	return b.reply(ctx, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+}
+
+// toggleCallback answers a source or topic button: "t" (the sources menu)
+// subscribes, or undoes a subscription; "u" (the /unsubscribe list) only
+// removes. Only a group's or channel's admins may press them.
+func (b *Bot) toggleCallback(ctx context.Context, cb *Callback, kind cbKind, code, lang string) error {
+	t := card.Texts(lang)
+	target := b.targetOfCallback(code)
+	if target == "" {
+		return b.sender.AnswerCallback(ctx, cb.ID, "")
+	}
+	admin, err := b.isAdmin(ctx, cb.Chat, cb.From, 0)
+	if err != nil {
+		return err
+	}
+	if !admin {
+		return b.sender.AnswerCallback(ctx, cb.ID, adminsOnly(t, kind, cb.Chat.Type))
+	}
+	// "t" toggles: subscribe, and when already subscribed undo it.
+	// "u" (the /unsubscribe list) only removes: a second press on a
+	// list not yet redrawn says there is nothing to remove.
+	added := false
+	if kind == cbToggle {
+		if added, err = b.store.Subscribe(ctx, cb.Chat.ID, target); err != nil {
+			return err
+		}
+	}
+	note := fmt.Sprintf(t.Subscribed, b.targetLabel(target, lang))
+	if !added {
+		removed, err := b.store.Unsubscribe(ctx, cb.Chat.ID, target)
+		if err != nil {
+			return err
+		}
+		note = fmt.Sprintf(t.Unsubscribed, b.targetLabel(target, lang))
+		if !removed && kind == cbUnsub {
+			note = fmt.Sprintf(t.NotSubscribed, b.targetLabel(target, lang))
+		}
+	}
+	if err := b.sender.AnswerCallback(ctx, cb.ID, note); err != nil {
+		return err
+	}
+	var text string
+	var buttons [][]Button
+	if kind == cbUnsub {
+		text, buttons, err = b.unsubscribeList(ctx, cb.Chat.ID, lang)
+	} else {
+		text, buttons, err = b.sourcesPage(ctx, cb.Chat.ID, lang, b.pageOf(target))
+	}
+	if err != nil {
+		return err
+	}
+	return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
 }
 
 // stopCallback answers the buttons under /stop's question: "yes" forgets
