@@ -170,8 +170,8 @@ func searchIndexTerms(it feeds.Item) []string {
 }
 
 // indexForSearch adds a saved item to the search index. A poll calls it
-// (through pollSide, its poll.Indexer) right after SaveItem; a failure is logged, not returned, because the
-// item must still be delivered.
+// (through pollSide, its poll.Indexer) right after SaveItem; a failure is
+// logged, not returned, because the item must still be delivered.
 func (b *Bot) indexForSearch(ctx context.Context, it feeds.Item) {
 	if err := b.store.IndexSearch(ctx, it.ID, it.Published, searchIndexTerms(it)); err != nil {
 		b.log.Warn("index item for search", "item_id", it.ID, "error", err)

@@ -61,7 +61,7 @@ type Item struct {
 	// plain text, as given; not stored.
 	Categories []string
 	// Breaking marks breaking news: the source marked the item urgent
-	// (bot: isBreaking).
+	// (bot/poll: breaking).
 	Breaking bool
 	// Fingerprint is a 64-bit SimHash of the normalised title and text,
 	// and BodyFingerprint of the text alone (arabic.BodyFingerprint), for

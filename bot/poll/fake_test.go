@@ -222,9 +222,13 @@ func (m *memStore) takeJobs() []storage.Job {
 }
 
 // memFeeds serves each source's feed from memory: what a test set, or err.
+// Like a server with ETags, it answers a conditional fetch that names the
+// feed's current version with a 304 (each set is a new version: "v1",
+// "v2", …).
 type memFeeds struct {
 	mu       sync.Mutex
 	items    map[string][]feeds.Item // by source id
+	versions map[string]int          // by source id: sets so far
 	err      error
 	articles int // article pages asked for
 }
@@ -233,22 +237,27 @@ func (f *memFeeds) set(src string, items ...feeds.Item) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.items == nil {
-		f.items = map[string][]feeds.Item{}
+		f.items, f.versions = map[string][]feeds.Item{}, map[string]int{}
 	}
 	f.items[src] = items
+	f.versions[src]++
 }
 
-func (f *memFeeds) FetchFeed(_ context.Context, src feeds.Source, _ feeds.Validators) (*feeds.FeedResult, error) {
+func (f *memFeeds) FetchFeed(_ context.Context, src feeds.Source, v feeds.Validators) (*feeds.FeedResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
 	}
+	etag := fmt.Sprintf("v%d", f.versions[src.ID])
+	if v.ETag == etag {
+		return &feeds.FeedResult{NotModified: true, Validators: v}, nil
+	}
 	items := slices.Clone(f.items[src.ID])
 	for i := range items {
 		items[i].SourceID = src.ID
 	}
-	return &feeds.FeedResult{Items: items, Total: len(items), Validators: feeds.Validators{ETag: "v1"}}, nil
+	return &feeds.FeedResult{Items: items, Total: len(items), Validators: feeds.Validators{ETag: etag}}, nil
 }
 
 func (f *memFeeds) Article(context.Context, string) (*feeds.Article, error) {

@@ -5,8 +5,8 @@
 // indexes them, and fans each out as one delivery job per subscribed chat,
 // skipping the chats that already had the same story from another source.
 // It notices the items a publisher edited and queues edits of their cards.
-// Delivering the jobs is package bot's; so is locking a source for one
-// tick, which the caller does.
+// Delivering the jobs is package bot's; locking a source for one tick is
+// the caller's (cmd/akhbar's pollOnce, through storage.TakePoll).
 package poll
 
 import (

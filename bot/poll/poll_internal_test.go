@@ -380,6 +380,7 @@ func TestPollBacksOff(t *testing.T) {
 	ctx := context.Background()
 	p := newTestPoller(t0, "src")
 	src := feeds.Source{ID: "src"}
+	p.feeds.set("src")
 	p.feeds.err = &feeds.StatusError{URL: "https://example.com/feed", Code: 503, RetryAfter: 2 * time.Hour}
 	if _, err := p.Poll(ctx, src, time.Minute); err == nil {
 		t.Fatal("a failed fetch polled without an error")
@@ -402,6 +403,54 @@ func TestPollBacksOff(t *testing.T) {
 	}
 	if st := p.store.states["src"]; st.Failures != 0 || !st.NextTry.IsZero() || st.ETag != "v1" {
 		t.Errorf("after a good fetch: %+v; want no failures, no next try, the validators", st)
+	}
+}
+
+// TestPollNotModified: a feed that answers 304 to the poll's validators
+// is a good poll that handles no item: it clears the failures before it,
+// records the poll, keeps the validators and counts as not_modified; a
+// changed feed is read again in full.
+func TestPollNotModified(t *testing.T) {
+	ctx := context.Background()
+	p := newTestPoller(t0, "src")
+	src := feeds.Source{ID: "src"}
+	p.store.subscribe(SourceTarget("src"), 1)
+	p.feeds.set("src", story("a", "خبر أ", t0.Add(-time.Hour)))
+	if res, err := p.Poll(ctx, src, time.Minute); err != nil || res.NotModified || res.History != 1 {
+		t.Fatalf("first poll: %+v, %v; want the feed read, its item history", res, err)
+	}
+	p.feeds.err = errors.New("connection reset")
+	*p.clock = t0.Add(time.Minute)
+	if _, err := p.Poll(ctx, src, time.Minute); err == nil {
+		t.Fatal("a failed fetch polled without an error")
+	}
+	p.feeds.err = nil
+	*p.clock = t0.Add(time.Hour)
+	res, err := p.Poll(ctx, src, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Result{NotModified: true}, res); diff != "" {
+		t.Errorf("unchanged feed: result (-want +got):\n%s", diff)
+	}
+	st := p.store.states["src"]
+	if st.Failures != 0 || st.LastError != "" || !st.NextTry.IsZero() || !st.LastPoll.Equal(t0.Add(time.Hour)) || st.ETag != "v1" {
+		t.Errorf("after a 304: %+v; want no failures, no next try, the poll recorded, the validators kept", st)
+	}
+	if got := count(t, p.metrics.Polls, "not_modified"); got != 1 {
+		t.Errorf("polls not_modified = %v, want 1", got)
+	}
+	if jobs := p.store.takeJobs(); len(jobs) != 0 {
+		t.Errorf("a 304 enqueued %v", jobs)
+	}
+
+	p.feeds.set("src", story("a", "خبر أ", t0.Add(-time.Hour)), story("b", "خبر ب", t0.Add(30*time.Minute)))
+	*p.clock = t0.Add(2 * time.Hour)
+	if res, err := p.Poll(ctx, src, time.Minute); err != nil || res.NotModified || res.New != 1 || res.Jobs != 1 {
+		t.Fatalf("changed feed: %+v, %v; want read in full, one new item sent to one chat", res, err)
+	}
+	if st := p.store.states["src"]; st.ETag != "v2" {
+		t.Errorf("after the changed feed: ETag %q, want v2", st.ETag)
 	}
 }
 

@@ -9,14 +9,6 @@ import (
 	"github.com/akhbar/akhbar/feeds/arabic"
 )
 
-// recentStore is the recent items the same-story check compares with;
-// storage.Store implements it.
-type recentStore interface {
-	Items(ctx context.Context, ids []string) ([]feeds.Item, error)
-	Latest(ctx context.Context, scope string, n int) ([]feeds.Item, error)
-	LatestIDs(ctx context.Context, scope string, n int) ([]string, error)
-}
-
 // Same-story detection: when several sources carry one story, a chat that
 // already received it from one of them does not get it again.
 const (

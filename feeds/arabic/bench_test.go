@@ -1,6 +1,7 @@
 package arabic
 
 import (
+	"fmt"
 	"html"
 	"strings"
 	"testing"
@@ -91,4 +92,19 @@ func BenchmarkPipeline(b *testing.B) {
 		Summarize(title, text, Budget{Chars: 400, Sentences: 3})
 		Fingerprints(title, text)
 	})
+}
+
+// BenchmarkSummarizeManyShortSentences is the card's worst case for pickByGain: more
+// sentences than are scored (maxSentences), each short enough that every pair and triple
+// fits the budget, so it tries all of them.
+func BenchmarkSummarizeManyShortSentences(b *testing.B) {
+	var sb strings.Builder
+	for i := range 2 * maxSentences {
+		fmt.Fprintf(&sb, "أعلنت الوزارة خطة رقم %d للنقل العام في المدينة.\n", i)
+	}
+	text := Clean(sb.String())
+	b.ReportAllocs()
+	for b.Loop() {
+		Summarize("خطة النقل", text, Budget{Chars: 400, Sentences: 3})
+	}
 }

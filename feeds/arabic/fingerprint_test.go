@@ -81,7 +81,7 @@ func sigOf(d storyDoc) storySig {
 	return storySig{Fingerprint(CleanTitle(d.title), text), BodyFingerprint(text)}
 }
 
-// sameStory is the bot's rule (bot.coveredChats).
+// sameStory is the poll's rule (bot/poll: coveredChats).
 func sameStory(a, b storySig) bool { return SameStory(a.full, b.full) || SameBody(a.body, b.body) }
 
 // TestSameStory measures SameStory on pairs built from the real stories: each story against

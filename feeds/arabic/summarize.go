@@ -109,9 +109,8 @@ type sentInfo struct {
 // Sentences limit (the card) the lead sentence comes first, and the rest are those whose
 // predicted worth most exceeds the lead's at the same length (pickByGain, which may take
 // fewer than fit; without a Sentences limit of at most three, the best scored that fit,
-// pickBest); with only a
-// Words limit the sentences are read from the best scored
-// down, and the first that does not fit is cut to the words left (pickOrdered). Either
+// pickBest); with only a Words limit the sentences are read from the best scored down,
+// and the first that does not fit is cut to the words left (pickOrdered). Either
 // choice gives way to the lead unless the model rates it better by more than a margin
 // fitted on held-out articles: on the EASC corpus the lead is hard to beat.
 //
@@ -219,7 +218,8 @@ func termPrefix(t []byte) []byte {
 }
 
 // prob is the scorer's probability that a sentence with features f is picked, with the
-// weights of mode.
+// weights of mode (modeWords' are a pairwise ranker's: there only the order of the values
+// within an article means anything).
 func (m *scorer) prob(mode int, f *[numFeatures]float64) float64 {
 	z := 0.0
 	for k, x := range f {

@@ -276,3 +276,65 @@ func withinBudget(sents []sentInfo, ch []int, b Budget) bool {
 	}
 	return b.Sentences == 0 || len(ch) <= b.Sentences
 }
+
+// TestPickByGainEdges: on short articles, a first sentence that repeats the title and
+// budgets that leave room for the lead alone, pickByGain keeps the lead sentence first, takes
+// nothing unpickable, keeps within the budget and chooses each sentence once, in order.
+func TestPickByGainEdges(t *testing.T) {
+	const (
+		title = "الحكومة تقر موازنة العام المقبل"
+		s1    = "أقرت الحكومة الأردنية، الأحد، مشروع موازنة العام المقبل بعجز يقارب ملياري دينار."
+		s2    = "وقال وزير المالية إن الموازنة تتضمن زيادة في الإنفاق على التعليم والصحة."
+		s3    = "ويتوقع أن يناقش مجلس النواب المشروع خلال الأسابيع المقبلة قبل إقراره."
+		s4    = "وكانت الحكومة قد خفضت النفقات الجارية في موازنة العام الحالي بنسبة خمسة بالمئة."
+	)
+	for name, tc := range map[string]struct {
+		title, text string
+		b           Budget
+		wantLead    string // the sentence chosen first
+		wantLen     int    // 0: any length the budget allows
+	}{
+		"one sentence":                       {text: s1, b: Budget{Chars: 400, Sentences: 3}, wantLead: s1, wantLen: 1},
+		"two sentences":                      {text: s1 + "\n" + s2, b: Budget{Chars: 400, Sentences: 3}, wantLead: s1},
+		"two sentences, room for two":        {text: s1 + "\n" + s2, b: Budget{Sentences: 2}, wantLead: s1},
+		"the first repeats the title":        {title: title, text: title + ".\n" + s1 + "\n" + s2 + "\n" + s3, b: Budget{Chars: 400, Sentences: 3}, wantLead: s1},
+		"room for the lead alone":            {text: s1 + "\n" + s2 + "\n" + s3 + "\n" + s4, b: Budget{Chars: len([]rune(s1)) + 5, Sentences: 3}, wantLead: s1, wantLen: 1},
+		"room for one sentence":              {text: s1 + "\n" + s2 + "\n" + s3 + "\n" + s4, b: Budget{Chars: 400, Sentences: 1}, wantLead: s1, wantLen: 1},
+		"four sentences, three of them kept": {text: s1 + "\n" + s2 + "\n" + s3 + "\n" + s4, b: Budget{Chars: 400, Sentences: 3}, wantLead: s1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sents, _ := analyse(tc.title, Clean(tc.text))
+			for i := range sents {
+				if s := &sents[i]; s.score >= 0 {
+					s.score = trained.prob(modePick, &s.feat)
+				}
+			}
+			lead := leadPrefix(sents, tc.b, modePick)
+			if len(lead) == 0 || lead[0] < 0 {
+				t.Fatalf("lead %v: not a case for pickByGain", lead)
+			}
+			got := pickByGain(sents, tc.b, lead)
+			if len(got) == 0 || sents[got[0]].text != tc.wantLead {
+				t.Fatalf("chose %v (lead %v), want the lead sentence %q first", got, lead, tc.wantLead)
+			}
+			if tc.wantLen > 0 && len(got) != tc.wantLen {
+				t.Errorf("chose %d sentences %v, want %d", len(got), got, tc.wantLen)
+			}
+			if !withinBudget(sents, got, tc.b) {
+				t.Errorf("chose %v: over the budget %+v", got, tc.b)
+			}
+			for k, i := range got {
+				if sents[i].score < 0 {
+					t.Errorf("chose unpickable sentence %d %q", i, sents[i].text)
+				}
+				if k > 0 && i <= got[k-1] {
+					t.Errorf("chose %v: not each once in order", got)
+				}
+			}
+			// Summarize takes the same path: its card starts with the lead sentence too.
+			if sum := Summarize(tc.title, Clean(tc.text), tc.b); len(sum) == 0 || sum[0] != tc.wantLead {
+				t.Errorf("Summarize = %q, want %q first", sum, tc.wantLead)
+			}
+		})
+	}
+}
