@@ -148,11 +148,11 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 		go func() {
 			defer wg.Done()
 			for {
-				q, jobs := s.next(ctx)
-				if q == nil {
+				ts := s.nextMany(ctx, checkAhead, b.cfg.Workers)
+				if ts == nil {
 					return
 				}
-				s.done(q, jobs, b.serveChat(ctx, q.id, jobs, w))
+				b.serveChats(ctx, ts, w, func(t taken, out outcome) { s.done(t.q, t.jobs, out) })
 				b.metrics.Backlog.Set(float64(s.len()))
 			}
 		}()
@@ -350,22 +350,75 @@ type outcome struct {
 	retryAt time.Time // zero: the chat may be served again right away (limits permitting)
 }
 
-// serveChat sends the next message a chat is owed: one card, or one digest
-// when more than DigestThreshold items wait. One round trip reads the
-// chat's park, takes its limit's token, and reads its sent records and
-// settings; the bot-wide slot comes from the pacer; the sent record is
-// written by the recorder, batched with other senders'.
-func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
-	now := b.now()
-	if until, parked := b.dl.outage.parkedUntil(now); parked {
-		return outcome{retryAt: until} // Telegram is down: not even a Redis round trip
+// checkAhead is how many ready chats a sender takes at once, their
+// pre-send checks made in one round trip (scheduler.nextMany).
+const checkAhead = 4
+
+// serveChats serves the chats a sender took (nextMany) one after the
+// other, telling done each one's outcome as it is known. The cards' chats
+// are checked together, in one round trip, before the first is sent: the
+// check of each is still its own (its park, a token of its limit, its sent
+// records, its settings), made while no other sender may serve it, and
+// each send still waits for its own bot-wide slot and passes its own gate.
+// Edits and broadcasts are served alone, first.
+func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done func(t taken, out outcome)) {
+	plans := make([]*cardPlan, len(ts))
+	qs := make([]storage.SendQuery, 0, len(ts))
+	for i, t := range ts {
+		if out, alone := b.serveAlone(ctx, t.q.id, t.jobs, run); alone {
+			done(t, out)
+			continue
+		}
+		plans[i] = b.planCards(t.q.id, t.jobs)
+		qs = append(qs, plans[i].query)
+	}
+	if len(qs) == 0 {
+		return
+	}
+	scs, err := run.chk.checkMany(ctx, qs)
+	k := 0
+	for i, t := range ts {
+		if plans[i] == nil {
+			continue
+		}
+		var sc storage.SendCheck
+		if err == nil {
+			sc = scs[k]
+		}
+		k++
+		done(t, b.serveCards(ctx, t.q.id, t.jobs, plans[i], sc, err, run))
+	}
+}
+
+// serveAlone serves what is not a card: nothing while Telegram is down,
+// an edit, a broadcast. alone is false for cards (planCards, serveCards).
+func (b *Bot) serveAlone(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) (out outcome, alone bool) {
+	if until, parked := b.dl.outage.parkedUntil(b.now()); parked {
+		return outcome{retryAt: until}, true // Telegram is down: not even a Redis round trip
 	}
 	if jobs[0].Edit {
-		return b.serveEdit(ctx, chatID, jobs[0], run)
+		return b.serveEdit(ctx, chatID, jobs[0], run), true
 	}
 	if isBroadcast(jobs[0].ItemID) {
-		return b.serveBroadcast(ctx, chatID, jobs, run)
+		return b.serveBroadcast(ctx, chatID, jobs, run), true
 	}
+	return outcome{}, false
+}
+
+// cardPlan is what a chat's cards need checked before they go: the jobs a
+// digest could take, the lanes' items owed ahead, the items looked up.
+type cardPlan struct {
+	ahead []storage.Lane
+	batch []storage.Delivery
+	known map[string]feeds.Item
+	lim   storage.Limit
+	query storage.SendQuery
+}
+
+// planCards works out which of a chat's jobs its next message may carry
+// and what its pre-send check asks: one card, or one digest when more
+// than DigestThreshold items wait.
+func (b *Bot) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
 	// Older items of other streams this chat is owed go first: a lane
 	// read later than this chat's job still published before it.
 	ahead := b.lanesAhead(jobs)
@@ -398,7 +451,17 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		}
 	}
 	lim := b.chatLimit(chatID)
-	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch, Lanes: laneIDs})
+	return &cardPlan{ahead: ahead, batch: batch, known: known, lim: lim,
+		query: storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch, Lanes: laneIDs}}
+}
+
+// serveCards sends the next message a chat is owed, as planned, after its
+// check (sc, or the round trip's err): the bot-wide slot comes from the
+// pacer; the sent record is written by the recorder, batched with other
+// senders'.
+func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Delivery, p *cardPlan, sc storage.SendCheck, err error, run *sendRun) outcome {
+	now := b.now()
+	ahead, batch, known, lim := p.ahead, p.batch, p.known, p.lim
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("check send", "chat_id", chatID, "error", err)

@@ -35,14 +35,15 @@ type scheduler struct {
 	validUntil time.Time
 	// skip, when set, tells add to leave out a job that is settled but
 	// whose settlement is not written yet.
-	skip  func(storage.Delivery) bool
-	wait  waitHeap // chats not ready yet, by readyAt
-	ready map[string]*readyList
-	ring  []string // items with ready chats, served round-robin
-	turn  int      // next index in ring
-	size  int
-	lane  int // jobs held from lanes (the rest came from the shared stream)
-	wake  chan struct{}
+	skip   func(storage.Delivery) bool
+	wait   waitHeap // chats not ready yet, by readyAt
+	ready  map[string]*readyList
+	ring   []string // items with ready chats, served round-robin
+	nready int      // chats in the ready lists
+	turn   int      // next index in ring
+	size   int
+	lane   int // jobs held from lanes (the rest came from the shared stream)
+	wake   chan struct{}
 }
 
 type chatQueue struct {
@@ -182,6 +183,7 @@ func (s *scheduler) enqueueLocked(q *chatQueue) {
 		s.ring = append(s.ring, item)
 	}
 	l.chats = append(l.chats, q)
+	s.nready++
 }
 
 func (s *scheduler) signal() {
@@ -210,6 +212,7 @@ func (s *scheduler) popReadyLocked() *chatQueue {
 	q := l.chats[0]
 	l.chats[0] = nil
 	l.chats = l.chats[1:]
+	s.nready--
 	if len(l.chats) == 0 {
 		delete(s.ready, item)
 		s.ring = slices.Delete(s.ring, s.turn, s.turn+1)
@@ -223,24 +226,54 @@ func (s *scheduler) popReadyLocked() *chatQueue {
 // next blocks until a chat is ready and returns it with a snapshot of its
 // jobs, or nil when ctx ends.
 func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
+	t := s.nextMany(ctx, 1, 1)
+	if t == nil {
+		return nil, nil
+	}
+	return t[0].q, t[0].jobs
+}
+
+// taken is a chat handed to a sender, with a snapshot of its jobs.
+type taken struct {
+	q    *chatQueue
+	jobs []storage.Delivery
+}
+
+// nextMany blocks until a chat is ready and returns it, with up to most-1
+// more ready now, each with a snapshot of its jobs; nil when ctx ends. A
+// sender serves the chats it took one after the other, their checks made
+// in one round trip (checker.checkMany). It takes another only while the
+// ready chats left are at least senders, one for every other sender: a
+// few ready chats are still served in parallel, and a fan-out's many
+// cost a round trip of checks per most chats instead of one each.
+func (s *scheduler) nextMany(ctx context.Context, most, senders int) []taken {
 	for {
 		s.mu.Lock()
-		if q := s.popReadyLocked(); q != nil {
+		var out []taken
+		for len(out) < most && (len(out) == 0 || s.nready >= senders) {
+			q := s.popReadyLocked()
+			if q == nil {
+				break
+			}
 			if !s.ownsLocked(q.id) {
 				// Not surely ours: wait for the reader's next lease renewal.
 				q.readyAt = s.now().Add(unsureRecheck)
 				s.enqueueLocked(q)
-				s.mu.Unlock()
+				if len(out) > 0 {
+					break
+				}
 				continue
 			}
 			q.busy = true
-			jobs := slices.Clone(q.jobs)
+			out = append(out, taken{q: q, jobs: slices.Clone(q.jobs)})
+		}
+		if len(out) > 0 {
 			more := len(s.ring) > 0
 			s.mu.Unlock()
 			if more {
 				s.signal() // let another sender look at the next chat
 			}
-			return q, jobs
+			return out
 		}
 		wait := time.Hour
 		if len(s.wait) > 0 {
@@ -251,7 +284,7 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, nil
+			return nil
 		case <-s.wake:
 		case <-t.C:
 		}
@@ -316,6 +349,7 @@ func (s *scheduler) removeLocked(q *chatQueue) {
 			for item, l := range s.ready {
 				if i := slices.Index(l.chats, q); i >= 0 {
 					l.chats = slices.Delete(l.chats, i, i+1)
+					s.nready--
 					if len(l.chats) == 0 {
 						delete(s.ready, item)
 						s.ring = slices.DeleteFunc(s.ring, func(it string) bool { return it == item })
