@@ -774,38 +774,62 @@ type sendRun struct {
 }
 
 // recorder writes sent records and acks for every sender of a replica,
-// as many per round trip as arrived while the previous write ran.
+// as many per round trip as arrive within flushLinger of the first.
+//
+// The senders hand their sends over in a slice under a lock, not through
+// a channel: a channel woke the writer for every send (a goroutine
+// hand-off per delivery, issue 14); now only the first send of a batch
+// wakes it, and the writer sleeps out the linger while the rest gather.
 type recorder struct {
 	b    *Bot
-	ch   chan recEntry
+	kick chan struct{} // the first send of a batch, a barrier, or close
 	done chan struct{}
 	quit chan struct{} // closed when the delivery stops: flush stops waiting for ever
 
-	// unflushed counts, by Delivery.Key, the sends added and not yet
+	mu sync.Mutex
+	// notFull wakes senders waiting for room (add blocks once
+	// maxRecordQueue sends wait: Redis out of reach holds the senders).
+	notFull  *sync.Cond
+	queue    []storage.Sent
+	barriers []chan struct{} // closed once everything queued before them is written
+	closed   bool
+	// unflushed counts, by key (keyOf), the sends added and not yet
 	// written: their jobs are still pending in Redis, and a claim that
 	// returns one must not queue it again.
-	mu        sync.Mutex
-	unflushed map[string]int
+	unflushed map[jobKey]int
 }
 
-// recEntry is a send to record, or a barrier (synced) closed once
-// everything added before it is written.
-type recEntry struct {
-	sent   storage.Sent
-	synced chan struct{}
-}
+// maxRecordQueue bounds the sends waiting to be written.
+const maxRecordQueue = 4 * flushBatch
 
 func newRecorder(b *Bot) *recorder {
-	r := &recorder{b: b, ch: make(chan recEntry, 4*flushBatch), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[string]int{}}
+	r := &recorder{b: b, kick: make(chan struct{}, 1), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[jobKey]int{}}
+	r.notFull = sync.NewCond(&r.mu)
 	go r.run()
 	return r
 }
 
 func (r *recorder) add(s storage.Sent) {
 	r.mu.Lock()
-	r.unflushed[s.Key()]++
+	for len(r.queue) >= maxRecordQueue && !r.closed {
+		r.notFull.Wait()
+	}
+	r.unflushed[keyOf(s.Delivery)]++
+	r.queue = append(r.queue, s)
+	// The first send of a batch wakes the writer, a full batch ends its
+	// linger.
+	kick := len(r.queue) == 1 || len(r.queue) == flushBatch
 	r.mu.Unlock()
-	r.ch <- recEntry{sent: s}
+	if kick {
+		r.wake()
+	}
+}
+
+func (r *recorder) wake() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 // pending reports whether a send of the delivery is added and not yet
@@ -813,14 +837,14 @@ func (r *recorder) add(s storage.Sent) {
 func (r *recorder) pending(d storage.Delivery) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.unflushed[d.Key()] > 0
+	return r.unflushed[keyOf(d)] > 0
 }
 
 func (r *recorder) written(batch []storage.Sent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range batch {
-		k := s.Key()
+		k := keyOf(s.Delivery)
 		if r.unflushed[k]--; r.unflushed[k] <= 0 {
 			delete(r.unflushed, k)
 		}
@@ -831,14 +855,17 @@ func (r *recorder) written(batch []storage.Sent) {
 // given up on): a shard is handed over only after its sends are recorded,
 // or the next owner would find them unrecorded and send them again.
 func (r *recorder) sync(ctx context.Context) error {
-	e := recEntry{synced: make(chan struct{})}
-	select {
-	case r.ch <- e:
-	case <-ctx.Done():
-		return ctx.Err()
+	synced := make(chan struct{})
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return errors.New("recorder closed")
 	}
+	r.barriers = append(r.barriers, synced)
+	r.mu.Unlock()
+	r.wake()
 	select {
-	case <-e.synced:
+	case <-synced:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -848,45 +875,58 @@ func (r *recorder) sync(ctx context.Context) error {
 // close writes what is left and stops the writer.
 func (r *recorder) close() {
 	close(r.quit)
-	close(r.ch)
+	r.mu.Lock()
+	r.closed = true
+	r.notFull.Broadcast()
+	r.mu.Unlock()
+	r.wake()
 	<-r.done
 }
 
 func (r *recorder) run() {
 	defer close(r.done)
-	batch := make([]storage.Sent, 0, flushBatch)
-	var barriers []chan struct{}
-	take := func(e recEntry) bool {
-		if e.synced != nil {
-			barriers = append(barriers, e.synced)
-			return false // write now: someone waits
-		}
-		batch = append(batch, e.sent)
-		return true
-	}
-	for e := range r.ch {
-		batch, barriers = batch[:0], barriers[:0]
-		if take(e) {
+	var batch []storage.Sent
+	for {
+		<-r.kick
+		r.mu.Lock()
+		wait := len(r.barriers) == 0 && !r.closed && len(r.queue) < flushBatch
+		r.mu.Unlock()
+		if wait {
+			// Let the batch fill; a barrier or a full batch ends the
+			// wait (they kick), close too.
 			linger := time.NewTimer(flushLinger)
-		fill:
-			for len(batch) < flushBatch {
-				select {
-				case e, ok := <-r.ch:
-					if !ok || !take(e) {
-						break fill
-					}
-				case <-linger.C:
-					break fill
-				}
+			select {
+			case <-linger.C:
+			case <-r.kick:
 			}
 			linger.Stop()
 		}
-		if len(batch) > 0 {
+		// Everything queued now is written before the barriers registered
+		// by now are released: the sends added before a barrier are in
+		// the queue when it is.
+		r.mu.Lock()
+		barriers := r.barriers
+		r.barriers = nil
+		closed := r.closed
+		r.mu.Unlock()
+		for {
+			r.mu.Lock()
+			n := min(len(r.queue), flushBatch)
+			batch = append(batch[:0], r.queue[:n]...)
+			r.queue = append(r.queue[:0], r.queue[n:]...)
+			r.notFull.Broadcast()
+			r.mu.Unlock()
+			if n == 0 {
+				break
+			}
 			r.flush(batch)
 			r.written(batch)
 		}
 		for _, c := range barriers {
 			close(c)
+		}
+		if closed {
+			return
 		}
 	}
 }

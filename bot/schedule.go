@@ -23,9 +23,9 @@ type scheduler struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	chats map[int64]*chatQueue
-	// held is every job in the scheduler by Delivery.Key, so a re-claimed
-	// job is not queued twice.
-	held map[string]bool
+	// held is every job in the scheduler by its key, so a re-claimed job
+	// is not queued twice.
+	held map[jobKey]bool
 	// The shards this replica owns and until when that is sure (fenced:
 	// set by the reader; unfenced schedulers in tests serve every chat).
 	// A chat of a shard not surely owned is not handed out: another
@@ -59,7 +59,7 @@ type chatQueue struct {
 type readyList struct{ chats []*chatQueue }
 
 func newScheduler(now func() time.Time) *scheduler {
-	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]bool{},
+	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[jobKey]bool{},
 		ready: map[string]*readyList{}, wake: make(chan struct{}, 1)}
 }
 
@@ -125,7 +125,7 @@ func (s *scheduler) busyIn(shard int) bool {
 // dropLocked forgets an idle chat and every job it holds.
 func (s *scheduler) dropLocked(q *chatQueue) {
 	for _, d := range q.jobs {
-		delete(s.held, d.Key())
+		delete(s.held, keyOf(d))
 		s.countLocked(d, -1)
 	}
 	q.jobs = nil
@@ -140,10 +140,10 @@ func (s *scheduler) add(ds ...storage.Delivery) int {
 	added := 0
 	s.mu.Lock()
 	for _, d := range ds {
-		if s.held[d.Key()] || s.skip != nil && s.skip(d) {
+		if s.held[keyOf(d)] || s.skip != nil && s.skip(d) {
 			continue
 		}
-		s.held[d.Key()] = true
+		s.held[keyOf(d)] = true
 		q := s.chats[d.ChatID]
 		if q == nil {
 			q = &chatQueue{id: d.ChatID, index: -1}
@@ -310,19 +310,19 @@ func (s *scheduler) done(q *chatQueue, jobs []storage.Delivery, out outcome) {
 	if out.dropAll {
 		n = len(jobs)
 	}
-	settled := make(map[string]bool, n)
+	settled := make(map[jobKey]bool, n)
 	for _, d := range jobs[:n] {
-		settled[d.Key()] = true
-		delete(s.held, d.Key())
+		settled[keyOf(d)] = true
+		delete(s.held, keyOf(d))
 	}
 	q.jobs = slices.DeleteFunc(q.jobs, func(d storage.Delivery) bool {
-		if settled[d.Key()] {
+		if settled[keyOf(d)] {
 			s.countLocked(d, -1)
 			return true
 		}
 		return false
 	})
-	if n == 0 && len(jobs) > 0 && len(q.jobs) > 0 && q.jobs[0].Key() == jobs[0].Key() {
+	if n == 0 && len(jobs) > 0 && len(q.jobs) > 0 && keyOf(q.jobs[0]) == keyOf(jobs[0]) {
 		q.jobs[0].Attempt = jobs[0].Attempt // a failed send counts against the job
 	}
 	q.busy = false
@@ -385,3 +385,14 @@ func (h *waitHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return q
 }
+
+// jobKey names a delivery uniquely across streams, as Delivery.Key does,
+// without building a string: the scheduler and the recorder look jobs up
+// several times per send.
+type jobKey struct {
+	lane   string
+	shard  int
+	stream string
+}
+
+func keyOf(d storage.Delivery) jobKey { return jobKey{d.Lane, d.Shard, d.StreamID} }

@@ -36,6 +36,9 @@ type Client struct {
 	// It holds the token too.
 	fileBase string
 	bufs     sync.Pool // *buffer
+	// jsonHeader is the hot requests' header (wire.go), shared and only
+	// read.
+	jsonHeader http.Header
 }
 
 // ctxClient gives the library's context-free requests a context, so a
@@ -66,7 +69,8 @@ func New(ctx context.Context, token, apiURL string, hc *http.Client) (*Client, e
 		return nil, fmt.Errorf("telegram: connect: %w", redact(err, token))
 	}
 	c := &Client{api: api, http: hc, token: token, endpoints: make(map[string]string, len(hotMethods)),
-		fileBase: strings.TrimRight(apiURL, "/") + "/file/bot" + token + "/"}
+		fileBase:   strings.TrimRight(apiURL, "/") + "/file/bot" + token + "/",
+		jsonHeader: http.Header{"Content-Type": {"application/json"}}}
 	for _, m := range hotMethods {
 		c.endpoints[m] = fmt.Sprintf(endpoint, token, m)
 	}

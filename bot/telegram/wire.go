@@ -101,7 +101,9 @@ func (c *Client) roundTrip(ctx context.Context, method string, body *buffer, wan
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	// One header map for every hot request, never written to (a round
+	// tripper must not modify its request): Set built a map per send.
+	req.Header = c.jsonHeader
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, err
