@@ -352,7 +352,7 @@ type outcome struct {
 
 // checkAhead is how many ready chats a sender takes at once, their
 // pre-send checks made in one round trip (scheduler.nextMany).
-const checkAhead = 4
+const checkAhead = 8
 
 // serveChats serves the chats a sender took (nextMany) one after the
 // other, telling done each one's outcome as it is known. The cards' chats
@@ -887,13 +887,21 @@ func (r *recorder) run() {
 	defer close(r.done)
 	var batch []storage.Sent
 	for {
-		<-r.kick
 		r.mu.Lock()
-		wait := len(r.barriers) == 0 && !r.closed && len(r.queue) < flushBatch
+		work := len(r.queue) > 0 || len(r.barriers) > 0 || r.closed
+		urgent := len(r.barriers) > 0 || r.closed || len(r.queue) >= flushBatch
 		r.mu.Unlock()
-		if wait {
-			// Let the batch fill; a barrier or a full batch ends the
-			// wait (they kick), close too.
+		if !work {
+			<-r.kick
+			continue
+		}
+		if !urgent {
+			// Let the batch fill: a barrier, a full batch or close ends
+			// the wait early (they kick); a kick left from before does not.
+			select {
+			case <-r.kick:
+			default:
+			}
 			linger := time.NewTimer(flushLinger)
 			select {
 			case <-linger.C:
@@ -901,32 +909,43 @@ func (r *recorder) run() {
 			}
 			linger.Stop()
 		}
-		// Everything queued now is written before the barriers registered
-		// by now are released: the sends added before a barrier are in
-		// the queue when it is.
+		// With a barrier (or at close) everything queued now is written
+		// before the barriers registered by now are released: the sends
+		// added before a barrier are in the queue when it is. Otherwise
+		// one batch is written, and what came meanwhile lingers for the
+		// next unless a full batch waits.
 		r.mu.Lock()
 		barriers := r.barriers
 		r.barriers = nil
 		closed := r.closed
 		r.mu.Unlock()
+		drain := len(barriers) > 0 || closed
 		for {
 			r.mu.Lock()
 			n := min(len(r.queue), flushBatch)
 			batch = append(batch[:0], r.queue[:n]...)
 			r.queue = append(r.queue[:0], r.queue[n:]...)
+			left := len(r.queue)
 			r.notFull.Broadcast()
 			r.mu.Unlock()
-			if n == 0 {
+			if n > 0 {
+				r.flush(batch)
+				r.written(batch)
+			}
+			if left == 0 || !drain && left < flushBatch {
 				break
 			}
-			r.flush(batch)
-			r.written(batch)
 		}
 		for _, c := range barriers {
 			close(c)
 		}
 		if closed {
-			return
+			r.mu.Lock()
+			left := len(r.queue)
+			r.mu.Unlock()
+			if left == 0 {
+				return
+			}
 		}
 	}
 }
