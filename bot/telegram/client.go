@@ -39,6 +39,8 @@ type Client struct {
 	// jsonHeader is the hot requests' header (wire.go), shared and only
 	// read.
 	jsonHeader http.Header
+	// texts caches the encoded texts of recent sends (wire.go).
+	texts textCache
 }
 
 // ctxClient gives the library's context-free requests a context, so a
@@ -214,7 +216,7 @@ func (c *Client) Send(ctx context.Context, m bot.Message) (int, error) {
 		method = methodSendPhoto
 	}
 	body := c.buffer()
-	body.b = appendMessage(body.b, method, m.ChatID, 0, m)
+	body.b = appendMessage(body.b, method, m.ChatID, 0, m, &c.texts)
 	return c.post(ctx, method, body, true)
 }
 
@@ -231,7 +233,7 @@ func (c *Client) Edit(ctx context.Context, chatID int64, messageID int, m bot.Me
 		method = methodEditMessageCaption
 	}
 	body := c.buffer()
-	body.b = appendMessage(body.b, method, chatID, messageID, m)
+	body.b = appendMessage(body.b, method, chatID, messageID, m, &c.texts)
 	_, err := c.post(ctx, method, body, false)
 	if errors.Is(err, errNotModified) {
 		return nil
