@@ -142,13 +142,14 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	// that returns it (Reclaim) must not queue it for a second send.
 	s.skip = w.rec.pending
 	w.owns = s.owns
+	ahead := checkAhead(b.cfg.Limits.GlobalPerSecond, b.cfg.Workers)
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				ts := s.nextMany(ctx, checkAhead, b.cfg.Workers)
+				ts := s.nextMany(ctx, ahead, b.cfg.Workers)
 				if ts == nil {
 					return
 				}
@@ -350,9 +351,24 @@ type outcome struct {
 	retryAt time.Time // zero: the chat may be served again right away (limits permitting)
 }
 
-// checkAhead is how many ready chats a sender takes at once, their
-// pre-send checks made in one round trip (scheduler.nextMany).
-const checkAhead = 8
+// maxCheckAhead is how many ready chats a sender takes at most at once,
+// their pre-send checks made in one round trip (scheduler.nextMany), and
+// checkAheadHold how long at most the last of them may wait behind the
+// others' sends: a chat taken waits for the sends before it, each a slot
+// of the rate shared by every sender.
+const (
+	maxCheckAhead  = 8
+	checkAheadHold = 100 * time.Millisecond
+)
+
+// checkAhead is how many ready chats a sender takes at once at the given
+// rate with workers senders: as many as the senders' sends within
+// checkAheadHold, so only a fast rate (a fan-out at hundreds a second)
+// batches its checks; at Telegram's 30/s a sender takes one chat at a time
+// as before.
+func checkAhead(rate float64, workers int) int {
+	return min(maxCheckAhead, 1+int(rate*checkAheadHold.Seconds()/float64(max(workers, 1))))
+}
 
 // serveChats serves the chats a sender took (nextMany) one after the
 // other, telling done each one's outcome as it is known. The cards' chats
