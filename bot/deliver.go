@@ -364,8 +364,9 @@ const (
 // checkAhead is how many ready chats a sender takes at once at the given
 // rate with workers senders: as many as the senders' sends within
 // checkAheadHold, so only a fast rate (a fan-out at hundreds a second)
-// batches its checks; at Telegram's 30/s a sender takes one chat at a time
-// as before.
+// batches its checks, and a chat of a small fan-out that becomes ready
+// while every sender holds a big one's waits at most about that long more;
+// at Telegram's 30/s a sender takes one chat at a time as before.
 func checkAhead(rate float64, workers int) int {
 	return min(maxCheckAhead, 1+int(rate*checkAheadHold.Seconds()/float64(max(workers, 1))))
 }

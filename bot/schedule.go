@@ -243,16 +243,17 @@ type taken struct {
 // more ready now, each with a snapshot of its jobs; nil when ctx ends. A
 // sender serves the chats it took one after the other, their checks made
 // in one round trip (checker.checkMany). It takes another only while the
-// ready chats left are at least senders, one for every other sender (a
-// few ready chats are still served in parallel), and all of one item: a
-// chat of another item waits for no sender's chats in hand, so a small
-// fan-out is not held up behind a big one's. A fan-out's many chats then
-// cost a round trip of checks per most chats instead of one each.
+// ready chats left are at least senders, one for every other sender: a
+// few ready chats are still served in parallel. The caller keeps most to
+// what its senders send in a moment (checkAhead), which bounds how long a
+// chat of another item, a small fan-out beside a big one, waits behind
+// the chats in a sender's hand; the chats taken are round-robin over
+// items as ever.
 func (s *scheduler) nextMany(ctx context.Context, most, senders int) []taken {
 	for {
 		s.mu.Lock()
 		var out []taken
-		for len(out) < most && (len(out) == 0 || s.nready >= senders && len(s.ring) == 1) {
+		for len(out) < most && (len(out) == 0 || s.nready >= senders) {
 			q := s.popReadyLocked()
 			if q == nil {
 				break

@@ -265,14 +265,4 @@ func TestSchedulerTakesManyOnlyWhenOthersHaveEnough(t *testing.T) {
 	if ts := s2.nextMany(ctx, 4, 1); len(ts) != 3 {
 		t.Errorf("a lone sender took %d of 3 ready chats, want 3", len(ts))
 	}
-	// Chats of two items ready: one at a time, so neither item's chats
-	// wait behind the other's in a sender's hand.
-	s3 := newScheduler(clock.now)
-	for c := int64(1); c <= 20; c++ {
-		s3.add(job(c, "big", int(c)))
-	}
-	s3.add(job(100, "small", 100))
-	if ts := s3.nextMany(ctx, 4, 1); len(ts) != 1 {
-		t.Errorf("took %d chats with two items ready, want 1", len(ts))
-	}
 }
