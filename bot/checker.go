@@ -36,12 +36,12 @@ type checker struct {
 
 type checkCall struct {
 	ctx context.Context
-	q   storage.SendQuery
-	res chan checkResult // buffered: the answer never waits for its reader
+	qs  []storage.SendQuery // one sender's chats, answered together
+	res chan checkResult    // buffered: the answer never waits for its reader
 }
 
 type checkResult struct {
-	sc  storage.SendCheck
+	scs []storage.SendCheck
 	err error
 	// lead tells a waiting sender to make the next round trip, for its own
 	// check and those queued with it, instead of an answer.
@@ -52,17 +52,30 @@ func newChecker(store sendChecker) *checker { return &checker{store: store} }
 
 // check runs q in the next shared round trip.
 func (c *checker) check(ctx context.Context, q storage.SendQuery) (storage.SendCheck, error) {
-	if err := ctx.Err(); err != nil {
+	scs, err := c.checkMany(ctx, []storage.SendQuery{q})
+	if err != nil {
 		return storage.SendCheck{}, err
 	}
-	call := &checkCall{ctx: ctx, q: q, res: make(chan checkResult, 1)}
+	return scs[0], nil
+}
+
+// checkMany runs the checks of several chats one sender is about to serve
+// in the next shared round trip, all of them in the same one: a sender
+// that takes a few ready chats at once (scheduler.nextMany) pays one round
+// trip for them, whatever the rate it sends at. The answers are in the
+// order of qs.
+func (c *checker) checkMany(ctx context.Context, qs []storage.SendQuery) ([]storage.SendCheck, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	call := &checkCall{ctx: ctx, qs: qs, res: make(chan checkResult, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, call)
 	if c.busy {
 		c.mu.Unlock()
 		r := <-call.res // always answered: a round trip never drops a call
 		if !r.lead {
-			return r.sc, r.err
+			return r.scs, r.err
 		}
 	} else {
 		c.busy = true
@@ -70,41 +83,46 @@ func (c *checker) check(ctx context.Context, q storage.SendQuery) (storage.SendC
 	}
 	c.roundTrip()
 	r := <-call.res // answered by the round trip just made
-	return r.sc, r.err
+	return r.scs, r.err
 }
 
 // roundTrip checks the queued calls (the caller's among them) in one
-// round trip, then hands the queue to the first call still waiting.
+// round trip, then hands the queue to the first call still waiting. It
+// takes calls while their chats fit in maxCheckBatch, the first whatever
+// its size: a sender's chats are never split over round trips.
 func (c *checker) roundTrip() {
 	c.mu.Lock()
-	n := min(len(c.queue), maxCheckBatch)
+	n, size := 0, 0
+	for n < len(c.queue) && (n == 0 || size+len(c.queue[n].qs) <= maxCheckBatch) {
+		size += len(c.queue[n].qs)
+		n++
+	}
 	calls := c.queue[:n:n]
 	c.queue = c.queue[n:]
 	c.mu.Unlock()
 
 	// Calls whose sender gave up are answered but not asked about.
 	live := make([]*checkCall, 0, len(calls))
+	qs := make([]storage.SendQuery, 0, size)
 	for _, call := range calls {
 		if err := call.ctx.Err(); err != nil {
 			call.res <- checkResult{err: err}
 			continue
 		}
 		live = append(live, call)
+		qs = append(qs, call.qs...)
 	}
 	if len(live) > 0 {
-		qs := make([]storage.SendQuery, len(live))
-		for i, call := range live {
-			qs[i] = call.q
-		}
 		// The first live sender's context bounds the round trip; the
 		// others wait for it, as they would for their own.
 		scs, err := c.store.CheckSend(live[0].ctx, qs)
-		for i, call := range live {
+		for _, call := range live {
 			if err != nil {
 				call.res <- checkResult{err: err}
-			} else {
-				call.res <- checkResult{sc: scs[i]}
+				continue
 			}
+			call.res <- checkResult{scs: scs[:len(call.qs):len(call.qs)]}
+			scs = scs[len(call.qs):]
 		}
 	}
 

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -133,5 +134,68 @@ func waitQueued(t *testing.T, c *checker, n int) {
 			t.Fatalf("%d checks queued, want %d", q, n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestCheckerManyInOneRoundTrip: a sender's chats go in one round trip,
+// with the checks queued beside them, and each gets its own answer in the
+// order asked; a sender's chats are never split over round trips.
+func TestCheckerManyInOneRoundTrip(t *testing.T) {
+	g := &gateStore{started: make(chan int, 10), gate: make(chan struct{})}
+	c := newChecker(g)
+	ctx := t.Context()
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.check(ctx, storage.SendQuery{ChatID: 100})
+		first <- err
+	}()
+	<-g.started
+	var wg sync.WaitGroup
+	got := make([][]time.Duration, 2)
+	for i, ids := range [][]int64{{1, 2, 3, 4}, {7, 8}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			qs := make([]storage.SendQuery, len(ids))
+			for j, id := range ids {
+				qs[j] = storage.SendQuery{ChatID: id}
+			}
+			scs, err := c.checkMany(ctx, qs)
+			if err != nil {
+				t.Errorf("checkMany %v: %v", ids, err)
+				return
+			}
+			for _, sc := range scs {
+				got[i] = append(got[i], sc.Wait/time.Millisecond)
+			}
+		}()
+	}
+	waitQueued(t, c, 2)
+	g.gate <- struct{}{}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if n := <-g.started; n != 6 {
+		t.Fatalf("second round trip took %d checks, want the 6 of the two senders", n)
+	}
+	g.gate <- struct{}{}
+	wg.Wait()
+	if want := [][]time.Duration{{1, 2, 3, 4}, {7, 8}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("answers %v, want %v (each sender's own, in order)", got, want)
+	}
+}
+
+// TestCheckAheadOnlyAtFastRates: senders take one chat at a time at
+// Telegram's rate, and a few at a fan-out's hundreds a second, never more
+// than their sends within checkAheadHold.
+func TestCheckAheadOnlyAtFastRates(t *testing.T) {
+	for _, c := range []struct {
+		rate    float64
+		workers int
+		want    int
+	}{{30, 16, 1}, {150, 8, 2}, {300, 16, 2}, {1000, 16, 7}, {5000, 32, maxCheckAhead}, {1000, 0, maxCheckAhead}} {
+		if got := checkAhead(c.rate, c.workers); got != c.want {
+			t.Errorf("checkAhead(%v/s, %d senders) = %d, want %d", c.rate, c.workers, got, c.want)
+		}
 	}
 }

@@ -160,17 +160,18 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	// that returns it (Reclaim) must not queue it for a second send.
 	s.skip = w.rec.pending
 	w.owns = s.owns
+	ahead := checkAhead(b.cfg.Limits.GlobalPerSecond, b.cfg.Workers)
 	var wg sync.WaitGroup
 	for range b.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				q, jobs := s.next(ctx)
-				if q == nil {
+				ts := s.nextMany(ctx, ahead, b.cfg.Workers)
+				if ts == nil {
 					return
 				}
-				s.done(q, jobs, b.serveChat(ctx, q.id, jobs, w))
+				b.serveChats(ctx, ts, w, func(t taken, out outcome) { s.done(t.q, t.jobs, out) })
 				b.metrics.Backlog.Set(float64(s.len()))
 			}
 		}()
@@ -368,22 +369,91 @@ type outcome struct {
 	retryAt time.Time // zero: the chat may be served again right away (limits permitting)
 }
 
-// serveChat sends the next message a chat is owed: one card, or one digest
-// when more than DigestThreshold items wait. One round trip reads the
-// chat's park, takes its limit's token, and reads its sent records and
-// settings; the bot-wide slot comes from the pacer; the sent record is
-// written by the recorder, batched with other senders'.
-func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
-	now := b.now()
-	if until, parked := b.dl.outage.parkedUntil(now); parked {
-		return outcome{retryAt: until} // Telegram is down: not even a Redis round trip
+// maxCheckAhead is how many ready chats a sender takes at most at once,
+// their pre-send checks made in one round trip (scheduler.nextMany), and
+// checkAheadHold how long at most the last of them may wait behind the
+// others' sends: a chat taken waits for the sends before it, each a slot
+// of the rate shared by every sender.
+const (
+	maxCheckAhead  = 8
+	checkAheadHold = 100 * time.Millisecond
+)
+
+// checkAhead is how many ready chats a sender takes at once at the given
+// rate with workers senders: as many as the senders' sends within
+// checkAheadHold, so only a fast rate (a fan-out at hundreds a second)
+// batches its checks, and a chat of a small fan-out that becomes ready
+// while every sender holds a big one's waits at most about that long more;
+// at Telegram's 30/s a sender takes one chat at a time as before.
+func checkAhead(rate float64, workers int) int {
+	return min(maxCheckAhead, 1+int(rate*checkAheadHold.Seconds()/float64(max(workers, 1))))
+}
+
+// serveChats serves the chats a sender took (nextMany) one after the
+// other, telling done each one's outcome as it is known. The cards' chats
+// are checked together, in one round trip, before the first is sent: the
+// check of each is still its own (its park, a token of its limit, its sent
+// records, its settings), made while no other sender may serve it, and
+// each send still waits for its own bot-wide slot and passes its own gate.
+// Edits and broadcasts are served alone, first.
+func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done func(t taken, out outcome)) {
+	plans := make([]*cardPlan, len(ts))
+	qs := make([]storage.SendQuery, 0, len(ts))
+	for i, t := range ts {
+		if out, alone := b.serveAlone(ctx, t.q.id, t.jobs, run); alone {
+			done(t, out)
+			continue
+		}
+		plans[i] = b.planCards(t.q.id, t.jobs)
+		qs = append(qs, plans[i].query)
+	}
+	if len(qs) == 0 {
+		return
+	}
+	scs, err := run.chk.checkMany(ctx, qs)
+	k := 0
+	for i, t := range ts {
+		if plans[i] == nil {
+			continue
+		}
+		var sc storage.SendCheck
+		if err == nil {
+			sc = scs[k]
+		}
+		k++
+		done(t, b.serveCards(ctx, t.q.id, t.jobs, plans[i], sc, err, run))
+	}
+}
+
+// serveAlone serves what is not a card: nothing while Telegram is down,
+// an edit, a broadcast. alone is false for cards (planCards, serveCards).
+func (b *Bot) serveAlone(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) (out outcome, alone bool) {
+	if until, parked := b.dl.outage.parkedUntil(b.now()); parked {
+		return outcome{retryAt: until}, true // Telegram is down: not even a Redis round trip
 	}
 	if jobs[0].Edit {
-		return b.serveEdit(ctx, chatID, jobs[0], run)
+		return b.serveEdit(ctx, chatID, jobs[0], run), true
 	}
 	if isBroadcast(jobs[0].ItemID) {
-		return b.serveBroadcast(ctx, chatID, jobs, run)
+		return b.serveBroadcast(ctx, chatID, jobs, run), true
 	}
+	return outcome{}, false
+}
+
+// cardPlan is what a chat's cards need checked before they go: the jobs a
+// digest could take, the lanes' items owed ahead, the items looked up.
+type cardPlan struct {
+	ahead []storage.Lane
+	batch []storage.Delivery
+	known map[string]feeds.Item
+	lim   storage.Limit
+	query storage.SendQuery
+}
+
+// planCards works out which of a chat's jobs its next message may carry
+// and what its pre-send check asks: one card, or one digest when more
+// than DigestThreshold items wait.
+func (b *Bot) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
 	// Older items of other streams this chat is owed go first: a lane
 	// read later than this chat's job still published before it.
 	ahead := b.lanesAhead(jobs)
@@ -416,7 +486,17 @@ func (b *Bot) serveChat(ctx context.Context, chatID int64, jobs []storage.Delive
 		}
 	}
 	lim := b.chatLimit(chatID)
-	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch, Lanes: laneIDs})
+	return &cardPlan{ahead: ahead, batch: batch, known: known, lim: lim,
+		query: storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch, Lanes: laneIDs}}
+}
+
+// serveCards sends the next message a chat is owed, as planned, after its
+// check (sc, or the round trip's err): the bot-wide slot comes from the
+// pacer; the sent record is written by the recorder, batched with other
+// senders'.
+func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Delivery, p *cardPlan, sc storage.SendCheck, err error, run *sendRun) outcome {
+	now := b.now()
+	ahead, batch, known, lim := p.ahead, p.batch, p.known, p.lim
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("check send", "chat_id", chatID, "error", err)
@@ -729,38 +809,62 @@ type sendRun struct {
 }
 
 // recorder writes sent records and acks for every sender of a replica,
-// as many per round trip as arrived while the previous write ran.
+// as many per round trip as arrive within flushLinger of the first.
+//
+// The senders hand their sends over in a slice under a lock, not through
+// a channel: a channel woke the writer for every send (a goroutine
+// hand-off per delivery, issue 14); now only the first send of a batch
+// wakes it, and the writer sleeps out the linger while the rest gather.
 type recorder struct {
 	b    *Bot
-	ch   chan recEntry
+	kick chan struct{} // the first send of a batch, a barrier, or close
 	done chan struct{}
 	quit chan struct{} // closed when the delivery stops: flush stops waiting for ever
 
-	// unflushed counts, by Delivery.Key, the sends added and not yet
+	mu sync.Mutex
+	// notFull wakes senders waiting for room (add blocks once
+	// maxRecordQueue sends wait: Redis out of reach holds the senders).
+	notFull  *sync.Cond
+	queue    []storage.Sent
+	barriers []chan struct{} // closed once everything queued before them is written
+	closed   bool
+	// unflushed counts, by key (keyOf), the sends added and not yet
 	// written: their jobs are still pending in Redis, and a claim that
 	// returns one must not queue it again.
-	mu        sync.Mutex
-	unflushed map[string]int
+	unflushed map[jobKey]int
 }
 
-// recEntry is a send to record, or a barrier (synced) closed once
-// everything added before it is written.
-type recEntry struct {
-	sent   storage.Sent
-	synced chan struct{}
-}
+// maxRecordQueue bounds the sends waiting to be written.
+const maxRecordQueue = 4 * flushBatch
 
 func newRecorder(b *Bot) *recorder {
-	r := &recorder{b: b, ch: make(chan recEntry, 4*flushBatch), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[string]int{}}
+	r := &recorder{b: b, kick: make(chan struct{}, 1), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[jobKey]int{}}
+	r.notFull = sync.NewCond(&r.mu)
 	go r.run()
 	return r
 }
 
 func (r *recorder) add(s storage.Sent) {
 	r.mu.Lock()
-	r.unflushed[s.Key()]++
+	for len(r.queue) >= maxRecordQueue && !r.closed {
+		r.notFull.Wait()
+	}
+	r.unflushed[keyOf(s.Delivery)]++
+	r.queue = append(r.queue, s)
+	// The first send of a batch wakes the writer, a full batch ends its
+	// linger.
+	kick := len(r.queue) == 1 || len(r.queue) == flushBatch
 	r.mu.Unlock()
-	r.ch <- recEntry{sent: s}
+	if kick {
+		r.wake()
+	}
+}
+
+func (r *recorder) wake() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 // pending reports whether a send of the delivery is added and not yet
@@ -768,14 +872,14 @@ func (r *recorder) add(s storage.Sent) {
 func (r *recorder) pending(d storage.Delivery) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.unflushed[d.Key()] > 0
+	return r.unflushed[keyOf(d)] > 0
 }
 
 func (r *recorder) written(batch []storage.Sent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range batch {
-		k := s.Key()
+		k := keyOf(s.Delivery)
 		if r.unflushed[k]--; r.unflushed[k] <= 0 {
 			delete(r.unflushed, k)
 		}
@@ -786,14 +890,17 @@ func (r *recorder) written(batch []storage.Sent) {
 // given up on): a shard is handed over only after its sends are recorded,
 // or the next owner would find them unrecorded and send them again.
 func (r *recorder) sync(ctx context.Context) error {
-	e := recEntry{synced: make(chan struct{})}
-	select {
-	case r.ch <- e:
-	case <-ctx.Done():
-		return ctx.Err()
+	synced := make(chan struct{})
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return errors.New("recorder closed")
 	}
+	r.barriers = append(r.barriers, synced)
+	r.mu.Unlock()
+	r.wake()
 	select {
-	case <-e.synced:
+	case <-synced:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -803,45 +910,77 @@ func (r *recorder) sync(ctx context.Context) error {
 // close writes what is left and stops the writer.
 func (r *recorder) close() {
 	close(r.quit)
-	close(r.ch)
+	r.mu.Lock()
+	r.closed = true
+	r.notFull.Broadcast()
+	r.mu.Unlock()
+	r.wake()
 	<-r.done
 }
 
 func (r *recorder) run() {
 	defer close(r.done)
-	batch := make([]storage.Sent, 0, flushBatch)
-	var barriers []chan struct{}
-	take := func(e recEntry) bool {
-		if e.synced != nil {
-			barriers = append(barriers, e.synced)
-			return false // write now: someone waits
+	var batch []storage.Sent
+	for {
+		r.mu.Lock()
+		work := len(r.queue) > 0 || len(r.barriers) > 0 || r.closed
+		urgent := len(r.barriers) > 0 || r.closed || len(r.queue) >= flushBatch
+		r.mu.Unlock()
+		if !work {
+			<-r.kick
+			continue
 		}
-		batch = append(batch, e.sent)
-		return true
-	}
-	for e := range r.ch {
-		batch, barriers = batch[:0], barriers[:0]
-		if take(e) {
+		if !urgent {
+			// Let the batch fill: a barrier, a full batch or close ends
+			// the wait early (they kick); a kick left from before does not.
+			select {
+			case <-r.kick:
+			default:
+			}
 			linger := time.NewTimer(flushLinger)
-		fill:
-			for len(batch) < flushBatch {
-				select {
-				case e, ok := <-r.ch:
-					if !ok || !take(e) {
-						break fill
-					}
-				case <-linger.C:
-					break fill
-				}
+			select {
+			case <-linger.C:
+			case <-r.kick:
 			}
 			linger.Stop()
 		}
-		if len(batch) > 0 {
-			r.flush(batch)
-			r.written(batch)
+		// With a barrier (or at close) everything queued now is written
+		// before the barriers registered by now are released: the sends
+		// added before a barrier are in the queue when it is. Otherwise
+		// one batch is written, and what came meanwhile lingers for the
+		// next unless a full batch waits.
+		r.mu.Lock()
+		barriers := r.barriers
+		r.barriers = nil
+		closed := r.closed
+		r.mu.Unlock()
+		drain := len(barriers) > 0 || closed
+		for {
+			r.mu.Lock()
+			n := min(len(r.queue), flushBatch)
+			batch = append(batch[:0], r.queue[:n]...)
+			r.queue = append(r.queue[:0], r.queue[n:]...)
+			left := len(r.queue)
+			r.notFull.Broadcast()
+			r.mu.Unlock()
+			if n > 0 {
+				r.flush(batch)
+				r.written(batch)
+			}
+			if left == 0 || !drain && left < flushBatch {
+				break
+			}
 		}
 		for _, c := range barriers {
 			close(c)
+		}
+		if closed {
+			r.mu.Lock()
+			left := len(r.queue)
+			r.mu.Unlock()
+			if left == 0 {
+				return
+			}
 		}
 	}
 }

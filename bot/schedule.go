@@ -23,9 +23,9 @@ type scheduler struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	chats map[int64]*chatQueue
-	// held is every job in the scheduler by Delivery.Key, so a re-claimed
-	// job is not queued twice.
-	held map[string]bool
+	// held is every job in the scheduler by its key, so a re-claimed job
+	// is not queued twice.
+	held map[jobKey]bool
 	// The shards this replica owns and until when that is sure (fenced:
 	// set by the reader; unfenced schedulers in tests serve every chat).
 	// A chat of a shard not surely owned is not handed out: another
@@ -35,14 +35,15 @@ type scheduler struct {
 	validUntil time.Time
 	// skip, when set, tells add to leave out a job that is settled but
 	// whose settlement is not written yet.
-	skip  func(storage.Delivery) bool
-	wait  waitHeap // chats not ready yet, by readyAt
-	ready map[string]*readyList
-	ring  []string // items with ready chats, served round-robin
-	turn  int      // next index in ring
-	size  int
-	lane  int // jobs held from lanes (the rest came from the shared stream)
-	wake  chan struct{}
+	skip   func(storage.Delivery) bool
+	wait   waitHeap // chats not ready yet, by readyAt
+	ready  map[string]*readyList
+	ring   []string // items with ready chats, served round-robin
+	nready int      // chats in the ready lists
+	turn   int      // next index in ring
+	size   int
+	lane   int // jobs held from lanes (the rest came from the shared stream)
+	wake   chan struct{}
 }
 
 type chatQueue struct {
@@ -58,7 +59,7 @@ type chatQueue struct {
 type readyList struct{ chats []*chatQueue }
 
 func newScheduler(now func() time.Time) *scheduler {
-	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[string]bool{},
+	return &scheduler{now: now, chats: map[int64]*chatQueue{}, held: map[jobKey]bool{},
 		ready: map[string]*readyList{}, wake: make(chan struct{}, 1)}
 }
 
@@ -124,7 +125,7 @@ func (s *scheduler) busyIn(shard int) bool {
 // dropLocked forgets an idle chat and every job it holds.
 func (s *scheduler) dropLocked(q *chatQueue) {
 	for _, d := range q.jobs {
-		delete(s.held, d.Key())
+		delete(s.held, keyOf(d))
 		s.countLocked(d, -1)
 	}
 	q.jobs = nil
@@ -139,10 +140,10 @@ func (s *scheduler) add(ds ...storage.Delivery) int {
 	added := 0
 	s.mu.Lock()
 	for _, d := range ds {
-		if s.held[d.Key()] || s.skip != nil && s.skip(d) {
+		if s.held[keyOf(d)] || s.skip != nil && s.skip(d) {
 			continue
 		}
-		s.held[d.Key()] = true
+		s.held[keyOf(d)] = true
 		q := s.chats[d.ChatID]
 		if q == nil {
 			q = &chatQueue{id: d.ChatID, index: -1}
@@ -182,6 +183,7 @@ func (s *scheduler) enqueueLocked(q *chatQueue) {
 		s.ring = append(s.ring, item)
 	}
 	l.chats = append(l.chats, q)
+	s.nready++
 }
 
 func (s *scheduler) signal() {
@@ -210,6 +212,7 @@ func (s *scheduler) popReadyLocked() *chatQueue {
 	q := l.chats[0]
 	l.chats[0] = nil
 	l.chats = l.chats[1:]
+	s.nready--
 	if len(l.chats) == 0 {
 		delete(s.ready, item)
 		s.ring = slices.Delete(s.ring, s.turn, s.turn+1)
@@ -223,24 +226,57 @@ func (s *scheduler) popReadyLocked() *chatQueue {
 // next blocks until a chat is ready and returns it with a snapshot of its
 // jobs, or nil when ctx ends.
 func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
+	t := s.nextMany(ctx, 1, 1)
+	if t == nil {
+		return nil, nil
+	}
+	return t[0].q, t[0].jobs
+}
+
+// taken is a chat handed to a sender, with a snapshot of its jobs.
+type taken struct {
+	q    *chatQueue
+	jobs []storage.Delivery
+}
+
+// nextMany blocks until a chat is ready and returns it, with up to most-1
+// more ready now, each with a snapshot of its jobs; nil when ctx ends. A
+// sender serves the chats it took one after the other, their checks made
+// in one round trip (checker.checkMany). It takes another only while the
+// ready chats left are at least senders, one for every other sender: a
+// few ready chats are still served in parallel. The caller keeps most to
+// what its senders send in a moment (checkAhead), which bounds how long a
+// chat of another item, a small fan-out beside a big one, waits behind
+// the chats in a sender's hand; the chats taken are round-robin over
+// items as ever.
+func (s *scheduler) nextMany(ctx context.Context, most, senders int) []taken {
 	for {
 		s.mu.Lock()
-		if q := s.popReadyLocked(); q != nil {
+		var out []taken
+		for len(out) < most && (len(out) == 0 || s.nready >= senders) {
+			q := s.popReadyLocked()
+			if q == nil {
+				break
+			}
 			if !s.ownsLocked(q.id) {
 				// Not surely ours: wait for the reader's next lease renewal.
 				q.readyAt = s.now().Add(unsureRecheck)
 				s.enqueueLocked(q)
-				s.mu.Unlock()
+				if len(out) > 0 {
+					break
+				}
 				continue
 			}
 			q.busy = true
-			jobs := slices.Clone(q.jobs)
+			out = append(out, taken{q: q, jobs: slices.Clone(q.jobs)})
+		}
+		if len(out) > 0 {
 			more := len(s.ring) > 0
 			s.mu.Unlock()
 			if more {
 				s.signal() // let another sender look at the next chat
 			}
-			return q, jobs
+			return out
 		}
 		wait := time.Hour
 		if len(s.wait) > 0 {
@@ -251,7 +287,7 @@ func (s *scheduler) next(ctx context.Context) (*chatQueue, []storage.Delivery) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, nil
+			return nil
 		case <-s.wake:
 		case <-t.C:
 		}
@@ -277,19 +313,19 @@ func (s *scheduler) done(q *chatQueue, jobs []storage.Delivery, out outcome) {
 	if out.dropAll {
 		n = len(jobs)
 	}
-	settled := make(map[string]bool, n)
+	settled := make(map[jobKey]bool, n)
 	for _, d := range jobs[:n] {
-		settled[d.Key()] = true
-		delete(s.held, d.Key())
+		settled[keyOf(d)] = true
+		delete(s.held, keyOf(d))
 	}
 	q.jobs = slices.DeleteFunc(q.jobs, func(d storage.Delivery) bool {
-		if settled[d.Key()] {
+		if settled[keyOf(d)] {
 			s.countLocked(d, -1)
 			return true
 		}
 		return false
 	})
-	if n == 0 && len(jobs) > 0 && len(q.jobs) > 0 && q.jobs[0].Key() == jobs[0].Key() {
+	if n == 0 && len(jobs) > 0 && len(q.jobs) > 0 && keyOf(q.jobs[0]) == keyOf(jobs[0]) {
 		q.jobs[0].Attempt = jobs[0].Attempt // a failed send counts against the job
 	}
 	q.busy = false
@@ -316,6 +352,7 @@ func (s *scheduler) removeLocked(q *chatQueue) {
 			for item, l := range s.ready {
 				if i := slices.Index(l.chats, q); i >= 0 {
 					l.chats = slices.Delete(l.chats, i, i+1)
+					s.nready--
 					if len(l.chats) == 0 {
 						delete(s.ready, item)
 						s.ring = slices.DeleteFunc(s.ring, func(it string) bool { return it == item })
@@ -351,3 +388,14 @@ func (h *waitHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return q
 }
+
+// jobKey names a delivery uniquely across streams, as Delivery.Key does,
+// without building a string: the scheduler and the recorder look jobs up
+// several times per send.
+type jobKey struct {
+	lane   string
+	shard  int
+	stream string
+}
+
+func keyOf(d storage.Delivery) jobKey { return jobKey{d.Lane, d.Shard, d.StreamID} }

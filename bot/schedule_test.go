@@ -225,3 +225,44 @@ func TestSchedulerServesOnlyOwnedShards(t *testing.T) {
 		t.Fatalf("len=%d after the last shard went, want 0", s.len())
 	}
 }
+
+// TestSchedulerTakesManyOnlyWhenOthersHaveEnough: a sender takes more
+// than one ready chat only while every other sender still finds one, and
+// a chat taken is not handed out again until done.
+func TestSchedulerTakesManyOnlyWhenOthersHaveEnough(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	s := newScheduler(clock.now)
+	for c := int64(1); c <= 20; c++ {
+		s.add(job(c, "item", int(c)))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	var sizes []int
+	seen := map[int64]bool{}
+	for range 5 {
+		ts := s.nextMany(ctx, 4, 16)
+		sizes = append(sizes, len(ts))
+		for _, tk := range ts {
+			if seen[tk.q.id] {
+				t.Fatalf("chat %d handed out twice", tk.q.id)
+			}
+			seen[tk.q.id] = true
+			if len(tk.jobs) != 1 || tk.jobs[0].ChatID != tk.q.id {
+				t.Fatalf("chat %d taken with jobs %v", tk.q.id, tk.jobs)
+			}
+		}
+	}
+	// 20 ready for 16 senders: the first takes 4 (16 left), the rest one
+	// each.
+	if want := []int{4, 1, 1, 1, 1}; !cmp.Equal(sizes, want) {
+		t.Errorf("chats per take %v, want %v", sizes, want)
+	}
+	// A lone sender takes up to most at once.
+	s2 := newScheduler(clock.now)
+	for c := int64(1); c <= 3; c++ {
+		s2.add(job(c, "item", int(c)))
+	}
+	if ts := s2.nextMany(ctx, 4, 1); len(ts) != 3 {
+		t.Errorf("a lone sender took %d of 3 ready chats, want 3", len(ts))
+	}
+}

@@ -268,6 +268,11 @@ func NextSend(st storage.Settings, loc *time.Location, now time.Time) (at time.T
 
 // quietUntil reports whether t falls in the quiet hours and when they end.
 func quietUntil(st storage.Settings, t time.Time) (time.Time, bool) {
+	if st.QuietFrom == "" || st.QuietTo == "" {
+		// No quiet hours, the common case: asked before every send, and
+		// a failed time.Parse allocates its error.
+		return time.Time{}, false
+	}
 	from, ok1 := ParseClock(st.QuietFrom)
 	to, ok2 := ParseClock(st.QuietTo)
 	if !ok1 || !ok2 || from == to {

@@ -36,6 +36,11 @@ type Client struct {
 	// It holds the token too.
 	fileBase string
 	bufs     sync.Pool // *buffer
+	// jsonHeader is the hot requests' header (wire.go), shared and only
+	// read.
+	jsonHeader http.Header
+	// texts caches the encoded texts of recent sends (wire.go).
+	texts textCache
 }
 
 // ctxClient gives the library's context-free requests a context, so a
@@ -66,7 +71,8 @@ func New(ctx context.Context, token, apiURL string, hc *http.Client) (*Client, e
 		return nil, fmt.Errorf("telegram: connect: %w", redact(err, token))
 	}
 	c := &Client{api: api, http: hc, token: token, endpoints: make(map[string]string, len(hotMethods)),
-		fileBase: strings.TrimRight(apiURL, "/") + "/file/bot" + token + "/"}
+		fileBase:   strings.TrimRight(apiURL, "/") + "/file/bot" + token + "/",
+		jsonHeader: http.Header{"Content-Type": {"application/json"}}}
 	for _, m := range hotMethods {
 		c.endpoints[m] = fmt.Sprintf(endpoint, token, m)
 	}
@@ -210,7 +216,7 @@ func (c *Client) Send(ctx context.Context, m bot.Message) (int, error) {
 		method = methodSendPhoto
 	}
 	body := c.buffer()
-	body.b = appendMessage(body.b, method, m.ChatID, 0, m)
+	body.b = appendMessage(body.b, method, m.ChatID, 0, m, &c.texts)
 	return c.post(ctx, method, body, true)
 }
 
@@ -227,7 +233,7 @@ func (c *Client) Edit(ctx context.Context, chatID int64, messageID int, m bot.Me
 		method = methodEditMessageCaption
 	}
 	body := c.buffer()
-	body.b = appendMessage(body.b, method, chatID, messageID, m)
+	body.b = appendMessage(body.b, method, chatID, messageID, m, &c.texts)
 	_, err := c.post(ctx, method, body, false)
 	if errors.Is(err, errNotModified) {
 		return nil

@@ -101,7 +101,9 @@ func (c *Client) roundTrip(ctx context.Context, method string, body *buffer, wan
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	// One header map for every hot request, never written to (a round
+	// tripper must not modify its request): Set built a map per send.
+	req.Header = c.jsonHeader
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, err
@@ -204,7 +206,9 @@ func (b *buffer) release() {
 // broadcast flag; reply_markup is bot.KeyboardJSON because the library's
 // button type lacks copy_text (Bot API 7.11). Telegram reads a JSON body's
 // non-string values as their JSON text, so the objects go in as objects.
-func appendMessage(b []byte, method string, chatID int64, messageID int, m bot.Message) []byte {
+//
+// texts, when not nil, caches the encoded text (textCache).
+func appendMessage(b []byte, method string, chatID int64, messageID int, m bot.Message, texts *textCache) []byte {
 	b = append(b, `{"chat_id":`...)
 	b = strconv.AppendInt(b, chatID, 10)
 	edit := method == methodEditMessageText || method == methodEditMessageCaption || method == methodEditMessageReplyMarkup
@@ -226,7 +230,7 @@ func appendMessage(b []byte, method string, chatID int64, messageID int, m bot.M
 	} else {
 		b = append(b, `,"text":`...)
 	}
-	b = appendString(b, m.Text)
+	b = texts.append(b, m.Text)
 	if m.HTML {
 		b = append(b, `,"parse_mode":"HTML"`...)
 	}
@@ -257,3 +261,44 @@ func appendMessage(b []byte, method string, chatID int64, messageID int, m bot.M
 // appendString appends s as a JSON string, as encoding/json writes it
 // without HTML escaping (card.AppendJSONString, shared with the keyboard).
 func appendString(b []byte, s string) []byte { return card.AppendJSONString(b, s) }
+
+// textCache holds the JSON encoding of recent messages' texts. A card goes
+// to every chat of a fan-out with the same text (cards are rendered once
+// per item, language and time zone), and encoding its few kilobytes of
+// Arabic rune by rune was the largest part of building a send (issue 14);
+// a map lookup hashes and compares it at memory speed. It holds at most
+// maxCachedTexts texts, emptied when full, and leaves short texts (replies,
+// buttons) to be encoded each time.
+type textCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+const (
+	maxCachedTexts = 128
+	minCachedText  = 256 // bytes
+)
+
+// append appends s as a JSON string (appendString), from the cache when
+// it holds s. A nil cache encodes every time.
+func (t *textCache) append(b []byte, s string) []byte {
+	if t == nil || len(s) < minCachedText {
+		return appendString(b, s)
+	}
+	t.mu.Lock()
+	enc, ok := t.m[s]
+	t.mu.Unlock()
+	if ok {
+		return append(b, enc...)
+	}
+	start := len(b)
+	b = appendString(b, s)
+	enc = bytes.Clone(b[start:])
+	t.mu.Lock()
+	if t.m == nil || len(t.m) >= maxCachedTexts {
+		t.m = make(map[string][]byte, maxCachedTexts)
+	}
+	t.m[s] = enc
+	t.mu.Unlock()
+	return b
+}

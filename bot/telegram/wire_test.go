@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -556,6 +557,54 @@ func FuzzAppendString(f *testing.F) {
 		}
 		if want := bytes.TrimSuffix(buf.Bytes(), []byte("\n")); !bytes.Equal(got[1:], want) {
 			t.Errorf("appendString(%q) = %s, encoding/json says %s", s, got[1:], want)
+		}
+	})
+}
+
+// cardText is a card's text as the bot sends one: a title, a summary of a
+// few hundred characters of Arabic HTML, and its links.
+var cardText = `<b>عاجل: أعلنت وزارة الصحة ارتفاع عدد الضحايا</b>` + "\n\n" +
+	strings.Repeat(`وقالت مصادر طبية إن المستشفيات تعمل بطاقتها القصوى، وإن فرق الإسعاف ما زالت تنقل المصابين "من المناطق المتضررة". `, 6) +
+	"\n\n" + `<a href="https://example.com/news/1?utm=x&amp;y=2">المصدر</a> · <i>منذ 5 دقائق</i>`
+
+// TestTextCacheEncodesAsAppendString: a text encodes the same from the
+// cache as without it, the first time and every time after, and texts that
+// differ never share an encoding, also across the cache being emptied.
+func TestTextCacheEncodesAsAppendString(t *testing.T) {
+	var c textCache
+	texts := []string{cardText, cardText + "\t\"\\", strings.Repeat("x", 300), "short <b>\"text\"</b>"}
+	for i := range maxCachedTexts + 10 {
+		texts = append(texts, fmt.Sprintf("%s %d", cardText, i))
+	}
+	for round := range 2 {
+		for _, s := range texts {
+			got := c.append([]byte("prefix"), s)
+			want := appendString([]byte("prefix"), s)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("round %d: text of %d bytes encoded %q, want %q", round, len(s), got, want)
+			}
+		}
+	}
+	if len(c.m) > maxCachedTexts {
+		t.Errorf("cache holds %d texts, want at most %d", len(c.m), maxCachedTexts)
+	}
+}
+
+// BenchmarkCardJSON measures encoding a card's parameters for one chat of
+// a fan-out: every text encoded anew, and from the text cache.
+func BenchmarkCardJSON(b *testing.B) {
+	m := bot.Message{ChatID: 77, Text: cardText, HTML: true, DisablePreview: true,
+		Buttons: [][]bot.Button{{{Text: "📖 قراءة الخبر", URL: "https://example.com/news/1"}, {Text: "📤 مشاركة", CallbackData: "s:abc"}}}}
+	buf := make([]byte, 0, 8<<10)
+	b.Run("encoded", func(b *testing.B) {
+		for b.Loop() {
+			buf = appendMessage(buf[:0], methodSendMessage, m.ChatID, 0, m, nil)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		var texts textCache
+		for b.Loop() {
+			buf = appendMessage(buf[:0], methodSendMessage, m.ChatID, 0, m, &texts)
 		}
 	})
 }
