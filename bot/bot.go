@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/chat"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage/lease"
@@ -110,7 +111,7 @@ type Store interface {
 	digestStore
 	pauseStore
 	migrateStore
-	slotStore
+	deliver.SlotStore
 	sendChecker
 	lease.Store
 	// poll.Store is the poll use case's own (bot/poll); the Bot wires

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/internal/lru"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
@@ -81,7 +82,7 @@ const (
 // deliveryState is what a replica's senders share beyond the store: the
 // bot-wide pacer and the caches of items and rendered cards.
 type deliveryState struct {
-	pacer *pacer
+	pacer *deliver.Pacer
 	items *lru.Cache[string, feeds.Item]
 	cards *lru.Cache[cardKey, Message]
 	zones *lru.Cache[string, *time.Location] // chats' time zones, loaded once each
@@ -135,9 +136,9 @@ func (d *deliveryState) openLanes() []storage.Lane {
 // cardKey is what a rendered card depends on besides the item.
 type cardKey struct{ item, lang, tz string }
 
-func newDeliveryState(store slotStore, globalRate float64) *deliveryState {
+func newDeliveryState(store deliver.SlotStore, globalRate float64) *deliveryState {
 	return &deliveryState{
-		pacer:   newPacer(store, globalRate),
+		pacer:   deliver.NewPacer(store, globalRate),
 		items:   lru.New[string, feeds.Item](1024),
 		cards:   lru.New[cardKey, Message](4096),
 		zones:   lru.New[string, *time.Location](256),
@@ -675,7 +676,7 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 	now := b.now()
 	var rl *RateLimitError
 	var mig *MigratedError
-	global := b.dl.pacer.observe(errors.As(err, &rl))
+	global := b.dl.pacer.Observe(errors.As(err, &rl))
 	switch {
 	case err == nil:
 		for _, d := range pending {
@@ -780,7 +781,7 @@ func (b *Bot) rateLimited(ctx context.Context, chatID int64, rl *RateLimitError,
 	if rl.Global || global {
 		b.metrics.GlobalParks.Inc()
 		b.log.Warn("rate limited bot-wide: parking every replica and slowing down", "retry_after", rl.RetryAfter)
-		if perr := b.dl.pacer.park(ctx, until); perr != nil {
+		if perr := b.dl.pacer.Park(ctx, until); perr != nil {
 			b.log.Error("park bot", "error", perr)
 		}
 	} else {
@@ -1054,7 +1055,7 @@ func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 	id, err := b.sender.Send(ctx, m)
 	end := time.Now()
 	b.metrics.SendTime.Observe(end.Sub(start).Seconds())
-	if perr := b.dl.pacer.answered(ctx, m.ChatID, end); perr != nil {
+	if perr := b.dl.pacer.Answered(ctx, m.ChatID, end); perr != nil {
 		b.log.Warn("pace: count a late send in the window", "chat_id", m.ChatID, "error", perr)
 	}
 	// The chat's token was taken before the send waited for its slot of
@@ -1062,7 +1063,7 @@ func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 	// answer (less the guard the limit's margin has), not from the token.
 	// The push goes with the pacer's next booking, a batch later at most:
 	// the chat's next send is an interval away.
-	b.dl.pacer.push(storage.Push{Key: chatKey(m.ChatID), Limit: b.chatLimit(m.ChatID), At: end.Add(-windowGuard)})
+	b.dl.pacer.Push(storage.Push{Key: chatKey(m.ChatID), Limit: b.chatLimit(m.ChatID), At: end.Add(-deliver.WindowGuard)})
 	return id, err
 }
 
@@ -1073,7 +1074,7 @@ func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 // to (sendNews, pacedSend) take theirs here: the send was cleared, and
 // Telegram's refusal says it is up.
 func (b *Bot) waitGlobal(ctx context.Context, chatID int64) error {
-	return b.dl.pacer.take(ctx, chatID)
+	return b.dl.pacer.Take(ctx, chatID)
 }
 
 // chatKey names a chat's limiter, shared by cards and replies.
@@ -1092,7 +1093,7 @@ func (b *Bot) chatLimit(chatID int64) storage.Limit {
 
 // sharePeriod stretches a limit's period so its rate is paceShare of it.
 func sharePeriod(d time.Duration) time.Duration {
-	return time.Duration(float64(d) / paceShare)
+	return time.Duration(float64(d) / deliver.PaceShare)
 }
 
 // card renders an item for a chat, in the chat's language and time zone,

@@ -68,7 +68,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		return out // Telegram is down: the edit waits, like a send
 	}
 	var rl *RateLimitError
-	global := b.dl.pacer.observe(errors.As(err, &rl))
+	global := b.dl.pacer.Observe(errors.As(err, &rl))
 	switch {
 	case rl != nil:
 		return b.rateLimited(ctx, chatID, rl, global, now)

@@ -22,8 +22,8 @@ var (
 
 // slotTaker hands out slots of the bot-wide rate (the pacer).
 type slotTaker interface {
-	take(ctx context.Context, chatID int64) error
-	unused(chatID int64)
+	Take(ctx context.Context, chatID int64) error
+	Unused(chatID int64)
 }
 
 // admitter lets sends through while Telegram fails for every chat (the
@@ -70,12 +70,12 @@ func (b *Bot) replyGate() sendGate {
 // serve's start: at once) when the slot could not be had or the shard is
 // no longer this replica's, the outage's time when Telegram is down. A
 // slot taken for a send not made because the shard changed hands goes to
-// the next send (pacer.unused); one held back by the outage is not given
+// the next send (pacer.Unused); one held back by the outage is not given
 // back (delivery is parked then, and the slot's time passes while every
 // sender waits). probe: the send is the outage's probe, to report with
 // afterSend.
 func (g sendGate) clear(ctx context.Context, chatID int64, start time.Time) (probe bool, retryAt time.Time, err error) {
-	if err := g.slots.take(ctx, chatID); err != nil {
+	if err := g.slots.Take(ctx, chatID); err != nil {
 		return false, start, err
 	}
 	if g.owns != nil && !g.owns(chatID) {
@@ -83,7 +83,7 @@ func (g sendGate) clear(ctx context.Context, chatID int64, start time.Time) (pro
 		// slot (a pause, Redis out of reach), or the shard is being handed
 		// to a replica that joined: another replica may own the chat now.
 		// The job stays for whoever owns it, the slot for the next send.
-		g.slots.unused(chatID)
+		g.slots.Unused(chatID)
 		return false, start, errNotOwned
 	}
 	if g.outage == nil {

@@ -18,12 +18,12 @@ type fakeSlots struct {
 	given []int64 // chats whose slot was given back
 }
 
-func (f *fakeSlots) take(_ context.Context, chatID int64) error {
+func (f *fakeSlots) Take(_ context.Context, chatID int64) error {
 	*f.steps = append(*f.steps, "take")
 	return f.err
 }
 
-func (f *fakeSlots) unused(chatID int64) {
+func (f *fakeSlots) Unused(chatID int64) {
 	*f.steps = append(*f.steps, "unused")
 	f.given = append(f.given, chatID)
 }
