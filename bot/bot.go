@@ -112,7 +112,7 @@ type Store interface {
 	pauseStore
 	migrateStore
 	deliver.SlotStore
-	sendChecker
+	deliver.SendChecker
 	lease.Store
 	// poll.Store is the poll use case's own (bot/poll); the Bot wires
 	// the poller with the same store.

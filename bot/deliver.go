@@ -155,7 +155,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	if err := b.store.EnsureGroup(ctx); err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
-	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store)}
+	w := &sendRun{rec: newRecorder(b), chk: deliver.NewChecker(b.store)}
 	s := newScheduler(b.now)
 	// A job sent but not yet recorded is still pending in Redis: a claim
 	// that returns it (Reclaim) must not queue it for a second send.
@@ -411,7 +411,7 @@ func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done fun
 	if len(qs) == 0 {
 		return
 	}
-	scs, err := run.chk.checkMany(ctx, qs)
+	scs, err := run.chk.CheckMany(ctx, qs)
 	k := 0
 	for i, t := range ts {
 		if plans[i] == nil {
@@ -804,7 +804,7 @@ func retryWait(attempt int) time.Duration {
 // sendRun is what the senders of one RunDelivery share.
 type sendRun struct {
 	rec *recorder
-	chk *checker
+	chk *deliver.Checker
 	// owns reports whether a chat's shard is surely this replica's now.
 	owns func(chatID int64) bool
 }

@@ -40,7 +40,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 	case err != nil:
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: b.chatLimit(chatID), Fetch: []string{d.ItemID}})
+	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: b.chatLimit(chatID), Fetch: []string{d.ItemID}})
 	if err != nil {
 		return outcome{retryAt: now.Add(time.Second)}
 	}

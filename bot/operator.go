@@ -558,7 +558,7 @@ func (b *Bot) serveBroadcast(ctx context.Context, chatID int64, jobs []storage.D
 		return outcome{retryAt: now.Add(time.Second)}
 	}
 	lim := b.chatLimit(chatID)
-	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: []string{d.ItemID}})
+	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: []string{d.ItemID}})
 	if err != nil {
 		return outcome{retryAt: now.Add(time.Second)}
 	}
