@@ -91,7 +91,7 @@ type deliveryState struct {
 	// the retry starts there (sendNews).
 	refused *lru.Cache[string, Message]
 	// outage parks delivery while Telegram fails for every chat.
-	outage outage
+	outage deliver.Outage
 
 	mu    sync.Mutex
 	lanes []storage.Lane // open lanes, oldest first, as last read
@@ -429,7 +429,7 @@ func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done fun
 // serveAlone serves what is not a card: nothing while Telegram is down,
 // an edit, a broadcast. alone is false for cards (planCards, serveCards).
 func (b *Bot) serveAlone(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) (out outcome, alone bool) {
-	if until, parked := b.dl.outage.parkedUntil(b.now()); parked {
+	if until, parked := b.dl.outage.ParkedUntil(b.now()); parked {
 		return outcome{retryAt: until}, true // Telegram is down: not even a Redis round trip
 	}
 	if jobs[0].Edit {
@@ -504,7 +504,7 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 		}
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	switch paused, retryAt, ok := chatReady(sc, now); {
+	switch paused, retryAt, ok := deliver.ChatReady(sc, now); {
 	case paused:
 		return b.skipPaused(ctx, jobs)
 	case !ok:
@@ -601,7 +601,7 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 	if len(pending) == 0 {
 		return outcome{done: len(batch)}
 	}
-	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
 	if err != nil {
 		return outcome{retryAt: retryAt}
 	}
@@ -752,20 +752,20 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 // is Telegram's, for every chat (parked), the job spends no attempt and
 // waits for the outcome's time; otherwise settle applies the result.
 func (b *Bot) afterSend(chatID int64, err error, probe bool) (outcome, bool) {
-	v := b.dl.outage.observe(chatID, err, probe, b.now())
+	v := b.dl.outage.Observe(chatID, err, probe, b.now())
 	switch {
-	case v.wentDown:
+	case v.WentDown:
 		b.metrics.Outages.Inc()
 		b.log.Warn("Telegram fails for every chat: delivery parked, probing with back-off, no attempts spent",
-			"probe_in", outageFirstWait, "error", err)
-	case v.cameBack:
-		b.log.Info("Telegram answers again: delivery resumes", "parked_for", v.down.Round(time.Millisecond))
+			"probe_in", deliver.OutageFirstWait, "error", err)
+	case v.CameBack:
+		b.log.Info("Telegram answers again: delivery resumes", "parked_for", v.Down.Round(time.Millisecond))
 	}
-	if !v.parked {
+	if !v.Parked {
 		return outcome{}, false
 	}
 	b.metrics.Sends.WithLabelValues("outage").Inc()
-	return outcome{retryAt: v.retryAt}, true
+	return outcome{retryAt: v.RetryAt}, true
 }
 
 // rateLimited applies a 429: the chat is parked for its retry_after on
@@ -1070,7 +1070,7 @@ func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 // waitGlobal waits for this replica's next slot of the bot-wide rate,
 // shared by every replica (cards and replies alike), for a send to chatID
 // (send tells the pacer of its answer). A send's first form takes its slot
-// through a gate (sendGate.clear); the simpler forms a refusal steps down
+// through a gate (deliver.Gate.Clear); the simpler forms a refusal steps down
 // to (sendNews, pacedSend) take theirs here: the send was cleared, and
 // Telegram's refusal says it is up.
 func (b *Bot) waitGlobal(ctx context.Context, chatID int64) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/storage"
 )
 
@@ -44,7 +45,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 	if err != nil {
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	switch paused, retryAt, ok := chatReady(sc, now); {
+	switch paused, retryAt, ok := deliver.ChatReady(sc, now); {
 	case paused:
 		b.metrics.Sends.WithLabelValues("paused").Inc()
 		return ack()
@@ -56,7 +57,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		return ack() // the item expired
 	}
 	chat := sc.Chat
-	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
 	if err != nil {
 		return outcome{retryAt: retryAt}
 	}
