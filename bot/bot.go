@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/chat"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage/lease"
@@ -110,8 +111,8 @@ type Store interface {
 	digestStore
 	pauseStore
 	migrateStore
-	slotStore
-	sendChecker
+	deliver.SlotStore
+	deliver.SendChecker
 	lease.Store
 	// poll.Store is the poll use case's own (bot/poll); the Bot wires
 	// the poller with the same store.

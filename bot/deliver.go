@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/internal/lru"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
@@ -81,7 +82,7 @@ const (
 // deliveryState is what a replica's senders share beyond the store: the
 // bot-wide pacer and the caches of items and rendered cards.
 type deliveryState struct {
-	pacer *pacer
+	pacer *deliver.Pacer
 	items *lru.Cache[string, feeds.Item]
 	cards *lru.Cache[cardKey, Message]
 	zones *lru.Cache[string, *time.Location] // chats' time zones, loaded once each
@@ -90,7 +91,7 @@ type deliveryState struct {
 	// the retry starts there (sendNews).
 	refused *lru.Cache[string, Message]
 	// outage parks delivery while Telegram fails for every chat.
-	outage outage
+	outage deliver.Outage
 
 	mu    sync.Mutex
 	lanes []storage.Lane // open lanes, oldest first, as last read
@@ -135,9 +136,9 @@ func (d *deliveryState) openLanes() []storage.Lane {
 // cardKey is what a rendered card depends on besides the item.
 type cardKey struct{ item, lang, tz string }
 
-func newDeliveryState(store slotStore, globalRate float64) *deliveryState {
+func newDeliveryState(store deliver.SlotStore, globalRate float64) *deliveryState {
 	return &deliveryState{
-		pacer:   newPacer(store, globalRate),
+		pacer:   deliver.NewPacer(store, globalRate),
 		items:   lru.New[string, feeds.Item](1024),
 		cards:   lru.New[cardKey, Message](4096),
 		zones:   lru.New[string, *time.Location](256),
@@ -154,7 +155,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	if err := b.store.EnsureGroup(ctx); err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
-	w := &sendRun{rec: newRecorder(b), chk: newChecker(b.store)}
+	w := &sendRun{rec: newRecorder(b), chk: deliver.NewChecker(b.store)}
 	s := newScheduler(b.now)
 	// A job sent but not yet recorded is still pending in Redis: a claim
 	// that returns it (Reclaim) must not queue it for a second send.
@@ -410,7 +411,7 @@ func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done fun
 	if len(qs) == 0 {
 		return
 	}
-	scs, err := run.chk.checkMany(ctx, qs)
+	scs, err := run.chk.CheckMany(ctx, qs)
 	k := 0
 	for i, t := range ts {
 		if plans[i] == nil {
@@ -428,7 +429,7 @@ func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done fun
 // serveAlone serves what is not a card: nothing while Telegram is down,
 // an edit, a broadcast. alone is false for cards (planCards, serveCards).
 func (b *Bot) serveAlone(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) (out outcome, alone bool) {
-	if until, parked := b.dl.outage.parkedUntil(b.now()); parked {
+	if until, parked := b.dl.outage.ParkedUntil(b.now()); parked {
 		return outcome{retryAt: until}, true // Telegram is down: not even a Redis round trip
 	}
 	if jobs[0].Edit {
@@ -503,7 +504,7 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 		}
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	switch paused, retryAt, ok := chatReady(sc, now); {
+	switch paused, retryAt, ok := deliver.ChatReady(sc, now); {
 	case paused:
 		return b.skipPaused(ctx, jobs)
 	case !ok:
@@ -600,7 +601,7 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 	if len(pending) == 0 {
 		return outcome{done: len(batch)}
 	}
-	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
 	if err != nil {
 		return outcome{retryAt: retryAt}
 	}
@@ -675,7 +676,7 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 	now := b.now()
 	var rl *RateLimitError
 	var mig *MigratedError
-	global := b.dl.pacer.observe(errors.As(err, &rl))
+	global := b.dl.pacer.Observe(errors.As(err, &rl))
 	switch {
 	case err == nil:
 		for _, d := range pending {
@@ -751,20 +752,20 @@ func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []s
 // is Telegram's, for every chat (parked), the job spends no attempt and
 // waits for the outcome's time; otherwise settle applies the result.
 func (b *Bot) afterSend(chatID int64, err error, probe bool) (outcome, bool) {
-	v := b.dl.outage.observe(chatID, err, probe, b.now())
+	v := b.dl.outage.Observe(chatID, err, probe, b.now())
 	switch {
-	case v.wentDown:
+	case v.WentDown:
 		b.metrics.Outages.Inc()
 		b.log.Warn("Telegram fails for every chat: delivery parked, probing with back-off, no attempts spent",
-			"probe_in", outageFirstWait, "error", err)
-	case v.cameBack:
-		b.log.Info("Telegram answers again: delivery resumes", "parked_for", v.down.Round(time.Millisecond))
+			"probe_in", deliver.OutageFirstWait, "error", err)
+	case v.CameBack:
+		b.log.Info("Telegram answers again: delivery resumes", "parked_for", v.Down.Round(time.Millisecond))
 	}
-	if !v.parked {
+	if !v.Parked {
 		return outcome{}, false
 	}
 	b.metrics.Sends.WithLabelValues("outage").Inc()
-	return outcome{retryAt: v.retryAt}, true
+	return outcome{retryAt: v.RetryAt}, true
 }
 
 // rateLimited applies a 429: the chat is parked for its retry_after on
@@ -780,7 +781,7 @@ func (b *Bot) rateLimited(ctx context.Context, chatID int64, rl *RateLimitError,
 	if rl.Global || global {
 		b.metrics.GlobalParks.Inc()
 		b.log.Warn("rate limited bot-wide: parking every replica and slowing down", "retry_after", rl.RetryAfter)
-		if perr := b.dl.pacer.park(ctx, until); perr != nil {
+		if perr := b.dl.pacer.Park(ctx, until); perr != nil {
 			b.log.Error("park bot", "error", perr)
 		}
 	} else {
@@ -803,7 +804,7 @@ func retryWait(attempt int) time.Duration {
 // sendRun is what the senders of one RunDelivery share.
 type sendRun struct {
 	rec *recorder
-	chk *checker
+	chk *deliver.Checker
 	// owns reports whether a chat's shard is surely this replica's now.
 	owns func(chatID int64) bool
 }
@@ -1054,7 +1055,7 @@ func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 	id, err := b.sender.Send(ctx, m)
 	end := time.Now()
 	b.metrics.SendTime.Observe(end.Sub(start).Seconds())
-	if perr := b.dl.pacer.answered(ctx, m.ChatID, end); perr != nil {
+	if perr := b.dl.pacer.Answered(ctx, m.ChatID, end); perr != nil {
 		b.log.Warn("pace: count a late send in the window", "chat_id", m.ChatID, "error", perr)
 	}
 	// The chat's token was taken before the send waited for its slot of
@@ -1062,18 +1063,18 @@ func (b *Bot) send(ctx context.Context, m Message) (int, error) {
 	// answer (less the guard the limit's margin has), not from the token.
 	// The push goes with the pacer's next booking, a batch later at most:
 	// the chat's next send is an interval away.
-	b.dl.pacer.push(storage.Push{Key: chatKey(m.ChatID), Limit: b.chatLimit(m.ChatID), At: end.Add(-windowGuard)})
+	b.dl.pacer.Push(storage.Push{Key: chatKey(m.ChatID), Limit: b.chatLimit(m.ChatID), At: end.Add(-deliver.WindowGuard)})
 	return id, err
 }
 
 // waitGlobal waits for this replica's next slot of the bot-wide rate,
 // shared by every replica (cards and replies alike), for a send to chatID
 // (send tells the pacer of its answer). A send's first form takes its slot
-// through a gate (sendGate.clear); the simpler forms a refusal steps down
+// through a gate (deliver.Gate.Clear); the simpler forms a refusal steps down
 // to (sendNews, pacedSend) take theirs here: the send was cleared, and
 // Telegram's refusal says it is up.
 func (b *Bot) waitGlobal(ctx context.Context, chatID int64) error {
-	return b.dl.pacer.take(ctx, chatID)
+	return b.dl.pacer.Take(ctx, chatID)
 }
 
 // chatKey names a chat's limiter, shared by cards and replies.
@@ -1092,7 +1093,7 @@ func (b *Bot) chatLimit(chatID int64) storage.Limit {
 
 // sharePeriod stretches a limit's period so its rate is paceShare of it.
 func sharePeriod(d time.Duration) time.Duration {
-	return time.Duration(float64(d) / paceShare)
+	return time.Duration(float64(d) / deliver.PaceShare)
 }
 
 // card renders an item for a chat, in the chat's language and time zone,

@@ -241,6 +241,6 @@ func (b *Bot) pace(ctx context.Context, chatID int64) error {
 			return ctx.Err()
 		}
 	}
-	_, _, err := b.replyGate().clear(ctx, chatID, b.now())
+	_, _, err := b.replyGate().Clear(ctx, chatID, b.now())
 	return err
 }

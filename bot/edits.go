@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/storage"
 )
 
@@ -40,11 +41,11 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 	case err != nil:
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: b.chatLimit(chatID), Fetch: []string{d.ItemID}})
+	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: b.chatLimit(chatID), Fetch: []string{d.ItemID}})
 	if err != nil {
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	switch paused, retryAt, ok := chatReady(sc, now); {
+	switch paused, retryAt, ok := deliver.ChatReady(sc, now); {
 	case paused:
 		b.metrics.Sends.WithLabelValues("paused").Inc()
 		return ack()
@@ -56,7 +57,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		return ack() // the item expired
 	}
 	chat := sc.Chat
-	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
 	if err != nil {
 		return outcome{retryAt: retryAt}
 	}
@@ -68,7 +69,7 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		return out // Telegram is down: the edit waits, like a send
 	}
 	var rl *RateLimitError
-	global := b.dl.pacer.observe(errors.As(err, &rl))
+	global := b.dl.pacer.Observe(errors.As(err, &rl))
 	switch {
 	case rl != nil:
 		return b.rateLimited(ctx, chatID, rl, global, now)

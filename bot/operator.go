@@ -15,6 +15,7 @@ import (
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/chat"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -558,11 +559,11 @@ func (b *Bot) serveBroadcast(ctx context.Context, chatID int64, jobs []storage.D
 		return outcome{retryAt: now.Add(time.Second)}
 	}
 	lim := b.chatLimit(chatID)
-	sc, err := run.chk.check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: []string{d.ItemID}})
+	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: []string{d.ItemID}})
 	if err != nil {
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	paused, retryAt, ok := chatReady(sc, now)
+	paused, retryAt, ok := deliver.ChatReady(sc, now)
 	switch {
 	case paused:
 		b.broadcastResult(ctx, id, chatID, false)
@@ -575,7 +576,7 @@ func (b *Bot) serveBroadcast(ctx context.Context, chatID int64, jobs []storage.D
 		b.broadcastResult(ctx, id, chatID, true) // sent before a crash
 		return out
 	}
-	probe, retryAt, err := b.deliveryGate(run).clear(ctx, chatID, now)
+	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
 	if err != nil {
 		return outcome{retryAt: retryAt}
 	}

@@ -1,4 +1,4 @@
-package bot
+package deliver
 
 import (
 	"context"
@@ -10,13 +10,13 @@ import (
 // maxCheckBatch bounds the chats checked in one round trip.
 const maxCheckBatch = 128
 
-// sendChecker runs many senders' pre-send checks in one round trip
+// SendChecker runs many senders' pre-send checks in one round trip
 // (storage.Store's CheckSend).
-type sendChecker interface {
+type SendChecker interface {
 	CheckSend(ctx context.Context, qs []storage.SendQuery) ([]storage.SendCheck, error)
 }
 
-// checker gathers the senders' pre-send checks into shared round trips:
+// Checker gathers the senders' pre-send checks into shared round trips:
 // while one round trip is out, the checks that arrive meanwhile queue up
 // and go together in the next, so the round trips per message fall as the
 // load rises instead of growing with it.
@@ -27,8 +27,8 @@ type sendChecker interface {
 // hand-off (a goroutine in between cost two per check, a fifth of the
 // delivery's CPU went to waking goroutines); checks that queue cost one,
 // their answer.
-type checker struct {
-	store sendChecker
+type Checker struct {
+	store SendChecker
 	mu    sync.Mutex
 	busy  bool         // a sender is making a round trip, or was told to make the next
 	queue []*checkCall // checks waiting for the next round trip
@@ -48,23 +48,23 @@ type checkResult struct {
 	lead bool
 }
 
-func newChecker(store sendChecker) *checker { return &checker{store: store} }
+func NewChecker(store SendChecker) *Checker { return &Checker{store: store} }
 
-// check runs q in the next shared round trip.
-func (c *checker) check(ctx context.Context, q storage.SendQuery) (storage.SendCheck, error) {
-	scs, err := c.checkMany(ctx, []storage.SendQuery{q})
+// Check runs q in the next shared round trip.
+func (c *Checker) Check(ctx context.Context, q storage.SendQuery) (storage.SendCheck, error) {
+	scs, err := c.CheckMany(ctx, []storage.SendQuery{q})
 	if err != nil {
 		return storage.SendCheck{}, err
 	}
 	return scs[0], nil
 }
 
-// checkMany runs the checks of several chats one sender is about to serve
+// CheckMany runs the checks of several chats one sender is about to serve
 // in the next shared round trip, all of them in the same one: a sender
-// that takes a few ready chats at once (scheduler.nextMany) pays one round
+// that takes a few ready chats at once (bot's scheduler.nextMany) pays one round
 // trip for them, whatever the rate it sends at. The answers are in the
 // order of qs.
-func (c *checker) checkMany(ctx context.Context, qs []storage.SendQuery) ([]storage.SendCheck, error) {
+func (c *Checker) CheckMany(ctx context.Context, qs []storage.SendQuery) ([]storage.SendCheck, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (c *checker) checkMany(ctx context.Context, qs []storage.SendQuery) ([]stor
 // round trip, then hands the queue to the first call still waiting. It
 // takes calls while their chats fit in maxCheckBatch, the first whatever
 // its size: a sender's chats are never split over round trips.
-func (c *checker) roundTrip() {
+func (c *Checker) roundTrip() {
 	c.mu.Lock()
 	n, size := 0, 0
 	for n < len(c.queue) && (n == 0 || size+len(c.queue[n].qs) <= maxCheckBatch) {

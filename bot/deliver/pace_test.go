@@ -1,4 +1,4 @@
-package bot
+package deliver
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // leave (the process was paused) is refused, not used late next to the
 // other replicas' sends; a slot on time is used, and none while parked.
 func TestPacerGivesUpStaleSlots(t *testing.T) {
-	p := newPacer(storagetest.New(t), 100)
+	p := NewPacer(storagetest.New(t), 100)
 	ctx := context.Background()
 	if ok, err := p.leave(ctx, storage.Slot{At: time.Now().Add(-time.Second)}); err != nil || ok {
 		t.Fatalf("leave(a slot 1s old) = %v, %v; want it refused", ok, err)
@@ -24,7 +24,7 @@ func TestPacerGivesUpStaleSlots(t *testing.T) {
 	// take books fresh slots from Redis and returns once one is due.
 	start := time.Now()
 	for range 3 {
-		if err := p.take(ctx, 7); err != nil {
+		if err := p.Take(ctx, 7); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,14 +39,14 @@ func TestPacerGivesUpStaleSlots(t *testing.T) {
 	}
 }
 
-// TestPacerShiftsLateAnswers: a send answered more than windowGuard after
+// TestPacerShiftsLateAnswers: a send answered more than WindowGuard after
 // its slot is counted in the shared window when it was answered (it
 // arrived before that; less the guard the window's span has for every
 // slot), so the slot a window later keeps a whole window from the answer;
 // one answered on time is left at its slot.
 func TestPacerShiftsLateAnswers(t *testing.T) {
 	store := storagetest.New(t)
-	p := newPacer(store, 100)
+	p := NewPacer(store, 100)
 	ctx := context.Background()
 	pace := storage.Pace{Interval: time.Millisecond, Window: 1, Span: time.Second, Ahead: time.Minute}
 	hold := func() storage.Slot {
@@ -68,7 +68,7 @@ func TestPacerShiftsLateAnswers(t *testing.T) {
 	}
 	a := hold()
 	p.handOut(7, a)
-	if err := p.answered(ctx, 7, a.At.Add(windowGuard)); err != nil {
+	if err := p.Answered(ctx, 7, a.At.Add(WindowGuard)); err != nil {
 		t.Fatal(err)
 	}
 	b := hold()
@@ -78,18 +78,18 @@ func TestPacerShiftsLateAnswers(t *testing.T) {
 	p.handOut(7, storage.Slot{ID: 424241, At: a.At.Add(-2 * time.Second)}) // an edit's, long ago: dropped
 	p.handOut(7, b)
 	p.handOut(8, storage.Slot{ID: 424242, At: b.At}) // another chat's slot: not this answer's
-	if err := p.answered(ctx, 7, b.At.Add(300*time.Millisecond)); err != nil {
+	if err := p.Answered(ctx, 7, b.At.Add(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	c := hold()
 	// Shifted to the answer less the guard (the span's guard covers it).
-	if want := time.Second + 300*time.Millisecond - windowGuard; c.At.Sub(b.At) < want-5*time.Millisecond || c.At.Sub(b.At) > want+5*time.Millisecond {
+	if want := time.Second + 300*time.Millisecond - WindowGuard; c.At.Sub(b.At) < want-5*time.Millisecond || c.At.Sub(b.At) > want+5*time.Millisecond {
 		t.Errorf("the slot after one answered 300ms late is %v after it, want %v", c.At.Sub(b.At), want)
 	}
 	if p.shifted.Load() != 1 {
 		t.Errorf("%d slots shifted, want 1", p.shifted.Load())
 	}
-	if err := p.answered(ctx, 9, time.Now()); err != nil {
+	if err := p.Answered(ctx, 9, time.Now()); err != nil {
 		t.Errorf("an answer without a slot: %v", err)
 	}
 	p.mu.Lock()
@@ -99,10 +99,10 @@ func TestPacerShiftsLateAnswers(t *testing.T) {
 	}
 }
 
-// TestPaceSpacing checks the schedule the pacer books: slots at 98% of the
+// TestPaceSpacing checks the schedule the Pacer books: slots at 98% of the
 // rate, a rate's worth in any second and a guard, slowed by a bulk 429.
 func TestPaceSpacing(t *testing.T) {
-	p := newPacer(nil, 30)
+	p := NewPacer(nil, 30)
 	got := p.pace()
 	want := storage.Pace{Interval: 34013605 * time.Nanosecond, Window: 30, Span: 1020 * time.Millisecond, Ahead: 2 * 34013605 * time.Nanosecond}
 	if got != want {
@@ -119,19 +119,19 @@ func TestPaceSpacing(t *testing.T) {
 // send, not lost: when a replica joins mid-fan-out, every sender waiting
 // with a chat of a shard handed over would otherwise waste one.
 func TestPacerTakesBackUnusedSlots(t *testing.T) {
-	p := newPacer(storagetest.New(t), 100)
+	p := NewPacer(storagetest.New(t), 100)
 	ctx := context.Background()
-	if err := p.take(ctx, 7); err != nil {
+	if err := p.Take(ctx, 7); err != nil {
 		t.Fatal(err)
 	}
 	p.mu.Lock()
 	given := p.sending[7][0]
 	p.mu.Unlock()
-	p.unused(7)
-	if err := p.take(ctx, 8); err != nil {
+	p.Unused(7)
+	if err := p.Take(ctx, 8); err != nil {
 		t.Fatal(err)
 	}
-	p.unused(9) // no slot handed out: nothing to give back
+	p.Unused(9) // no slot handed out: nothing to give back
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.sending[7]) != 0 {
@@ -150,20 +150,20 @@ func TestPacerTakesBackUnusedSlots(t *testing.T) {
 // five such 429s among twenty sends are the bulk limit. Per-chat 429s, one
 // among many answered sends, are not.
 func TestPacerTellsBulk429s(t *testing.T) {
-	p := newPacer(storagetest.New(t), 100)
+	p := NewPacer(storagetest.New(t), 100)
 	bulk := false
 	for i := range 20 {
 		limited := i%4 == 3 // 15 answered, 5 refused, interleaved
-		if p.observe(limited) {
+		if p.Observe(limited) {
 			bulk = true
 		}
 	}
 	if !bulk {
 		t.Error("5 refusals among 20 sends in a second were not taken for the bulk limit")
 	}
-	q := newPacer(storagetest.New(t), 100)
+	q := NewPacer(storagetest.New(t), 100)
 	for i := range 60 {
-		if q.observe(i%15 == 14) { // 4 refused among 60
+		if q.Observe(i%15 == 14) { // 4 refused among 60
 			t.Fatalf("a per-chat 429 among many answered sends (send %d) taken for the bulk limit", i)
 		}
 	}

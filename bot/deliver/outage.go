@@ -1,9 +1,11 @@
-package bot
+package deliver
 
 import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/akhbar/akhbar/bot/tg"
 )
 
 // Telegram-wide outage policy. A job's attempts are for errors of its own
@@ -14,7 +16,7 @@ import (
 // deliveries). So when outageStreak sends in a row fail so, to at least
 // outageMinChats chats, this replica parks its delivery: no job spends an
 // attempt, one send at a time probes Telegram after a back-off doubling
-// from outageFirstWait to outageMaxWait, and the first answer from
+// from OutageFirstWait to outageMaxWait, and the first answer from
 // Telegram (a success, or any answer of its API: a 429, a 400) resumes
 // every sender. A streak, not a share of a window: the successes just
 // before an outage began must not hide it, and with 10% of sends failing
@@ -22,15 +24,15 @@ import (
 const (
 	outageStreak    = 8
 	outageMinChats  = 5
-	outageFirstWait = time.Second
+	OutageFirstWait = time.Second
 	outageMaxWait   = 15 * time.Second
 	// outageProbeWait is how often senders look again while a probe is in
 	// flight (it may take a send's whole timeout to fail).
 	outageProbeWait = time.Second
 )
 
-// outage tracks whether Telegram answers this replica's sends.
-type outage struct {
+// Outage tracks whether Telegram answers this replica's sends.
+type Outage struct {
 	mu sync.Mutex
 	// The failures in a row since the last answer, and their chats.
 	streak      int
@@ -48,16 +50,16 @@ type outage struct {
 // not Telegram's. Any answer of the API itself (a 429, a 400, a 403, a
 // migration) is not: Telegram is up.
 func transient(err error) bool {
-	var rl *RateLimitError
-	var mig *MigratedError
-	return err != nil && !errors.As(err, &rl) && !errors.As(err, &mig) && !errors.Is(err, ErrChatGone) &&
-		!errors.Is(err, ErrRejected) && !errors.Is(err, ErrCannotPost) && !errors.Is(err, ErrNoPhotos)
+	var rl *tg.RateLimitError
+	var mig *tg.MigratedError
+	return err != nil && !errors.As(err, &rl) && !errors.As(err, &mig) && !errors.Is(err, tg.ErrChatGone) &&
+		!errors.Is(err, tg.ErrRejected) && !errors.Is(err, tg.ErrCannotPost) && !errors.Is(err, tg.ErrNoPhotos)
 }
 
-// admit says whether a send may go now. While Telegram is down, one send
+// Admit says whether a send may go now. While Telegram is down, one send
 // at a time goes, as the probe, once the back-off has passed; the others
 // are told when to look again.
-func (o *outage) admit(now time.Time) (probe bool, retryAt time.Time, ok bool) {
+func (o *Outage) Admit(now time.Time) (probe bool, retryAt time.Time, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch {
@@ -72,20 +74,20 @@ func (o *outage) admit(now time.Time) (probe bool, retryAt time.Time, ok bool) {
 	return true, time.Time{}, true
 }
 
-// verdict is what observe made of a send's result.
-type verdict struct {
-	// parked: the failure is the outage's, not the job's; the job spends
-	// no attempt and waits until retryAt.
-	parked  bool
-	retryAt time.Time
-	// wentDown and cameBack mark the changes of state, for the log.
-	wentDown, cameBack bool
-	down               time.Duration // how long it lasted, when it came back
+// Verdict is what Observe made of a send's result.
+type Verdict struct {
+	// Parked: the failure is the outage's, not the job's; the job spends
+	// no attempt and waits until RetryAt.
+	Parked  bool
+	RetryAt time.Time
+	// WentDown and CameBack mark the changes of state, for the log.
+	WentDown, CameBack bool
+	Down               time.Duration // how long it lasted, when it came back
 }
 
-// observe records a send's result (probe: it was the probe admit handed
+// Observe records a send's result (probe: it was the probe Admit handed
 // out).
-func (o *outage) observe(chatID int64, err error, probe bool, now time.Time) verdict {
+func (o *Outage) Observe(chatID int64, err error, probe bool, now time.Time) Verdict {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if probe {
@@ -93,10 +95,10 @@ func (o *outage) observe(chatID int64, err error, probe bool, now time.Time) ver
 	}
 	if !transient(err) {
 		// Telegram answered: whatever was wrong with it is over.
-		var v verdict
+		var v Verdict
 		if o.down {
 			o.down = false
-			v.cameBack, v.down = true, now.Sub(o.since)
+			v.CameBack, v.Down = true, now.Sub(o.since)
 		}
 		o.streak = 0
 		clear(o.streakChats)
@@ -106,10 +108,10 @@ func (o *outage) observe(chatID int64, err error, probe bool, now time.Time) ver
 	case o.down && probe:
 		o.wait = min(2*o.wait, outageMaxWait)
 		o.probeAt = now.Add(o.wait)
-		return verdict{parked: true, retryAt: o.probeAt}
+		return Verdict{Parked: true, RetryAt: o.probeAt}
 	case o.down:
 		// A send that left before the outage was noticed.
-		return verdict{parked: true, retryAt: later(o.probeAt, now.Add(outageProbeWait))}
+		return Verdict{Parked: true, RetryAt: later(o.probeAt, now.Add(outageProbeWait))}
 	}
 	o.streak++
 	if o.streakChats == nil {
@@ -117,18 +119,18 @@ func (o *outage) observe(chatID int64, err error, probe bool, now time.Time) ver
 	}
 	o.streakChats[chatID] = struct{}{}
 	if o.streak >= outageStreak && len(o.streakChats) >= outageMinChats {
-		o.down, o.since, o.wait = true, now, outageFirstWait
+		o.down, o.since, o.wait = true, now, OutageFirstWait
 		o.probeAt = now.Add(o.wait)
 		o.streak = 0
 		clear(o.streakChats)
-		return verdict{parked: true, retryAt: o.probeAt, wentDown: true}
+		return Verdict{Parked: true, RetryAt: o.probeAt, WentDown: true}
 	}
-	return verdict{}
+	return Verdict{}
 }
 
-// parkedUntil is, while delivery is parked and no probe may go yet, when
+// ParkedUntil is, while delivery is parked and no probe may go yet, when
 // to look again: a cheap check before a send's Redis round trip.
-func (o *outage) parkedUntil(now time.Time) (time.Time, bool) {
+func (o *Outage) ParkedUntil(now time.Time) (time.Time, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch {

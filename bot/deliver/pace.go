@@ -1,4 +1,4 @@
-package bot
+package deliver
 
 import (
 	"context"
@@ -31,13 +31,13 @@ const (
 // a second after it, and "30 in 1,000 ms" becomes 31. What the bot knows
 // for sure is that a send arrived before its answer came back. So the
 // pacer
-//   - books slots at paceShare of the configured rate, on Redis's clock, so
-//     any rate's worth of consecutive slots spans 1/paceShare of a second
-//     (20 ms more at 98%): room for sends answered up to windowGuard after
+//   - books slots at PaceShare of the configured rate, on Redis's clock, so
+//     any rate's worth of consecutive slots spans 1/PaceShare of a second
+//     (20 ms more at 98%): room for sends answered up to WindowGuard after
 //     their slot;
 //   - keeps, in Redis, a window of the slots: at most the rate in any
-//     second plus windowGuard, counting a send answered more than
-//     windowGuard after its slot at the time of its answer
+//     second plus WindowGuard, counting a send answered more than
+//     WindowGuard after its slot at the time of its answer
 //     (storage.Shift), so the slots booked a second later keep a whole
 //     second from its arrival, whenever that was. Any rate's worth of
 //     sends then arrives at least a second after the one before them,
@@ -49,27 +49,27 @@ const (
 //     before the slots a second on are booked (a booking reaches two
 //     batches ahead: a quarter of the window at most, from 4/s up).
 const (
-	paceShare   = 0.98
-	windowGuard = 20 * time.Millisecond
+	PaceShare   = 0.98
+	WindowGuard = 20 * time.Millisecond
 	staleSlot   = 250 * time.Millisecond
 )
 
-// slotStore books and gives back slots of the bot-wide schedule shared by
+// SlotStore books and gives back slots of the bot-wide schedule shared by
 // the replicas, and parks it after a bulk 429; storage.Store implements it.
-type slotStore interface {
+type SlotStore interface {
 	HoldMany(ctx context.Context, key string, pace storage.Pace, count int, pushes ...storage.Push) (storage.Hold, error)
 	Shift(ctx context.Context, key string, slot storage.Slot, at time.Time) error
 	ParkGlobal(ctx context.Context, until time.Time, factor float64, slowFor time.Duration) error
 }
 
-// pacer hands out the slots of the bot-wide rate. It books them from Redis
+// Pacer hands out the slots of the bot-wide rate. It books them from Redis
 // in batches (storage.HoldMany): a batch of n slots is n consecutive slots
 // of the shared schedule, so the replicas together keep the rate, and
 // each send waits for its own slot instead of asking Redis. A batch is
 // about 50ms of sending, booked at most one batch ahead, so a replica that
 // stops sending wastes little.
-type pacer struct {
-	store      slotStore
+type Pacer struct {
+	store      SlotStore
 	rate       float64       // per second, as configured
 	n          int           // slots per booking
 	staleAfter time.Duration // staleSlot, but for tests
@@ -97,30 +97,30 @@ type pacer struct {
 	sends, limited int
 }
 
-func newPacer(store slotStore, rate float64) *pacer {
+func NewPacer(store SlotStore, rate float64) *Pacer {
 	n := int(math.Ceil(rate / 20))
-	return &pacer{store: store, rate: rate, n: min(max(n, 1), 64), staleAfter: staleSlot, slow: 1,
+	return &Pacer{store: store, rate: rate, n: min(max(n, 1), 64), staleAfter: staleSlot, slow: 1,
 		sending: make(map[int64][]storage.Slot)}
 }
 
 // pace is the schedule for the configured rate, slowed by the last bulk
 // 429s. Caller holds mu.
-func (p *pacer) pace() storage.Pace {
+func (p *Pacer) pace() storage.Pace {
 	rate := max(p.rate*p.slow, 0.01)
 	window := max(1, int(math.Floor(rate)))
-	interval := time.Duration(float64(time.Second) / (rate * paceShare))
+	interval := time.Duration(float64(time.Second) / (rate * PaceShare))
 	return storage.Pace{
 		Interval: interval,
 		Window:   window,
-		Span:     time.Duration(float64(window)/rate*float64(time.Second)) + windowGuard,
+		Span:     time.Duration(float64(window)/rate*float64(time.Second)) + WindowGuard,
 		Ahead:    time.Duration(p.n) * interval,
 	}
 }
 
-// take waits for this replica's next slot of the bot-wide rate, for a send
+// Take waits for this replica's next slot of the bot-wide rate, for a send
 // to chatID. When it returns nil the caller sends at once, and reports the
-// answer with answered.
-func (p *pacer) take(ctx context.Context, chatID int64) error {
+// answer with Answered.
+func (p *Pacer) Take(ctx context.Context, chatID int64) error {
 	for {
 		now := time.Now()
 		p.mu.Lock()
@@ -155,7 +155,7 @@ func (p *pacer) take(ctx context.Context, chatID int64) error {
 // leave waits until slot and reports whether a send may use it: not when
 // a bulk 429 parked the bot meanwhile, nor when it went stale (staleSlot)
 // before the send could leave.
-func (p *pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
+func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
 	if d := time.Until(slot.At); d > 0 && !sleep(ctx, d) {
 		return false, ctx.Err()
 	}
@@ -170,13 +170,13 @@ func (p *pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
 	return !parked, nil
 }
 
-// unused gives back the slot last handed out for a send to chatID that
+// Unused gives back the slot last handed out for a send to chatID that
 // was not made after all (the chat's shard changed hands while it waited):
 // the next send takes it, instead of the schedule losing a slot for every
 // sender that was waiting with such a chat, which when a replica joins
 // mid-fan-out is one per worker (16 slots, half a second at 30/s). A
 // slot that went stale meanwhile is left to leave's check.
-func (p *pacer) unused(chatID int64) {
+func (p *Pacer) Unused(chatID int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	q := p.sending[chatID]
@@ -197,7 +197,7 @@ func (p *pacer) unused(chatID int64) {
 // it was an edit, which answered does not hear of.
 const forgetSlot = 10 * time.Second
 
-func (p *pacer) handOut(chatID int64, slot storage.Slot) {
+func (p *Pacer) handOut(chatID int64, slot storage.Slot) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.sending) > 1024 {
@@ -210,11 +210,11 @@ func (p *pacer) handOut(chatID int64, slot storage.Slot) {
 	p.sending[chatID] = append(p.sending[chatID], slot)
 }
 
-// answered reports that the send to chatID in its slot was answered at at
+// Answered reports that the send to chatID in its slot was answered at at
 // (whatever the answer: it arrived before). One answered more than
-// windowGuard after its slot is shifted in the shared window to at less
-// windowGuard: the window's span has the guard for it, as for every slot.
-func (p *pacer) answered(ctx context.Context, chatID int64, at time.Time) error {
+// WindowGuard after its slot is shifted in the shared window to at less
+// WindowGuard: the window's span has the guard for it, as for every slot.
+func (p *Pacer) Answered(ctx context.Context, chatID int64, at time.Time) error {
 	p.mu.Lock()
 	q := p.sending[chatID]
 	if len(q) == 0 {
@@ -237,15 +237,15 @@ func (p *pacer) answered(ctx context.Context, chatID int64, at time.Time) error 
 		p.sending[chatID] = keep
 	}
 	p.mu.Unlock()
-	if at.Sub(slot.At) <= windowGuard {
+	if at.Sub(slot.At) <= WindowGuard {
 		return nil
 	}
 	p.shifted.Add(1)
-	return p.store.Shift(ctx, globalKey, slot, at.Add(-windowGuard))
+	return p.store.Shift(ctx, globalKey, slot, at.Add(-WindowGuard))
 }
 
 // refill books a batch unless another sender did meanwhile.
-func (p *pacer) refill(ctx context.Context) error {
+func (p *Pacer) refill(ctx context.Context) error {
 	p.book.Lock()
 	defer p.book.Unlock()
 	for {
@@ -277,13 +277,13 @@ func (p *pacer) refill(ctx context.Context) error {
 	}
 }
 
-// push queues a chat's limit to be pushed past a send, with the next
+// Push queues a chat's limit to be pushed past a send, with the next
 // booking: a batch later at most while the replica sends, well before the
 // chat's next send an interval later. An idle replica keeps its pushes
 // until its next booking, after that send's check of its chat; but its
 // sends hardly waited for their slots, which is what the push makes up
 // for. Past maxPushes (bookings failing) the oldest are dropped.
-func (p *pacer) push(pu storage.Push) {
+func (p *Pacer) Push(pu storage.Push) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.pushes) >= maxPushes {
@@ -294,7 +294,7 @@ func (p *pacer) push(pu storage.Push) {
 
 const maxPushes = 4096
 
-// observe records a send's answer and reports whether a 429 looks like the
+// Observe records a send's answer and reports whether a 429 looks like the
 // bulk limit: within the last second at least 5 sends were refused and
 // they were at least a quarter of the sends. The bot never sends a chat
 // faster than its own limit, so per-chat 429s come one at a time (a resend
@@ -304,7 +304,7 @@ const maxPushes = 4096
 // the sends" never held, and the bot never slowed down). A 429 taken for
 // the bulk limit by mistake costs a park of its retry_after and a slower
 // rate for slowFor.
-func (p *pacer) observe(limited bool) bool {
+func (p *Pacer) Observe(limited bool) bool {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -318,11 +318,11 @@ func (p *pacer) observe(limited bool) bool {
 	return limited && p.limited >= 5 && 4*p.limited >= p.sends
 }
 
-// park stops this replica's sends until until, drops its booked slots and
+// Park stops this replica's sends until until, drops its booked slots and
 // tells the other replicas, through Redis, to stop and slow down too. Each
 // bulk 429 slows the rate further (by slowFactor, down to minSlow), so a
 // bot configured above Telegram's real limit settles below it.
-func (p *pacer) park(ctx context.Context, until time.Time) error {
+func (p *Pacer) Park(ctx context.Context, until time.Time) error {
 	p.mu.Lock()
 	p.slots = nil
 	if until.After(p.parked) {
@@ -332,4 +332,23 @@ func (p *pacer) park(ctx context.Context, until time.Time) error {
 	slow := p.slow
 	p.mu.Unlock()
 	return p.store.ParkGlobal(ctx, until, slow, slowFor)
+}
+
+// Stats counts the slots shifted in the bot-wide window (answered late)
+// and those given up as stale, for the load scenario's report.
+func (p *Pacer) Stats() (shifted, gaveUp int64) {
+	return p.shifted.Load(), p.gaveUp.Load()
+}
+
+// sleep waits d, or less when ctx ends first; it reports whether the wait
+// ran out.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }

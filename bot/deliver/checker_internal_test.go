@@ -1,4 +1,4 @@
-package bot
+package deliver
 
 import (
 	"context"
@@ -39,13 +39,13 @@ func (g *gateStore) CheckSend(ctx context.Context, qs []storage.SendQuery) ([]st
 // every sender gets its own answer.
 func TestCheckerBatchesWhileARoundTripIsOut(t *testing.T) {
 	g := &gateStore{started: make(chan int, 10), gate: make(chan struct{})}
-	c := newChecker(g)
+	c := NewChecker(g)
 	ctx := t.Context()
 	var wg sync.WaitGroup
 	answers := make([]time.Duration, 6)
 	ask := func(i int) {
 		defer wg.Done()
-		sc, err := c.check(ctx, storage.SendQuery{ChatID: int64(i + 1)})
+		sc, err := c.Check(ctx, storage.SendQuery{ChatID: int64(i + 1)})
 		if err != nil {
 			t.Errorf("check %d: %v", i, err)
 		}
@@ -90,11 +90,11 @@ func TestCheckerBatchesWhileARoundTripIsOut(t *testing.T) {
 // error, not asked about, and does not hold up the others.
 func TestCheckerCancelled(t *testing.T) {
 	g := &gateStore{started: make(chan int, 10), gate: make(chan struct{})}
-	c := newChecker(g)
+	c := NewChecker(g)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if _, err := c.check(t.Context(), storage.SendQuery{ChatID: 1}); err != nil {
+		if _, err := c.Check(t.Context(), storage.SendQuery{ChatID: 1}); err != nil {
 			t.Errorf("check 1: %v", err)
 		}
 	}()
@@ -102,7 +102,7 @@ func TestCheckerCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.check(ctx, storage.SendQuery{ChatID: 2})
+		_, err := c.Check(ctx, storage.SendQuery{ChatID: 2})
 		errc <- err
 	}()
 	waitQueued(t, c, 1)
@@ -112,7 +112,7 @@ func TestCheckerCancelled(t *testing.T) {
 		t.Errorf("a cancelled check got an answer")
 	}
 	<-done
-	if _, err := c.check(ctx, storage.SendQuery{ChatID: 3}); err == nil {
+	if _, err := c.Check(ctx, storage.SendQuery{ChatID: 3}); err == nil {
 		t.Errorf("a check with an ended context was made")
 	}
 	if len(g.batches) != 1 {
@@ -120,7 +120,7 @@ func TestCheckerCancelled(t *testing.T) {
 	}
 }
 
-func waitQueued(t *testing.T, c *checker, n int) {
+func waitQueued(t *testing.T, c *Checker, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second) // only catches a hang
 	for {
@@ -142,11 +142,11 @@ func waitQueued(t *testing.T, c *checker, n int) {
 // order asked; a sender's chats are never split over round trips.
 func TestCheckerManyInOneRoundTrip(t *testing.T) {
 	g := &gateStore{started: make(chan int, 10), gate: make(chan struct{})}
-	c := newChecker(g)
+	c := NewChecker(g)
 	ctx := t.Context()
 	first := make(chan error, 1)
 	go func() {
-		_, err := c.check(ctx, storage.SendQuery{ChatID: 100})
+		_, err := c.Check(ctx, storage.SendQuery{ChatID: 100})
 		first <- err
 	}()
 	<-g.started
@@ -160,7 +160,7 @@ func TestCheckerManyInOneRoundTrip(t *testing.T) {
 			for j, id := range ids {
 				qs[j] = storage.SendQuery{ChatID: id}
 			}
-			scs, err := c.checkMany(ctx, qs)
+			scs, err := c.CheckMany(ctx, qs)
 			if err != nil {
 				t.Errorf("checkMany %v: %v", ids, err)
 				return
@@ -182,20 +182,5 @@ func TestCheckerManyInOneRoundTrip(t *testing.T) {
 	wg.Wait()
 	if want := [][]time.Duration{{1, 2, 3, 4}, {7, 8}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("answers %v, want %v (each sender's own, in order)", got, want)
-	}
-}
-
-// TestCheckAheadOnlyAtFastRates: senders take one chat at a time at
-// Telegram's rate, and a few at a fan-out's hundreds a second, never more
-// than their sends within checkAheadHold.
-func TestCheckAheadOnlyAtFastRates(t *testing.T) {
-	for _, c := range []struct {
-		rate    float64
-		workers int
-		want    int
-	}{{30, 16, 1}, {150, 8, 2}, {300, 16, 2}, {1000, 16, 7}, {5000, 32, maxCheckAhead}, {1000, 0, maxCheckAhead}} {
-		if got := checkAhead(c.rate, c.workers); got != c.want {
-			t.Errorf("checkAhead(%v/s, %d senders) = %d, want %d", c.rate, c.workers, got, c.want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package bot
+package deliver
 
 import (
 	"context"
@@ -18,25 +18,25 @@ type fakeSlots struct {
 	given []int64 // chats whose slot was given back
 }
 
-func (f *fakeSlots) take(_ context.Context, chatID int64) error {
+func (f *fakeSlots) Take(_ context.Context, chatID int64) error {
 	*f.steps = append(*f.steps, "take")
 	return f.err
 }
 
-func (f *fakeSlots) unused(chatID int64) {
+func (f *fakeSlots) Unused(chatID int64) {
 	*f.steps = append(*f.steps, "unused")
 	f.given = append(f.given, chatID)
 }
 
 // loggedOutage logs admit calls before passing them to a real outage.
 type loggedOutage struct {
-	o     *outage
+	o     *Outage
 	steps *[]string
 }
 
-func (l loggedOutage) admit(now time.Time) (bool, time.Time, bool) {
+func (l loggedOutage) Admit(now time.Time) (bool, time.Time, bool) {
 	*l.steps = append(*l.steps, "admit")
-	return l.o.admit(now)
+	return l.o.Admit(now)
 }
 
 // TestSendGate: what the pre-send sequence decides, given the slot's
@@ -47,14 +47,14 @@ func TestSendGate(t *testing.T) {
 	start := time.Unix(1_000_000, 0)
 	now := start.Add(300 * time.Millisecond) // after the slot's wait
 	errSlot := errors.New("redis: connection refused")
-	up := func() *outage { return &outage{} }
-	down := func() *outage { // down, the probe due in 2 s
-		return &outage{down: true, since: now.Add(-time.Second), wait: outageFirstWait, probeAt: now.Add(2 * time.Second)}
+	up := func() *Outage { return &Outage{} }
+	down := func() *Outage { // down, the probe due in 2 s
+		return &Outage{down: true, since: now.Add(-time.Second), wait: OutageFirstWait, probeAt: now.Add(2 * time.Second)}
 	}
-	probeDue := func() *outage {
-		return &outage{down: true, since: now.Add(-time.Minute), wait: outageFirstWait, probeAt: now.Add(-time.Millisecond)}
+	probeDue := func() *Outage {
+		return &Outage{down: true, since: now.Add(-time.Minute), wait: OutageFirstWait, probeAt: now.Add(-time.Millisecond)}
 	}
-	probing := func() *outage {
+	probing := func() *Outage {
 		o := probeDue()
 		o.probing = true
 		return o
@@ -64,7 +64,7 @@ func TestSendGate(t *testing.T) {
 		reply    bool // the reply gate: no shard, no outage gate
 		slotErr  error
 		owned    bool
-		outage   func() *outage
+		outage   func() *Outage
 		wantErr  error
 		wantAt   time.Time
 		probe    bool
@@ -97,18 +97,18 @@ func TestSendGate(t *testing.T) {
 			var steps []string
 			slots := &fakeSlots{err: tc.slotErr, steps: &steps}
 			o := tc.outage()
-			g := sendGate{slots: slots, now: func() time.Time { return now }}
+			g := Gate{Slots: slots, Now: func() time.Time { return now }}
 			if !tc.reply {
-				g.owns = func(id int64) bool {
+				g.Owns = func(id int64) bool {
 					steps = append(steps, "owns")
 					if id != chatID {
 						t.Errorf("owns(%d), want owns(%d)", id, chatID)
 					}
 					return tc.owned
 				}
-				g.outage = loggedOutage{o: o, steps: &steps}
+				g.Outage = loggedOutage{o: o, steps: &steps}
 			}
-			probe, at, err := g.clear(context.Background(), chatID, start)
+			probe, at, err := g.Clear(context.Background(), chatID, start)
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 				t.Errorf("err %v, want %v", err, tc.wantErr)
 			}
@@ -132,20 +132,20 @@ func TestSendGate(t *testing.T) {
 // send through as the probe and parks the next ones until its answer.
 func TestSendGateOneProbe(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
-	o := &outage{down: true, since: now.Add(-time.Minute), wait: outageFirstWait, probeAt: now}
+	o := &Outage{down: true, since: now.Add(-time.Minute), wait: OutageFirstWait, probeAt: now}
 	var steps []string
-	g := sendGate{slots: &fakeSlots{steps: &steps}, owns: func(int64) bool { return true }, outage: o,
-		now: func() time.Time { return now }}
-	probe, _, err := g.clear(context.Background(), 1, now)
+	g := Gate{Slots: &fakeSlots{steps: &steps}, Owns: func(int64) bool { return true }, Outage: o,
+		Now: func() time.Time { return now }}
+	probe, _, err := g.Clear(context.Background(), 1, now)
 	if err != nil || !probe {
 		t.Fatalf("first send: probe %v, err %v; want the probe", probe, err)
 	}
-	if probe, at, err := g.clear(context.Background(), 2, now); !errors.Is(err, errParked) || probe || !at.Equal(now.Add(outageProbeWait)) {
+	if probe, at, err := g.Clear(context.Background(), 2, now); !errors.Is(err, errParked) || probe || !at.Equal(now.Add(outageProbeWait)) {
 		t.Fatalf("second send while the probe is in flight: probe %v, retryAt %v, err %v; want parked until %v",
 			probe, at, err, now.Add(outageProbeWait))
 	}
-	o.observe(1, nil, true, now) // the probe is answered: Telegram is back
-	if probe, _, err := g.clear(context.Background(), 2, now); err != nil || probe {
+	o.Observe(1, nil, true, now) // the probe is answered: Telegram is back
+	if probe, _, err := g.Clear(context.Background(), 2, now); err != nil || probe {
 		t.Fatalf("after the probe's answer: probe %v, err %v; want a plain send", probe, err)
 	}
 }
@@ -176,9 +176,9 @@ func TestChatReady(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, at, ok := chatReady(tc.sc, now)
+			p, at, ok := ChatReady(tc.sc, now)
 			if p != tc.paused || !at.Equal(tc.at) || ok != tc.ok {
-				t.Errorf("chatReady = paused %v, retryAt %v, ok %v; want %v, %v, %v", p, at, ok, tc.paused, tc.at, tc.ok)
+				t.Errorf("ChatReady = paused %v, retryAt %v, ok %v; want %v, %v, %v", p, at, ok, tc.paused, tc.at, tc.ok)
 			}
 		})
 	}
