@@ -483,9 +483,9 @@ const maxConcurrentPolls = 16
 // another replica: two pollers would make Telegram answer 409 Conflict.
 // A dead leader is replaced within updatesTTL + updatesRetry. Renewing
 // every 2 s still leaves a retry before updatesStop (lease retries a failed
-// renewal halfway to Stop), at half a Redis round trip a second: an idle
-// replica's most frequent one (every second cost it one more per second,
-// every 1.5 s a third more than now).
+// renewal halfway to Stop) at half a Redis round trip a second, an idle
+// replica's most frequent one: renewing every second cost a whole one,
+// every 1.5 s a third more than every 2 s.
 const (
 	updatesTTL   = 6 * time.Second
 	updatesRenew = 2 * time.Second
