@@ -29,7 +29,8 @@ type Spec struct {
 	// TTL is how long the lease outlives its last renewal: how long a
 	// replica that died holds up the others.
 	TTL time.Duration
-	// Renew is the pause between the end of one renewal and the next.
+	// Renew is the pause between the end of one renewal and the next
+	// (after a failed one, at most half the time left before Stop).
 	Renew time.Duration
 	// Stop bounds the time without a renewal: past it the work's context
 	// ends, and a renewal still trying is cut off there. It must be under
@@ -134,6 +135,7 @@ func (h *Held) renew(ctx context.Context, renewed time.Time) {
 		rctx, cancel := context.WithDeadline(ctx, deadline)
 		ok, err := h.store.AcquireLease(rctx, h.spec.Name, h.spec.Owner, h.spec.TTL)
 		cancel()
+		next := h.spec.Renew
 		switch {
 		case err == nil && ok:
 			renewed = time.Now()
@@ -143,8 +145,17 @@ func (h *Held) renew(ctx context.Context, renewed time.Time) {
 		case time.Since(renewed) >= h.spec.Stop:
 			h.cancel(fmt.Errorf("%w for %v: %w", ErrNotRenewed, h.spec.Stop, err))
 			return
+		default:
+			// A failed renewal is retried halfway to Stop (not sooner than
+			// Renew/4, not later than Stop), not a whole Renew later, which
+			// can be past Stop: the pause between renewals can then be
+			// long, few round trips while all is well, and a blip of the
+			// store still gets another try. At Stop the loop's check ends
+			// the work on time.
+			left := time.Until(deadline)
+			next = min(next, max(left/2, h.spec.Renew/4), left)
 		}
-		t.Reset(h.spec.Renew)
+		t.Reset(next)
 	}
 }
 

@@ -20,9 +20,12 @@ type memStore struct {
 	owner    map[string]string
 	fail     error // every call fails with it
 	hang     bool  // calls wait for their context, then fail
+	failNext int   // the next calls that fail with errBlip
 	acquires int   // successful acquisitions and renewals
 	lastOK   time.Time
 }
+
+var errBlip = errors.New("connection reset")
 
 func newMem() *memStore { return &memStore{owner: map[string]string{}} }
 
@@ -39,6 +42,10 @@ func (m *memStore) AcquireLease(ctx context.Context, name, owner string, ttl tim
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.failNext > 0 {
+		m.failNext--
+		return false, errBlip
+	}
 	if cur, ok := m.owner[name]; ok && cur != owner {
 		return false, nil
 	}
@@ -175,6 +182,24 @@ func TestNotRenewedStopsWorkBeforeTheLeaseEnds(t *testing.T) {
 				t.Errorf("work stopped %v after the last renewal; want from Stop (%v) to under TTL (%v)", held, sp.Stop, sp.TTL)
 			}
 		})
+	}
+}
+
+// A renewal that fails is retried before Stop even when Renew is more
+// than half of Stop (the next renewal a whole Renew later would come past
+// Stop): one blip of the store does not stop the work.
+func TestFailedRenewalIsRetriedBeforeStop(t *testing.T) {
+	m := newMem()
+	sp := lease.Spec{Name: "l", Owner: "a", TTL: 2 * time.Second, Renew: 150 * time.Millisecond, Stop: 200 * time.Millisecond}
+	h, err := lease.Take(context.Background(), m, sp)
+	if err != nil || h == nil {
+		t.Fatalf("Take = %v, %v", h, err)
+	}
+	defer h.Release()
+	m.set(func(m *memStore) { m.failNext = 1 })
+	waitFor(t, "two renewals after the failed one", func() bool { n, _, _ := m.get(); return n >= 3 })
+	if err := h.Context().Err(); err != nil {
+		t.Fatalf("work stopped after one failed renewal: %v (%v)", err, context.Cause(h.Context()))
 	}
 }
 
