@@ -185,7 +185,7 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	kept := make(chan struct{})
 	go func() {
 		defer close(kept)
-		for sleep(keep, b.cfg.ShardLease/4) {
+		for deliver.Sleep(keep, b.cfg.ShardLease/4) {
 			if _, _, err := b.store.BalanceShards(keep, consumer, b.cfg.ShardLease, storage.ShardTurn{}); err != nil && keep.Err() == nil {
 				b.log.Warn("keep delivery shards while stopping", "error", err)
 			}
@@ -284,7 +284,7 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 		}
 		if time.Since(lastBalance) >= ttl/2 {
 			// Not surely ours: read nothing until a renewal says what is.
-			sleep(ctx, min(100*time.Millisecond, ttl/8))
+			deliver.Sleep(ctx, min(100*time.Millisecond, ttl/8))
 			continue
 		}
 		if time.Since(lastSweep) > ttl {
@@ -322,13 +322,13 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 		// full of a big fan-out still picks up the next small one at once.
 		all, lanes := s.sizes()
 		if all-lanes >= b.cfg.Backlog {
-			sleep(ctx, 100*time.Millisecond)
+			deliver.Sleep(ctx, 100*time.Millisecond)
 			continue
 		}
 		if len(owned) == 0 {
 			// Every shard is another replica's: nothing to read until a
 			// turn gives this one some.
-			sleep(ctx, min(readBlock, ttl/4))
+			deliver.Sleep(ctx, min(readBlock, ttl/4))
 			continue
 		}
 		count := max(16, readBatch/len(owned))
@@ -349,7 +349,7 @@ func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *
 				break
 			}
 			b.log.Warn("read deliveries", "error", err)
-			sleep(ctx, time.Second)
+			deliver.Sleep(ctx, time.Second)
 			continue
 		}
 		if len(ds) == 0 {
@@ -1136,18 +1136,6 @@ func (b *Bot) location(tz string) *time.Location {
 // the sources named from the bot's catalog.
 func (b *Bot) digest(items []feeds.Item, chat storage.Chat, html bool) Message {
 	return card.Digest(items, chat.Lang, b.sourceName, html)
-}
-
-// sleep waits d or until ctx ends; it reports whether the full time passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // sentMessageID is what the sent record keeps for an item: the message id

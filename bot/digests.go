@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
@@ -237,7 +238,7 @@ func (b *Bot) pace(ctx context.Context, chatID int64) error {
 		if wait <= 0 {
 			break
 		}
-		if !sleep(ctx, wait) {
+		if !deliver.Sleep(ctx, wait) {
 			return ctx.Err()
 		}
 	}

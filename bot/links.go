@@ -17,6 +17,7 @@ import (
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/chat"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
@@ -269,7 +270,7 @@ func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard
 		if got || time.Now().After(deadline) {
 			break // read it ourselves
 		}
-		if !sleep(ctx, 100*time.Millisecond) {
+		if !deliver.Sleep(ctx, 100*time.Millisecond) {
 			return storage.LinkCard{}, ctx.Err()
 		}
 	}

@@ -633,7 +633,7 @@ func (b *Bot) showBroadcast(ctx context.Context, id string) {
 		if ok {
 			break
 		}
-		if !sleep(ctx, 100*time.Millisecond) {
+		if !deliver.Sleep(ctx, 100*time.Millisecond) {
 			return
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/chat"
+	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
@@ -800,7 +801,7 @@ func (b *Bot) reply(ctx context.Context, m Message) error {
 		_, err := b.pacedSend(ctx, m)
 		var rl *RateLimitError
 		if errors.As(err, &rl) && attempt == 0 && rl.RetryAfter < maxReplyWait {
-			if !sleep(ctx, rl.RetryAfter) {
+			if !deliver.Sleep(ctx, rl.RetryAfter) {
 				return err
 			}
 			continue

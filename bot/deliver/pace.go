@@ -141,7 +141,7 @@ func (p *Pacer) Take(ctx context.Context, chatID int64) error {
 		}
 		p.mu.Unlock()
 		if now.Before(parked) {
-			if !sleep(ctx, parked.Sub(now)) {
+			if !Sleep(ctx, parked.Sub(now)) {
 				return ctx.Err()
 			}
 			continue
@@ -156,7 +156,7 @@ func (p *Pacer) Take(ctx context.Context, chatID int64) error {
 // a bulk 429 parked the bot meanwhile, nor when it went stale (staleSlot)
 // before the send could leave.
 func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
-	if d := time.Until(slot.At); d > 0 && !sleep(ctx, d) {
+	if d := time.Until(slot.At); d > 0 && !Sleep(ctx, d) {
 		return false, ctx.Err()
 	}
 	now := time.Now()
@@ -271,7 +271,7 @@ func (p *Pacer) refill(ctx context.Context) error {
 		if len(h.Slots) > 0 || !h.ParkedUntil.IsZero() {
 			return nil // take waits out a park
 		}
-		if !sleep(ctx, h.RetryAfter) {
+		if !Sleep(ctx, h.RetryAfter) {
 			return ctx.Err()
 		}
 	}
@@ -340,9 +340,9 @@ func (p *Pacer) Stats() (shifted, gaveUp int64) {
 	return p.shifted.Load(), p.gaveUp.Load()
 }
 
-// sleep waits d, or less when ctx ends first; it reports whether the wait
-// ran out.
-func sleep(ctx context.Context, d time.Duration) bool {
+// Sleep waits d, or less when ctx ends first; it reports whether the wait
+// ran out. The delivery loops still in package bot use it too.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
