@@ -64,12 +64,9 @@ func prepareEASC(t testing.TB, in interner) []fitDoc {
 
 // relabel computes a document's features (with its title) and labels on its clean text
 // against its references; the explore harness calls it again after rewriting the text.
-func relabel(d *fitDoc, title string, in interner) { relabelBG(d, title, in, nil) }
-
-// relabelBG is relabel with the background corpus bg (analyseBG).
-func relabelBG(d *fitDoc, title string, in interner, bg *background) {
+func relabel(d *fitDoc, title string, in interner) {
 	d.x, d.y = nil, nil
-	sents, _ := analyseBG(title, d.clean, bg)
+	sents, _ := analyse(title, d.clean)
 	for i := range sents {
 		s := &sents[i]
 		if s.score < 0 {
@@ -243,30 +240,6 @@ const (
 // which reads sentences in score order, and the logistic fit for the card's picks, which
 // weigh scores against the lead's (see scorer).
 func fitBoth(docs []fitDoc) (w [2][numFeatures]float64) {
-	return fitBothAll(zeroed(docs, experimentalFeats))
-}
-
-// experimentalFeats are computed for the explore harness (explore_rank_test.go) only: the
-// shipped fit leaves them out.
-var experimentalFeats = []int{featAttrib, featPronoun, featAsk, featTopK, featParen, featPosCent, featPosLen,
-	featPosTitle, featBgCent, featBgKeyword, featBgCentroid}
-
-// zeroed returns copies of docs with the features ks set to 0 (their weights fit to 0).
-func zeroed(docs []fitDoc, ks []int) []fitDoc {
-	out := slices.Clone(docs)
-	for i := range out {
-		out[i].x = slices.Clone(out[i].x)
-		for j := range out[i].x {
-			for _, k := range ks {
-				out[i].x[j][k] = 0
-			}
-		}
-	}
-	return out
-}
-
-// fitBothAll is fitBoth over every feature.
-func fitBothAll(docs []fitDoc) (w [2][numFeatures]float64) {
 	w[modeWords] = fitPairwise(docs, pairLambda, pairMinDiff)
 	w[modePick] = fitLogistic(docs, fitLambda)
 	return w
@@ -370,14 +343,7 @@ func calibrate(docs []fitDoc, w [numFeatures]float64) [numFeatures]float64 {
 // never taken) that gains most over Lead at equal length, the largest such margin on a tie;
 // when no margin gains, the lead is always kept (margin 1, above any advantage).
 func fitScorer(docs []fitDoc, in interner) scorer {
-	return fitScorerBy(docs, in, func(ds []fitDoc) scorer { return scorer{w: fitBoth(ds)} })
-}
-
-// fitScorerBy is fitScorer with another model fitter (weights and trees; its margins are
-// ignored).
-func fitScorerBy(docs []fitDoc, in interner, fit func([]fitDoc) scorer) scorer {
-	m := fit(docs)
-	m.margin = [2]float64{}
+	m := scorer{w: fitBoth(docs)}
 	type cand struct{ adv, gain float64 }
 	var cands [2][]cand
 	for f := range fitInner {
@@ -387,7 +353,7 @@ func fitScorerBy(docs []fitDoc, in interner, fit func([]fitDoc) scorer) scorer {
 				train = append(train, docs[i])
 			}
 		}
-		im := fit(train)
+		im := scorer{w: fitBoth(train)}
 		for i := range docs {
 			if i%fitInner != f {
 				continue

@@ -42,24 +42,12 @@ const (
 	featSeen              // share of its terms that other sentences also hold
 	featSeenProb          // mean chance that a term is in a reader's pick of other sentences
 	featSeenLog           // mean log(1+sentences holding the term elsewhere), over log(1+n)
-	featAttrib            // an attribution verb ("قال", "أضاف", "أكد", "أوضح" …) among its first words
-	featPronoun           // opens with a pronoun or demonstrative ("هو", "هذا" …): it leans on the one before
-	featAsk               // holds a question or exclamation mark
-	featTopK              // share of the text's topKeywords most recurring terms it holds
-	featParen             // holds a parenthesis: a gloss, a date range, a definition's aside
-	featPosCent           // featPos × featCent: central and early
-	featPosLen            // featPos × featLen
-	featPosTitle          // featPos × featSeen
-	featBgCent            // LexRank centrality with the background corpus's IDF, over the largest
-	featBgKeyword         // its recurring terms' weight (log tf × background IDF), over the largest
-	featBgCentroid        // cosine to the rest of the text, with background IDF weights
 	numFeatures
 )
 
 // featureNames name the features in weights.go and in the fitting test's report.
 var featureNames = [numFeatures]string{"bias", "first", "pos", "relpos", "para", "len", "cent", "title", "keyword", "redund",
-	"simfirst", "centroid", "short", "digit", "quote", "connective", "wordpos", "paraidx", "seen", "seenprob", "seenlog",
-	"attrib", "pronoun", "ask", "topk", "paren", "poscent", "poslen", "posseen", "bgcent", "bgkeyword", "bgcentroid"}
+	"simfirst", "centroid", "short", "digit", "quote", "connective", "wordpos", "paraidx", "seen", "seenprob", "seenlog"}
 
 // scorer is the learned sentence scorer: the share of a sentence's words a reader picks
 // for a summary is modelled as sigmoid(w·features), fitted on the EASC development half,
@@ -73,60 +61,7 @@ var featureNames = [numFeatures]string{"bias", "first", "pos", "relpos", "para",
 // lead is the answer.
 type scorer struct {
 	w      [2][numFeatures]float64
-	trees  [2][]tree
-	bg     *background
 	margin [2]float64
-}
-
-// background is how many documents of a corpus of other news hold each term (by the hash
-// analyse numbers terms by): what a term says in general, where isf says what it says
-// within one text.
-type background struct {
-	df map[uint64]int32
-	n  int
-}
-
-// idf is the smoothed inverse document frequency of the term with hash h.
-func (b *background) idf(h uint64) float64 {
-	return math.Log(float64(b.n+1)/float64(b.df[h]+1)) + 1
-}
-
-// add counts the distinct terms of one document.
-func (b *background) add(text string) {
-	seen := map[uint64]bool{}
-	forEachTerm(text, nil, func(t []byte) {
-		h := fnv64(termPrefix(t))
-		if !seen[h] {
-			seen[h] = true
-			b.df[h]++
-		}
-	})
-	b.n++
-}
-
-// tree is a depth-2 regression tree over the features, added to the linear score before
-// the sigmoid (boosted trees: a few interactions the linear weights cannot express).
-// The first split is on feature f at t; the second on f2[side] at t2[side]; v holds the
-// four leaves (2×first side + second side).
-type tree struct {
-	f  uint8
-	t  float64
-	f2 [2]uint8
-	t2 [2]float64
-	v  [4]float64
-}
-
-// eval is the tree's value for features x.
-func (tr *tree) eval(x *[numFeatures]float64) float64 {
-	i := 0
-	if x[tr.f] > tr.t {
-		i = 1
-	}
-	j := 0
-	if x[tr.f2[i]] > tr.t2[i] {
-		j = 1
-	}
-	return tr.v[2*i+j]
 }
 
 const (
@@ -229,7 +164,7 @@ func modeOf(b Budget) int {
 // (in document order), the lead within b (leadPrefix), and how much better the scorer
 // rates its choice than the lead (advantage; +Inf when there is nothing to choose between).
 func choose(title, text string, b Budget, m *scorer) (sents []sentInfo, chosen, lead []int, adv float64) {
-	sents, _ = analyseBG(title, text, m.bg)
+	sents, _ = analyse(title, text)
 	if len(sents) == 0 {
 		return nil, nil, nil, 0
 	}
@@ -289,9 +224,6 @@ func (m *scorer) prob(mode int, f *[numFeatures]float64) float64 {
 	z := 0.0
 	for k, x := range f {
 		z += m.w[mode][k] * x
-	}
-	for i := range m.trees[mode] {
-		z += m.trees[mode][i].eval(f)
 	}
 	return 1 / (1 + math.Exp(-z))
 }
@@ -406,50 +338,6 @@ func hasDigit(s string) bool {
 func hasQuote(s string) bool {
 	return strings.IndexByte(s, '"') >= 0 || strings.IndexByte(s, ':') >= 0 ||
 		strings.Contains(s, "«") || strings.Contains(s, "»") || strings.Contains(s, "“") || strings.Contains(s, "”")
-}
-
-// attribWords is how many first words of a sentence are looked at for an attribution verb:
-// Arabic puts the verb first ("وقال الوزير …", "وأضاف أن …").
-const attribWords = 3
-
-// topKeywords is how many of the text's most recurring terms featTopK counts.
-const topKeywords = 5
-
-// attribVerbs (normalised) report speech: a sentence holding one quotes someone.
-var attribVerbs = map[string]bool{
-	"قال": true, "وقال": true, "قالت": true, "وقالت": true, "اضاف": true, "واضاف": true, "اضافت": true, "واضافت": true,
-	"اكد": true, "واكد": true, "اكدت": true, "واكدت": true, "اوضح": true, "واوضح": true, "اوضحت": true, "واوضحت": true,
-	"اشار": true, "واشار": true, "اشارت": true, "واشارت": true, "ذكر": true, "وذكر": true, "ذكرت": true, "وذكرت": true,
-	"صرح": true, "وصرح": true, "اعلن": true, "واعلن": true, "اعلنت": true, "واعلنت": true,
-}
-
-// pronouns (normalised) open a sentence that leans on an earlier one for its subject.
-var pronouns = map[string]bool{
-	"هو": true, "هي": true, "هم": true, "هما": true, "هن": true, "هذا": true, "هذه": true, "ذلك": true, "تلك": true,
-	"وهو": true, "وهي": true, "وهم": true, "وهذا": true, "وهذه": true, "وذلك": true, "وتلك": true, "فهو": true, "فهي": true,
-	"هؤلاء": true, "هولاء": true, "اولئك": true,
-}
-
-// topTerms returns the ids of the k terms that recur most in the text (tf > 1), the
-// earliest numbered first on a tie.
-func topTerms(tf []int32, k int) []int32 {
-	var top []int32
-	for id, f := range tf {
-		if f < 2 {
-			continue
-		}
-		pos, _ := slices.BinarySearchFunc(top, f, func(t int32, f int32) int { return cmp.Compare(f, tf[t]) })
-		for pos < len(top) && tf[top[pos]] == f {
-			pos++
-		}
-		if pos < k {
-			top = slices.Insert(top, pos, int32(id))
-			if len(top) > k {
-				top = top[:k]
-			}
-		}
-	}
-	return top
 }
 
 // connectives (normalised) open a sentence that goes on from the one before it.
@@ -575,10 +463,7 @@ func advantage(sents []sentInfo, chosen, lead []int) float64 {
 
 // analyse splits text into sentences and computes their features and the similarity of
 // every pair (sim[i*n+j]). Sentences that must never be picked have score -1, the others 0.
-func analyse(title, text string) ([]sentInfo, []float64) { return analyseBG(title, text, nil) }
-
-// analyseBG is analyse with the background corpus bg (nil: its features are 0).
-func analyseBG(title, text string, bg *background) ([]sentInfo, []float64) {
+func analyse(title, text string) ([]sentInfo, []float64) {
 	raw, paraStart := sentencesWithParagraphs(text)
 	if len(raw) == 0 {
 		return nil, nil
@@ -663,10 +548,6 @@ func analyseBG(title, text string, bg *background) ([]sentInfo, []float64) {
 	for _, c := range cent {
 		maxCent = max(maxCent, c)
 	}
-	var bgCent, bgKw, bgCentroid []float64
-	if bg != nil {
-		bgCent, bgKw, bgCentroid = bgFeatures(sents, ids, bg, tf)
-	}
 	// Per term: the chance that a reader who picks each other sentence with chance
 	// seenPick picks one holding it, and the log of how many other sentences hold it. A
 	// sentence made of terms the rest of the text repeats says what the text is about.
@@ -687,7 +568,6 @@ func analyseBG(title, text string, bg *background) ([]sentInfo, []float64) {
 		totalWords += sents[i].words
 	}
 	wordsBefore, para := 0, -1
-	top := topTerms(tf, topKeywords)
 
 	for i := range sents {
 		s := &sents[i]
@@ -731,37 +611,11 @@ func analyseBG(title, text string, bg *background) ([]sentInfo, []float64) {
 		if hasQuote(s.text) {
 			f[featQuote] = 1
 		}
-		for k, at := 0, 0; k < attribWords; k++ {
-			tok, next := nextToken(s.text, at)
-			if tok == "" {
-				break
-			}
-			at = next
+		if tok, _ := nextToken(s.text, 0); tok != "" {
 			buf = appendNormalized(buf[:0], tok)
-			if k == 0 && connectives[string(buf)] {
+			if connectives[string(buf)] {
 				f[featConnective] = 1
 			}
-			if k == 0 && pronouns[string(buf)] {
-				f[featPronoun] = 1
-			}
-			if attribVerbs[string(buf)] {
-				f[featAttrib] = 1
-			}
-		}
-		if strings.ContainsAny(s.text, "?!؟") {
-			f[featAsk] = 1
-		}
-		if strings.ContainsAny(s.text, "()") {
-			f[featParen] = 1
-		}
-		if len(top) > 0 {
-			in := 0
-			forEachDistinct(s.terms, func(id int32, _ int) {
-				if slices.Contains(top, id) {
-					in++
-				}
-			})
-			f[featTopK] = float64(in) / float64(len(top))
 		}
 		if totalWords > 0 {
 			f[featWordPos] = float64(before) / float64(totalWords)
@@ -788,12 +642,6 @@ func analyseBG(title, text string, bg *background) ([]sentInfo, []float64) {
 		for j := range i {
 			f[featRedund] = max(f[featRedund], sim[i*len(sents)+j])
 		}
-		if bg != nil {
-			f[featBgCent], f[featBgKeyword], f[featBgCentroid] = bgCent[i], bgKw[i], bgCentroid[i]
-		}
-		f[featPosCent] = f[featPos] * f[featCent]
-		f[featPosLen] = f[featPos] * f[featLen]
-		f[featPosTitle] = f[featPos] * f[featSeen]
 		if len(titleTerms) > 0 {
 			in, distinct := 0, 0
 			forEachDistinct(s.terms, func(id int32, _ int) {
@@ -1115,95 +963,4 @@ func (t *termIDs) grow() {
 		}
 		t.keys[i], t.vals[i] = keys[j], v
 	}
-}
-
-// bgFeatures computes featBgCent, featBgKeyword and featBgCentroid of each sentence.
-func bgFeatures(sents []sentInfo, ids *termIDs, bg *background, tf []int32) (cent, kw, centroid []float64) {
-	idf := make([]float64, ids.n)
-	for slot, v := range ids.vals {
-		if v != 0 {
-			idf[v-1] = bg.idf(ids.keys[slot])
-		}
-	}
-	n := len(sents)
-	norm := make([]float64, n)
-	kw = make([]float64, n)
-	centroid = make([]float64, n)
-	docNorm := 0.0
-	for id, f := range tf {
-		w := float64(f) * idf[id]
-		docNorm += w * w
-	}
-	docNorm = math.Sqrt(docNorm)
-	maxKw := 0.0
-	for i := range sents {
-		sum, dot := 0.0, 0.0
-		forEachDistinct(sents[i].terms, func(id int32, f int) {
-			w := float64(f) * idf[id]
-			sum += w * w
-			dot += w * float64(int(tf[id])-f) * idf[id]
-			if tf[id] > 1 {
-				kw[i] += math.Log(float64(tf[id])) * idf[id]
-			}
-		})
-		norm[i] = math.Sqrt(sum)
-		if norm[i] > 0 && docNorm > 0 {
-			centroid[i] = dot / (norm[i] * docNorm)
-		}
-		maxKw = max(maxKw, kw[i])
-	}
-	if maxKw > 0 {
-		for i := range kw {
-			kw[i] /= maxKw
-		}
-	}
-	sim := make([]float64, n*n)
-	for i := range sents {
-		for j := i + 1; j < n; j++ {
-			a, b := &sents[i], &sents[j]
-			if norm[i] == 0 || norm[j] == 0 {
-				continue
-			}
-			c := cosineW(a.terms, b.terms, idf) / (norm[i] * norm[j])
-			sim[i*n+j], sim[j*n+i] = c, c
-		}
-	}
-	cent = lexRank(sim, n)
-	maxCent := 0.0
-	for _, c := range cent {
-		maxCent = max(maxCent, c)
-	}
-	if maxCent > 0 {
-		for i := range cent {
-			cent[i] /= maxCent
-		}
-	}
-	return cent, kw, centroid
-}
-
-// cosineW is the dot product of two sorted term lists' tf·w vectors.
-func cosineW(x, y []int32, w []float64) float64 {
-	dot := 0.0
-	i, j := 0, 0
-	for i < len(x) && j < len(y) {
-		switch {
-		case x[i] < y[j]:
-			i++
-		case x[i] > y[j]:
-			j++
-		default:
-			id := x[i]
-			ti, tj := 0, 0
-			for i < len(x) && x[i] == id {
-				i++
-				ti++
-			}
-			for j < len(y) && y[j] == id {
-				j++
-				tj++
-			}
-			dot += float64(ti) * float64(tj) * w[id] * w[id]
-		}
-	}
-	return dot
 }
