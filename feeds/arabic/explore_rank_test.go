@@ -27,6 +27,8 @@
 //     +0.60 / +0.42; with the new features too +0.88 / +0.85 / +0.68, card +0.66 / +0.70 /
 //     +0.62. Word budget (pairwise loss, 10 trees; shuffles 0-1): +0.11 against +0.80
 //     without. On shuffles 0-1 alone 20 trees looked like +1.11 | card +0.84: noise.
+//     Smaller steps for the word budget, shuffles 0-5: 5 trees η 0.05 +0.68 ± 0.90 w19;
+//     10 trees η 0.03 λ 50 +0.60 ± 0.86 w24; 20 trees η 0.02 λ 50 +0.62 ± 0.88 w22.
 //   - fitting on features computed without the title, as the corpus is summarised
 //     (TestExploreNoTitle): +0.61 | +0.79 | +0.49; with and without both: +0.68 | +0.73 |
 //     +0.55. The title in fitting helps.
