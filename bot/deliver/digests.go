@@ -1,12 +1,13 @@
-package bot
+package deliver
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/tg"
 	"time"
 
-	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
@@ -43,8 +44,8 @@ const (
 // news, which goes at once unless the chat lets it wait (prefs.PlanFor
 // decides; this writes the held items). keep is what goes now. The caller
 // acks the dropped and held items' stream entries.
-func (b *Bot) holdIfWaiting(ctx context.Context, chat storage.Chat, items []feeds.Item, now time.Time) (keep []feeds.Item, dropped, held []int, err error) {
-	plan := prefs.PlanFor(chat.Settings, b.location(chat.TZ), items, now)
+func (e *Engine) holdIfWaiting(ctx context.Context, chat storage.Chat, items []feeds.Item, now time.Time) (keep []feeds.Item, dropped, held []int, err error) {
+	plan := prefs.PlanFor(chat.Settings, e.Location(chat.TZ), items, now)
 	for _, i := range plan.Keep {
 		keep = append(keep, items[i])
 	}
@@ -53,7 +54,7 @@ func (b *Bot) holdIfWaiting(ctx context.Context, chat storage.Chat, items []feed
 		for k, i := range plan.Held {
 			ids[k] = items[i].ID
 		}
-		if err := b.store.HoldForDigest(ctx, chat.ID, ids, plan.At); err != nil {
+		if err := e.store.HoldForDigest(ctx, chat.ID, ids, plan.At); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -63,17 +64,17 @@ func (b *Bot) holdIfWaiting(ctx context.Context, chat storage.Chat, items []feed
 // RunDigests sends the digests that come due (hourly and daily modes, the
 // end of quiet hours) until ctx ends. Only the replica holding the
 // "digests" lease works, so a digest is sent once.
-func (b *Bot) RunDigests(ctx context.Context, owner string) error {
+func (e *Engine) RunDigests(ctx context.Context, owner string) error {
 	// The lease is renewed every digestEvery; a sender that could not
 	// renew it for half its time stops, before another replica can take
 	// it and send the same digests.
 	spec := lease.Spec{Name: "digests", Owner: owner, TTL: digestLeaseTTL, Renew: digestEvery, Stop: digestLeaseTTL / 2}
-	return lease.Lead(ctx, b.store, spec, digestEvery, b.log, func(ctx context.Context) error {
+	return lease.Lead(ctx, e.store, spec, digestEvery, e.log, func(ctx context.Context) error {
 		t := time.NewTicker(digestEvery)
 		defer t.Stop()
 		for {
-			if err := b.SendDueDigests(ctx); err != nil && ctx.Err() == nil {
-				b.log.Warn("send digests", "error", err)
+			if err := e.SendDueDigests(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("send digests", "error", err)
 			}
 			select {
 			case <-ctx.Done():
@@ -86,15 +87,15 @@ func (b *Bot) RunDigests(ctx context.Context, owner string) error {
 
 // SendDueDigests sends every digest due now: one message per chat (a card
 // when a single item waited), paced by the chat's and the bot's limits.
-func (b *Bot) SendDueDigests(ctx context.Context) error {
+func (e *Engine) SendDueDigests(ctx context.Context) error {
 	for {
-		now := b.now()
-		chats, err := b.store.DueDigests(ctx, now, digestBatch)
+		now := e.now()
+		chats, err := e.store.DueDigests(ctx, now, digestBatch)
 		if err != nil || len(chats) == 0 {
 			return err
 		}
 		for _, chatID := range chats {
-			if err := b.sendDigest(ctx, chatID); err != nil {
+			if err := e.sendDigest(ctx, chatID); err != nil {
 				return err
 			}
 		}
@@ -104,12 +105,12 @@ func (b *Bot) SendDueDigests(ctx context.Context) error {
 	}
 }
 
-func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
-	ids, err := b.store.TakeDigest(ctx, chatID)
+func (e *Engine) sendDigest(ctx context.Context, chatID int64) error {
+	ids, err := e.store.TakeDigest(ctx, chatID)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	chat, err := b.store.Chat(ctx, chatID)
+	chat, err := e.store.Chat(ctx, chatID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil // the chat left meanwhile
 	}
@@ -119,16 +120,16 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 	if !chat.Paused.IsZero() {
 		// The bot may not post there: the digest goes the way of the
 		// chat's other jobs, and its subscriptions wait for a resume.
-		b.metrics.Sends.WithLabelValues("paused").Inc()
+		e.metrics.Sends.WithLabelValues("paused").Inc()
 		return nil
 	}
-	all, err := b.store.Items(ctx, ids)
+	all, err := e.store.Items(ctx, ids)
 	if err != nil {
 		return err
 	}
 	var items []feeds.Item
 	for _, it := range all {
-		sent, err := b.store.WasSent(ctx, chatID, it.ID)
+		sent, err := e.store.WasSent(ctx, chatID, it.ID)
 		if err != nil {
 			return err
 		}
@@ -141,9 +142,9 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 		items = items[len(batch):]
 		// The same policy as the delivery workers' (settle).
 		var msg sentNews
-		err := b.pace(ctx, chatID)
+		err := e.pace(ctx, chatID)
 		if err == nil {
-			msg, err = b.sendNews(ctx, chatID, batch, chat)
+			msg, err = e.sendNews(ctx, chatID, batch, chat)
 		}
 		rest := func() []string { // this batch and the ones after it
 			ids := make([]string, 0, len(batch)+len(items))
@@ -155,23 +156,23 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 			}
 			return ids
 		}
-		var rl *RateLimitError
-		var mig *MigratedError
+		var rl *tg.RateLimitError
+		var mig *tg.MigratedError
 		switch {
-		case errors.Is(err, ErrChatGone):
-			return b.store.ForgetChat(ctx, chatID)
-		case errors.Is(err, ErrCannotPost):
-			return b.pauseChat(ctx, chatID, err)
+		case errors.Is(err, tg.ErrChatGone):
+			return e.store.ForgetChat(ctx, chatID)
+		case errors.Is(err, tg.ErrCannotPost):
+			return e.pauseChat(ctx, chatID, err)
 		case errors.As(err, &mig):
-			if err := b.store.MigrateChat(ctx, chatID, mig.To); err != nil {
+			if err := e.store.MigrateChat(ctx, chatID, mig.To); err != nil {
 				return fmt.Errorf("migrate chat %d: %w", chatID, err)
 			}
-			return b.store.HoldForDigest(ctx, mig.To, rest(), b.now())
-		case errors.Is(err, ErrRejected):
+			return e.store.HoldForDigest(ctx, mig.To, rest(), e.now())
+		case errors.Is(err, tg.ErrRejected):
 			// Refused in every form: our bug, never retried; the items
 			// are dropped for this chat as a dead-lettered card would be.
-			b.metrics.Sends.WithLabelValues("rejected").Inc()
-			b.log.Error("digest refused in every form, dropping it", "chat_id", chatID, "items", len(batch), "error", err)
+			e.metrics.Sends.WithLabelValues("rejected").Inc()
+			e.log.Error("digest refused in every form, dropping it", "chat_id", chatID, "items", len(batch), "error", err)
 			continue
 		case err != nil:
 			// Put what is left back for later (a minute, or the 429's
@@ -181,20 +182,20 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 			if errors.As(err, &rl) {
 				wait = max(wait, rl.RetryAfter)
 			}
-			b.log.Warn("digest send failed, holding it", "chat_id", chatID, "retry_in", wait, "error", err)
-			return b.store.HoldForDigest(ctx, chatID, rest(), b.now().Add(wait))
+			e.log.Warn("digest send failed, holding it", "chat_id", chatID, "retry_in", wait, "error", err)
+			return e.store.HoldForDigest(ctx, chatID, rest(), e.now().Add(wait))
 		}
 		// One write for the batch; a digest's records keep its negated id,
 		// so an edit of one item never turns the digest into one card.
 		sent := make([]storage.Sent, len(batch))
 		for i, it := range batch {
 			sent[i] = storage.Sent{Delivery: storage.Delivery{Job: storage.Job{ChatID: chatID, ItemID: it.ID}},
-				MessageID: sentMessageID(msg.ID, len(batch)), Photo: msg.Photo != "", At: b.now()}
+				MessageID: sentMessageID(msg.ID, len(batch)), Photo: msg.Photo != "", At: e.now()}
 		}
-		if err := b.store.DeliveredMany(ctx, sent); err != nil {
+		if err := e.store.DeliveredMany(ctx, sent); err != nil {
 			return fmt.Errorf("record digest: %w", err)
 		}
-		b.metrics.Sends.WithLabelValues("digest").Inc()
+		e.metrics.Sends.WithLabelValues("digest").Inc()
 	}
 	return nil
 }
@@ -205,12 +206,12 @@ func (b *Bot) sendDigest(ctx context.Context, chatID int64) error {
 // refuses the message it sends at once the simpler forms a card falls back
 // to (without the photo, the copy button, the buttons; see sendNews), each
 // in a slot of the bot-wide rate; a reply has no plain-text form of its own.
-func (b *Bot) pacedSend(ctx context.Context, m Message) (int, error) {
-	if err := b.pace(ctx, m.ChatID); err != nil {
+func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
+	if err := e.pace(ctx, m.ChatID); err != nil {
 		return 0, err
 	}
 	for {
-		id, err := b.send(ctx, m)
+		id, err := e.send(ctx, m)
 		if err == nil {
 			return id, nil
 		}
@@ -218,9 +219,9 @@ func (b *Bot) pacedSend(ctx context.Context, m Message) (int, error) {
 		if step == "" {
 			return 0, err
 		}
-		b.metrics.Fallbacks.WithLabelValues(step).Inc()
-		b.log.Warn("reply refused, sending a simpler form", "chat_id", m.ChatID, "fallback", step, "error", err)
-		if werr := b.waitGlobal(ctx, m.ChatID); werr != nil {
+		e.metrics.Fallbacks.WithLabelValues(step).Inc()
+		e.log.Warn("reply refused, sending a simpler form", "chat_id", m.ChatID, "fallback", step, "error", err)
+		if werr := e.waitGlobal(ctx, m.ChatID); werr != nil {
 			return 0, err
 		}
 		m = next
@@ -229,19 +230,19 @@ func (b *Bot) pacedSend(ctx context.Context, m Message) (int, error) {
 
 // pace waits for a token of the chat's limit and a slot of the bot-wide
 // rate, as long as ctx allows: one send may go.
-func (b *Bot) pace(ctx context.Context, chatID int64) error {
+func (e *Engine) pace(ctx context.Context, chatID int64) error {
 	for {
-		wait, err := b.store.Allow(ctx, chatKey(chatID), b.chatLimit(chatID))
+		wait, err := e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID))
 		if err != nil {
 			return err
 		}
 		if wait <= 0 {
 			break
 		}
-		if !deliver.Sleep(ctx, wait) {
+		if !Sleep(ctx, wait) {
 			return ctx.Err()
 		}
 	}
-	_, _, err := b.replyGate().Clear(ctx, chatID, b.now())
+	_, _, err := e.replyGate().Clear(ctx, chatID, e.now())
 	return err
 }

@@ -1,12 +1,12 @@
-package bot
+package deliver
 
 import (
 	"context"
 	"errors"
+	"github.com/akhbar/akhbar/bot/tg"
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
-	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/storage"
 )
 
@@ -25,29 +25,29 @@ type editStore interface {
 // old, deleted) settles the job. The checks before it are the sends' own:
 // one shared CheckSend round trip, the bot-wide slot, the shard's lease,
 // and the same 429 policy.
-func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, run *sendRun) outcome {
-	now := b.now()
+func (e *Engine) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, run *sendRun) outcome {
+	now := e.now()
 	done := outcome{done: 1}
 	ack := func() outcome {
-		if err := b.store.Ack(ctx, d); err != nil {
+		if err := e.store.Ack(ctx, d); err != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
 		return done
 	}
-	msgID, kind, err := b.store.SentMessageKind(ctx, chatID, d.ItemID)
+	msgID, kind, err := e.store.SentMessageKind(ctx, chatID, d.ItemID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound) || (err == nil && msgID <= 0):
 		return ack()
 	case err != nil:
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: b.chatLimit(chatID), Fetch: []string{d.ItemID}})
+	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: e.chatLimit(chatID), Fetch: []string{d.ItemID}})
 	if err != nil {
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	switch paused, retryAt, ok := deliver.ChatReady(sc, now); {
+	switch paused, retryAt, ok := ChatReady(sc, now); {
 	case paused:
-		b.metrics.Sends.WithLabelValues("paused").Inc()
+		e.metrics.Sends.WithLabelValues("paused").Inc()
 		return ack()
 	case !ok:
 		return outcome{retryAt: retryAt}
@@ -57,35 +57,35 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 		return ack() // the item expired
 	}
 	chat := sc.Chat
-	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
+	probe, retryAt, err := e.deliveryGate(run).Clear(ctx, chatID, now)
 	if err != nil {
 		return outcome{retryAt: retryAt}
 	}
-	c := b.card(it, chat)
-	b.dl.items.Put(it.ID, it) // later sends of this item use the edited text
-	b.dl.cards.Put(cardKey{it.ID, chat.Lang, chat.TZ}, c.Render())
-	err = b.editCard(ctx, chatID, msgID, kind, c, chat)
-	if out, parked := b.afterSend(chatID, err, probe); parked {
+	c := e.render.Card(it, chat)
+	e.dl.items.Put(it.ID, it) // later sends of this item use the edited text
+	e.dl.cards.Put(cardKey{it.ID, chat.Lang, chat.TZ}, c.Render())
+	err = e.editCard(ctx, chatID, msgID, kind, c, chat)
+	if out, parked := e.afterSend(chatID, err, probe); parked {
 		return out // Telegram is down: the edit waits, like a send
 	}
-	var rl *RateLimitError
-	global := b.dl.pacer.Observe(errors.As(err, &rl))
+	var rl *tg.RateLimitError
+	global := e.dl.pacer.Observe(errors.As(err, &rl))
 	switch {
 	case rl != nil:
-		return b.rateLimited(ctx, chatID, rl, global, now)
-	case errors.Is(err, ErrChatGone):
-		if ferr := b.store.ForgetChat(ctx, chatID); ferr != nil {
+		return e.rateLimited(ctx, chatID, rl, global, now)
+	case errors.Is(err, tg.ErrChatGone):
+		if ferr := e.store.ForgetChat(ctx, chatID); ferr != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
-	case errors.Is(err, ErrCannotPost):
-		if perr := b.pauseChat(ctx, chatID, err); perr != nil {
+	case errors.Is(err, tg.ErrCannotPost):
+		if perr := e.pauseChat(ctx, chatID, err); perr != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
 	case err != nil:
-		b.log.Warn("edit card", "chat_id", chatID, "item_id", it.ID, "error", err)
-		b.metrics.Sends.WithLabelValues("edit_failed").Inc()
+		e.log.Warn("edit card", "chat_id", chatID, "item_id", it.ID, "error", err)
+		e.metrics.Sends.WithLabelValues("edit_failed").Inc()
 	default:
-		b.metrics.Sends.WithLabelValues("edited").Inc()
+		e.metrics.Sends.WithLabelValues("edited").Inc()
 	}
 	return ack()
 }
@@ -96,21 +96,21 @@ func (b *Bot) serveEdit(ctx context.Context, chatID int64, d storage.Delivery, r
 // message with editMessageText. A record from before the kind was kept is
 // taken for what the new render is, and tried as the other kind once if
 // Telegram says it is not.
-func (b *Bot) editCard(ctx context.Context, chatID int64, msgID int, kind storage.SentKind, c card.Card, chat storage.Chat) error {
+func (e *Engine) editCard(ctx context.Context, chatID int64, msgID int, kind storage.SentKind, c card.Card, chat storage.Chat) error {
 	photo := kind == storage.SentPhoto
 	if kind == storage.SentUnknown {
-		photo = b.forChat(c.Render(), chat).Photo != ""
+		photo = e.forChat(c.Render(), chat).Photo != ""
 	}
-	err := b.sender.Edit(ctx, chatID, msgID, b.editForm(c, chat, photo))
-	if kind == storage.SentUnknown && errors.Is(err, ErrWrongEditKind) {
-		err = b.sender.Edit(ctx, chatID, msgID, b.editForm(c, chat, !photo))
+	err := e.sender.Edit(ctx, chatID, msgID, e.editForm(c, chat, photo))
+	if kind == storage.SentUnknown && errors.Is(err, tg.ErrWrongEditKind) {
+		err = e.sender.Edit(ctx, chatID, msgID, e.editForm(c, chat, !photo))
 	}
 	return err
 }
 
 // editForm is a card's new text for a photo's caption or for a text
 // message, with the chat's choices.
-func (b *Bot) editForm(c card.Card, chat storage.Chat, photo bool) Message {
+func (e *Engine) editForm(c card.Card, chat storage.Chat, photo bool) card.Message {
 	if photo {
 		m := c.Caption()
 		m.EditCaption = true
@@ -118,5 +118,5 @@ func (b *Bot) editForm(c card.Card, chat storage.Chat, photo bool) Message {
 	}
 	m := c.Render()
 	m.Photo = ""
-	return b.forChat(m, chat)
+	return e.forChat(m, chat)
 }
