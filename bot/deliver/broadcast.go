@@ -32,12 +32,10 @@ func (e *Engine) serveBroadcast(ctx context.Context, chatID int64, jobs []storag
 	case err != nil:
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	lim := e.chatLimit(chatID)
-	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: []string{d.ItemID}})
-	if err != nil {
-		return outcome{retryAt: now.Add(time.Second)}
-	}
-	paused, retryAt, ok := ChatReady(sc, now)
+	q := e.checkQuery(chatID)
+	q.ItemIDs = []string{d.ItemID}
+	sc, err := run.chk.Check(ctx, q)
+	paused, retryAt, ok := e.ready(ctx, chatID, sc, err, now)
 	switch {
 	case paused:
 		e.broadcastResult(ctx, id, chatID, false)
@@ -66,7 +64,7 @@ func (e *Engine) serveBroadcast(ctx context.Context, chatID int64, jobs []storag
 	var mig *tg.MigratedError
 	switch {
 	case err == nil:
-		out.retryAt = at.Add(lim.Period / time.Duration(lim.Rate))
+		out.retryAt = at.Add(q.Limit.Period / time.Duration(q.Limit.Rate))
 		e.broadcastResult(ctx, id, chatID, true)
 	case errors.As(err, &mig):
 		// The job moved to the supergroup, whose result counts instead.

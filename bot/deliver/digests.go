@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/tg"
 	"time"
 
@@ -105,144 +104,125 @@ func (e *Engine) SendDueDigests(ctx context.Context) error {
 	}
 }
 
+// sendDigest sends a chat the items held for it, in digests of at most
+// maxDigestSize items, as long as Telegram takes them.
 func (e *Engine) sendDigest(ctx context.Context, chatID int64) error {
+	chat, items, err := e.takeDigest(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	for len(items) > 0 {
+		batch := items[:min(len(items), maxDigestSize)]
+		items = items[len(batch):]
+		if done, err := e.sendDigestBatch(ctx, chatID, chat, batch, items); done || err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// takeDigest takes the items held for a chat's digest and keeps those
+// still to send: not sent already, still wanted by the chat's filters.
+// None when the chat left or is paused (its digest goes the way of its
+// other jobs, and its subscriptions wait for a resume).
+func (e *Engine) takeDigest(ctx context.Context, chatID int64) (storage.Chat, []feeds.Item, error) {
 	ids, err := e.store.TakeDigest(ctx, chatID)
 	if err != nil || len(ids) == 0 {
-		return err
+		return storage.Chat{}, nil, err
 	}
 	chat, err := e.store.Chat(ctx, chatID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil // the chat left meanwhile
+		return chat, nil, nil // the chat left meanwhile
 	}
 	if err != nil {
-		return err
+		return chat, nil, err
 	}
 	if !chat.Paused.IsZero() {
-		// The bot may not post there: the digest goes the way of the
-		// chat's other jobs, and its subscriptions wait for a resume.
 		e.metrics.Sends.WithLabelValues("paused").Inc()
-		return nil
+		return chat, nil, nil
 	}
 	all, err := e.store.Items(ctx, ids)
 	if err != nil {
-		return err
+		return chat, nil, err
 	}
 	var items []feeds.Item
 	for _, it := range all {
 		sent, err := e.store.WasSent(ctx, chatID, it.ID)
 		if err != nil {
-			return err
+			return chat, nil, err
 		}
 		if !sent && prefs.Wants(chat.Settings, it) {
 			items = append(items, it)
 		}
 	}
-	for len(items) > 0 {
-		batch := items[:min(len(items), maxDigestSize)]
-		items = items[len(batch):]
-		// The same policy as the delivery workers' (settle).
-		var msg sentNews
-		err := e.pace(ctx, chatID)
-		if err == nil {
-			msg, err = e.sendNews(ctx, chatID, batch, chat)
+	return chat, items, nil
+}
+
+// sendDigestBatch sends one digest of a chat's held items and applies
+// Telegram's answer with the delivery workers' policy (judge). later are
+// the items after this batch; done says they are settled too (the chat
+// is gone, paused, moved, or the rest was held back for later).
+func (e *Engine) sendDigestBatch(ctx context.Context, chatID int64, chat storage.Chat, batch, later []feeds.Item) (done bool, err error) {
+	var msg sentNews
+	err = e.pace(ctx, chatID)
+	if err == nil {
+		msg, err = e.sendNews(ctx, chatID, batch, chat)
+	}
+	rest := func() []string { // this batch and the ones after it
+		ids := make([]string, 0, len(batch)+len(later))
+		for _, it := range batch {
+			ids = append(ids, it.ID)
 		}
-		rest := func() []string { // this batch and the ones after it
-			ids := make([]string, 0, len(batch)+len(items))
-			for _, it := range batch {
-				ids = append(ids, it.ID)
-			}
-			for _, it := range items {
-				ids = append(ids, it.ID)
-			}
-			return ids
+		for _, it := range later {
+			ids = append(ids, it.ID)
 		}
-		var rl *tg.RateLimitError
+		return ids
+	}
+	switch judge(sendDigest, err) {
+	case actForget:
+		return true, e.store.ForgetChat(ctx, chatID)
+	case actPause:
+		return true, e.pauseChat(ctx, chatID, err)
+	case actMigrate:
 		var mig *tg.MigratedError
-		switch {
-		case errors.Is(err, tg.ErrChatGone):
-			return e.store.ForgetChat(ctx, chatID)
-		case errors.Is(err, tg.ErrCannotPost):
-			return e.pauseChat(ctx, chatID, err)
-		case errors.As(err, &mig):
-			if err := e.store.MigrateChat(ctx, chatID, mig.To); err != nil {
-				return fmt.Errorf("migrate chat %d: %w", chatID, err)
-			}
-			return e.store.HoldForDigest(ctx, mig.To, rest(), e.now())
-		case errors.Is(err, tg.ErrRejected):
-			// Refused in every form: our bug, never retried; the items
-			// are dropped for this chat as a dead-lettered card would be.
-			e.metrics.Sends.WithLabelValues("rejected").Inc()
-			e.log.Error("digest refused in every form, dropping it", "chat_id", chatID, "items", len(batch), "error", err)
-			continue
-		case err != nil:
-			// Put what is left back for later (a minute, or the 429's
-			// retry_after); the sent record keeps a retry from repeating
-			// what did go out.
-			wait := time.Minute
-			if errors.As(err, &rl) {
-				wait = max(wait, rl.RetryAfter)
-			}
-			e.log.Warn("digest send failed, holding it", "chat_id", chatID, "retry_in", wait, "error", err)
-			return e.store.HoldForDigest(ctx, chatID, rest(), e.now().Add(wait))
+		errors.As(err, &mig)
+		if err := e.store.MigrateChat(ctx, chatID, mig.To); err != nil {
+			return true, fmt.Errorf("migrate chat %d: %w", chatID, err)
 		}
-		// One write for the batch; a digest's records keep its negated id,
-		// so an edit of one item never turns the digest into one card.
-		sent := make([]storage.Sent, len(batch))
-		for i, it := range batch {
-			sent[i] = storage.Sent{Delivery: storage.Delivery{Job: storage.Job{ChatID: chatID, ItemID: it.ID}},
-				MessageID: sentMessageID(msg.ID, len(batch)), Photo: msg.Photo != "", At: e.now()}
-		}
-		if err := e.store.DeliveredMany(ctx, sent); err != nil {
-			return fmt.Errorf("record digest: %w", err)
-		}
-		e.metrics.Sends.WithLabelValues("digest").Inc()
+		return true, e.store.HoldForDigest(ctx, mig.To, rest(), e.now())
+	case actGiveUp:
+		// Refused in every form: our bug, never retried; the items
+		// are dropped for this chat as a dead-lettered card would be.
+		e.metrics.Sends.WithLabelValues("rejected").Inc()
+		e.log.Error("digest refused in every form, dropping it", "chat_id", chatID, "items", len(batch), "error", err)
+		return false, nil
+	case actPark, actRetry:
+		// Put what is left back for later; the sent record keeps a retry
+		// from repeating what did go out.
+		wait := digestRetryIn(err)
+		e.log.Warn("digest send failed, holding it", "chat_id", chatID, "retry_in", wait, "error", err)
+		return true, e.store.HoldForDigest(ctx, chatID, rest(), e.now().Add(wait))
 	}
-	return nil
+	// One write for the batch; a digest's records keep its negated id,
+	// so an edit of one item never turns the digest into one card.
+	sent := make([]storage.Sent, len(batch))
+	for i, it := range batch {
+		sent[i] = storage.Sent{Delivery: storage.Delivery{Job: storage.Job{ChatID: chatID, ItemID: it.ID}},
+			MessageID: sentMessageID(msg.ID, len(batch)), Photo: msg.Photo != "", At: e.now()}
+	}
+	if err := e.store.DeliveredMany(ctx, sent); err != nil {
+		return true, fmt.Errorf("record digest: %w", err)
+	}
+	e.metrics.Sends.WithLabelValues("digest").Inc()
+	return false, nil
 }
 
-// pacedSend sends one message within the chat's and the bot's shared
-// limits, waiting for a token as long as ctx allows. Replies use it; the
-// delivery workers book their tokens in batches instead. When Telegram
-// refuses the message it sends at once the simpler forms a card falls back
-// to (without the photo, the copy button, the buttons; see sendNews), each
-// in a slot of the bot-wide rate; a reply has no plain-text form of its own.
-func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
-	if err := e.pace(ctx, m.ChatID); err != nil {
-		return 0, err
+// digestRetryIn is how long a digest whose send failed in a way that may
+// pass later is held back: a minute, or the 429's retry_after when longer.
+func digestRetryIn(err error) time.Duration {
+	wait := time.Minute
+	if rl, ok := errors.AsType[*tg.RateLimitError](err); ok {
+		wait = max(wait, rl.RetryAfter)
 	}
-	for {
-		id, err := e.send(ctx, m)
-		if err == nil {
-			return id, nil
-		}
-		next, step := simpler(m, err, nil)
-		if step == "" {
-			return 0, err
-		}
-		e.metrics.Fallbacks.WithLabelValues(step).Inc()
-		e.log.Warn("reply refused, sending a simpler form", "chat_id", m.ChatID, "fallback", step, "error", err)
-		if werr := e.waitGlobal(ctx, m.ChatID); werr != nil {
-			return 0, err
-		}
-		m = next
-	}
-}
-
-// pace waits for a token of the chat's limit and a slot of the bot-wide
-// rate, as long as ctx allows: one send may go.
-func (e *Engine) pace(ctx context.Context, chatID int64) error {
-	for {
-		wait, err := e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID))
-		if err != nil {
-			return err
-		}
-		if wait <= 0 {
-			break
-		}
-		if !Sleep(ctx, wait) {
-			return ctx.Err()
-		}
-	}
-	_, _, err := e.replyGate().Clear(ctx, chatID, e.now())
-	return err
+	return wait
 }

@@ -41,11 +41,10 @@ func (e *Engine) serveEdit(ctx context.Context, chatID int64, d storage.Delivery
 	case err != nil:
 		return outcome{retryAt: now.Add(time.Second)}
 	}
-	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: e.chatLimit(chatID), Fetch: []string{d.ItemID}})
-	if err != nil {
-		return outcome{retryAt: now.Add(time.Second)}
-	}
-	switch paused, retryAt, ok := ChatReady(sc, now); {
+	q := e.checkQuery(chatID)
+	q.Fetch = []string{d.ItemID}
+	sc, err := run.chk.Check(ctx, q)
+	switch paused, retryAt, ok := e.ready(ctx, chatID, sc, err, now); {
 	case paused:
 		e.metrics.Sends.WithLabelValues("paused").Inc()
 		return ack()
@@ -70,21 +69,21 @@ func (e *Engine) serveEdit(ctx context.Context, chatID int64, d storage.Delivery
 	}
 	var rl *tg.RateLimitError
 	global := e.dl.pacer.Observe(errors.As(err, &rl))
-	switch {
-	case rl != nil:
+	switch judge(sendEdit, err) {
+	case actPark:
 		return e.rateLimited(ctx, chatID, rl, global, now)
-	case errors.Is(err, tg.ErrChatGone):
+	case actForget:
 		if ferr := e.store.ForgetChat(ctx, chatID); ferr != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
-	case errors.Is(err, tg.ErrCannotPost):
+	case actPause:
 		if perr := e.pauseChat(ctx, chatID, err); perr != nil {
 			return outcome{retryAt: now.Add(time.Second)}
 		}
-	case err != nil:
+	case actGiveUp:
 		e.log.Warn("edit card", "chat_id", chatID, "item_id", it.ID, "error", err)
 		e.metrics.Sends.WithLabelValues("edit_failed").Inc()
-	default:
+	case actSent:
 		e.metrics.Sends.WithLabelValues("edited").Inc()
 	}
 	return ack()

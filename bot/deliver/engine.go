@@ -204,142 +204,190 @@ func (e *Engine) RunDelivery(ctx context.Context, consumer string) error {
 // cannot renew keeps running and only stops reading and sending, instead
 // of ending its work and giving everything back.
 func (e *Engine) readJobs(ctx context.Context, consumer string, s *scheduler, rec *recorder) error {
-	ttl := e.cfg.ShardLease
-	var owned, draining []int
-	var lastBalance, lastSweep, lastLanes, lastClose time.Time
-	empty := 0 // reads in a row that found nothing
+	r := &reader{e: e, consumer: consumer, s: s, rec: rec, ttl: e.cfg.ShardLease}
 	for ctx.Err() == nil {
-		if time.Since(lastBalance) > ttl/4 {
-			start := time.Now()
-			var give []int
-			for _, k := range draining {
-				if !s.busyIn(k) {
-					give = append(give, k)
-				}
-			}
-			// Their chats can no longer be served here: once the sends
-			// made are recorded, nothing of them is in flight.
-			if len(give) > 0 {
-				sctx, cancel := context.WithTimeout(ctx, ttl/4)
-				if err := rec.sync(sctx); err != nil {
-					give = nil // try again next turn
-				}
-				cancel()
-			}
-			got, share, err := e.store.BalanceShards(ctx, consumer, ttl, storage.ShardTurn{Take: true, Give: give})
-			if err != nil {
-				if ctx.Err() == nil {
-					e.log.Warn("renew delivery shards", "error", err)
-				}
-			} else {
-				lastBalance = start
-				// The highest shards beyond the share drain, to be given back.
-				draining = nil
-				if len(got) > share {
-					draining = slices.Clone(got[share:])
-					got = got[:share]
-				}
-				s.own(got, start.Add(ttl/2))
-				for _, k := range got {
-					if slices.Contains(owned, k) {
-						continue
-					}
-					claimed, err := e.store.ClaimShard(ctx, consumer, k)
-					if err != nil {
-						e.log.Warn("take over shard", "shard", k, "error", err)
-						continue // Reclaim brings them later
-					}
-					if len(claimed) > 0 {
-						e.log.Info("took over deliveries of another replica", "shard", k, "jobs", len(claimed))
-						e.metrics.Claimed.Add(float64(len(claimed)))
-					}
-					s.add(claimed...)
-				}
-				if !slices.Equal(owned, got) {
-					e.log.Info("delivery shards", "owned", got, "draining", draining)
-				}
-				owned = got
-			}
+		if time.Since(r.lastBalance) > r.ttl/4 {
+			r.balance(ctx)
 		}
-		if time.Since(lastBalance) >= ttl/2 {
+		if time.Since(r.lastBalance) >= r.ttl/2 {
 			// Not surely ours: read nothing until a renewal says what is.
-			Sleep(ctx, min(100*time.Millisecond, ttl/8))
+			Sleep(ctx, min(100*time.Millisecond, r.ttl/8))
 			continue
 		}
-		if time.Since(lastSweep) > ttl {
-			lastSweep = time.Now()
-			back, err := e.store.Reclaim(ctx, consumer, owned, 2*ttl, e.cfg.Backlog)
-			if err != nil && ctx.Err() == nil {
-				e.log.Warn("take back stranded deliveries", "error", err)
-			}
-			if n := s.add(back...); n > 0 {
-				e.log.Info("took back deliveries left pending", "jobs", n)
-				e.metrics.Claimed.Add(float64(n))
-			}
+		if time.Since(r.lastSweep) > r.ttl {
+			r.sweep(ctx)
 		}
-		idle := empty >= idleAfterReads
-		lanesDue := lanesEvery
-		if idle {
-			lanesDue = idleLanesEvery
+		r.refreshLanes(ctx)
+		if !r.read(ctx) {
+			break
 		}
-		if time.Since(lastLanes) > lanesDue {
-			lastLanes = time.Now()
-			if time.Since(lastClose) > closeLanesEvery {
-				lastClose = time.Now()
-				if _, err := e.store.CloseDrainedLanes(ctx, laneMinAge); err != nil && ctx.Err() == nil {
-					e.log.Warn("close drained lanes", "error", err)
-				}
-			}
-			if lanes, err := e.store.Lanes(ctx); err == nil {
-				e.dl.setLanes(lanes)
-			} else if ctx.Err() == nil {
-				e.log.Warn("read lanes", "error", err)
-			}
-		}
-		// The lanes' jobs fill at most Backlog; the shared streams' small
-		// fan-outs are read as long as they alone leave room, so a replica
-		// full of a big fan-out still picks up the next small one at once.
-		all, lanes := s.sizes()
-		if all-lanes >= e.cfg.Backlog {
-			Sleep(ctx, 100*time.Millisecond)
-			continue
-		}
-		if len(owned) == 0 {
-			// Every shard is another replica's: nothing to read until a
-			// turn gives this one some.
-			Sleep(ctx, min(readBlock, ttl/4))
-			continue
-		}
-		count := max(16, readBatch/len(owned))
-		var laneIDs []string
-		if all < e.cfg.Backlog {
-			for _, l := range e.dl.openLanes() {
-				laneIDs = append(laneIDs, l.ID)
-			}
-		}
-		// The wait ends by the next balance turn, so the lease stays sure.
-		block := min(readBlock, ttl/4)
-		if idle {
-			block = max(min(idleReadBlock, time.Until(lastBalance.Add(ttl/4))), block)
-		}
-		ds, err := e.store.ReadShards(ctx, consumer, owned, laneIDs, count, block)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			e.log.Warn("read deliveries", "error", err)
-			Sleep(ctx, time.Second)
-			continue
-		}
-		if len(ds) == 0 {
-			empty++
-		} else {
-			empty = 0
-		}
-		s.add(ds...)
-		e.metrics.Backlog.Set(float64(s.len()))
 	}
 	return nil
+}
+
+// reader is readJobs' state between its turns.
+type reader struct {
+	e        *Engine
+	consumer string
+	s        *scheduler
+	rec      *recorder
+	ttl      time.Duration
+	// owned are the shards this replica serves, draining those beyond its
+	// fair share being emptied to be given back.
+	owned, draining                              []int
+	lastBalance, lastSweep, lastLanes, lastClose time.Time
+	empty                                        int // reads in a row that found nothing
+}
+
+// idle reports whether the last reads found nothing: the reader then
+// waits longer on the streams, and reads the lanes less often.
+func (r *reader) idle() bool { return r.empty >= idleAfterReads }
+
+// balance takes this replica's turn at sharing the shards: it gives back
+// the drained shards once their sends are recorded, takes its share, and
+// claims the jobs the last owner of a shard it gained left.
+func (r *reader) balance(ctx context.Context) {
+	e, s, ttl := r.e, r.s, r.ttl
+	start := time.Now()
+	var give []int
+	for _, k := range r.draining {
+		if !s.busyIn(k) {
+			give = append(give, k)
+		}
+	}
+	// Their chats can no longer be served here: once the sends
+	// made are recorded, nothing of them is in flight.
+	if len(give) > 0 {
+		sctx, cancel := context.WithTimeout(ctx, ttl/4)
+		if err := r.rec.sync(sctx); err != nil {
+			give = nil // try again next turn
+		}
+		cancel()
+	}
+	got, share, err := e.store.BalanceShards(ctx, r.consumer, ttl, storage.ShardTurn{Take: true, Give: give})
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("renew delivery shards", "error", err)
+		}
+		return
+	}
+	r.lastBalance = start
+	// The highest shards beyond the share drain, to be given back.
+	r.draining = nil
+	if len(got) > share {
+		r.draining = slices.Clone(got[share:])
+		got = got[:share]
+	}
+	s.own(got, start.Add(ttl/2))
+	for _, k := range got {
+		if slices.Contains(r.owned, k) {
+			continue
+		}
+		claimed, err := e.store.ClaimShard(ctx, r.consumer, k)
+		if err != nil {
+			e.log.Warn("take over shard", "shard", k, "error", err)
+			continue // Reclaim brings them later
+		}
+		if len(claimed) > 0 {
+			e.log.Info("took over deliveries of another replica", "shard", k, "jobs", len(claimed))
+			e.metrics.Claimed.Add(float64(len(claimed)))
+		}
+		s.add(claimed...)
+	}
+	if !slices.Equal(r.owned, got) {
+		e.log.Info("delivery shards", "owned", got, "draining", r.draining)
+	}
+	r.owned = got
+}
+
+// sweep takes back the jobs of this replica's shards left pending too
+// long, by anyone.
+func (r *reader) sweep(ctx context.Context) {
+	e := r.e
+	r.lastSweep = time.Now()
+	back, err := e.store.Reclaim(ctx, r.consumer, r.owned, 2*r.ttl, e.cfg.Backlog)
+	if err != nil && ctx.Err() == nil {
+		e.log.Warn("take back stranded deliveries", "error", err)
+	}
+	if n := r.s.add(back...); n > 0 {
+		e.log.Info("took back deliveries left pending", "jobs", n)
+		e.metrics.Claimed.Add(float64(n))
+	}
+}
+
+// refreshLanes reads the list of open lanes when due, and now and then
+// closes the drained ones.
+func (r *reader) refreshLanes(ctx context.Context) {
+	e := r.e
+	due := lanesEvery
+	if r.idle() {
+		due = idleLanesEvery
+	}
+	if time.Since(r.lastLanes) <= due {
+		return
+	}
+	r.lastLanes = time.Now()
+	if time.Since(r.lastClose) > closeLanesEvery {
+		r.lastClose = time.Now()
+		if _, err := e.store.CloseDrainedLanes(ctx, laneMinAge); err != nil && ctx.Err() == nil {
+			e.log.Warn("close drained lanes", "error", err)
+		}
+	}
+	if lanes, err := e.store.Lanes(ctx); err == nil {
+		e.dl.setLanes(lanes)
+	} else if ctx.Err() == nil {
+		e.log.Warn("read lanes", "error", err)
+	}
+}
+
+// read reads the next jobs of the owned shards and the open lanes into
+// the scheduler, as much as the backlog leaves room for; false once ctx
+// ends.
+func (r *reader) read(ctx context.Context) bool {
+	e, s, ttl := r.e, r.s, r.ttl
+	// The lanes' jobs fill at most Backlog; the shared streams' small
+	// fan-outs are read as long as they alone leave room, so a replica
+	// full of a big fan-out still picks up the next small one at once.
+	all, lanes := s.sizes()
+	if all-lanes >= e.cfg.Backlog {
+		Sleep(ctx, 100*time.Millisecond)
+		return true
+	}
+	if len(r.owned) == 0 {
+		// Every shard is another replica's: nothing to read until a
+		// turn gives this one some.
+		Sleep(ctx, min(readBlock, ttl/4))
+		return true
+	}
+	count := max(16, readBatch/len(r.owned))
+	var laneIDs []string
+	if all < e.cfg.Backlog {
+		for _, l := range e.dl.openLanes() {
+			laneIDs = append(laneIDs, l.ID)
+		}
+	}
+	// The wait ends by the next balance turn, so the lease stays sure.
+	block := min(readBlock, ttl/4)
+	if r.idle() {
+		block = max(min(idleReadBlock, time.Until(r.lastBalance.Add(ttl/4))), block)
+	}
+	ds, err := e.store.ReadShards(ctx, r.consumer, r.owned, laneIDs, count, block)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		e.log.Warn("read deliveries", "error", err)
+		Sleep(ctx, time.Second)
+		return true
+	}
+	if len(ds) == 0 {
+		r.empty++
+	} else {
+		r.empty = 0
+	}
+	s.add(ds...)
+	e.metrics.Backlog.Set(float64(s.len()))
+	return true
 }
 
 // outcome is what serving a chat did to its queue.
@@ -440,12 +488,7 @@ func (e *Engine) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
 	// One card, or a digest of the new items waiting (edits go one by one).
 	// With lanes to look into, every job a digest could take is checked,
 	// since the items owed ahead may tip the chat into a digest.
-	batch := jobs[:1]
-	if len(jobs) > e.cfg.DigestThreshold || len(ahead) > 0 {
-		for len(batch) < min(len(jobs), maxDigestSize) && !jobs[len(batch)].Edit && !isBroadcast(jobs[len(batch)].ItemID) {
-			batch = jobs[:len(batch)+1]
-		}
-	}
+	batch := digestCandidates(jobs, e.cfg.DigestThreshold, len(ahead) > 0)
 	ids := make([]string, len(batch), len(batch)+len(ahead))
 	var fetch, laneIDs []string
 	for i, d := range batch {
@@ -465,9 +508,9 @@ func (e *Engine) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
 			fetch = append(fetch, id)
 		}
 	}
-	lim := e.chatLimit(chatID)
-	return &cardPlan{ahead: ahead, batch: batch, known: known, lim: lim,
-		query: storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch, Lanes: laneIDs}}
+	q := e.checkQuery(chatID)
+	q.ItemIDs, q.Fetch, q.Lanes = ids, fetch, laneIDs
+	return &cardPlan{ahead: ahead, batch: batch, known: known, lim: q.Limit, query: q}
 }
 
 // serveCards sends the next message a chat is owed, as planned, after its
@@ -477,13 +520,7 @@ func (e *Engine) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
 func (e *Engine) serveCards(ctx context.Context, chatID int64, jobs []storage.Delivery, p *cardPlan, sc storage.SendCheck, err error, run *sendRun) outcome {
 	now := e.now()
 	ahead, batch, known, lim := p.ahead, p.batch, p.known, p.lim
-	if err != nil {
-		if ctx.Err() == nil {
-			e.log.Warn("check send", "chat_id", chatID, "error", err)
-		}
-		return outcome{retryAt: now.Add(time.Second)}
-	}
-	switch paused, retryAt, ok := ChatReady(sc, now); {
+	switch paused, retryAt, ok := e.ready(ctx, chatID, sc, err, now); {
 	case paused:
 		return e.skipPaused(ctx, jobs)
 	case !ok:
@@ -501,81 +538,17 @@ func (e *Engine) serveCards(ctx context.Context, chatID int64, jobs []storage.De
 			owed = append(owed, storage.Delivery{Lane: l.ID, Job: storage.Job{ChatID: chatID, ItemID: l.ItemID}})
 		}
 	}
-	sentFlags := sc.Sent[:len(batch)]
-	switch {
-	case len(owed) == 0 && len(jobs) <= e.cfg.DigestThreshold:
-		batch, sentFlags = batch[:1], sentFlags[:1]
-	case len(owed) > 0 && len(owed)+len(jobs) <= e.cfg.DigestThreshold:
-		// The oldest owed item alone; this chat's own jobs follow.
-		batch, sentFlags, owed = batch[:0], sentFlags[:0], owed[:1]
-	case len(owed) > 0:
-		owed = owed[:min(len(owed), maxDigestSize)]
-		n := min(len(batch), maxDigestSize-len(owed))
-		batch, sentFlags = batch[:n], sentFlags[:n]
-	}
+	nOwed, nBatch := messageShape(len(owed), len(batch), len(jobs), e.cfg.DigestThreshold)
+	owed, batch, sentFlags := owed[:nOwed], batch[:nBatch], sc.Sent[:nBatch]
 	if len(owed) == 0 {
 		batch, sentFlags = breakingApart(batch, sentFlags, known)
 	}
 	if len(owed) > 0 {
 		e.metrics.SentAhead.Add(float64(len(owed)))
 	}
-	// Settle jobs that need no send: sent before a crash or ahead of their
-	// lane, or expired items.
-	var (
-		items   []feeds.Item
-		pending []storage.Delivery
-		settled []storage.Delivery
-	)
-	for _, d := range owed {
-		items = append(items, known[d.ItemID])
-		pending = append(pending, d)
-	}
-	for i, d := range batch {
-		it, ok := known[d.ItemID]
-		if sentFlags[i] || !ok {
-			settled = append(settled, d)
-			if sentFlags[i] {
-				e.metrics.Sends.WithLabelValues("duplicate").Inc()
-			}
-			continue
-		}
-		items = append(items, it)
-		pending = append(pending, d)
-	}
-	if len(settled) > 0 {
-		if err := e.store.Ack(ctx, settled...); err != nil {
-			return outcome{retryAt: now.Add(time.Second)}
-		}
-	}
-	if len(pending) > 0 {
-		// The chat's own choices: keyword filters drop items, digest modes
-		// and quiet hours hold them in Redis for a later digest.
-		kept, dropped, held, err := e.holdIfWaiting(ctx, sc.Chat, items, now)
-		if err != nil {
-			return outcome{retryAt: now.Add(time.Second)}
-		}
-		if len(dropped)+len(held) > 0 {
-			var ack, keptPending []storage.Delivery
-			settled := map[int]bool{}
-			for _, i := range dropped {
-				settled[i] = true
-				e.metrics.Sends.WithLabelValues("filtered").Inc()
-			}
-			for _, i := range held {
-				settled[i] = true
-			}
-			for i, d := range pending {
-				if settled[i] {
-					ack = append(ack, d)
-				} else {
-					keptPending = append(keptPending, d)
-				}
-			}
-			if err := e.store.Ack(ctx, ack...); err != nil {
-				return outcome{retryAt: now.Add(time.Second)}
-			}
-			items, pending = kept, keptPending
-		}
+	items, pending, ok := e.toSend(ctx, sc.Chat, owed, batch, sentFlags, known, now)
+	if !ok {
+		return outcome{retryAt: now.Add(time.Second)}
 	}
 	if len(pending) == 0 {
 		return outcome{done: len(batch)}
@@ -599,6 +572,69 @@ func (e *Engine) serveCards(ctx context.Context, chatID int64, jobs []storage.De
 		out.retryAt = sent.At.Add(lim.Period / time.Duration(lim.Rate))
 	}
 	return out
+}
+
+// toSend is what of a chat's next message goes: the items owed ahead
+// and the batch's, less the jobs that need no send (sent before a crash
+// or ahead of their lane, expired items), which are acked, and less what
+// the chat's own choices drop or hold for a digest (holdIfWaiting). ok is
+// false when an ack or a hold failed: the chat is served again later.
+func (e *Engine) toSend(ctx context.Context, chat storage.Chat, owed, batch []storage.Delivery, sentFlags []bool, known map[string]feeds.Item, now time.Time) (items []feeds.Item, pending []storage.Delivery, ok bool) {
+	// Settle jobs that need no send: sent before a crash or ahead of their
+	// lane, or expired items.
+	var settled []storage.Delivery
+	for _, d := range owed {
+		items = append(items, known[d.ItemID])
+		pending = append(pending, d)
+	}
+	for i, d := range batch {
+		it, ok := known[d.ItemID]
+		if sentFlags[i] || !ok {
+			settled = append(settled, d)
+			if sentFlags[i] {
+				e.metrics.Sends.WithLabelValues("duplicate").Inc()
+			}
+			continue
+		}
+		items = append(items, it)
+		pending = append(pending, d)
+	}
+	if len(settled) > 0 {
+		if err := e.store.Ack(ctx, settled...); err != nil {
+			return nil, nil, false
+		}
+	}
+	if len(pending) > 0 {
+		// The chat's own choices: keyword filters drop items, digest modes
+		// and quiet hours hold them in Redis for a later digest.
+		kept, dropped, held, err := e.holdIfWaiting(ctx, chat, items, now)
+		if err != nil {
+			return nil, nil, false
+		}
+		if len(dropped)+len(held) > 0 {
+			var ack, keptPending []storage.Delivery
+			settled := map[int]bool{}
+			for _, i := range dropped {
+				settled[i] = true
+				e.metrics.Sends.WithLabelValues("filtered").Inc()
+			}
+			for _, i := range held {
+				settled[i] = true
+			}
+			for i, d := range pending {
+				if settled[i] {
+					ack = append(ack, d)
+				} else {
+					keptPending = append(keptPending, d)
+				}
+			}
+			if err := e.store.Ack(ctx, ack...); err != nil {
+				return nil, nil, false
+			}
+			items, pending = kept, keptPending
+		}
+	}
+	return items, pending, true
 }
 
 // lanesAhead lists the open lanes (cards, not edits) that started before
@@ -656,16 +692,16 @@ func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending 
 	var rl *tg.RateLimitError
 	var mig *tg.MigratedError
 	global := e.dl.pacer.Observe(errors.As(err, &rl))
-	switch {
-	case err == nil:
+	switch judge(sendCard, err) {
+	case actSent:
 		for _, d := range pending {
 			rec.add(storage.Sent{Delivery: d, MessageID: sentMessageID(sent.ID, len(pending)), Photo: sent.Photo != "", At: now})
 		}
 		e.metrics.Sends.WithLabelValues("ok").Inc()
 		return outcome{done: len(batch)}
-	case errors.As(err, &rl):
+	case actPark:
 		return e.rateLimited(ctx, chatID, rl, global, now)
-	case errors.Is(err, tg.ErrChatGone):
+	case actForget:
 		e.metrics.Sends.WithLabelValues("chat_gone").Inc()
 		e.log.Info("chat gone, dropping its subscriptions", "chat_id", chatID, "error", err)
 		if ferr := e.store.ForgetChat(ctx, chatID); ferr != nil {
@@ -674,24 +710,10 @@ func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending 
 		}
 		e.ackAll(ctx, jobs)
 		return outcome{dropAll: true}
-	case errors.As(err, &mig):
-		e.metrics.Sends.WithLabelValues("migrated").Inc()
-		e.log.Info("chat migrated", "chat_id", chatID, "to_chat_id", mig.To)
-		if merr := e.store.MigrateChat(ctx, chatID, mig.To); merr != nil {
-			e.log.Error("migrate chat", "chat_id", chatID, "error", merr)
-			return outcome{retryAt: now.Add(time.Second)}
-		}
-		moved := make([]storage.Job, len(jobs))
-		for i, d := range jobs {
-			moved[i] = storage.Job{ChatID: mig.To, ItemID: d.ItemID}
-		}
-		if eerr := e.store.Enqueue(ctx, moved); eerr != nil {
-			e.log.Error("re-enqueue migrated jobs", "chat_id", mig.To, "error", eerr)
-			return outcome{retryAt: now.Add(time.Second)}
-		}
-		e.ackAll(ctx, jobs)
-		return outcome{dropAll: true}
-	case errors.Is(err, tg.ErrCannotPost):
+	case actMigrate:
+		errors.As(err, &mig)
+		return e.migrateJobs(ctx, chatID, mig.To, jobs, now)
+	case actPause:
 		// Retrying cannot help until the chat's admins change something:
 		// no attempt is spent, and its other jobs are settled unsent.
 		if perr := e.pauseChat(ctx, chatID, err); perr != nil {
@@ -700,31 +722,53 @@ func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending 
 		}
 		e.ackAll(ctx, jobs)
 		return outcome{dropAll: true}
-	case errors.Is(err, tg.ErrRejected):
+	case actGiveUp:
 		// Refused in every form sendNews tried: our bug, never retried.
 		e.metrics.Sends.WithLabelValues("rejected").Inc()
 		e.deadLetter(ctx, pending, err)
 		return outcome{done: len(batch)}
-	case len(batch) == 0:
+	}
+	// actRetry: it may pass later.
+	e.metrics.Sends.WithLabelValues("error").Inc()
+	if len(batch) == 0 {
 		// Only an item owed ahead failed: the chat's own job keeps its
 		// attempts, and the next turns send its own jobs first for a while.
-		e.metrics.Sends.WithLabelValues("error").Inc()
 		e.dl.skipAhead(chatID, now.Add(time.Minute))
 		wait := retryWait(1)
 		e.log.Warn("send of an item owed ahead failed, will retry", "chat_id", chatID, "retry_in", wait, "error", err)
 		return outcome{retryAt: now.Add(wait)}
-	default:
-		e.metrics.Sends.WithLabelValues("error").Inc()
-		d := &jobs[0]
-		d.Attempt++
-		if d.Attempt >= e.cfg.MaxAttempts {
-			e.deadLetter(ctx, pending, err)
-			return outcome{done: len(batch)}
-		}
-		wait := retryWait(d.Attempt)
-		e.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
-		return outcome{retryAt: now.Add(wait)}
 	}
+	d := &jobs[0]
+	d.Attempt++
+	if d.Attempt >= e.cfg.MaxAttempts {
+		e.deadLetter(ctx, pending, err)
+		return outcome{done: len(batch)}
+	}
+	wait := retryWait(d.Attempt)
+	e.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
+	return outcome{retryAt: now.Add(wait)}
+}
+
+// migrateJobs moves a chat that became a supergroup, and the jobs queued
+// for it, to its new id: they are queued again for the new chat and
+// settled for the old one.
+func (e *Engine) migrateJobs(ctx context.Context, chatID, to int64, jobs []storage.Delivery, now time.Time) outcome {
+	e.metrics.Sends.WithLabelValues("migrated").Inc()
+	e.log.Info("chat migrated", "chat_id", chatID, "to_chat_id", to)
+	if merr := e.store.MigrateChat(ctx, chatID, to); merr != nil {
+		e.log.Error("migrate chat", "chat_id", chatID, "error", merr)
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	moved := make([]storage.Job, len(jobs))
+	for i, d := range jobs {
+		moved[i] = storage.Job{ChatID: to, ItemID: d.ItemID}
+	}
+	if eerr := e.store.Enqueue(ctx, moved); eerr != nil {
+		e.log.Error("re-enqueue migrated jobs", "chat_id", to, "error", eerr)
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	e.ackAll(ctx, jobs)
+	return outcome{dropAll: true}
 }
 
 // afterSend shows a send's result to the outage tracker. When the failure

@@ -26,6 +26,55 @@ type pauseStore interface {
 // simpler form, and a chat the bot may not post to is paused until a
 // member-status update says it may again.
 
+// sendKind is what a send carried: the error policy differs by kind.
+type sendKind int
+
+const (
+	sendCard   sendKind = iota // a card or a digest of cards from the outbox, or a broadcast
+	sendDigest                 // a digest of held items (digest modes, quiet hours)
+	sendEdit                   // an edited item's card, best effort
+)
+
+// action is what the engine does after Telegram's answer to a send.
+type action int
+
+const (
+	actSent    action = iota // it went: record it
+	actPark                  // a 429: park the chat (the bot too when it is the bulk limit) for retry_after
+	actForget                // the chat is gone: forget it and its subscriptions
+	actMigrate               // the group became a supergroup: move the chat and its items
+	actPause                 // the bot may not post there: pause the chat until its rights change
+	actGiveUp                // never retried: settle it unsent
+	actRetry                 // it may pass later: try again after a back-off
+)
+
+// judge is the error policy of ../shared/TELEGRAM.md in one table: what a
+// send of kind does after Telegram answered err. Cards and digests share
+// it but for a 429, which parks a card's chat in Redis and holds a
+// digest's items back for retry_after; an edit is best effort, so what
+// would be retried or moved for a card settles it instead.
+func judge(kind sendKind, err error) action {
+	var rl *tg.RateLimitError
+	var mig *tg.MigratedError
+	switch {
+	case err == nil:
+		return actSent
+	case errors.As(err, &rl):
+		return actPark
+	case errors.Is(err, tg.ErrChatGone):
+		return actForget
+	case errors.Is(err, tg.ErrCannotPost):
+		return actPause
+	case kind == sendEdit:
+		return actGiveUp
+	case errors.As(err, &mig):
+		return actMigrate
+	case errors.Is(err, tg.ErrRejected):
+		return actGiveUp
+	}
+	return actRetry
+}
+
 // sentNews is the message that went out, its id, and when its send began.
 type sentNews struct {
 	card.Message
