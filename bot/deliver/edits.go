@@ -35,11 +35,11 @@ func (e *Engine) serveEdit(ctx context.Context, chatID int64, d storage.Delivery
 		return done
 	}
 	msgID, kind, err := e.store.SentMessageKind(ctx, chatID, d.ItemID)
-	switch {
-	case errors.Is(err, storage.ErrNotFound) || (err == nil && msgID <= 0):
-		return ack()
-	case err != nil:
+	switch edit, retry := editWanted(msgID, err); {
+	case retry:
 		return outcome{retryAt: now.Add(time.Second)}
+	case !edit:
+		return ack()
 	}
 	q := e.checkQuery(chatID)
 	q.Fetch = []string{d.ItemID}
@@ -96,15 +96,45 @@ func (e *Engine) serveEdit(ctx context.Context, chatID int64, d storage.Delivery
 // taken for what the new render is, and tried as the other kind once if
 // Telegram says it is not.
 func (e *Engine) editCard(ctx context.Context, chatID int64, msgID int, kind storage.SentKind, c card.Card, chat storage.Chat) error {
-	photo := kind == storage.SentPhoto
-	if kind == storage.SentUnknown {
-		photo = e.forChat(c.Render(), chat).Photo != ""
-	}
-	err := e.sender.Edit(ctx, chatID, msgID, e.editForm(c, chat, photo))
-	if kind == storage.SentUnknown && errors.Is(err, tg.ErrWrongEditKind) {
-		err = e.sender.Edit(ctx, chatID, msgID, e.editForm(c, chat, !photo))
+	var err error
+	for _, photo := range editKinds(kind, func() bool { return e.forChat(c.Render(), chat).Photo != "" }) {
+		err = e.sender.Edit(ctx, chatID, msgID, e.editForm(c, chat, photo))
+		if !errors.Is(err, tg.ErrWrongEditKind) {
+			break
+		}
 	}
 	return err
+}
+
+// editWanted is what an edited item's job does with the chat's sent
+// record of the item (its message id, or the record's read error): edit
+// it when the chat got it as a card; skip it when the chat never got it
+// or got it inside a digest (whose record keeps the digest's negated id:
+// an edit never turns a digest into one card); retry when the record
+// could not be read.
+func editWanted(msgID int, err error) (edit, retry bool) {
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return false, false
+	case err != nil:
+		return false, true
+	}
+	return msgID > 0, false
+}
+
+// editKinds are the kinds of message an edit tries, in order (true: a
+// photo's caption, false: a text): the kind the sent record keeps, or for
+// a record from before kinds were kept the kind the new render is
+// (renderPhoto), then the other one should Telegram say it is not.
+func editKinds(kind storage.SentKind, renderPhoto func() bool) []bool {
+	switch kind {
+	case storage.SentPhoto:
+		return []bool{true}
+	case storage.SentUnknown:
+		photo := renderPhoto()
+		return []bool{photo, !photo}
+	}
+	return []bool{false}
 }
 
 // editForm is a card's new text for a photo's caption or for a text
