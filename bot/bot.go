@@ -41,15 +41,8 @@ type Sender interface {
 }
 
 // Limits are Telegram's sending limits, shared by every replica through
-// Redis.
-type Limits struct {
-	GlobalPerSecond  float64 // default 30
-	PrivatePerSecond float64 // default 1
-	GroupPerMinute   float64 // default 20 (groups, supergroups and channels)
-	// PaidBroadcast sends cards with allow_paid_broadcast, so a global
-	// rate up to 1000/s is allowed (Telegram charges Stars for it).
-	PaidBroadcast bool
-}
+// Redis (deliver.Limits).
+type Limits = deliver.Limits
 
 // Config is the part of the configuration the use cases need.
 type Config struct {
@@ -106,13 +99,10 @@ type Store interface {
 	searchStore
 	linkStore
 	operatorStore
-	editStore
-	outboxStore
-	digestStore
-	pauseStore
 	migrateStore
-	deliver.SlotStore
-	deliver.SendChecker
+	// deliver.Store is the delivery engine's (bot/deliver): the outbox,
+	// digests, edits, pauses, the shared limits and the pre-send checks.
+	deliver.Store
 	lease.Store
 	// poll.Store is the poll use case's own (bot/poll); the Bot wires
 	// the poller with the same store.
@@ -129,7 +119,7 @@ type Bot struct {
 	catalog  atomic.Pointer[catalog] // the sources, swapped whole by SetSources
 	adminTTL time.Duration
 	poller   *poll.Poller       // the poll use case (PollSource)
-	dl       *deliveryState     // caches and the bot-wide pacer, shared by deliveries and replies
+	eng      *deliver.Engine    // the delivery engine: cards, digests, edits, broadcasts and paced replies
 	chat     *chat.Conversation // the use cases that have left bot for package chat
 }
 
@@ -145,7 +135,7 @@ func DefaultConfig() Config {
 		Limits:        Limits{GlobalPerSecond: 30, PrivatePerSecond: 1, GroupPerMinute: 20},
 		Workers:       8, DigestThreshold: 3, MaxAttempts: 5,
 		ShardLease: 10 * time.Second,
-		Backlog:    defaultBacklog,
+		Backlog:    deliver.DefaultBacklog,
 	}
 }
 
@@ -213,7 +203,7 @@ func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *sl
 		Now: cfg.Now, Log: log,
 		Metrics: poll.Metrics{Polls: b.metrics.Polls, NewItems: b.metrics.NewItems, Jobs: b.metrics.Jobs, SameStory: b.metrics.SameStory},
 	}, store, fetcher, pollSide{b}, pollSide{b})
-	b.dl = newDeliveryState(store, cfg.Limits.GlobalPerSecond)
+	b.eng = newEngine(b)
 	b.chat = newConversation(b)
 	b.SetSources(cfg.Sources)
 	b.cfg.Sources = nil // the catalog holds them; a reload replaces it

@@ -31,5 +31,5 @@ func (b *Bot) InlineResults(items []feeds.Item, lang string) []InlineResult {
 // PaceStats counts this replica's slots shifted in the bot-wide window
 // (answered late) and given up as stale.
 func (b *Bot) PaceStats() (shifted, gaveUp int64) {
-	return b.dl.pacer.Stats()
+	return b.eng.PaceStats()
 }

@@ -536,72 +536,6 @@ func broadcastProgress(bc storage.Broadcast) string {
 	return fmt.Sprintf(t.BroadcastSending, bc.ID, t.ToChats.Format(bc.Total), bc.Sent, bc.Failed, max(0, bc.Total-bc.Sent-bc.Failed))
 }
 
-// serveBroadcast sends a chat an operator's broadcast: the delivery of a
-// card without the card. It takes the same checks (the chat's pause, park
-// and limit, the sent record), the bot-wide slot, the shard's lease and
-// Telegram's error policy (settle) as a card; each chat's result is
-// recorded once for the progress.
-func (b *Bot) serveBroadcast(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) outcome {
-	now := b.now()
-	d := jobs[0]
-	id, _ := storage.BroadcastOf(d.ItemID)
-	ack := func() outcome {
-		if err := b.store.Ack(ctx, d); err != nil {
-			return outcome{retryAt: now.Add(time.Second)}
-		}
-		return outcome{done: 1}
-	}
-	bc, err := b.store.Broadcast(ctx, id)
-	switch {
-	case errors.Is(err, storage.ErrNotFound) || (err == nil && bc.State != storage.BroadcastSending):
-		return ack() // expired: nothing left to send
-	case err != nil:
-		return outcome{retryAt: now.Add(time.Second)}
-	}
-	lim := b.chatLimit(chatID)
-	sc, err := run.chk.Check(ctx, storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: []string{d.ItemID}})
-	if err != nil {
-		return outcome{retryAt: now.Add(time.Second)}
-	}
-	paused, retryAt, ok := deliver.ChatReady(sc, now)
-	switch {
-	case paused:
-		b.broadcastResult(ctx, id, chatID, false)
-		return b.skipPaused(ctx, jobs)
-	case !ok:
-		return outcome{retryAt: retryAt}
-	case sc.Sent[0]:
-		b.metrics.Sends.WithLabelValues("duplicate").Inc()
-		out := ack()
-		b.broadcastResult(ctx, id, chatID, true) // sent before a crash
-		return out
-	}
-	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
-	if err != nil {
-		return outcome{retryAt: retryAt}
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-	defer cancel()
-	m := b.forChat(Message{ChatID: chatID, Text: bc.Text, DisablePreview: true}, sc.Chat)
-	at := b.now()
-	msgID, err := b.send(ctx, m)
-	if out, parked := b.afterSend(chatID, err, probe); parked {
-		return out
-	}
-	out := b.settle(ctx, chatID, jobs, jobs[:1], jobs[:1], sentNews{Message: m, ID: msgID, At: at}, err, run.rec)
-	var mig *MigratedError
-	switch {
-	case err == nil:
-		out.retryAt = at.Add(lim.Period / time.Duration(lim.Rate))
-		b.broadcastResult(ctx, id, chatID, true)
-	case errors.As(err, &mig):
-		// The job moved to the supergroup, whose result counts instead.
-	case out.done > 0 || out.dropAll:
-		b.broadcastResult(ctx, id, chatID, false)
-	}
-	return out
-}
-
 // broadcastResult records a chat's result and, every progressEvery and at
 // the end, edits the progress message.
 func (b *Bot) broadcastResult(ctx context.Context, id string, chatID int64, ok bool) {
@@ -896,10 +830,3 @@ var opEn = opText{
 }
 
 func opTexts(lang string) *opText { return card.Pick(lang, &opAr, &opEn) }
-
-// isBroadcast reports whether a delivery job's item is a broadcast, not a
-// card: it is served alone, never in a digest nor ahead of a lane.
-func isBroadcast(itemID string) bool {
-	_, ok := storage.BroadcastOf(itemID)
-	return ok
-}

@@ -74,9 +74,9 @@ func (b *Bot) shareCallback(ctx context.Context, cb *Callback, chat storage.Chat
 	}
 	m := Message{ChatID: cb.Chat.ID, Buttons: rows, EditButtons: true}
 	err = b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, m)
-	if errors.Is(err, ErrRejected) && hasCopyButton(rows) {
+	if errors.Is(err, ErrRejected) && card.HasCopyButton(rows) {
 		// A Bot API server without copy_text: the menu without it.
-		m.Buttons = withoutCopyButtons(rows)
+		m.Buttons = card.WithoutCopyButtons(rows)
 		err = b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, m)
 	}
 	if err != nil {

@@ -1,5 +1,7 @@
 package card
 
+import "slices"
+
 // Button is one inline keyboard button; exactly one action field is set.
 type Button struct {
 	Text         string
@@ -37,4 +39,30 @@ type Message struct {
 	// to Buttons (editMessageReplyMarkup), a card's text or caption as it
 	// is; Text and EditCaption are ignored. Send ignores it.
 	EditButtons bool
+}
+
+// HasCopyButton reports whether rows hold a copy button (copy_text),
+// which an older Bot API server refuses.
+func HasCopyButton(rows [][]Button) bool {
+	return slices.ContainsFunc(rows, func(row []Button) bool {
+		return slices.ContainsFunc(row, func(b Button) bool { return b.CopyText != "" })
+	})
+}
+
+// WithoutCopyButtons is a copy of rows without copy buttons (rows may be a
+// cached card's: never changed in place) and without the rows left empty.
+func WithoutCopyButtons(rows [][]Button) [][]Button {
+	var out [][]Button
+	for _, row := range rows {
+		var kept []Button
+		for _, b := range row {
+			if b.CopyText == "" {
+				kept = append(kept, b)
+			}
+		}
+		if len(kept) > 0 {
+			out = append(out, kept)
+		}
+	}
+	return out
 }

@@ -61,7 +61,7 @@ func (c *Checker) Check(ctx context.Context, q storage.SendQuery) (storage.SendC
 
 // CheckMany runs the checks of several chats one sender is about to serve
 // in the next shared round trip, all of them in the same one: a sender
-// that takes a few ready chats at once (bot's scheduler.nextMany) pays one round
+// that takes a few ready chats at once (scheduler.nextMany) pays one round
 // trip for them, whatever the rate it sends at. The answers are in the
 // order of qs.
 func (c *Checker) CheckMany(ctx context.Context, qs []storage.SendQuery) ([]storage.SendCheck, error) {

@@ -45,7 +45,7 @@ type Gate struct {
 	// Outage admits one probe at a time while Telegram is down. Delivery
 	// has it: a failure there would spend a job's attempt. Nil for
 	// replies and digests: someone is waiting for a reply now, and their
-	// failures spend no attempt nor tell the tracker (bot's afterSend).
+	// failures spend no attempt nor tell the tracker (Engine.afterSend).
 	Outage Admitter
 	Now    func() time.Time
 }
@@ -60,7 +60,7 @@ type Gate struct {
 // the next send (Pacer.Unused); one held back by the outage is not given
 // back (delivery is parked then, and the slot's time passes while every
 // sender waits). probe: the send is the outage's probe, to report to
-// Outage.Observe (bot's afterSend).
+// Outage.Observe (Engine.afterSend).
 func (g Gate) Clear(ctx context.Context, chatID int64, start time.Time) (probe bool, retryAt time.Time, err error) {
 	if err := g.Slots.Take(ctx, chatID); err != nil {
 		return false, start, err

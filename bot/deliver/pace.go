@@ -341,7 +341,7 @@ func (p *Pacer) Stats() (shifted, gaveUp int64) {
 }
 
 // Sleep waits d, or less when ctx ends first; it reports whether the wait
-// ran out. The delivery loops still in package bot use it too.
+// ran out. The engine's loops use it, and so do bot's links and updates.
 func Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -1,4 +1,4 @@
-package bot
+package deliver
 
 import (
 	"container/heap"
@@ -242,7 +242,7 @@ type taken struct {
 // nextMany blocks until a chat is ready and returns it, with up to most-1
 // more ready now, each with a snapshot of its jobs; nil when ctx ends. A
 // sender serves the chats it took one after the other, their checks made
-// in one round trip (deliver.Checker.CheckMany). It takes another only while the
+// in one round trip (Checker.CheckMany). It takes another only while the
 // ready chats left are at least senders, one for every other sender: a
 // few ready chats are still served in parallel. The caller keeps most to
 // what its senders send in a moment (checkAhead), which bounds how long a

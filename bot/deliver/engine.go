@@ -1,9 +1,10 @@
-package bot
+package deliver
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/akhbar/akhbar/bot/tg"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -11,32 +12,10 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
-	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/internal/lru"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )
-
-// outboxStore is the delivery stream: shards, lanes, claims, acks, dead
-// letters, sent records, and the chat moves a send can cause; storage.Store
-// implements it.
-type outboxStore interface {
-	Ack(ctx context.Context, ds ...storage.Delivery) error
-	BalanceShards(ctx context.Context, replica string, ttl time.Duration, turn storage.ShardTurn) (owned []int, share int, err error)
-	ClaimShard(ctx context.Context, consumer string, shard int) ([]storage.Delivery, error)
-	CloseDrainedLanes(ctx context.Context, minAge time.Duration) (int, error)
-	DeadLetter(ctx context.Context, d storage.Delivery, reason string) error
-	DeliveredMany(ctx context.Context, sent []storage.Sent) error
-	Enqueue(ctx context.Context, jobs []storage.Job) error
-	EnsureGroup(ctx context.Context) error
-	ForgetChat(ctx context.Context, id int64) error
-	Lanes(ctx context.Context) ([]storage.Lane, error)
-	LeaveShards(ctx context.Context, replica string) error
-	MigrateChat(ctx context.Context, from, to int64) error
-	Park(ctx context.Context, chatID int64, until time.Time) error
-	ReadShards(ctx context.Context, consumer string, shards []int, lanes []string, count int, block time.Duration) ([]storage.Delivery, error)
-	Reclaim(ctx context.Context, consumer string, shards []int, minIdle time.Duration, count int) ([]storage.Delivery, error)
-}
 
 // Delivery tuning. The streams are read in batches; a replica holds at most
 // Config.Backlog jobs so a huge fan-out stays in Redis, not in memory.
@@ -53,7 +32,7 @@ const (
 	readBlock      = 250 * time.Millisecond
 	idleReadBlock  = 3 * time.Second
 	idleAfterReads = 4
-	defaultBacklog = 5000
+	DefaultBacklog = 5000
 	maxDigestSize  = 12
 	// lanesEvery is how often a busy replica reads the list of open lanes
 	// (an idle one reads it every idleLanesEvery, less than an idle read's
@@ -82,16 +61,16 @@ const (
 // deliveryState is what a replica's senders share beyond the store: the
 // bot-wide pacer and the caches of items and rendered cards.
 type deliveryState struct {
-	pacer *deliver.Pacer
+	pacer *Pacer
 	items *lru.Cache[string, feeds.Item]
-	cards *lru.Cache[cardKey, Message]
+	cards *lru.Cache[cardKey, card.Message]
 	zones *lru.Cache[string, *time.Location] // chats' time zones, loaded once each
 	// refused holds, by chat and items, the simpler form a refused
 	// message had reached when its send failed otherwise (a 429, a 5xx):
 	// the retry starts there (sendNews).
-	refused *lru.Cache[string, Message]
+	refused *lru.Cache[string, card.Message]
 	// outage parks delivery while Telegram fails for every chat.
-	outage deliver.Outage
+	outage Outage
 
 	mu    sync.Mutex
 	lanes []storage.Lane // open lanes, oldest first, as last read
@@ -136,13 +115,13 @@ func (d *deliveryState) openLanes() []storage.Lane {
 // cardKey is what a rendered card depends on besides the item.
 type cardKey struct{ item, lang, tz string }
 
-func newDeliveryState(store deliver.SlotStore, globalRate float64) *deliveryState {
+func newDeliveryState(store SlotStore, globalRate float64) *deliveryState {
 	return &deliveryState{
-		pacer:   deliver.NewPacer(store, globalRate),
+		pacer:   NewPacer(store, globalRate),
 		items:   lru.New[string, feeds.Item](1024),
-		cards:   lru.New[cardKey, Message](4096),
+		cards:   lru.New[cardKey, card.Message](4096),
 		zones:   lru.New[string, *time.Location](256),
-		refused: lru.New[string, Message](1024),
+		refused: lru.New[string, card.Message](1024),
 	}
 }
 
@@ -151,33 +130,33 @@ func newDeliveryState(store deliver.SlotStore, globalRate float64) *deliveryStat
 // one writer records what was sent, many sends per round trip.
 // Each chat is served by one sender at a time, so its items keep their
 // order, and a chat waiting for its limit never blocks another chat.
-func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
-	if err := b.store.EnsureGroup(ctx); err != nil {
+func (e *Engine) RunDelivery(ctx context.Context, consumer string) error {
+	if err := e.store.EnsureGroup(ctx); err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
-	w := &sendRun{rec: newRecorder(b), chk: deliver.NewChecker(b.store)}
-	s := newScheduler(b.now)
+	w := &sendRun{rec: newRecorder(e), chk: NewChecker(e.store)}
+	s := newScheduler(e.now)
 	// A job sent but not yet recorded is still pending in Redis: a claim
 	// that returns it (Reclaim) must not queue it for a second send.
 	s.skip = w.rec.pending
 	w.owns = s.owns
-	ahead := checkAhead(b.cfg.Limits.GlobalPerSecond, b.cfg.Workers)
+	ahead := checkAhead(e.cfg.Limits.GlobalPerSecond, e.cfg.Workers)
 	var wg sync.WaitGroup
-	for range b.cfg.Workers {
+	for range e.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				ts := s.nextMany(ctx, ahead, b.cfg.Workers)
+				ts := s.nextMany(ctx, ahead, e.cfg.Workers)
 				if ts == nil {
 					return
 				}
-				b.serveChats(ctx, ts, w, func(t taken, out outcome) { s.done(t.q, t.jobs, out) })
-				b.metrics.Backlog.Set(float64(s.len()))
+				e.serveChats(ctx, ts, w, func(t taken, out outcome) { s.done(t.q, t.jobs, out) })
+				e.metrics.Backlog.Set(float64(s.len()))
 			}
 		}()
 	}
-	err := b.readJobs(ctx, consumer, s, w.rec)
+	err := e.readJobs(ctx, consumer, s, w.rec)
 	// Sends in flight may take a while to finish: the shards stay this
 	// replica's until they are recorded, then go to the others at once.
 	// (Shard turns, not a lease.Lead loop: see readJobs.)
@@ -185,9 +164,9 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	kept := make(chan struct{})
 	go func() {
 		defer close(kept)
-		for deliver.Sleep(keep, b.cfg.ShardLease/4) {
-			if _, _, err := b.store.BalanceShards(keep, consumer, b.cfg.ShardLease, storage.ShardTurn{}); err != nil && keep.Err() == nil {
-				b.log.Warn("keep delivery shards while stopping", "error", err)
+		for Sleep(keep, e.cfg.ShardLease/4) {
+			if _, _, err := e.store.BalanceShards(keep, consumer, e.cfg.ShardLease, storage.ShardTurn{}); err != nil && keep.Err() == nil {
+				e.log.Warn("keep delivery shards while stopping", "error", err)
 			}
 		}
 	}()
@@ -197,8 +176,8 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 	<-kept
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if lerr := b.store.LeaveShards(lctx, consumer); lerr != nil {
-		b.log.Warn("hand shards over", "error", lerr)
+	if lerr := e.store.LeaveShards(lctx, consumer); lerr != nil {
+		e.log.Warn("hand shards over", "error", lerr)
 	}
 	return err
 }
@@ -224,143 +203,191 @@ func (b *Bot) RunDelivery(ctx context.Context, consumer string) error {
 // until when (half the lease after the turn began), and a replica that
 // cannot renew keeps running and only stops reading and sending, instead
 // of ending its work and giving everything back.
-func (b *Bot) readJobs(ctx context.Context, consumer string, s *scheduler, rec *recorder) error {
-	ttl := b.cfg.ShardLease
-	var owned, draining []int
-	var lastBalance, lastSweep, lastLanes, lastClose time.Time
-	empty := 0 // reads in a row that found nothing
+func (e *Engine) readJobs(ctx context.Context, consumer string, s *scheduler, rec *recorder) error {
+	r := &reader{e: e, consumer: consumer, s: s, rec: rec, ttl: e.cfg.ShardLease}
 	for ctx.Err() == nil {
-		if time.Since(lastBalance) > ttl/4 {
-			start := time.Now()
-			var give []int
-			for _, k := range draining {
-				if !s.busyIn(k) {
-					give = append(give, k)
-				}
-			}
-			// Their chats can no longer be served here: once the sends
-			// made are recorded, nothing of them is in flight.
-			if len(give) > 0 {
-				sctx, cancel := context.WithTimeout(ctx, ttl/4)
-				if err := rec.sync(sctx); err != nil {
-					give = nil // try again next turn
-				}
-				cancel()
-			}
-			got, share, err := b.store.BalanceShards(ctx, consumer, ttl, storage.ShardTurn{Take: true, Give: give})
-			if err != nil {
-				if ctx.Err() == nil {
-					b.log.Warn("renew delivery shards", "error", err)
-				}
-			} else {
-				lastBalance = start
-				// The highest shards beyond the share drain, to be given back.
-				draining = nil
-				if len(got) > share {
-					draining = slices.Clone(got[share:])
-					got = got[:share]
-				}
-				s.own(got, start.Add(ttl/2))
-				for _, k := range got {
-					if slices.Contains(owned, k) {
-						continue
-					}
-					claimed, err := b.store.ClaimShard(ctx, consumer, k)
-					if err != nil {
-						b.log.Warn("take over shard", "shard", k, "error", err)
-						continue // Reclaim brings them later
-					}
-					if len(claimed) > 0 {
-						b.log.Info("took over deliveries of another replica", "shard", k, "jobs", len(claimed))
-						b.metrics.Claimed.Add(float64(len(claimed)))
-					}
-					s.add(claimed...)
-				}
-				if !slices.Equal(owned, got) {
-					b.log.Info("delivery shards", "owned", got, "draining", draining)
-				}
-				owned = got
-			}
+		if time.Since(r.lastBalance) > r.ttl/4 {
+			r.balance(ctx)
 		}
-		if time.Since(lastBalance) >= ttl/2 {
+		if time.Since(r.lastBalance) >= r.ttl/2 {
 			// Not surely ours: read nothing until a renewal says what is.
-			deliver.Sleep(ctx, min(100*time.Millisecond, ttl/8))
+			Sleep(ctx, min(100*time.Millisecond, r.ttl/8))
 			continue
 		}
-		if time.Since(lastSweep) > ttl {
-			lastSweep = time.Now()
-			back, err := b.store.Reclaim(ctx, consumer, owned, 2*ttl, b.cfg.Backlog)
-			if err != nil && ctx.Err() == nil {
-				b.log.Warn("take back stranded deliveries", "error", err)
-			}
-			if n := s.add(back...); n > 0 {
-				b.log.Info("took back deliveries left pending", "jobs", n)
-				b.metrics.Claimed.Add(float64(n))
-			}
+		if time.Since(r.lastSweep) > r.ttl {
+			r.sweep(ctx)
 		}
-		idle := empty >= idleAfterReads
-		lanesDue := lanesEvery
-		if idle {
-			lanesDue = idleLanesEvery
+		r.refreshLanes(ctx)
+		if !r.read(ctx) {
+			break
 		}
-		if time.Since(lastLanes) > lanesDue {
-			lastLanes = time.Now()
-			if time.Since(lastClose) > closeLanesEvery {
-				lastClose = time.Now()
-				if _, err := b.store.CloseDrainedLanes(ctx, laneMinAge); err != nil && ctx.Err() == nil {
-					b.log.Warn("close drained lanes", "error", err)
-				}
-			}
-			if lanes, err := b.store.Lanes(ctx); err == nil {
-				b.dl.setLanes(lanes)
-			} else if ctx.Err() == nil {
-				b.log.Warn("read lanes", "error", err)
-			}
-		}
-		// The lanes' jobs fill at most Backlog; the shared streams' small
-		// fan-outs are read as long as they alone leave room, so a replica
-		// full of a big fan-out still picks up the next small one at once.
-		all, lanes := s.sizes()
-		if all-lanes >= b.cfg.Backlog {
-			deliver.Sleep(ctx, 100*time.Millisecond)
-			continue
-		}
-		if len(owned) == 0 {
-			// Every shard is another replica's: nothing to read until a
-			// turn gives this one some.
-			deliver.Sleep(ctx, min(readBlock, ttl/4))
-			continue
-		}
-		count := max(16, readBatch/len(owned))
-		var laneIDs []string
-		if all < b.cfg.Backlog {
-			for _, l := range b.dl.openLanes() {
-				laneIDs = append(laneIDs, l.ID)
-			}
-		}
-		// The wait ends by the next balance turn, so the lease stays sure.
-		block := min(readBlock, ttl/4)
-		if idle {
-			block = max(min(idleReadBlock, time.Until(lastBalance.Add(ttl/4))), block)
-		}
-		ds, err := b.store.ReadShards(ctx, consumer, owned, laneIDs, count, block)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			b.log.Warn("read deliveries", "error", err)
-			deliver.Sleep(ctx, time.Second)
-			continue
-		}
-		if len(ds) == 0 {
-			empty++
-		} else {
-			empty = 0
-		}
-		s.add(ds...)
-		b.metrics.Backlog.Set(float64(s.len()))
 	}
 	return nil
+}
+
+// reader is readJobs' state between its turns.
+type reader struct {
+	e        *Engine
+	consumer string
+	s        *scheduler
+	rec      *recorder
+	ttl      time.Duration
+	// owned are the shards this replica serves, draining those beyond its
+	// fair share being emptied to be given back.
+	owned, draining                              []int
+	lastBalance, lastSweep, lastLanes, lastClose time.Time
+	empty                                        int // reads in a row that found nothing
+}
+
+// idle reports whether the last reads found nothing: the reader then
+// waits longer on the streams, and reads the lanes less often.
+func (r *reader) idle() bool { return r.empty >= idleAfterReads }
+
+// balance takes this replica's turn at sharing the shards: it gives back
+// the drained shards once their sends are recorded, takes its share, and
+// claims the jobs the last owner of a shard it gained left.
+func (r *reader) balance(ctx context.Context) {
+	e, s, ttl := r.e, r.s, r.ttl
+	start := time.Now()
+	var give []int
+	for _, k := range r.draining {
+		if !s.busyIn(k) {
+			give = append(give, k)
+		}
+	}
+	// Their chats can no longer be served here: once the sends
+	// made are recorded, nothing of them is in flight.
+	if len(give) > 0 {
+		sctx, cancel := context.WithTimeout(ctx, ttl/4)
+		if err := r.rec.sync(sctx); err != nil {
+			give = nil // try again next turn
+		}
+		cancel()
+	}
+	got, share, err := e.store.BalanceShards(ctx, r.consumer, ttl, storage.ShardTurn{Take: true, Give: give})
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("renew delivery shards", "error", err)
+		}
+		return
+	}
+	r.lastBalance = start
+	// The highest shards beyond the share drain, to be given back.
+	r.draining = nil
+	if len(got) > share {
+		r.draining = slices.Clone(got[share:])
+		got = got[:share]
+	}
+	s.own(got, start.Add(ttl/2))
+	for _, k := range got {
+		if slices.Contains(r.owned, k) {
+			continue
+		}
+		claimed, err := e.store.ClaimShard(ctx, r.consumer, k)
+		if err != nil {
+			e.log.Warn("take over shard", "shard", k, "error", err)
+			continue // Reclaim brings them later
+		}
+		if len(claimed) > 0 {
+			e.log.Info("took over deliveries of another replica", "shard", k, "jobs", len(claimed))
+			e.metrics.Claimed.Add(float64(len(claimed)))
+		}
+		s.add(claimed...)
+	}
+	if !slices.Equal(r.owned, got) {
+		e.log.Info("delivery shards", "owned", got, "draining", r.draining)
+	}
+	r.owned = got
+}
+
+// sweep takes back the jobs of this replica's shards left pending too
+// long, by anyone.
+func (r *reader) sweep(ctx context.Context) {
+	e := r.e
+	r.lastSweep = time.Now()
+	back, err := e.store.Reclaim(ctx, r.consumer, r.owned, 2*r.ttl, e.cfg.Backlog)
+	if err != nil && ctx.Err() == nil {
+		e.log.Warn("take back stranded deliveries", "error", err)
+	}
+	if n := r.s.add(back...); n > 0 {
+		e.log.Info("took back deliveries left pending", "jobs", n)
+		e.metrics.Claimed.Add(float64(n))
+	}
+}
+
+// refreshLanes reads the list of open lanes when due, and now and then
+// closes the drained ones.
+func (r *reader) refreshLanes(ctx context.Context) {
+	e := r.e
+	due := lanesEvery
+	if r.idle() {
+		due = idleLanesEvery
+	}
+	if time.Since(r.lastLanes) <= due {
+		return
+	}
+	r.lastLanes = time.Now()
+	if time.Since(r.lastClose) > closeLanesEvery {
+		r.lastClose = time.Now()
+		if _, err := e.store.CloseDrainedLanes(ctx, laneMinAge); err != nil && ctx.Err() == nil {
+			e.log.Warn("close drained lanes", "error", err)
+		}
+	}
+	if lanes, err := e.store.Lanes(ctx); err == nil {
+		e.dl.setLanes(lanes)
+	} else if ctx.Err() == nil {
+		e.log.Warn("read lanes", "error", err)
+	}
+}
+
+// read reads the next jobs of the owned shards and the open lanes into
+// the scheduler, as much as the backlog leaves room for; false once ctx
+// ends.
+func (r *reader) read(ctx context.Context) bool {
+	e, s, ttl := r.e, r.s, r.ttl
+	// The lanes' jobs fill at most Backlog; the shared streams' small
+	// fan-outs are read as long as they alone leave room, so a replica
+	// full of a big fan-out still picks up the next small one at once.
+	all, lanes := s.sizes()
+	if all-lanes >= e.cfg.Backlog {
+		Sleep(ctx, 100*time.Millisecond)
+		return true
+	}
+	if len(r.owned) == 0 {
+		// Every shard is another replica's: nothing to read until a
+		// turn gives this one some.
+		Sleep(ctx, min(readBlock, ttl/4))
+		return true
+	}
+	count := max(16, readBatch/len(r.owned))
+	var laneIDs []string
+	if all < e.cfg.Backlog {
+		for _, l := range e.dl.openLanes() {
+			laneIDs = append(laneIDs, l.ID)
+		}
+	}
+	// The wait ends by the next balance turn, so the lease stays sure.
+	block := min(readBlock, ttl/4)
+	if r.idle() {
+		block = max(min(idleReadBlock, time.Until(r.lastBalance.Add(ttl/4))), block)
+	}
+	ds, err := e.store.ReadShards(ctx, r.consumer, r.owned, laneIDs, count, block)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		e.log.Warn("read deliveries", "error", err)
+		Sleep(ctx, time.Second)
+		return true
+	}
+	if len(ds) == 0 {
+		r.empty++
+	} else {
+		r.empty = 0
+	}
+	s.add(ds...)
+	e.metrics.Backlog.Set(float64(s.len()))
+	return true
 }
 
 // outcome is what serving a chat did to its queue.
@@ -397,15 +424,15 @@ func checkAhead(rate float64, workers int) int {
 // records, its settings), made while no other sender may serve it, and
 // each send still waits for its own bot-wide slot and passes its own gate.
 // Edits and broadcasts are served alone, first.
-func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done func(t taken, out outcome)) {
+func (e *Engine) serveChats(ctx context.Context, ts []taken, run *sendRun, done func(t taken, out outcome)) {
 	plans := make([]*cardPlan, len(ts))
 	qs := make([]storage.SendQuery, 0, len(ts))
 	for i, t := range ts {
-		if out, alone := b.serveAlone(ctx, t.q.id, t.jobs, run); alone {
+		if out, alone := e.serveAlone(ctx, t.q.id, t.jobs, run); alone {
 			done(t, out)
 			continue
 		}
-		plans[i] = b.planCards(t.q.id, t.jobs)
+		plans[i] = e.planCards(t.q.id, t.jobs)
 		qs = append(qs, plans[i].query)
 	}
 	if len(qs) == 0 {
@@ -422,21 +449,21 @@ func (b *Bot) serveChats(ctx context.Context, ts []taken, run *sendRun, done fun
 			sc = scs[k]
 		}
 		k++
-		done(t, b.serveCards(ctx, t.q.id, t.jobs, plans[i], sc, err, run))
+		done(t, e.serveCards(ctx, t.q.id, t.jobs, plans[i], sc, err, run))
 	}
 }
 
 // serveAlone serves what is not a card: nothing while Telegram is down,
 // an edit, a broadcast. alone is false for cards (planCards, serveCards).
-func (b *Bot) serveAlone(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) (out outcome, alone bool) {
-	if until, parked := b.dl.outage.ParkedUntil(b.now()); parked {
+func (e *Engine) serveAlone(ctx context.Context, chatID int64, jobs []storage.Delivery, run *sendRun) (out outcome, alone bool) {
+	if until, parked := e.dl.outage.ParkedUntil(e.now()); parked {
 		return outcome{retryAt: until}, true // Telegram is down: not even a Redis round trip
 	}
 	if jobs[0].Edit {
-		return b.serveEdit(ctx, chatID, jobs[0], run), true
+		return e.serveEdit(ctx, chatID, jobs[0], run), true
 	}
 	if isBroadcast(jobs[0].ItemID) {
-		return b.serveBroadcast(ctx, chatID, jobs, run), true
+		return e.serveBroadcast(ctx, chatID, jobs, run), true
 	}
 	return outcome{}, false
 }
@@ -454,19 +481,14 @@ type cardPlan struct {
 // planCards works out which of a chat's jobs its next message may carry
 // and what its pre-send check asks: one card, or one digest when more
 // than DigestThreshold items wait.
-func (b *Bot) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
+func (e *Engine) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
 	// Older items of other streams this chat is owed go first: a lane
 	// read later than this chat's job still published before it.
-	ahead := b.lanesAhead(jobs)
+	ahead := e.lanesAhead(jobs)
 	// One card, or a digest of the new items waiting (edits go one by one).
 	// With lanes to look into, every job a digest could take is checked,
 	// since the items owed ahead may tip the chat into a digest.
-	batch := jobs[:1]
-	if len(jobs) > b.cfg.DigestThreshold || len(ahead) > 0 {
-		for len(batch) < min(len(jobs), maxDigestSize) && !jobs[len(batch)].Edit && !isBroadcast(jobs[len(batch)].ItemID) {
-			batch = jobs[:len(batch)+1]
-		}
-	}
+	batch := digestCandidates(jobs, e.cfg.DigestThreshold, len(ahead) > 0)
 	ids := make([]string, len(batch), len(batch)+len(ahead))
 	var fetch, laneIDs []string
 	for i, d := range batch {
@@ -480,38 +502,32 @@ func (b *Bot) planCards(chatID int64, jobs []storage.Delivery) *cardPlan {
 	// one meanwhile, and an item missing here means it expired.
 	known := make(map[string]feeds.Item, len(ids))
 	for _, id := range ids {
-		if it, ok := b.dl.items.Get(id); ok {
+		if it, ok := e.dl.items.Get(id); ok {
 			known[id] = it
 		} else if !slices.Contains(fetch, id) {
 			fetch = append(fetch, id)
 		}
 	}
-	lim := b.chatLimit(chatID)
-	return &cardPlan{ahead: ahead, batch: batch, known: known, lim: lim,
-		query: storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: lim, ItemIDs: ids, Fetch: fetch, Lanes: laneIDs}}
+	q := e.checkQuery(chatID)
+	q.ItemIDs, q.Fetch, q.Lanes = ids, fetch, laneIDs
+	return &cardPlan{ahead: ahead, batch: batch, known: known, lim: q.Limit, query: q}
 }
 
 // serveCards sends the next message a chat is owed, as planned, after its
 // check (sc, or the round trip's err): the bot-wide slot comes from the
 // pacer; the sent record is written by the recorder, batched with other
 // senders'.
-func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Delivery, p *cardPlan, sc storage.SendCheck, err error, run *sendRun) outcome {
-	now := b.now()
+func (e *Engine) serveCards(ctx context.Context, chatID int64, jobs []storage.Delivery, p *cardPlan, sc storage.SendCheck, err error, run *sendRun) outcome {
+	now := e.now()
 	ahead, batch, known, lim := p.ahead, p.batch, p.known, p.lim
-	if err != nil {
-		if ctx.Err() == nil {
-			b.log.Warn("check send", "chat_id", chatID, "error", err)
-		}
-		return outcome{retryAt: now.Add(time.Second)}
-	}
-	switch paused, retryAt, ok := deliver.ChatReady(sc, now); {
+	switch paused, retryAt, ok := e.ready(ctx, chatID, sc, err, now); {
 	case paused:
-		return b.skipPaused(ctx, jobs)
+		return e.skipPaused(ctx, jobs)
 	case !ok:
 		return outcome{retryAt: retryAt}
 	}
 	for id, it := range sc.Items {
-		b.dl.items.Put(id, it)
+		e.dl.items.Put(id, it)
 		known[id] = it
 	}
 	// The lanes' items still owed to the chat, and not sent already (a
@@ -522,31 +538,51 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 			owed = append(owed, storage.Delivery{Lane: l.ID, Job: storage.Job{ChatID: chatID, ItemID: l.ItemID}})
 		}
 	}
-	sentFlags := sc.Sent[:len(batch)]
-	switch {
-	case len(owed) == 0 && len(jobs) <= b.cfg.DigestThreshold:
-		batch, sentFlags = batch[:1], sentFlags[:1]
-	case len(owed) > 0 && len(owed)+len(jobs) <= b.cfg.DigestThreshold:
-		// The oldest owed item alone; this chat's own jobs follow.
-		batch, sentFlags, owed = batch[:0], sentFlags[:0], owed[:1]
-	case len(owed) > 0:
-		owed = owed[:min(len(owed), maxDigestSize)]
-		n := min(len(batch), maxDigestSize-len(owed))
-		batch, sentFlags = batch[:n], sentFlags[:n]
-	}
+	nOwed, nBatch := messageShape(len(owed), len(batch), len(jobs), e.cfg.DigestThreshold)
+	owed, batch, sentFlags := owed[:nOwed], batch[:nBatch], sc.Sent[:nBatch]
 	if len(owed) == 0 {
 		batch, sentFlags = breakingApart(batch, sentFlags, known)
 	}
 	if len(owed) > 0 {
-		b.metrics.SentAhead.Add(float64(len(owed)))
+		e.metrics.SentAhead.Add(float64(len(owed)))
 	}
+	items, pending, ok := e.toSend(ctx, sc.Chat, owed, batch, sentFlags, known, now)
+	if !ok {
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	if len(pending) == 0 {
+		return outcome{done: len(batch)}
+	}
+	probe, retryAt, err := e.deliveryGate(run).Clear(ctx, chatID, now)
+	if err != nil {
+		return outcome{retryAt: retryAt}
+	}
+	// Past its slot a send is committed: a shutdown lets it finish and be
+	// recorded rather than leave Telegram's answer unknown (a resend later).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
+	sent, err := e.sendNews(ctx, chatID, items, sc.Chat)
+	if out, parked := e.afterSend(chatID, err, probe); parked {
+		return out
+	}
+	out := e.settle(ctx, chatID, jobs, batch, pending, sent, err, run.rec)
+	if err == nil {
+		// The chat's next message waits a full interval after this one
+		// left, however long this one waited for its bot-wide slot.
+		out.retryAt = sent.At.Add(lim.Period / time.Duration(lim.Rate))
+	}
+	return out
+}
+
+// toSend is what of a chat's next message goes: the items owed ahead
+// and the batch's, less the jobs that need no send (sent before a crash
+// or ahead of their lane, expired items), which are acked, and less what
+// the chat's own choices drop or hold for a digest (holdIfWaiting). ok is
+// false when an ack or a hold failed: the chat is served again later.
+func (e *Engine) toSend(ctx context.Context, chat storage.Chat, owed, batch []storage.Delivery, sentFlags []bool, known map[string]feeds.Item, now time.Time) (items []feeds.Item, pending []storage.Delivery, ok bool) {
 	// Settle jobs that need no send: sent before a crash or ahead of their
 	// lane, or expired items.
-	var (
-		items   []feeds.Item
-		pending []storage.Delivery
-		settled []storage.Delivery
-	)
+	var settled []storage.Delivery
 	for _, d := range owed {
 		items = append(items, known[d.ItemID])
 		pending = append(pending, d)
@@ -556,7 +592,7 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 		if sentFlags[i] || !ok {
 			settled = append(settled, d)
 			if sentFlags[i] {
-				b.metrics.Sends.WithLabelValues("duplicate").Inc()
+				e.metrics.Sends.WithLabelValues("duplicate").Inc()
 			}
 			continue
 		}
@@ -564,23 +600,23 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 		pending = append(pending, d)
 	}
 	if len(settled) > 0 {
-		if err := b.store.Ack(ctx, settled...); err != nil {
-			return outcome{retryAt: now.Add(time.Second)}
+		if err := e.store.Ack(ctx, settled...); err != nil {
+			return nil, nil, false
 		}
 	}
 	if len(pending) > 0 {
 		// The chat's own choices: keyword filters drop items, digest modes
 		// and quiet hours hold them in Redis for a later digest.
-		kept, dropped, held, err := b.holdIfWaiting(ctx, sc.Chat, items, now)
+		kept, dropped, held, err := e.holdIfWaiting(ctx, chat, items, now)
 		if err != nil {
-			return outcome{retryAt: now.Add(time.Second)}
+			return nil, nil, false
 		}
 		if len(dropped)+len(held) > 0 {
 			var ack, keptPending []storage.Delivery
 			settled := map[int]bool{}
 			for _, i := range dropped {
 				settled[i] = true
-				b.metrics.Sends.WithLabelValues("filtered").Inc()
+				e.metrics.Sends.WithLabelValues("filtered").Inc()
 			}
 			for _, i := range held {
 				settled[i] = true
@@ -592,46 +628,25 @@ func (b *Bot) serveCards(ctx context.Context, chatID int64, jobs []storage.Deliv
 					keptPending = append(keptPending, d)
 				}
 			}
-			if err := b.store.Ack(ctx, ack...); err != nil {
-				return outcome{retryAt: now.Add(time.Second)}
+			if err := e.store.Ack(ctx, ack...); err != nil {
+				return nil, nil, false
 			}
 			items, pending = kept, keptPending
 		}
 	}
-	if len(pending) == 0 {
-		return outcome{done: len(batch)}
-	}
-	probe, retryAt, err := b.deliveryGate(run).Clear(ctx, chatID, now)
-	if err != nil {
-		return outcome{retryAt: retryAt}
-	}
-	// Past its slot a send is committed: a shutdown lets it finish and be
-	// recorded rather than leave Telegram's answer unknown (a resend later).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-	defer cancel()
-	sent, err := b.sendNews(ctx, chatID, items, sc.Chat)
-	if out, parked := b.afterSend(chatID, err, probe); parked {
-		return out
-	}
-	out := b.settle(ctx, chatID, jobs, batch, pending, sent, err, run.rec)
-	if err == nil {
-		// The chat's next message waits a full interval after this one
-		// left, however long this one waited for its bot-wide slot.
-		out.retryAt = sent.At.Add(lim.Period / time.Duration(lim.Rate))
-	}
-	return out
+	return items, pending, true
 }
 
 // lanesAhead lists the open lanes (cards, not edits) that started before
 // the chat's first job was enqueued, whose items the chat's queue does not
 // hold: the chat may be owed their items before its own jobs.
-func (b *Bot) lanesAhead(jobs []storage.Delivery) []storage.Lane {
-	if !b.dl.aheadAllowed(jobs[0].ChatID) {
+func (e *Engine) lanesAhead(jobs []storage.Delivery) []storage.Lane {
+	if !e.dl.aheadAllowed(jobs[0].ChatID) {
 		return nil
 	}
 	head := jobs[0].Enqueued()
 	var out []storage.Lane
-	for _, l := range b.dl.openLanes() {
+	for _, l := range e.dl.openLanes() {
 		if len(out) == maxPullAhead {
 			break
 		}
@@ -647,145 +662,155 @@ func (b *Bot) lanesAhead(jobs []storage.Delivery) []storage.Lane {
 // compose is the message that brings items to a chat: one card, or a
 // digest of several, with the chat's choices (silent, previews) applied.
 // The delivery workers and the digest sender both send it (sendNews).
-func (b *Bot) compose(chatID int64, items []feeds.Item, chat storage.Chat) Message {
-	var m Message
+func (e *Engine) compose(chatID int64, items []feeds.Item, chat storage.Chat) card.Message {
+	var m card.Message
 	if len(items) == 1 {
-		m = b.renderCard(items[0], chat)
+		m = e.renderCard(items[0], chat)
 	} else {
-		m = b.digest(items, chat, true)
+		m = e.digest(items, chat, true)
 	}
 	m.ChatID = chatID
-	return b.forChat(m, chat)
+	return e.forChat(m, chat)
 }
 
 // renderCard renders an item's card for a chat, once per item, language
 // and time zone in this replica.
-func (b *Bot) renderCard(it feeds.Item, chat storage.Chat) Message {
+func (e *Engine) renderCard(it feeds.Item, chat storage.Chat) card.Message {
 	k := cardKey{it.ID, chat.Lang, chat.TZ}
-	if m, ok := b.dl.cards.Get(k); ok {
+	if m, ok := e.dl.cards.Get(k); ok {
 		return m
 	}
-	m := b.card(it, chat).Render()
-	b.dl.cards.Put(k, m)
+	m := e.render.Card(it, chat).Render()
+	e.dl.cards.Put(k, m)
 	return m
 }
 
 // settle applies Telegram's answer to the jobs: the error policy of
 // ../shared/TELEGRAM.md in one place.
-func (b *Bot) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, sent sentNews, err error, rec *recorder) outcome {
-	now := b.now()
-	var rl *RateLimitError
-	var mig *MigratedError
-	global := b.dl.pacer.Observe(errors.As(err, &rl))
-	switch {
-	case err == nil:
+func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, sent sentNews, err error, rec *recorder) outcome {
+	now := e.now()
+	var rl *tg.RateLimitError
+	var mig *tg.MigratedError
+	global := e.dl.pacer.Observe(errors.As(err, &rl))
+	switch judge(sendCard, err) {
+	case actSent:
 		for _, d := range pending {
 			rec.add(storage.Sent{Delivery: d, MessageID: sentMessageID(sent.ID, len(pending)), Photo: sent.Photo != "", At: now})
 		}
-		b.metrics.Sends.WithLabelValues("ok").Inc()
+		e.metrics.Sends.WithLabelValues("ok").Inc()
 		return outcome{done: len(batch)}
-	case errors.As(err, &rl):
-		return b.rateLimited(ctx, chatID, rl, global, now)
-	case errors.Is(err, ErrChatGone):
-		b.metrics.Sends.WithLabelValues("chat_gone").Inc()
-		b.log.Info("chat gone, dropping its subscriptions", "chat_id", chatID, "error", err)
-		if ferr := b.store.ForgetChat(ctx, chatID); ferr != nil {
-			b.log.Error("forget chat", "chat_id", chatID, "error", ferr)
+	case actPark:
+		return e.rateLimited(ctx, chatID, rl, global, now)
+	case actForget:
+		e.metrics.Sends.WithLabelValues("chat_gone").Inc()
+		e.log.Info("chat gone, dropping its subscriptions", "chat_id", chatID, "error", err)
+		if ferr := e.store.ForgetChat(ctx, chatID); ferr != nil {
+			e.log.Error("forget chat", "chat_id", chatID, "error", ferr)
 			return outcome{retryAt: now.Add(time.Second)}
 		}
-		b.ackAll(ctx, jobs)
+		e.ackAll(ctx, jobs)
 		return outcome{dropAll: true}
-	case errors.As(err, &mig):
-		b.metrics.Sends.WithLabelValues("migrated").Inc()
-		b.log.Info("chat migrated", "chat_id", chatID, "to_chat_id", mig.To)
-		if merr := b.store.MigrateChat(ctx, chatID, mig.To); merr != nil {
-			b.log.Error("migrate chat", "chat_id", chatID, "error", merr)
-			return outcome{retryAt: now.Add(time.Second)}
-		}
-		moved := make([]storage.Job, len(jobs))
-		for i, d := range jobs {
-			moved[i] = storage.Job{ChatID: mig.To, ItemID: d.ItemID}
-		}
-		if eerr := b.store.Enqueue(ctx, moved); eerr != nil {
-			b.log.Error("re-enqueue migrated jobs", "chat_id", mig.To, "error", eerr)
-			return outcome{retryAt: now.Add(time.Second)}
-		}
-		b.ackAll(ctx, jobs)
-		return outcome{dropAll: true}
-	case errors.Is(err, ErrCannotPost):
+	case actMigrate:
+		errors.As(err, &mig)
+		return e.migrateJobs(ctx, chatID, mig.To, jobs, now)
+	case actPause:
 		// Retrying cannot help until the chat's admins change something:
 		// no attempt is spent, and its other jobs are settled unsent.
-		if perr := b.pauseChat(ctx, chatID, err); perr != nil {
-			b.log.Error("pause chat", "chat_id", chatID, "error", perr)
+		if perr := e.pauseChat(ctx, chatID, err); perr != nil {
+			e.log.Error("pause chat", "chat_id", chatID, "error", perr)
 			return outcome{retryAt: now.Add(time.Second)}
 		}
-		b.ackAll(ctx, jobs)
+		e.ackAll(ctx, jobs)
 		return outcome{dropAll: true}
-	case errors.Is(err, ErrRejected):
+	case actGiveUp:
 		// Refused in every form sendNews tried: our bug, never retried.
-		b.metrics.Sends.WithLabelValues("rejected").Inc()
-		b.deadLetter(ctx, pending, err)
+		e.metrics.Sends.WithLabelValues("rejected").Inc()
+		e.deadLetter(ctx, pending, err)
 		return outcome{done: len(batch)}
-	case len(batch) == 0:
+	}
+	// actRetry: it may pass later.
+	e.metrics.Sends.WithLabelValues("error").Inc()
+	if len(batch) == 0 {
 		// Only an item owed ahead failed: the chat's own job keeps its
 		// attempts, and the next turns send its own jobs first for a while.
-		b.metrics.Sends.WithLabelValues("error").Inc()
-		b.dl.skipAhead(chatID, now.Add(time.Minute))
+		e.dl.skipAhead(chatID, now.Add(time.Minute))
 		wait := retryWait(1)
-		b.log.Warn("send of an item owed ahead failed, will retry", "chat_id", chatID, "retry_in", wait, "error", err)
-		return outcome{retryAt: now.Add(wait)}
-	default:
-		b.metrics.Sends.WithLabelValues("error").Inc()
-		d := &jobs[0]
-		d.Attempt++
-		if d.Attempt >= b.cfg.MaxAttempts {
-			b.deadLetter(ctx, pending, err)
-			return outcome{done: len(batch)}
-		}
-		wait := retryWait(d.Attempt)
-		b.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
+		e.log.Warn("send of an item owed ahead failed, will retry", "chat_id", chatID, "retry_in", wait, "error", err)
 		return outcome{retryAt: now.Add(wait)}
 	}
+	d := &jobs[0]
+	d.Attempt++
+	if d.Attempt >= e.cfg.MaxAttempts {
+		e.deadLetter(ctx, pending, err)
+		return outcome{done: len(batch)}
+	}
+	wait := retryWait(d.Attempt)
+	e.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
+	return outcome{retryAt: now.Add(wait)}
+}
+
+// migrateJobs moves a chat that became a supergroup, and the jobs queued
+// for it, to its new id: they are queued again for the new chat and
+// settled for the old one.
+func (e *Engine) migrateJobs(ctx context.Context, chatID, to int64, jobs []storage.Delivery, now time.Time) outcome {
+	e.metrics.Sends.WithLabelValues("migrated").Inc()
+	e.log.Info("chat migrated", "chat_id", chatID, "to_chat_id", to)
+	if merr := e.store.MigrateChat(ctx, chatID, to); merr != nil {
+		e.log.Error("migrate chat", "chat_id", chatID, "error", merr)
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	moved := make([]storage.Job, len(jobs))
+	for i, d := range jobs {
+		moved[i] = storage.Job{ChatID: to, ItemID: d.ItemID}
+	}
+	if eerr := e.store.Enqueue(ctx, moved); eerr != nil {
+		e.log.Error("re-enqueue migrated jobs", "chat_id", to, "error", eerr)
+		return outcome{retryAt: now.Add(time.Second)}
+	}
+	e.ackAll(ctx, jobs)
+	return outcome{dropAll: true}
 }
 
 // afterSend shows a send's result to the outage tracker. When the failure
 // is Telegram's, for every chat (parked), the job spends no attempt and
 // waits for the outcome's time; otherwise settle applies the result.
-func (b *Bot) afterSend(chatID int64, err error, probe bool) (outcome, bool) {
-	v := b.dl.outage.Observe(chatID, err, probe, b.now())
+func (e *Engine) afterSend(chatID int64, err error, probe bool) (outcome, bool) {
+	v := e.dl.outage.Observe(chatID, err, probe, e.now())
 	switch {
 	case v.WentDown:
-		b.metrics.Outages.Inc()
-		b.log.Warn("Telegram fails for every chat: delivery parked, probing with back-off, no attempts spent",
-			"probe_in", deliver.OutageFirstWait, "error", err)
+		e.metrics.Outages.Inc()
+		e.log.Warn("Telegram fails for every chat: delivery parked, probing with back-off, no attempts spent",
+			"probe_in", OutageFirstWait, "error", err)
 	case v.CameBack:
-		b.log.Info("Telegram answers again: delivery resumes", "parked_for", v.Down.Round(time.Millisecond))
+		e.log.Info("Telegram answers again: delivery resumes", "parked_for", v.Down.Round(time.Millisecond))
 	}
 	if !v.Parked {
 		return outcome{}, false
 	}
-	b.metrics.Sends.WithLabelValues("outage").Inc()
+	e.metrics.Sends.WithLabelValues("outage").Inc()
 	return outcome{retryAt: v.RetryAt}, true
 }
 
 // rateLimited applies a 429: the chat is parked for its retry_after on
 // every replica, and when the 429 is Telegram's bulk limit (it says so, or
 // most recent sends got one: global) the whole bot is parked and slowed.
-func (b *Bot) rateLimited(ctx context.Context, chatID int64, rl *RateLimitError, global bool, now time.Time) outcome {
-	b.metrics.Sends.WithLabelValues("rate_limited").Inc()
-	b.countRateLimited(ctx, now)
+func (e *Engine) rateLimited(ctx context.Context, chatID int64, rl *tg.RateLimitError, global bool, now time.Time) outcome {
+	e.metrics.Sends.WithLabelValues("rate_limited").Inc()
+	if e.cfg.CountRateLimited != nil {
+		e.cfg.CountRateLimited(ctx, now)
+	}
 	until := now.Add(rl.RetryAfter)
-	if perr := b.store.Park(ctx, chatID, until); perr != nil {
-		b.log.Error("park chat", "chat_id", chatID, "error", perr)
+	if perr := e.store.Park(ctx, chatID, until); perr != nil {
+		e.log.Error("park chat", "chat_id", chatID, "error", perr)
 	}
 	if rl.Global || global {
-		b.metrics.GlobalParks.Inc()
-		b.log.Warn("rate limited bot-wide: parking every replica and slowing down", "retry_after", rl.RetryAfter)
-		if perr := b.dl.pacer.Park(ctx, until); perr != nil {
-			b.log.Error("park bot", "error", perr)
+		e.metrics.GlobalParks.Inc()
+		e.log.Warn("rate limited bot-wide: parking every replica and slowing down", "retry_after", rl.RetryAfter)
+		if perr := e.dl.pacer.Park(ctx, until); perr != nil {
+			e.log.Error("park bot", "error", perr)
 		}
 	} else {
-		b.log.Warn("rate limited", "chat_id", chatID, "retry_after", rl.RetryAfter)
+		e.log.Warn("rate limited", "chat_id", chatID, "retry_after", rl.RetryAfter)
 	}
 	return outcome{retryAt: until}
 }
@@ -804,7 +829,7 @@ func retryWait(attempt int) time.Duration {
 // sendRun is what the senders of one RunDelivery share.
 type sendRun struct {
 	rec *recorder
-	chk *deliver.Checker
+	chk *Checker
 	// owns reports whether a chat's shard is surely this replica's now.
 	owns func(chatID int64) bool
 }
@@ -817,7 +842,7 @@ type sendRun struct {
 // hand-off per delivery, issue 14); now only the first send of a batch
 // wakes it, and the writer sleeps out the linger while the rest gather.
 type recorder struct {
-	b    *Bot
+	e    *Engine
 	kick chan struct{} // the first send of a batch, a barrier, or close
 	done chan struct{}
 	quit chan struct{} // closed when the delivery stops: flush stops waiting for ever
@@ -838,8 +863,8 @@ type recorder struct {
 // maxRecordQueue bounds the sends waiting to be written.
 const maxRecordQueue = 4 * flushBatch
 
-func newRecorder(b *Bot) *recorder {
-	r := &recorder{b: b, kick: make(chan struct{}, 1), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[jobKey]int{}}
+func newRecorder(e *Engine) *recorder {
+	r := &recorder{e: e, kick: make(chan struct{}, 1), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[jobKey]int{}}
 	r.notFull = sync.NewCond(&r.mu)
 	go r.run()
 	return r
@@ -1008,16 +1033,16 @@ func (r *recorder) flush(batch []storage.Sent) {
 		// Not the delivery context: what was sent must be recorded even
 		// while the replica shuts down.
 		ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
-		err := r.b.store.DeliveredMany(ctx, batch)
+		err := r.e.store.DeliveredMany(ctx, batch)
 		cancel()
 		if err == nil {
 			if attempt > 1 {
-				r.b.log.Info("recorded deliveries after Redis came back", "jobs", len(batch), "attempts", attempt)
+				r.e.log.Info("recorded deliveries after Redis came back", "jobs", len(batch), "attempts", attempt)
 			}
 			return
 		}
 		if attempt == 1 || attempt%10 == 0 {
-			r.b.log.Warn("record deliveries: will retry", "jobs", len(batch), "attempt", attempt, "error", err)
+			r.e.log.Warn("record deliveries: will retry", "jobs", len(batch), "attempt", attempt, "error", err)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -1026,7 +1051,7 @@ func (r *recorder) flush(batch []storage.Sent) {
 			quit, giveUp = nil, time.After(recordGrace)
 		case <-giveUp:
 			t.Stop()
-			r.b.log.Error("record deliveries: giving up as delivery stops", "jobs", len(batch), "error", err)
+			r.e.log.Error("record deliveries: giving up as delivery stops", "jobs", len(batch), "error", err)
 			return
 		}
 		t.Stop()
@@ -1034,47 +1059,47 @@ func (r *recorder) flush(batch []storage.Sent) {
 	}
 }
 
-func (b *Bot) deadLetter(ctx context.Context, ds []storage.Delivery, cause error) {
+func (e *Engine) deadLetter(ctx context.Context, ds []storage.Delivery, cause error) {
 	for _, d := range ds {
-		b.metrics.DeadJobs.Inc()
-		b.log.Error("delivery dead-lettered", "chat_id", d.ChatID, "item_id", d.ItemID, "attempt", d.Attempt, "error", cause)
-		if err := b.store.DeadLetter(ctx, d, cause.Error()); err != nil {
-			b.log.Error("dead-letter", "chat_id", d.ChatID, "error", err)
+		e.metrics.DeadJobs.Inc()
+		e.log.Error("delivery dead-lettered", "chat_id", d.ChatID, "item_id", d.ItemID, "attempt", d.Attempt, "error", cause)
+		if err := e.store.DeadLetter(ctx, d, cause.Error()); err != nil {
+			e.log.Error("dead-letter", "chat_id", d.ChatID, "error", err)
 		}
 	}
 }
 
-func (b *Bot) ackAll(ctx context.Context, ds []storage.Delivery) {
-	if err := b.store.Ack(ctx, ds...); err != nil {
-		b.log.Error("ack", "error", err)
+func (e *Engine) ackAll(ctx context.Context, ds []storage.Delivery) {
+	if err := e.store.Ack(ctx, ds...); err != nil {
+		e.log.Error("ack", "error", err)
 	}
 }
 
-func (b *Bot) send(ctx context.Context, m Message) (int, error) {
+func (e *Engine) send(ctx context.Context, m card.Message) (int, error) {
 	start := time.Now()
-	id, err := b.sender.Send(ctx, m)
+	id, err := e.sender.Send(ctx, m)
 	end := time.Now()
-	b.metrics.SendTime.Observe(end.Sub(start).Seconds())
-	if perr := b.dl.pacer.Answered(ctx, m.ChatID, end); perr != nil {
-		b.log.Warn("pace: count a late send in the window", "chat_id", m.ChatID, "error", perr)
+	e.metrics.SendTime.Observe(end.Sub(start).Seconds())
+	if perr := e.dl.pacer.Answered(ctx, m.ChatID, end); perr != nil {
+		e.log.Warn("pace: count a late send in the window", "chat_id", m.ChatID, "error", perr)
 	}
 	// The chat's token was taken before the send waited for its slot of
 	// the bot-wide rate: its next send keeps an interval from this one's
 	// answer (less the guard the limit's margin has), not from the token.
 	// The push goes with the pacer's next booking, a batch later at most:
 	// the chat's next send is an interval away.
-	b.dl.pacer.Push(storage.Push{Key: chatKey(m.ChatID), Limit: b.chatLimit(m.ChatID), At: end.Add(-deliver.WindowGuard)})
+	e.dl.pacer.Push(storage.Push{Key: chatKey(m.ChatID), Limit: e.chatLimit(m.ChatID), At: end.Add(-WindowGuard)})
 	return id, err
 }
 
 // waitGlobal waits for this replica's next slot of the bot-wide rate,
 // shared by every replica (cards and replies alike), for a send to chatID
 // (send tells the pacer of its answer). A send's first form takes its slot
-// through a gate (deliver.Gate.Clear); the simpler forms a refusal steps down
+// through a gate (Gate.Clear); the simpler forms a refusal steps down
 // to (sendNews, pacedSend) take theirs here: the send was cleared, and
 // Telegram's refusal says it is up.
-func (b *Bot) waitGlobal(ctx context.Context, chatID int64) error {
-	return b.dl.pacer.Take(ctx, chatID)
+func (e *Engine) waitGlobal(ctx context.Context, chatID int64) error {
+	return e.dl.pacer.Take(ctx, chatID)
 }
 
 // chatKey names a chat's limiter, shared by cards and replies.
@@ -1084,58 +1109,40 @@ func chatKey(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 1
 // and channels (negative ids) by the minute, at paceShare of the rate, so
 // two sends to a chat that leave a whole interval apart still arrive far
 // enough apart when the first took longer on its way.
-func (b *Bot) chatLimit(chatID int64) storage.Limit {
+func (e *Engine) chatLimit(chatID int64) storage.Limit {
 	if chatID < 0 {
-		return storage.Limit{Rate: max(1, int(b.cfg.Limits.GroupPerMinute)), Burst: 1, Period: sharePeriod(time.Minute)}
+		return storage.Limit{Rate: max(1, int(e.cfg.Limits.GroupPerMinute)), Burst: 1, Period: sharePeriod(time.Minute)}
 	}
-	return storage.Limit{Rate: max(1, int(b.cfg.Limits.PrivatePerSecond)), Burst: 1, Period: sharePeriod(time.Second)}
+	return storage.Limit{Rate: max(1, int(e.cfg.Limits.PrivatePerSecond)), Burst: 1, Period: sharePeriod(time.Second)}
 }
 
 // sharePeriod stretches a limit's period so its rate is paceShare of it.
 func sharePeriod(d time.Duration) time.Duration {
-	return time.Duration(float64(d) / deliver.PaceShare)
-}
-
-// card renders an item for a chat, in the chat's language and time zone,
-// with its share buttons behind one «📤 مشاركة» button (shareCallback).
-func (b *Bot) card(it feeds.Item, chat storage.Chat) card.Card {
-	c := card.Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.location(chat.TZ), Lang: chat.Lang,
-		Buttons: b.cfg.CardButtons, Images: b.cfg.CardImages}
-	if p := ItemStartPayload(it.ID); p != "" {
-		c.ShareMenu = callbackData(cbShareOpen, p)
-	}
-	return c
-}
-
-func (b *Bot) sourceName(id string) string {
-	if s, ok := b.cat().byID[id]; ok && s.Name != "" {
-		return s.Name
-	}
-	return id
+	return time.Duration(float64(d) / PaceShare)
 }
 
 // location resolves a chat's time zone, falling back to the bot's. It is
 // asked on every send to a chat with a zone of its own; time.LoadLocation
 // reads the zone database each time, so each zone is loaded once.
-func (b *Bot) location(tz string) *time.Location {
+func (e *Engine) Location(tz string) *time.Location {
 	if tz == "" {
-		return b.cfg.Location
+		return e.cfg.Location
 	}
-	if loc, ok := b.dl.zones.Get(tz); ok {
+	if loc, ok := e.dl.zones.Get(tz); ok {
 		return loc
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		loc = b.cfg.Location
+		loc = e.cfg.Location
 	}
-	b.dl.zones.Put(tz, loc)
+	e.dl.zones.Put(tz, loc)
 	return loc
 }
 
 // digest is one message standing for several cards (card.Digest), with
 // the sources named from the bot's catalog.
-func (b *Bot) digest(items []feeds.Item, chat storage.Chat, html bool) Message {
-	return card.Digest(items, chat.Lang, b.sourceName, html)
+func (e *Engine) digest(items []feeds.Item, chat storage.Chat, html bool) card.Message {
+	return card.Digest(items, chat.Lang, e.render.SourceName, html)
 }
 
 // sentMessageID is what the sent record keeps for an item: the message id

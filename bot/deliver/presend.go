@@ -1,0 +1,101 @@
+package deliver
+
+import (
+	"context"
+	"time"
+
+	"github.com/akhbar/akhbar/bot/card"
+
+	"github.com/akhbar/akhbar/storage"
+)
+
+// The gates of package deliver (Gate) as the bot's senders use
+// them, wired to this replica's pacer and outage tracker.
+
+// deliveryGate is the gate of the delivery workers' sends: cards, edits
+// and broadcasts alike. What differs between them comes before it (what
+// their CheckSend asks) and after it (what Telegram's answer does), not in
+// it.
+func (e *Engine) deliveryGate(run *sendRun) Gate {
+	return Gate{Slots: e.dl.pacer, Owns: run.owns, Outage: &e.dl.outage, Now: e.cfg.Now}
+}
+
+// replyGate is the gate of replies and digests: the slot alone.
+func (e *Engine) replyGate() Gate {
+	return Gate{Slots: e.dl.pacer, Now: e.cfg.Now}
+}
+
+// The checks before a delivery send (a card or a digest of cards, an
+// edit, a broadcast) are one sequence, written once: the chat's query
+// (checkQuery) goes in a shared CheckSend round trip (Checker), its answer
+// is read by ready, what the kind of send skips (sent already, expired,
+// filtered) is settled, and the gate (deliveryGate) gives the bot-wide
+// slot. Replies and digests (pace) ask the chat's limit with Allow, then
+// pass replyGate.
+
+// checkQuery is the pre-send check of a delivery send to chatID: its
+// park and a token of its limit; the caller adds the items whose sent
+// records it reads (ItemIDs) or fetches (Fetch).
+func (e *Engine) checkQuery(chatID int64) storage.SendQuery {
+	return storage.SendQuery{ChatID: chatID, LimitKey: chatKey(chatID), Limit: e.chatLimit(chatID)}
+}
+
+// ready reads a delivery send's check (sc, or its round trip's err): the
+// chat is paused (each kind of send settles its jobs its own way), must
+// wait until retryAt (a failed round trip: a second), or may go on.
+func (e *Engine) ready(ctx context.Context, chatID int64, sc storage.SendCheck, err error, now time.Time) (paused bool, retryAt time.Time, ok bool) {
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("check send", "chat_id", chatID, "error", err)
+		}
+		return false, now.Add(time.Second), false
+	}
+	return ChatReady(sc, now)
+}
+
+// pacedSend sends one message within the chat's and the bot's shared
+// limits, waiting for a token as long as ctx allows. Replies use it; the
+// delivery workers book their tokens in batches instead. When Telegram
+// refuses the message it sends at once the simpler forms a card falls back
+// to (without the photo, the copy button, the buttons; see sendNews), each
+// in a slot of the bot-wide rate; a reply has no plain-text form of its own.
+func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
+	if err := e.pace(ctx, m.ChatID); err != nil {
+		return 0, err
+	}
+	for {
+		id, err := e.send(ctx, m)
+		if err == nil {
+			return id, nil
+		}
+		next, step := simpler(m, err, nil)
+		if step == "" {
+			return 0, err
+		}
+		e.metrics.Fallbacks.WithLabelValues(step).Inc()
+		e.log.Warn("reply refused, sending a simpler form", "chat_id", m.ChatID, "fallback", step, "error", err)
+		if werr := e.waitGlobal(ctx, m.ChatID); werr != nil {
+			return 0, err
+		}
+		m = next
+	}
+}
+
+// pace waits for a token of the chat's limit and a slot of the bot-wide
+// rate, as long as ctx allows: one send may go.
+func (e *Engine) pace(ctx context.Context, chatID int64) error {
+	for {
+		wait, err := e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID))
+		if err != nil {
+			return err
+		}
+		if wait <= 0 {
+			break
+		}
+		if !Sleep(ctx, wait) {
+			return ctx.Err()
+		}
+	}
+	_, _, err := e.replyGate().Clear(ctx, chatID, e.now())
+	return err
+}
