@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/bot/prefs"
 	"github.com/akhbar/akhbar/feeds"
 )
@@ -71,21 +72,6 @@ func TestCallbackWireStrings(t *testing.T) {
 	}
 }
 
-// TestDecodeCallbackUnknown: data no button makes is no kind, and the
-// search and operator kinds need their ":" as their routes always did.
-func TestDecodeCallbackUnknown(t *testing.T) {
-	for _, data := range []string{"", "x", "x:1", "op", "q", "menus:help", ":p"} {
-		if k, _ := decodeCallback(data); k != cbUnknown {
-			t.Errorf("decodeCallback(%q) = %v, want unknown", data, k)
-		}
-	}
-	// The router read the prefix before a ":" or the whole data, so a
-	// bare "menu" was the help menu and stays so.
-	if k, arg := decodeCallback("menu"); k != cbMenu || arg != "" {
-		t.Errorf(`decodeCallback("menu") = %v %q`, k, arg)
-	}
-}
-
 // keyboardCell is one button of a keyboard as the transcripts write it:
 // "[label | action]", the action a callback's data, a URL or "copy: …".
 var keyboardCell = regexp.MustCompile(`\[[^\[\]]*? \| ([^\]]*)\]`)
@@ -124,7 +110,7 @@ func TestGoldenCallbacksDecode(t *testing.T) {
 			}
 		}
 	}
-	for k := cbUnknown + 1; k < cbKinds; k++ {
+	for _, k := range chat.Kinds() {
 		if k.String() == "" {
 			t.Errorf("kind %d has no prefix", k)
 		}
