@@ -1,11 +1,9 @@
 package bot
 
 import (
-	"slices"
-	"strings"
+	"github.com/akhbar/akhbar/bot/chat"
 
 	"github.com/akhbar/akhbar/feeds"
-	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
 )
 
@@ -16,18 +14,6 @@ import (
 // sound even to a chat that takes digests, is in its quiet hours or chose
 // silent cards, unless the chat said breaking news may wait
 // (storage.Settings.BreakingWaits). A poll tells it (bot/poll).
-
-// breakingNames are what people call breaking news in /subscribe and
-// /latest: "/subscribe عاجل".
-var breakingNames = []string{"عاجل", "العاجل", "أخبار عاجلة", "الأخبار العاجلة", "خبر عاجل", "breaking", "breaking news", "urgent"}
-
-// IsBreakingName reports whether q is what readers call breaking news
-// ("عاجل", "الأخبار العاجلة", "Breaking"): /subscribe and /latest take it
-// for breaking news of every source, so no topic may be named so.
-func IsBreakingName(q string) bool {
-	k := arabic.NameKey(strings.TrimPrefix(strings.TrimSpace(q), "🔴"))
-	return slices.ContainsFunc(breakingNames, func(n string) bool { return arabic.NameKey(n) == k })
-}
 
 // breakingApart keeps breaking news out of digests: when the batch about to
 // go as one message holds breaking news, a breaking item at its head goes
@@ -46,3 +32,7 @@ func breakingApart(batch []storage.Delivery, sent []bool, known map[string]feeds
 	}
 	return batch, sent
 }
+
+// IsBreakingName reports whether q is what readers call breaking news
+// (chat.IsBreakingName), for the config's checks.
+func IsBreakingName(q string) bool { return chat.IsBreakingName(q) }
