@@ -275,3 +275,32 @@ func TestSettingsButtonsAreTheAdmins(t *testing.T) {
 		t.Errorf("answers %q, %d edits; want the settings' admins-only toast and no edit", sender.answers, sender.edits)
 	}
 }
+
+// countingCatalog hands out a new lineup on every call, as if the config
+// were reloaded between any two reads, and counts the calls.
+type countingCatalog struct{ calls int }
+
+func (c *countingCatalog) Lineup() *Lineup {
+	c.calls++
+	return NewLineup(testSources)
+}
+
+// TestOneCatalogSnapshotPerUpdate: an update is answered from one read of
+// the catalog, however many sources, topics and target codes its answer
+// names, so a reload never mixes two lists of sources in one answer.
+func TestOneCatalogSnapshotPerUpdate(t *testing.T) {
+	const user = 7
+	for _, text := range []string{"/sources", "/subscribe اقتصاد", "/unsubscribe", "/start"} {
+		c, store, _, out := newTestConversation(0)
+		cat := &countingCatalog{}
+		c.cat = cat
+		store.subs[user] = []string{poll.SourceTarget("s0"), poll.TopicTarget("سياسة")}
+		m := &tg.InMessage{Chat: tg.Chat{ID: user, Type: "private"}, From: tg.User{ID: user}, Text: text}
+		if err := c.HandleUpdate(context.Background(), tg.Update{Message: m}); err != nil {
+			t.Fatal(err)
+		}
+		if cat.calls != 1 || len(out.replies) != 1 {
+			t.Errorf("%s: %d catalog reads for %d replies, want 1 for 1", text, cat.calls, len(out.replies))
+		}
+	}
+}
