@@ -2,7 +2,6 @@ package bot
 
 import (
 	"github.com/akhbar/akhbar/bot/chat"
-
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )

@@ -2,8 +2,9 @@ package chat
 
 import (
 	"context"
-	"github.com/akhbar/akhbar/bot/tg"
 	"testing"
+
+	"github.com/akhbar/akhbar/bot/tg"
 )
 
 // TestIsAdminNeedsARealChat: there is no admin of chat 0, and a sender chat

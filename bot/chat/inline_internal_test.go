@@ -1,10 +1,10 @@
 package chat
 
 import (
-	"github.com/akhbar/akhbar/bot/tg"
 	"strings"
 	"testing"
 
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/google/go-cmp/cmp"
 )
 

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/akhbar/akhbar/bot/tg"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/deliver"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"

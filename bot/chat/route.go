@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+
 	"github.com/akhbar/akhbar/bot/tg"
 )
 

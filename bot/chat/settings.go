@@ -4,13 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/akhbar/akhbar/bot/tg"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/prefs"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/storage"
 )
 
