@@ -1,6 +1,7 @@
 // Package bot holds akhbar's use cases: polling a source (bot/poll, which
 // the Bot wires), delivering cards to chats at Telegram's limits, and
-// answering what people do in Telegram.
+// answering what people do in Telegram (bot/chat, which the Bot wires to
+// the store, Telegram and the delivery).
 // It talks to Telegram through the small Sender interface it defines, and
 // to Redis through the small store interfaces it defines beside their use
 // (Store gathers them), which the storage package implements.
@@ -90,16 +91,11 @@ type Config struct {
 // reader sees what a use case touches and a test can stand in for one
 // concern. storage.Store implements it.
 type Store interface {
-	chatStore
-	settingsStore
-	channelStore
+	// chat.Store is the conversation's (bot/chat); the Bot wires it with
+	// the same store.
+	chat.Store
 	chat.Inbox
-	inlineStore
-	itemReader
-	searchStore
-	linkStore
-	operatorStore
-	migrateStore
+	broadcastStore
 	// deliver.Store is the delivery engine's (bot/deliver): the outbox,
 	// digests, edits, pauses, the shared limits and the pre-send checks.
 	deliver.Store
@@ -111,16 +107,15 @@ type Store interface {
 
 // Bot is one replica's use cases over the shared store.
 type Bot struct {
-	cfg      Config
-	store    Store
-	sender   Sender
-	log      *slog.Logger
-	metrics  *Metrics
-	catalog  atomic.Pointer[catalog] // the sources, swapped whole by SetSources
-	adminTTL time.Duration
-	poller   *poll.Poller       // the poll use case (PollSource)
-	eng      *deliver.Engine    // the delivery engine: cards, digests, edits, broadcasts and paced replies
-	chat     *chat.Conversation // the use cases that have left bot for package chat
+	cfg     Config
+	store   Store
+	sender  Sender
+	log     *slog.Logger
+	metrics *Metrics
+	catalog atomic.Pointer[chat.Lineup] // the sources, swapped whole by SetSources
+	poller  *poll.Poller                // the poll use case (PollSource)
+	eng     *deliver.Engine             // the delivery engine: cards, digests, edits, broadcasts and paced replies
+	chat    *chat.Conversation          // the conversation (bot/chat), wired to the delivery
 }
 
 // DefaultConfig is the one table of the use cases' defaults: New fills
@@ -139,11 +134,8 @@ func DefaultConfig() Config {
 	}
 }
 
-// ArticleReader reads the page at a link: feeds.Fetcher.Article, or local
-// mode's, which answers its sample items' links offline.
-type ArticleReader interface {
-	Article(ctx context.Context, pageURL string) (*feeds.Article, error)
-}
+// ArticleReader reads the page at a link (chat.ArticleReader).
+type ArticleReader = chat.ArticleReader
 
 // New wires a Bot. reg may be nil when metrics are not wanted.
 func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *slog.Logger, reg prometheus.Registerer) *Bot {
@@ -195,8 +187,7 @@ func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *sl
 	}
 	b := &Bot{
 		cfg: cfg, store: store, sender: sender, log: log,
-		metrics:  newMetrics(reg),
-		adminTTL: 5 * time.Minute,
+		metrics: newMetrics(reg),
 	}
 	b.poller = poll.New(poll.Config{
 		SummaryChars: cfg.SummaryChars, FullTextBelow: cfg.FullTextBelow, NoArticleFetch: cfg.NoArticleFetch,

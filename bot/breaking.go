@@ -1,10 +1,7 @@
 package bot
 
 import (
-	"slices"
-	"strings"
-
-	"github.com/akhbar/akhbar/feeds/arabic"
+	"github.com/akhbar/akhbar/bot/chat"
 )
 
 // Breaking news is what a newsroom marks urgent: a title that starts with
@@ -13,16 +10,9 @@ import (
 // (BreakingTarget), carries 🔴 on its card, and comes at once and with
 // sound even to a chat that takes digests, is in its quiet hours or chose
 // silent cards, unless the chat said breaking news may wait
-// (storage.Settings.BreakingWaits). A poll tells it (bot/poll).
-
-// breakingNames are what people call breaking news in /subscribe and
-// /latest: "/subscribe عاجل".
-var breakingNames = []string{"عاجل", "العاجل", "أخبار عاجلة", "الأخبار العاجلة", "خبر عاجل", "breaking", "breaking news", "urgent"}
+// (storage.Settings.BreakingWaits). A poll tells it (bot/poll); the
+// delivery keeps it out of digests (bot/deliver).
 
 // IsBreakingName reports whether q is what readers call breaking news
-// ("عاجل", "الأخبار العاجلة", "Breaking"): /subscribe and /latest take it
-// for breaking news of every source, so no topic may be named so.
-func IsBreakingName(q string) bool {
-	k := arabic.NameKey(strings.TrimPrefix(strings.TrimSpace(q), "🔴"))
-	return slices.ContainsFunc(breakingNames, func(n string) bool { return arabic.NameKey(n) == k })
-}
+// (chat.IsBreakingName), for the config's checks.
+func IsBreakingName(q string) bool { return chat.IsBreakingName(q) }

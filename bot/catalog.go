@@ -1,39 +1,20 @@
 package bot
 
 import (
-	"slices"
-
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/feeds"
 )
 
-// catalog is the bot's sources as configured, and what is derived from
-// them: looked up by id, and the topics in config order. A reload swaps
-// the whole catalog at once (SetSources), so an update handled while it
-// happens sees either the old sources or the new ones, never half of each;
-// a handler reads b.cat() once and keeps that catalog for its answer.
-type catalog struct {
-	list   []feeds.Source
-	byID   map[string]feeds.Source
-	topics []string // in config order, deduplicated
-}
+// cat is the current catalog (chat.Lineup): the sources as configured,
+// looked up by id, and the topics. A reload swaps it whole (SetSources);
+// the conversation answers each update from one snapshot of it.
+func (b *Bot) cat() *chat.Lineup { return b.catalog.Load() }
 
-func newCatalog(srcs []feeds.Source) *catalog {
-	c := &catalog{list: slices.Clone(srcs), byID: make(map[string]feeds.Source, len(srcs))}
-	seen := map[string]bool{}
-	for _, s := range srcs {
-		c.byID[s.ID] = s
-		for _, t := range s.Topics {
-			if !seen[t] {
-				seen[t] = true
-				c.topics = append(c.topics, t)
-			}
-		}
-	}
-	return c
-}
+// catalogOf is the Bot's catalog as the conversation takes it
+// (chat.Catalog), a type of its own so bot.Bot's API does not grow.
+type catalogOf struct{ b *Bot }
 
-// cat is the current catalog.
-func (b *Bot) cat() *catalog { return b.catalog.Load() }
+func (c catalogOf) Lineup() *chat.Lineup { return c.b.cat() }
 
 // SetSources replaces the sources the bot offers people (the /sources menu,
 // /subscribe by name, the names on cards) without a restart. Polls in
@@ -41,7 +22,7 @@ func (b *Bot) cat() *catalog { return b.catalog.Load() }
 // carries its source id, named from the new catalog. Subscriptions to a
 // source that left the config are kept in the store: they come back to
 // life if it returns.
-func (b *Bot) SetSources(srcs []feeds.Source) { b.catalog.Store(newCatalog(srcs)) }
+func (b *Bot) SetSources(srcs []feeds.Source) { b.catalog.Store(chat.NewLineup(srcs)) }
 
 // Sources returns the sources the bot offers now.
-func (b *Bot) Sources() []feeds.Source { return slices.Clone(b.cat().list) }
+func (b *Bot) Sources() []feeds.Source { return b.cat().Sources() }

@@ -85,7 +85,7 @@ func (b *Bot) card(it feeds.Item, chat storage.Chat) card.Card {
 }
 
 func (b *Bot) sourceName(id string) string {
-	if s, ok := b.cat().byID[id]; ok && s.Name != "" {
+	if s, ok := b.cat().Source(id); ok && s.Name != "" {
 		return s.Name
 	}
 	return id

@@ -9,7 +9,7 @@ import (
 
 // IndexForSearch indexes an item the way a poll does, for tests that seed
 // items without polling.
-func (b *Bot) IndexForSearch(ctx context.Context, it feeds.Item) { b.indexForSearch(ctx, it) }
+func (b *Bot) IndexForSearch(ctx context.Context, it feeds.Item) { b.chat.Index(ctx, it) }
 
 // Enrich cleans and summarises an item the way a poll does.
 func (b *Bot) Enrich(ctx context.Context, src feeds.Source, it feeds.Item) feeds.Item {
@@ -25,7 +25,7 @@ func (b *Bot) Compose(chatID int64, items []feeds.Item, chat storage.Chat) Messa
 // InlineResults are the checked inline results for items, as an inline
 // answer carries them.
 func (b *Bot) InlineResults(items []feeds.Item, lang string) []InlineResult {
-	return b.inlineResults(items, lang)
+	return b.chat.InlineResults(items, lang)
 }
 
 // PaceStats counts this replica's slots shifted in the bot-wide window

@@ -32,9 +32,9 @@ const BreakingTarget = poll.BreakingTarget
 // configured (poll.Catalog).
 type pollSide struct{ b *Bot }
 
-func (s pollSide) Index(ctx context.Context, it feeds.Item) { s.b.indexForSearch(ctx, it) }
+func (s pollSide) Index(ctx context.Context, it feeds.Item) { s.b.chat.Index(ctx, it) }
 
 func (s pollSide) HasSource(id string) bool {
-	_, ok := s.b.cat().byID[id]
+	_, ok := s.b.cat().Source(id)
 	return ok
 }

@@ -1,47 +1,33 @@
 package bot
 
-import "context"
+import (
+	"context"
 
-// migrateStore is moving a chat that became a supergroup; storage.Store
-// implements it.
-type migrateStore interface {
-	MigrateChat(ctx context.Context, from, to int64) error
+	"github.com/akhbar/akhbar/bot/chat"
+	"github.com/akhbar/akhbar/feeds"
+)
+
+// HandleUpdate answers one update (chat.Conversation.HandleUpdate). Errors
+// are about this update only; the update loop logs them and goes on.
+func (b *Bot) HandleUpdate(ctx context.Context, u Update) error { return b.chat.HandleUpdate(ctx, u) }
+
+// ItemStartPayload is the deep-link payload that opens an item's card
+// (chat.ItemStartPayload); the delivery's share button carries it.
+func ItemStartPayload(itemID string) string { return chat.ItemStartPayload(itemID) }
+
+// ItemDeepLink is the t.me link that opens an item's card in a private
+// chat with the bot; "" when the bot's username is unknown.
+func (b *Bot) ItemDeepLink(itemID string) string { return b.chat.ItemDeepLink(itemID) }
+
+// The fetcher for links people send is the conversation's (chat).
+const LinkMaxBytes = chat.LinkMaxBytes
+
+// NewLinkFetcher is the fetcher for links people send (chat.NewLinkFetcher).
+func NewLinkFetcher(userAgent string, extraPorts ...int) *feeds.Fetcher {
+	return chat.NewLinkFetcher(userAgent, extraPorts...)
 }
 
-// HandleUpdate answers one update. Errors are about this update only; the
-// update loop logs them and goes on.
-func (b *Bot) HandleUpdate(ctx context.Context, u Update) error {
-	switch {
-	case u.Message != nil && u.Message.MigrateTo != 0:
-		b.metrics.Updates.WithLabelValues("migrate").Inc()
-		return b.store.MigrateChat(ctx, u.Message.Chat.ID, u.Message.MigrateTo)
-	case u.Message != nil:
-		b.metrics.Updates.WithLabelValues("message").Inc()
-		return b.handleMessage(ctx, u.Message)
-	case u.Callback != nil:
-		b.metrics.Updates.WithLabelValues("callback").Inc()
-		kind, arg := decodeCallback(u.Callback.Data)
-		switch kind {
-		case cbOperator:
-			return b.operatorCallback(ctx, u.Callback, arg)
-		case cbSearch:
-			return b.searchCallback(ctx, u.Callback, arg)
-		}
-		return b.handleCallback(ctx, u.Callback, kind, arg)
-	case u.MyChatMember != nil:
-		b.metrics.Updates.WithLabelValues("member").Inc()
-		return b.handleMemberChange(ctx, u.MyChatMember)
-	case u.InlineQuery != nil:
-		b.metrics.Updates.WithLabelValues("inline").Inc()
-		return b.handleInline(ctx, u.InlineQuery)
-	}
-	b.metrics.Updates.WithLabelValues("other").Inc()
-	return nil
-}
-
-// handleText answers a message that is not a command: a link sent in a
-// private chat, or in a group with the bot mentioned, gets the page's
-// card. Other text is left alone, so people can talk in groups.
-func (b *Bot) handleText(ctx context.Context, m *InMessage) error {
-	return b.handleLink(ctx, m)
+// LinkFetcherOptions are its options (chat.LinkFetcherOptions).
+func LinkFetcherOptions(userAgent string, extraPorts ...int) feeds.FetcherOptions {
+	return chat.LinkFetcherOptions(userAgent, extraPorts...)
 }

@@ -162,7 +162,8 @@ type dispatchMetrics struct {
 	recovered prometheus.Counter
 }
 
-// Handler answers the updates a Dispatcher hands it: bot.Bot.
+// Handler answers the updates a Dispatcher hands it: bot.Bot, which
+// hands them to its Conversation.
 type Handler interface {
 	HandleUpdate(ctx context.Context, u tg.Update) error
 	// IsCommand reports whether text is a command to this bot, which

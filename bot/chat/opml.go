@@ -66,7 +66,7 @@ func (c *Conversation) ExportOPML(ctx context.Context, m *tg.InMessage, lang str
 	if err := c.out.Pace(ctx, m.Chat.ID); err != nil {
 		return err
 	}
-	return docs.SendDocument(ctx, m.Chat.ID, name, data, fmt.Sprintf(t.Exported, len(c.cat.Sources())))
+	return docs.SendDocument(ctx, m.Chat.ID, name, data, fmt.Sprintf(t.Exported, len(c.cat.Lineup().Sources())))
 }
 
 // ImportOPML takes an operator's OPML file: a progress message, edited as

@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -98,7 +98,7 @@ func FuzzParseQuery(f *testing.F) {
 		if again := parseQuery(q.full); !cmp.Equal(again.Terms, q.Terms) {
 			t.Fatalf("terms read back %q, want %q", again.Terms, q.Terms)
 		}
-		if cb := callbackData(cbSearch, q.token(), fmt.Sprint(maxSearchResults)); len(cb) > 64 {
+		if cb := CallbackData(KindSearch, q.token(), fmt.Sprint(maxSearchResults)); len(cb) > 64 {
 			t.Fatalf("callback %q is %d bytes", cb, len(cb))
 		}
 	})
@@ -196,7 +196,7 @@ func FuzzFindLink(f *testing.F) {
 }
 
 func TestMentions(t *testing.T) {
-	b := &Bot{cfg: Config{BotUsername: "Akhbar_Bot"}}
+	h := &turn{Conversation: &Conversation{cfg: Config{BotUsername: "Akhbar_Bot"}}}
 	tests := map[string]bool{
 		"@akhbar_bot https://x.y/":         true,
 		"لخّص @AKHBAR_BOT":                 true,
@@ -207,11 +207,11 @@ func TestMentions(t *testing.T) {
 		"":                                 false,
 	}
 	for text, want := range tests {
-		if got := b.mentions(text); got != want {
+		if got := h.mentions(text); got != want {
 			t.Errorf("mentions(%q) = %v, want %v", text, got, want)
 		}
 	}
-	if (&Bot{}).mentions("@anything") {
+	if (&turn{Conversation: &Conversation{}}).mentions("@anything") {
 		t.Error("a bot without a username is mentioned")
 	}
 }
@@ -302,14 +302,15 @@ func BenchmarkSearch(b *testing.B) {
 	now := time.Date(2026, 4, 2, 12, 0, 0, 0, time.UTC)
 	for _, be := range storagetest.Backends()[:2] {
 		store := be.New(b, storage.Options{Now: func() time.Time { return now }})
-		bot := New(Config{Now: func() time.Time { return now }}, store, nil, nil, nil, nil)
+		conv := New(Config{Now: func() time.Time { return now }}, store, nil, nil, staticCatalog{NewLineup(nil)}, nil)
+		h := conv.turn()
 		ctx := b.Context()
 		for i, it := range items {
 			it.Published = now.Add(-time.Duration(i) * time.Minute)
 			if err := store.SaveItem(ctx, it); err != nil {
 				b.Fatal(err)
 			}
-			bot.indexForSearch(ctx, it)
+			conv.Index(ctx, it)
 		}
 		trips := &roundTrips{}
 		store.Client().AddHook(trips)
@@ -319,7 +320,7 @@ func BenchmarkSearch(b *testing.B) {
 				b.ReportAllocs()
 				start := trips.n.Load()
 				for b.Loop() {
-					if _, _, err := bot.searchItems(ctx, q, 0, searchPage); err != nil {
+					if _, _, err := h.searchItems(ctx, q, 0, searchPage); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -347,3 +348,8 @@ func BenchmarkParseQuery(b *testing.B) {
 		parseQuery("أسعار الذهب في الأسواق المغربية اليوم")
 	}
 }
+
+// staticCatalog is a catalog that never reloads.
+type staticCatalog struct{ l *Lineup }
+
+func (s staticCatalog) Lineup() *Lineup { return s.l }

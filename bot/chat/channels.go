@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/tg"
 )
 
 // channelStore is what a channel's subscriptions, managed from a private
@@ -22,10 +23,10 @@ type channelStore interface {
 // the channel's subscriptions from a conversation with the bot. Both the
 // user and the bot must be admins of the channel (a bot that is not an
 // admin cannot post there).
-func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args []string, lang string, reply func(string, [][]Button) error) error {
+func (h *turn) manageChannel(ctx context.Context, m *tg.InMessage, cmd string, args []string, lang string, reply func(string, [][]tg.Button) error) error {
 	t := channelTexts(lang)
-	ch, err := b.sender.ChatInfo(ctx, args[0])
-	var rl *RateLimitError
+	ch, err := h.sender.ChatInfo(ctx, args[0])
+	var rl *tg.RateLimitError
 	switch {
 	case errors.As(err, &rl):
 		return err
@@ -39,8 +40,8 @@ func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args 
 	// The bot first: it cannot read a channel's members unless it is an
 	// admin there, so asking about the user first would answer "you are
 	// not an admin" to the channel's owner.
-	if b.cfg.BotID != 0 {
-		botStatus, err := b.sender.ChatMemberStatus(ctx, ch.ID, b.cfg.BotID)
+	if h.cfg.BotID != 0 {
+		botStatus, err := h.sender.ChatMemberStatus(ctx, ch.ID, h.cfg.BotID)
 		if errors.As(err, &rl) {
 			return err
 		}
@@ -48,18 +49,18 @@ func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args 
 			return reply(fmt.Sprintf(t.BotNotAdmin, card.Escape(card.Embed(lang, name))), nil)
 		}
 	}
-	userStatus, err := b.sender.ChatMemberStatus(ctx, ch.ID, m.From.ID)
+	userStatus, err := h.sender.ChatMemberStatus(ctx, ch.ID, m.From.ID)
 	if errors.As(err, &rl) {
 		return err
 	}
 	if err != nil || !adminStatus(userStatus) {
 		return reply(fmt.Sprintf(t.YouNotAdmin, card.Escape(card.Embed(lang, name))), nil)
 	}
-	if _, err := b.rememberChat(ctx, ch, m.From); err != nil {
+	if _, err := h.rememberChat(ctx, ch, m.From); err != nil {
 		return err
 	}
 	if len(args) < 2 {
-		subs, err := b.store.Subscriptions(ctx, ch.ID)
+		subs, err := h.store.Subscriptions(ctx, ch.ID)
 		if err != nil {
 			return err
 		}
@@ -68,7 +69,7 @@ func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args 
 		}
 		names := make([]string, len(subs))
 		for i, s := range subs {
-			names[i] = card.Escape(b.targetLabel(s, lang))
+			names[i] = card.Escape(h.targetLabel(s, lang))
 		}
 		sep := ", "
 		if card.RTL(lang) {
@@ -76,21 +77,21 @@ func (b *Bot) manageChannel(ctx context.Context, m *InMessage, cmd string, args 
 		}
 		return reply(fmt.Sprintf(t.Current, card.Escape(card.Embed(lang, name)), strings.Join(names, sep)), nil)
 	}
-	target, tname := b.resolveTarget(strings.Join(args[1:], " "))
+	target, tname := h.resolveTarget(strings.Join(args[1:], " "))
 	if target == "" {
 		return reply(fmt.Sprintf(card.Texts(lang).UnknownTarget, card.Escape(card.Embed(lang, tname))), nil)
 	}
 	if cmd == "unsubscribe" {
-		if _, err := b.store.Unsubscribe(ctx, ch.ID, target); err != nil {
+		if _, err := h.store.Unsubscribe(ctx, ch.ID, target); err != nil {
 			return err
 		}
-		return reply(fmt.Sprintf(t.Unsubscribed, card.Escape(card.Embed(lang, name)), card.Escape(b.targetLabel(target, lang))), nil)
+		return reply(fmt.Sprintf(t.Unsubscribed, card.Escape(card.Embed(lang, name)), card.Escape(h.targetLabel(target, lang))), nil)
 	}
-	if _, err := b.store.Subscribe(ctx, ch.ID, target); err != nil {
+	if _, err := h.store.Subscribe(ctx, ch.ID, target); err != nil {
 		return err
 	}
-	b.log.Info("channel subscribed from a private chat", "chat_id", ch.ID, "user_id", m.From.ID, "target", target)
-	return reply(fmt.Sprintf(t.Subscribed, card.Escape(card.Embed(lang, name)), card.Escape(b.targetLabel(target, lang))), nil)
+	h.log.Info("channel subscribed from a private chat", "chat_id", ch.ID, "user_id", m.From.ID, "target", target)
+	return reply(fmt.Sprintf(t.Subscribed, card.Escape(card.Embed(lang, name)), card.Escape(h.targetLabel(target, lang))), nil)
 }
 
 type channelText struct {

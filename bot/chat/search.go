@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
@@ -169,60 +170,60 @@ func searchIndexTerms(it feeds.Item) []string {
 	return arabic.Terms(text)
 }
 
-// indexForSearch adds a saved item to the search index. A poll calls it
-// (through pollSide, its poll.Indexer) right after SaveItem; a failure is
+// Index adds a saved item to the search index. A poll calls it (through
+// bot's pollSide, its poll.Indexer) right after SaveItem; a failure is
 // logged, not returned, because the item must still be delivered.
-func (b *Bot) indexForSearch(ctx context.Context, it feeds.Item) {
-	if err := b.store.IndexSearch(ctx, it.ID, it.Published, searchIndexTerms(it)); err != nil {
-		b.log.Warn("index item for search", "item_id", it.ID, "error", err)
+func (c *Conversation) Index(ctx context.Context, it feeds.Item) {
+	if err := c.store.IndexSearch(ctx, it.ID, it.Published, searchIndexTerms(it)); err != nil {
+		c.log.Warn("index item for search", "item_id", it.ID, "error", err)
 	}
 }
 
 // searchItems runs a query: the matching items of the last searchWindow,
 // newest first, from offset, at most n, and the number of matches.
-func (b *Bot) searchItems(ctx context.Context, q searchQuery, offset, n int) ([]feeds.Item, int, error) {
-	ids, err := b.store.Search(ctx, q.Terms, b.now().Add(-searchWindow), maxSearchResults)
+func (h *turn) searchItems(ctx context.Context, q searchQuery, offset, n int) ([]feeds.Item, int, error) {
+	ids, err := h.store.Search(ctx, q.Terms, h.now().Add(-searchWindow), maxSearchResults)
 	if err != nil {
 		return nil, 0, err
 	}
 	if offset >= len(ids) {
 		return nil, len(ids), nil
 	}
-	items, err := b.store.Items(ctx, ids[offset:min(offset+n, len(ids))])
+	items, err := h.store.Items(ctx, ids[offset:min(offset+n, len(ids))])
 	return items, len(ids), err
 }
 
 // searchCommand answers /search <words>. The command switch in updates.go
 // calls it with the command's arguments, the chat it has already read and
 // the reply language.
-func (b *Bot) searchCommand(ctx context.Context, m *InMessage, chat storage.Chat, args []string, lang string) error {
+func (h *turn) searchCommand(ctx context.Context, m *tg.InMessage, chat storage.Chat, args []string, lang string) error {
 	q := parseQuery(strings.Join(args, " "))
-	reply := Message{ChatID: m.Chat.ID, HTML: true, DisablePreview: true}
+	reply := tg.Message{ChatID: m.Chat.ID, HTML: true, DisablePreview: true}
 	if len(q.Terms) == 0 {
 		reply.Text = askTexts(lang).SearchHow
-		return b.reply(ctx, reply)
+		return h.out.Reply(ctx, reply)
 	}
 	var err error
-	reply.Text, reply.Buttons, err = b.searchResults(ctx, q, 0, chat, lang)
+	reply.Text, reply.Buttons, err = h.searchResults(ctx, q, 0, chat, lang)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
 	// The paging buttons carry the query's token: keep the query only
 	// when there is a page to turn to.
 	if reply.Buttons != nil {
-		if err := b.store.SaveSearchQuery(ctx, q.token(), q.full); err != nil {
+		if err := h.store.SaveSearchQuery(ctx, q.token(), q.full); err != nil {
 			return fmt.Errorf("search: %w", err)
 		}
 	}
-	return b.reply(ctx, reply)
+	return h.out.Reply(ctx, reply)
 }
 
 // searchResults renders one page of a search as a compact list, with
 // paging buttons that carry the query's token and the page's offset
 // ("q:<token>:<offset>", at most 26 bytes).
-func (b *Bot) searchResults(ctx context.Context, q searchQuery, offset int, chat storage.Chat, lang string) (string, [][]Button, error) {
+func (h *turn) searchResults(ctx context.Context, q searchQuery, offset int, chat storage.Chat, lang string) (string, [][]tg.Button, error) {
 	t := askTexts(lang)
-	items, total, err := b.searchItems(ctx, q, offset, searchPage)
+	items, total, err := h.searchItems(ctx, q, offset, searchPage)
 	if err != nil {
 		return "", nil, err
 	}
@@ -235,36 +236,36 @@ func (b *Bot) searchResults(ctx context.Context, q searchQuery, offset int, chat
 		shown += "+"
 	}
 	sb.WriteString(t.Dir + fmt.Sprintf(t.SearchHeader, card.Escape(card.Embed(lang, q.Text)), offset+1, offset+len(items), shown) + "\n")
-	loc := b.location(chat.TZ)
+	loc := h.out.Location(chat.TZ)
 	for _, it := range items {
-		sb.WriteString(card.ItemLine(it, b.sourceName(it.SourceID), loc, lang))
-		if link := b.ItemDeepLink(it.ID); link != "" {
+		sb.WriteString(card.ItemLine(it, h.sourceName(it.SourceID), loc, lang))
+		if link := h.ItemDeepLink(it.ID); link != "" {
 			sb.WriteString(` · <a href="` + card.EscapeAttr(link) + `">` + t.OpenCard + "</a>")
 		}
 	}
-	var prev, next *Button
+	var prev, next *tg.Button
 	tok := q.token()
 	if offset > 0 {
-		prev = &Button{Text: card.Texts(lang).Prev, CallbackData: callbackData(cbSearch, tok, strconv.Itoa(max(offset-searchPage, 0)))}
+		prev = &tg.Button{Text: card.Texts(lang).Prev, CallbackData: CallbackData(KindSearch, tok, strconv.Itoa(max(offset-searchPage, 0)))}
 	}
 	if n := offset + searchPage; n < total {
-		next = &Button{Text: card.Texts(lang).Next, CallbackData: callbackData(cbSearch, tok, strconv.Itoa(n))}
+		next = &tg.Button{Text: card.Texts(lang).Next, CallbackData: CallbackData(KindSearch, tok, strconv.Itoa(n))}
 	}
-	var buttons [][]Button
+	var buttons [][]tg.Button
 	if row := card.PagingRow(lang, prev, nil, next); len(row) > 0 {
-		buttons = [][]Button{row}
+		buttons = [][]tg.Button{row}
 	}
 	return sb.String(), buttons, nil
 }
 
 // searchCallback answers a press of a search paging button by editing the
 // results in place. Any replica can: the query is read back from Redis.
-// arg is the cbSearch callback's argument: the query's token ":" offset.
-func (b *Bot) searchCallback(ctx context.Context, cb *Callback, arg string) error {
+// arg is the KindSearch callback's argument: the query's token ":" offset.
+func (h *turn) searchCallback(ctx context.Context, cb *tg.Callback, arg string) error {
 	if cb.Chat.ID == 0 { // no message to page: see handleCallback
-		return b.sender.AnswerCallback(ctx, cb.ID, "")
+		return h.sender.AnswerCallback(ctx, cb.ID, "")
 	}
-	chat, err := b.store.Chat(ctx, cb.Chat.ID)
+	chat, err := h.store.Chat(ctx, cb.Chat.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("search page: %w", err)
 	}
@@ -272,22 +273,22 @@ func (b *Bot) searchCallback(ctx context.Context, cb *Callback, arg string) erro
 	tok, off, ok := strings.Cut(arg, ":")
 	offset, perr := strconv.Atoi(off)
 	if !ok || perr != nil || offset < 0 || offset >= maxSearchResults {
-		return b.sender.AnswerCallback(ctx, cb.ID, "")
+		return h.sender.AnswerCallback(ctx, cb.ID, "")
 	}
-	text, err := b.store.SearchQuery(ctx, tok)
+	text, err := h.store.SearchQuery(ctx, tok)
 	if errors.Is(err, storage.ErrNotFound) {
-		return b.sender.AnswerCallback(ctx, cb.ID, askTexts(lang).SearchExpired)
+		return h.sender.AnswerCallback(ctx, cb.ID, askTexts(lang).SearchExpired)
 	}
 	if err != nil {
 		return fmt.Errorf("search page: %w", err)
 	}
 	q := parseQuery(text)
-	body, buttons, err := b.searchResults(ctx, q, offset, chat, lang)
+	body, buttons, err := h.searchResults(ctx, q, offset, chat, lang)
 	if err != nil {
 		return fmt.Errorf("search page: %w", err)
 	}
-	if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+	if err := h.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
 		return err
 	}
-	return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: body, HTML: true, Buttons: buttons, DisablePreview: true})
+	return h.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, tg.Message{ChatID: cb.Chat.ID, Text: body, HTML: true, Buttons: buttons, DisablePreview: true})
 }

@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )
@@ -41,7 +42,7 @@ const (
 // it; it is asserted from the Sender so the Sender interface, which fakes
 // in other tests implement, does not grow.
 type InlineAnswerer interface {
-	AnswerInline(ctx context.Context, queryID string, a InlineAnswer) error
+	AnswerInline(ctx context.Context, queryID string, a tg.InlineAnswer) error
 }
 
 // handleInline answers "@bot words" with matching recent items, and an
@@ -53,8 +54,8 @@ type InlineAnswerer interface {
 // their private chat with the bot, else their Telegram's), so within those 30 seconds an
 // English speaker may get the Arabic labels (or the reverse); the news
 // itself is the same.
-func (b *Bot) handleInline(ctx context.Context, q *InlineQuery) error {
-	answerer, ok := b.sender.(InlineAnswerer)
+func (h *turn) handleInline(ctx context.Context, q *tg.InlineQuery) error {
+	answerer, ok := h.sender.(InlineAnswerer)
 	if !ok {
 		return errors.New("inline query: the sender cannot answer inline queries")
 	}
@@ -62,28 +63,28 @@ func (b *Bot) handleInline(ctx context.Context, q *InlineQuery) error {
 	if err != nil || offset < 0 || offset >= maxSearchResults {
 		offset = 0
 	}
-	lang, err := b.userLang(ctx, q.From)
+	lang, err := h.userLang(ctx, q.From)
 	if err != nil {
 		return fmt.Errorf("inline query: %w", err)
 	}
-	items, more, err := b.inlineItems(ctx, parseQuery(q.Query), offset)
+	items, more, err := h.inlineItems(ctx, parseQuery(q.Query), offset)
 	if err != nil {
 		return fmt.Errorf("inline query: %w", err)
 	}
-	a := InlineAnswer{CacheTime: inlineCacheTime, Results: b.inlineResults(items, lang)}
+	a := tg.InlineAnswer{CacheTime: inlineCacheTime, Results: h.inlineResults(items, lang)}
 	if more {
 		a.NextOffset = strconv.Itoa(offset + inlinePage)
 	}
 	err = answerer.AnswerInline(ctx, q.ID, a)
-	if !errors.Is(err, ErrRejected) || len(a.Results) == 0 {
+	if !errors.Is(err, tg.ErrRejected) || len(a.Results) == 0 {
 		return err
 	}
 	// Refused for a rule the checks do not know: the same answer would be
 	// refused again, so a simpler one goes once, as a refused card falls
 	// back at once.
 	fb, step := simplerInline(a)
-	b.metrics.Fallbacks.WithLabelValues(step).Inc()
-	b.log.Warn("inline answer refused, answering a simpler one", "fallback", step, "results", len(fb.Results), "error", err)
+	h.metrics.Fallbacks.WithLabelValues(step).Inc()
+	h.log.Warn("inline answer refused, answering a simpler one", "fallback", step, "results", len(fb.Results), "error", err)
 	if ferr := answerer.AnswerInline(ctx, q.ID, fb); ferr != nil {
 		return fmt.Errorf("inline query: %w", errors.Join(err, ferr))
 	}
@@ -99,13 +100,13 @@ const inlineFallbackCacheTime = 5
 // parts its unknown rules most likely refuse; when they had none, no
 // results at all, which Telegram takes. It never equals a. step names it
 // for the fallbacks metric.
-func simplerInline(a InlineAnswer) (fb InlineAnswer, step string) {
-	fb = InlineAnswer{CacheTime: inlineFallbackCacheTime, IsPersonal: a.IsPersonal}
-	bare := make([]InlineResult, len(a.Results))
+func simplerInline(a tg.InlineAnswer) (fb tg.InlineAnswer, step string) {
+	fb = tg.InlineAnswer{CacheTime: inlineFallbackCacheTime, IsPersonal: a.IsPersonal}
+	bare := make([]tg.InlineResult, len(a.Results))
 	stripped := false
 	for i, r := range a.Results {
 		stripped = stripped || len(r.Buttons) > 0 || r.URL != "" || r.Thumbnail != ""
-		bare[i] = InlineResult{ID: r.ID, Title: r.Title, Description: r.Description, Text: r.Text}
+		bare[i] = tg.InlineResult{ID: r.ID, Title: r.Title, Description: r.Description, Text: r.Text}
 	}
 	if !stripped {
 		return fb, "inline_empty"
@@ -116,12 +117,12 @@ func simplerInline(a InlineAnswer) (fb InlineAnswer, step string) {
 
 // inlineItems is one page of results: a search when the query has words
 // to search for, else the latest items.
-func (b *Bot) inlineItems(ctx context.Context, q searchQuery, offset int) ([]feeds.Item, bool, error) {
+func (h *turn) inlineItems(ctx context.Context, q searchQuery, offset int) ([]feeds.Item, bool, error) {
 	if len(q.Terms) > 0 {
-		items, total, err := b.searchItems(ctx, q, offset, inlinePage)
+		items, total, err := h.searchItems(ctx, q, offset, inlinePage)
 		return items, offset+inlinePage < total, err
 	}
-	items, err := b.store.Latest(ctx, "", offset+inlinePage+1)
+	items, err := h.store.Latest(ctx, "", offset+inlinePage+1)
 	if err != nil {
 		return nil, false, err
 	}
@@ -137,13 +138,13 @@ func (b *Bot) inlineItems(ctx context.Context, q searchQuery, offset int) ([]fee
 // refuses a whole answer for one result it does not take, so such a
 // result is fixed (an optional URL, thumbnail or button dropped) or left
 // out, and the others are answered.
-func (b *Bot) inlineResults(items []feeds.Item, lang string) []InlineResult {
-	out := make([]InlineResult, 0, len(items))
+func (h *turn) inlineResults(items []feeds.Item, lang string) []tg.InlineResult {
+	out := make([]tg.InlineResult, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
-		r, ok := checkInlineResult(b.inlineResult(it, lang))
+		r, ok := checkInlineResult(h.inlineResult(it, lang))
 		if !ok {
-			b.log.Warn("inline result left out: Telegram would refuse it", "item_id", it.ID)
+			h.log.Warn("inline result left out: Telegram would refuse it", "item_id", it.ID)
 			continue
 		}
 		if seen[r.ID] {
@@ -159,7 +160,7 @@ func (b *Bot) inlineResults(items []feeds.Item, lang string) []InlineResult {
 // id of 1–64 bytes, a title, a message of 1–4096 characters once parsed,
 // buttons it takes. What is optional and wrong (the URL, the thumbnail, a
 // button) is dropped; without the rest the result is refused (ok false).
-func checkInlineResult(r InlineResult) (InlineResult, bool) {
+func checkInlineResult(r tg.InlineResult) (tg.InlineResult, bool) {
 	if n := visibleLength(r.Text); r.ID == "" || len(r.ID) > 64 || strings.TrimSpace(r.Title) == "" || n == 0 || n > card.MaxMessageChars {
 		return r, false
 	}
@@ -199,12 +200,12 @@ func visibleLength(html string) int {
 
 // inlineResult makes an item's inline result: the card as the message,
 // its title and the start of its summary in the list.
-func (b *Bot) inlineResult(it feeds.Item, lang string) InlineResult {
-	msg := card.Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.cfg.Location, Lang: lang}.Render()
+func (h *turn) inlineResult(it feeds.Item, lang string) tg.InlineResult {
+	msg := card.Card{Item: it, SourceName: h.sourceName(it.SourceID), Loc: h.cfg.Location, Lang: lang}.Render()
 	// The list shows each line on its own: the title in its script's
 	// direction, the source and summary in the summary's (the summary
 	// is the longer), with the source marked so it keeps its place.
-	desc := card.OneLine(b.sourceName(it.SourceID))
+	desc := card.OneLine(h.sourceName(it.SourceID))
 	if s := card.OneLine(it.Summary); s != "" {
 		dir := card.TextMark(lang, s)
 		descLang := "ar"
@@ -215,7 +216,7 @@ func (b *Bot) inlineResult(it feeds.Item, lang string) InlineResult {
 	} else {
 		desc = card.TextMark(lang, desc) + desc
 	}
-	r := InlineResult{
+	r := tg.InlineResult{
 		ID:          inlineResultID(it.ID),
 		Title:       card.Truncate(card.OneLine(it.Title), maxInlineTitle),
 		Description: card.Truncate(desc, maxInlineDescription),
@@ -223,7 +224,7 @@ func (b *Bot) inlineResult(it feeds.Item, lang string) InlineResult {
 		Buttons:     msg.Buttons,
 	}
 	if r.Title == "" {
-		r.Title = card.Truncate(card.OneLine(b.sourceName(it.SourceID)), maxInlineTitle)
+		r.Title = card.Truncate(card.OneLine(h.sourceName(it.SourceID)), maxInlineTitle)
 	}
 	r.URL = card.ArticleURL(it)
 	if card.IsHTTPURL(it.Image) {
@@ -266,12 +267,12 @@ func ItemStartPayload(itemID string) string {
 // ItemDeepLink is the t.me link that opens an item's card in a private
 // chat with the bot, for links shared outside Telegram; "" when the bot's
 // username is unknown.
-func (b *Bot) ItemDeepLink(itemID string) string {
+func (c *Conversation) ItemDeepLink(itemID string) string {
 	p := ItemStartPayload(itemID)
-	if b.cfg.BotUsername == "" || p == "" {
+	if c.cfg.BotUsername == "" || p == "" {
 		return ""
 	}
-	return "https://t.me/" + b.cfg.BotUsername + "?start=" + p
+	return "https://t.me/" + c.cfg.BotUsername + "?start=" + p
 }
 
 func payloadSafe(s string) bool {
@@ -304,33 +305,40 @@ func itemIDsOf(payload string) []string {
 // the chat. The /start handler in updates.go calls it with the chat it has
 // already read and the payload (with or without its "i_"). An unknown or
 // expired item gets a short note.
-func (b *Bot) itemDeepLink(ctx context.Context, chat storage.Chat, itemID string, lang string) error {
+func (h *turn) itemDeepLink(ctx context.Context, chat storage.Chat, itemID string, lang string) error {
 	chatID := chat.ID
 	for _, id := range itemIDsOf(itemID) {
-		it, err := b.store.Item(ctx, id)
+		it, err := h.store.Item(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("item deep link: %w", err)
 		}
-		c := b.card(it, chat)
+		c := h.out.Card(it, chat)
 		c.Lang = lang
 		m := c.Render()
 		m.ChatID = chatID
-		return b.reply(ctx, m)
+		return h.out.Reply(ctx, m)
 	}
-	return b.reply(ctx, Message{ChatID: chatID, Text: askTexts(lang).ItemGone, HTML: true, DisablePreview: true})
+	return h.out.Reply(ctx, tg.Message{ChatID: chatID, Text: askTexts(lang).ItemGone, HTML: true, DisablePreview: true})
 }
 
 // userLang is the language of a user's own answers outside a chat (inline
 // mode): the one chosen in their private chat with the bot, which wins
 // over their Telegram's, as in every chat; their Telegram's when they
 // never wrote to the bot.
-func (b *Bot) userLang(ctx context.Context, u User) (string, error) {
-	c, err := b.store.Chat(ctx, u.ID)
+func (h *turn) userLang(ctx context.Context, u tg.User) (string, error) {
+	c, err := h.store.Chat(ctx, u.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return "", err
 	}
 	return replyLang(u.LanguageCode, c), nil
+}
+
+// InlineResults are the checked inline results for items in lang, as an
+// inline answer carries them: for bot's tests of the real items' cards,
+// which read the whole rendering.
+func (c *Conversation) InlineResults(items []feeds.Item, lang string) []tg.InlineResult {
+	return c.turn().inlineResults(items, lang)
 }

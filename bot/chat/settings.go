@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"cmp"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/prefs"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/storage"
 )
 
@@ -60,7 +61,7 @@ func zoneLabel(tz string, loc *time.Location, now time.Time, lang string) string
 
 // settingsMessage shows a chat's settings with a button
 // per setting; pressing one changes it and redraws the message.
-func (b *Bot) settingsMessage(chat storage.Chat, lang string) (string, [][]Button) {
+func (h *turn) settingsMessage(chat storage.Chat, lang string) (string, [][]tg.Button) {
 	st := chat.Settings
 	t := settingsTexts(lang)
 	mode := st.Mode
@@ -69,9 +70,9 @@ func (b *Bot) settingsMessage(chat storage.Chat, lang string) (string, [][]Butto
 	}
 	tz := chat.TZ
 	if tz == "" {
-		tz = b.cfg.Location.String()
+		tz = h.cfg.Location.String()
 	}
-	zone := zoneLabel(tz, b.location(chat.TZ), b.now(), lang)
+	zone := zoneLabel(tz, h.out.Location(chat.TZ), h.now(), lang)
 	quiet := t.QuietOff
 	if st.QuietFrom != "" {
 		quiet = st.QuietFrom + "–" + st.QuietTo
@@ -113,14 +114,14 @@ func (b *Bot) settingsMessage(chat storage.Chat, lang string) (string, [][]Butto
 		}
 		return s
 	}
-	rows := [][]Button{
-		{{Text: check(chat.Lang != "en", "العربية"), CallbackData: callbackData(cbSet, "lang", "ar")}, {Text: check(chat.Lang == "en", "English"), CallbackData: callbackData(cbSet, "lang", "en")}},
-		{{Text: check(mode == prefs.Instant, t.Instant), CallbackData: callbackData(cbSet, "mode", prefs.Instant)},
-			{Text: check(mode == prefs.Hourly, t.Hourly), CallbackData: callbackData(cbSet, "mode", prefs.Hourly)},
-			{Text: check(mode == prefs.Daily, t.Daily), CallbackData: callbackData(cbSet, "mode", prefs.Daily)}},
-		{{Text: "🌙 " + t.Quiet + ": " + card.Embed(lang, quiet), CallbackData: callbackData(cbSet, "quiet")}, {Text: card.LineMark(lang) + "🕒 " + zone, CallbackData: callbackData(cbSet, "tz")}},
-		{{Text: "🔗 " + t.Previews + ": " + previews, CallbackData: callbackData(cbSet, "prev")}, {Text: bell + " " + t.Notifications + ": " + notify, CallbackData: callbackData(cbSet, "silent")}},
-		{{Text: "🔴 " + bt.Setting + ": " + breakingWhen, CallbackData: callbackData(cbSet, "breaking")}},
+	rows := [][]tg.Button{
+		{{Text: check(chat.Lang != "en", "العربية"), CallbackData: CallbackData(KindSet, "lang", "ar")}, {Text: check(chat.Lang == "en", "English"), CallbackData: CallbackData(KindSet, "lang", "en")}},
+		{{Text: check(mode == prefs.Instant, t.Instant), CallbackData: CallbackData(KindSet, "mode", prefs.Instant)},
+			{Text: check(mode == prefs.Hourly, t.Hourly), CallbackData: CallbackData(KindSet, "mode", prefs.Hourly)},
+			{Text: check(mode == prefs.Daily, t.Daily), CallbackData: CallbackData(KindSet, "mode", prefs.Daily)}},
+		{{Text: "🌙 " + t.Quiet + ": " + card.Embed(lang, quiet), CallbackData: CallbackData(KindSet, "quiet")}, {Text: card.LineMark(lang) + "🕒 " + zone, CallbackData: CallbackData(KindSet, "tz")}},
+		{{Text: "🔗 " + t.Previews + ": " + previews, CallbackData: CallbackData(KindSet, "prev")}, {Text: bell + " " + t.Notifications + ": " + notify, CallbackData: CallbackData(KindSet, "silent")}},
+		{{Text: "🔴 " + bt.Setting + ": " + breakingWhen, CallbackData: CallbackData(KindSet, "breaking")}},
 	}
 	return sb.String(), rows
 }
@@ -128,8 +129,8 @@ func (b *Bot) settingsMessage(chat storage.Chat, lang string) (string, [][]Butto
 // applySetting changes one setting from a button (data after "set:") or
 // from "/settings <name> <value>" (prefs.Apply). It returns the changed
 // chat, or an error text for the user.
-func (b *Bot) applySetting(chat storage.Chat, name, value string) (storage.Chat, string) {
-	changed, err := prefs.Apply(chat, name, value, b.cfg.Location.String())
+func (h *turn) applySetting(chat storage.Chat, name, value string) (storage.Chat, string) {
+	changed, err := prefs.Apply(chat, name, value, h.cfg.Location.String())
 	if err != nil {
 		return chat, settingsTexts(chat.Lang).Invalid
 	}
@@ -137,28 +138,28 @@ func (b *Bot) applySetting(chat storage.Chat, name, value string) (storage.Chat,
 }
 
 // settingsCommand answers "/settings [name value]".
-func (b *Bot) settingsCommand(ctx context.Context, chat storage.Chat, args []string, lang string, reply func(string, [][]Button) error) error {
+func (h *turn) settingsCommand(ctx context.Context, chat storage.Chat, args []string, lang string, reply func(string, [][]tg.Button) error) error {
 	if len(args) >= 1 {
 		name, value := args[0], strings.Join(args[1:], " ")
-		changed, problem := b.applySetting(chat, name, value)
+		changed, problem := h.applySetting(chat, name, value)
 		if problem != "" {
 			return reply(problem, nil)
 		}
-		if err := b.saveSettings(ctx, changed); err != nil {
+		if err := h.saveSettings(ctx, changed); err != nil {
 			return err
 		}
 		chat = changed
 		lang = card.LangFor(chat.Lang)
 	}
-	text, buttons := b.settingsMessage(chat, lang)
+	text, buttons := h.settingsMessage(chat, lang)
 	return reply(text, buttons)
 }
 
-func (b *Bot) saveSettings(ctx context.Context, chat storage.Chat) error {
-	if err := b.store.SaveChat(ctx, chat); err != nil {
+func (h *turn) saveSettings(ctx context.Context, chat storage.Chat) error {
+	if err := h.store.SaveChat(ctx, chat); err != nil {
 		return err
 	}
-	return b.store.SetSettings(ctx, chat.ID, chat.Settings)
+	return h.store.SetSettings(ctx, chat.ID, chat.Settings)
 }
 
 // settingsText holds the settings screen's words. Every setting reads as
@@ -208,25 +209,25 @@ var settingsEn = settingsText{
 func settingsTexts(lang string) *settingsText { return card.Pick(lang, &settingsAr, &settingsEn) }
 
 // settingsCallback applies a settings button and redraws the screen.
-func (b *Bot) settingsCallback(ctx context.Context, cb *Callback, chat storage.Chat, code, lang string) error {
-	admin, err := b.isAdmin(ctx, cb.Chat, cb.From, 0)
+func (h *turn) settingsCallback(ctx context.Context, cb *tg.Callback, chat storage.Chat, code, lang string) error {
+	admin, err := h.isAdmin(ctx, cb.Chat, cb.From, 0)
 	if err != nil {
 		return err
 	}
 	if !admin {
-		return b.sender.AnswerCallback(ctx, cb.ID, card.Texts(lang).AdminsOnlySettings)
+		return h.sender.AnswerCallback(ctx, cb.ID, card.Texts(lang).AdminsOnlySettings)
 	}
 	name, value, _ := strings.Cut(code, ":")
-	changed, problem := b.applySetting(chat, name, value)
+	changed, problem := h.applySetting(chat, name, value)
 	if problem != "" {
-		return b.sender.AnswerCallback(ctx, cb.ID, problem)
+		return h.sender.AnswerCallback(ctx, cb.ID, problem)
 	}
-	if err := b.saveSettings(ctx, changed); err != nil {
+	if err := h.saveSettings(ctx, changed); err != nil {
 		return err
 	}
-	if err := b.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
+	if err := h.sender.AnswerCallback(ctx, cb.ID, ""); err != nil {
 		return err
 	}
-	text, buttons := b.settingsMessage(changed, changed.Lang)
-	return b.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
+	text, buttons := h.settingsMessage(changed, changed.Lang)
+	return h.sender.Edit(ctx, cb.Chat.ID, cb.MessageID, tg.Message{ChatID: cb.Chat.ID, Text: text, HTML: true, Buttons: buttons})
 }

@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/akhbar/akhbar/bot/card"
-	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/bot/deliver"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/feeds/arabic"
 	"github.com/akhbar/akhbar/storage"
@@ -81,7 +81,7 @@ const (
 
 // NewLinkFetcher is the fetcher for links people send, built from
 // LinkFetcherOptions. New uses it when Config.LinkFetcher is nil; cmd/akhbar
-// may pass one with its User-Agent and extra ports.
+// may pass one with its tg.User-Agent and extra ports.
 func NewLinkFetcher(userAgent string, extraPorts ...int) *feeds.Fetcher {
 	return feeds.NewFetcher(LinkFetcherOptions(userAgent, extraPorts...))
 }
@@ -147,11 +147,11 @@ func withoutUserinfo(link string) string {
 
 // mentions reports whether text names the bot as @username, as a whole
 // name: "@akhbar_bot2" is another bot.
-func (b *Bot) mentions(text string) bool {
-	if b.cfg.BotUsername == "" {
+func (h *turn) mentions(text string) bool {
+	if h.cfg.BotUsername == "" {
 		return false
 	}
-	text, at := strings.ToLower(text), "@"+strings.ToLower(b.cfg.BotUsername)
+	text, at := strings.ToLower(text), "@"+strings.ToLower(h.cfg.BotUsername)
 	for i := strings.Index(text, at); i >= 0; {
 		end := i + len(at)
 		if end == len(text) || !isUsernameByte(text[end]) {
@@ -173,11 +173,11 @@ func isUsernameByte(c byte) bool {
 // handleLink answers a message carrying a link: in a private chat any
 // link, in a group only when the message mentions the bot, never in a
 // channel; other messages are left alone.
-func (b *Bot) handleLink(ctx context.Context, m *InMessage) error {
+func (h *turn) handleLink(ctx context.Context, m *tg.InMessage) error {
 	switch m.Chat.Type {
 	case "private":
 	case "group", "supergroup":
-		if !b.mentions(m.Text) {
+		if !h.mentions(m.Text) {
 			return nil
 		}
 	default:
@@ -187,31 +187,31 @@ func (b *Bot) handleLink(ctx context.Context, m *InMessage) error {
 	if link == "" {
 		return nil
 	}
-	return b.answerLink(ctx, m, link)
+	return h.answerLink(ctx, m, link)
 }
 
 // answerLink fetches, extracts and summarises the page at link and sends
 // its card, or a sentence saying why it could not.
-func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
-	saved, err := b.rememberChat(ctx, m.Chat, m.From)
+func (h *turn) answerLink(ctx context.Context, m *tg.InMessage, link string) error {
+	saved, err := h.rememberChat(ctx, m.Chat, m.From)
 	if err != nil {
 		return fmt.Errorf("link: %w", err)
 	}
 	lang := chatLang(m, saved)
 	t := askTexts(lang)
 	say := func(text string) error {
-		return b.reply(ctx, Message{ChatID: m.Chat.ID, Text: t.Dir + card.Escape(text), HTML: true, DisablePreview: true})
+		return h.out.Reply(ctx, tg.Message{ChatID: m.Chat.ID, Text: t.Dir + card.Escape(text), HTML: true, DisablePreview: true})
 	}
 	canonical := feeds.CanonicalURL(link)
 	if len(canonical) > maxLinkURL {
 		return say(t.linkFailed(failLong))
 	}
-	lc, err := b.store.CachedLink(ctx, canonical)
+	lc, err := h.store.CachedLink(ctx, canonical)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		if who := chat.SenderKey(m.From, m.SenderChat); who != 0 {
+		if who := SenderKey(m.From, m.SenderChat); who != 0 {
 			key := "link:" + strconv.FormatInt(who, 10)
-			wait, err := b.store.Allow(ctx, key, storage.Limit{Rate: linksPerMinute, Burst: linksPerMinute, Period: time.Minute})
+			wait, err := h.store.Allow(ctx, key, storage.Limit{Rate: linksPerMinute, Burst: linksPerMinute, Period: time.Minute})
 			if err != nil {
 				return fmt.Errorf("link: %w", err)
 			}
@@ -219,7 +219,7 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 				return say(t.LinkSlowDown)
 			}
 		}
-		if lc, err = b.fetchLink(ctx, canonical); err != nil {
+		if lc, err = h.fetchLink(ctx, canonical); err != nil {
 			return fmt.Errorf("link: %w", err)
 		}
 	case err != nil:
@@ -231,9 +231,9 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 	// The source line names the link's host, never what the page calls
 	// itself: a page whose og:site_name is "المملكة" must not pass for the
 	// newsroom's own card.
-	msg := card.Card{Item: lc.Item, SourceName: linkSite(lc.Item.Link), Loc: b.location(saved.TZ), Lang: lang}.Render()
+	msg := card.Card{Item: lc.Item, SourceName: linkSite(lc.Item.Link), Loc: h.out.Location(saved.TZ), Lang: lang}.Render()
 	msg.ChatID = m.Chat.ID
-	return b.reply(ctx, msg)
+	return h.out.Reply(ctx, msg)
 }
 
 // fetchLink reads the page at canonical once across replicas: a request
@@ -242,25 +242,25 @@ func (b *Bot) answerLink(ctx context.Context, m *InMessage, link string) error {
 // cache, and reads the page itself if the lease comes free without one
 // (the holder crashed) or the wait runs out. Every outcome is cached, the
 // transient failures only briefly, so waiters always see the holder's.
-func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard, error) {
+func (h *turn) fetchLink(ctx context.Context, canonical string) (storage.LinkCard, error) {
 	sum := sha256.Sum256([]byte(canonical))
 	lease, owner := "link:"+hex.EncodeToString(sum[:16]), strconv.FormatUint(rand.Uint64(), 36)
 	deadline := time.Now().Add(linkTimeout + 5*time.Second)
 	for {
-		got, err := b.store.AcquireLease(ctx, lease, owner, linkTimeout+5*time.Second)
+		got, err := h.store.AcquireLease(ctx, lease, owner, linkTimeout+5*time.Second)
 		if err != nil {
 			return storage.LinkCard{}, err
 		}
 		if got {
 			defer func() {
-				if err := b.store.ReleaseLease(context.WithoutCancel(ctx), lease, owner); err != nil {
-					b.log.Warn("release link lease", "error", err)
+				if err := h.store.ReleaseLease(context.WithoutCancel(ctx), lease, owner); err != nil {
+					h.log.Warn("release link lease", "error", err)
 				}
 			}()
 		}
 		// Checked again under the lease too: the previous holder may have
 		// cached the card between our first look and our taking the lease.
-		lc, err := b.store.CachedLink(ctx, canonical)
+		lc, err := h.store.CachedLink(ctx, canonical)
 		if err == nil {
 			return lc, nil
 		}
@@ -274,7 +274,7 @@ func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard
 			return storage.LinkCard{}, ctx.Err()
 		}
 	}
-	lc := b.readLink(ctx, canonical)
+	lc := h.readLink(ctx, canonical)
 	ttl := linkCacheTTL
 	switch lc.Failure {
 	case "":
@@ -285,8 +285,8 @@ func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard
 	}
 	// A card over the store's size limit is still answered, just not
 	// cached; readLink's caps keep real pages well under it.
-	if err := b.store.CacheLink(ctx, canonical, lc, ttl); err != nil {
-		b.log.Warn("cache link", "error", err)
+	if err := h.store.CacheLink(ctx, canonical, lc, ttl); err != nil {
+		h.log.Warn("cache link", "error", err)
 	}
 	return lc, nil
 }
@@ -294,13 +294,13 @@ func (b *Bot) fetchLink(ctx context.Context, canonical string) (storage.LinkCard
 // readLink makes a card's item of the page at link: its title, an
 // extractive summary of its cleaned text, its image and date. Failures
 // come back as LinkCard.Failure, and are logged.
-func (b *Bot) readLink(ctx context.Context, link string) storage.LinkCard {
+func (h *turn) readLink(ctx context.Context, link string) storage.LinkCard {
 	ctx, cancel := context.WithTimeout(ctx, linkTimeout)
 	defer cancel()
-	art, err := b.cfg.LinkFetcher.Article(ctx, link)
+	art, err := h.cfg.LinkFetcher.Article(ctx, link)
 	if err != nil {
 		kind := linkFailure(err)
-		b.log.Info("link not readable", "kind", kind, "error", err)
+		h.log.Info("link not readable", "kind", kind, "error", err)
 		return storage.LinkCard{Failure: kind}
 	}
 	// Every field is capped before it is cached: the page's author chose
@@ -311,7 +311,7 @@ func (b *Bot) readLink(ctx context.Context, link string) storage.LinkCard {
 		// A menu or a cookie banner is not an article.
 		return storage.LinkCard{Failure: failNoText}
 	}
-	budget := min(b.cfg.SummaryChars, maxLinkSummary)
+	budget := min(h.cfg.SummaryChars, maxLinkSummary)
 	summary := strings.Join(arabic.Summarize(title, text, arabic.Budget{Chars: budget, Sentences: 3}), " ")
 	image := art.Image
 	if len(image) > maxLinkURL {
