@@ -84,9 +84,4 @@ func (b *Bot) card(it feeds.Item, chat storage.Chat) card.Card {
 	return c
 }
 
-func (b *Bot) sourceName(id string) string {
-	if s, ok := b.cat().Source(id); ok && s.Name != "" {
-		return s.Name
-	}
-	return id
-}
+func (b *Bot) sourceName(id string) string { return b.cat().SourceName(id) }

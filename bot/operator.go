@@ -20,7 +20,6 @@ type broadcastStore interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	Broadcast(ctx context.Context, id string) (storage.Broadcast, error)
 	BroadcastResult(ctx context.Context, id string, chatID int64, ok bool, every time.Duration) (show bool, err error)
-	Broadcasts(ctx context.Context, n int) ([]storage.Broadcast, error)
 	CountDaily(ctx context.Context, day, name string) error
 	DeadLetterCount(ctx context.Context) (int64, error)
 	Queue(ctx context.Context) (storage.QueueStats, error)

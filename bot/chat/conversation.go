@@ -173,4 +173,4 @@ func (c *Conversation) turn() *turn { return &turn{Conversation: c, lineup: c.ca
 func (h *turn) cat() *Lineup { return h.lineup }
 
 // sourceName is a source's name as the update's snapshot has it.
-func (h *turn) sourceName(id string) string { return h.lineup.sourceName(id) }
+func (h *turn) sourceName(id string) string { return h.lineup.SourceName(id) }

@@ -42,9 +42,9 @@ func (c *Lineup) Source(id string) (feeds.Source, bool) {
 	return s, ok
 }
 
-// sourceName is a source's name for cards and lists, its id when it has
+// SourceName is a source's name for cards and lists, its id when it has
 // none or left the config.
-func (c *Lineup) sourceName(id string) string {
+func (c *Lineup) SourceName(id string) string {
 	if s, ok := c.byID[id]; ok && s.Name != "" {
 		return s.Name
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/akhbar/akhbar/bot/tg"
 	"time"
 
 	"github.com/akhbar/akhbar/bot/prefs"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/storage/lease"

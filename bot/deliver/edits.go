@@ -3,10 +3,10 @@ package deliver
 import (
 	"context"
 	"errors"
-	"github.com/akhbar/akhbar/bot/tg"
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/storage"
 )
 

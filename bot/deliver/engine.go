@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/akhbar/akhbar/bot/tg"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/internal/lru"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )

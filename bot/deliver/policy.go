@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/akhbar/akhbar/bot/card"
-	"github.com/akhbar/akhbar/bot/tg"
 	"strconv"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )

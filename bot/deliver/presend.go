@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
-
 	"github.com/akhbar/akhbar/storage"
 )
 
