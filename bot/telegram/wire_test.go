@@ -472,6 +472,29 @@ func BenchmarkSend(b *testing.B) {
 			}
 		}
 	})
+	b.Run("fake-h2", func(b *testing.B) {
+		// As production reaches api.telegram.org: HTTP/2 over TLS.
+		srv := telegramtest.NewUnstarted(telegramtest.Options{Token: token, NoCallLog: true})
+		b.Cleanup(srv.Close)
+		ts := httptest.NewUnstartedServer(srv.Handler())
+		ts.EnableHTTP2 = true
+		ts.StartTLS()
+		b.Cleanup(ts.Close)
+		tr := ts.Client().Transport.(*http.Transport).Clone()
+		tr.ForceAttemptHTTP2 = true
+		c, err := New(ctx, token, ts.URL, &http.Client{Timeout: time.Minute, Transport: tr})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i := 0
+		for b.Loop() {
+			i++
+			m.ChatID = int64(1 + i%100000)
+			if _, err := c.Send(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("client", func(b *testing.B) {
 		c, _ := cannedClient(b)
 		m.ChatID = 77

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,9 @@ import (
 //	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
 //	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
 //	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
+//	AKHBAR_LOAD_TLS=1         serve the fake Bot API over TLS with HTTP/2, as api.telegram.org
+//	                          answers (the default is plain HTTP/1.1, which the local Bot API
+//	                          server speaks); the test checks the requests did arrive as HTTP/2
 //
 // Example: AKHBAR_LOAD_CPU=1 go test -count=1 -run TestLoadCPU -v ./cmd/akhbar
 
@@ -217,6 +221,7 @@ sources:
 		atSetup.cpu.Seconds(), commands, atSetup.cpu.Seconds()*1000/commands, atSetup.trips, float64(atSetup.trips)/commands, float64(atSetup.mallocs)/commands)
 	t.Logf("Redis commands, publishing + grace, per delivery: %s", lt.proxy.top(atSetup.byName, cards, 12))
 
+	lt.checkProto(t)
 	if cards != want || dups != 0 || disorder != 0 {
 		t.Errorf("delivered %d cards with %d duplicates and %d out of order, want %d once each in order", cards, dups, disorder, want)
 	}
@@ -280,6 +285,7 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 		100*float64(nm)/float64(max(nm+ok, 1)), after.trips-before.trips, float64(after.trips-before.trips)/window.Seconds(),
 		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), float64(ru.Maxrss)/1024)
 	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
+	lt.checkProto(t)
 }
 
 // loadTarget is what the program talks to in a load scenario: the fake
@@ -288,16 +294,49 @@ type loadTarget struct {
 	bin, cfg string
 	env      []string
 	tg       *telegramtest.Server
-	proxy    *redisProxy
-	store    *storage.Store // straight to Redis, not counted
+	// h2, h1 count the Bot API requests that arrived as HTTP/2 and as
+	// HTTP/1.x: a TLS run (AKHBAR_LOAD_TLS) that fell back to HTTP/1.1
+	// would measure the wrong transport.
+	h2, h1 *atomic.Int64
+	tls    bool
+	proxy  *redisProxy
+	store  *storage.Store // straight to Redis, not counted
 }
 
 func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget {
 	t.Helper()
 	bin := buildAkhbar(t)
 	const token = "424242:load-test-0123456789abcdefghijklmnop"
-	tg := telegramtest.NewServer(telegramtest.Options{Token: token, NoCallLog: true})
+	tg := telegramtest.NewUnstarted(telegramtest.Options{Token: token, NoCallLog: true})
 	t.Cleanup(tg.Close)
+	h1, h2 := new(atomic.Int64), new(atomic.Int64)
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 {
+			h2.Add(1)
+		} else {
+			h1.Add(1)
+		}
+		tg.Handler().ServeHTTP(w, r)
+	}))
+	tlsOn := os.Getenv("AKHBAR_LOAD_TLS") != ""
+	var certEnv []string
+	if tlsOn {
+		// Production speaks HTTP/2 over TLS to api.telegram.org (the
+		// transport is a clone of http.DefaultTransport, which attempts
+		// HTTP/2); the child trusts the test server's certificate
+		// through SSL_CERT_FILE, which crypto/x509 reads on Linux.
+		ts.EnableHTTP2 = true
+		ts.StartTLS()
+		pemFile := filepath.Join(t.TempDir(), "fake-telegram.pem")
+		cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+		if err := os.WriteFile(pemFile, cert, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		certEnv = []string{"SSL_CERT_FILE=" + pemFile}
+	} else {
+		ts.Start()
+	}
+	t.Cleanup(ts.Close)
 	fs := httptest.NewServer(lf)
 	t.Cleanup(fs.Close)
 	redisURL, prefix := storagetest.URL(t)
@@ -314,11 +353,23 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 		t.Fatal(err)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"TELEGRAM_BOT_TOKEN=" + token, "AKHBAR_TELEGRAM_API_URL=" + tg.URL(), "REDIS_URL=" + proxied}
+		"TELEGRAM_BOT_TOKEN=" + token, "AKHBAR_TELEGRAM_API_URL=" + ts.URL, "REDIS_URL=" + proxied}
+	env = append(env, certEnv...)
 	if os.Getenv("AKHBAR_LOAD_PROFILE") != "" {
 		env = append(env, "AKHBAR_PPROF=1")
 	}
-	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, proxy: proxy, store: store}
+	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, tls: tlsOn, proxy: proxy, store: store}
+}
+
+// checkProto logs how the Bot API requests arrived and fails a TLS run
+// any of whose requests did not arrive as HTTP/2.
+func (lt *loadTarget) checkProto(t *testing.T) {
+	t.Helper()
+	h1, h2 := lt.h1.Load(), lt.h2.Load()
+	t.Logf("Bot API transport: TLS %v; requests %d over HTTP/2, %d over HTTP/1.x", lt.tls, h2, h1)
+	if lt.tls && (h1 != 0 || h2 == 0) {
+		t.Errorf("AKHBAR_LOAD_TLS: %d requests over HTTP/1.x and %d over HTTP/2, want all over HTTP/2", h1, h2)
+	}
 }
 
 // loadProc is the running program, with its admin address.
