@@ -631,3 +631,45 @@ func BenchmarkCardJSON(b *testing.B) {
 		}
 	})
 }
+
+// TestHotSendKeepsTheClientTimeout: a send goes to the transport without
+// http.Client, and still ends by the client's Timeout when its context
+// has no sooner deadline, and by the context's when that is sooner.
+func TestHotSendKeepsTheClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := telegramtest.NewUnstarted(telegramtest.Options{Token: token, NoCallLog: true})
+	t.Cleanup(srv.Close)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/sendMessage") {
+			select { // Telegram does not answer for 10s
+			case <-release:
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
+		srv.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(release) })
+	c, err := New(context.Background(), token, ts.URL, &http.Client{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := bot.Message{ChatID: 5, Text: "x"}
+	start := time.Now()
+	_, err = c.Send(context.Background(), m)
+	if took := time.Since(start); err == nil || took > 5*time.Second {
+		t.Fatalf("send to a server that never answers: err %v after %v, want an error by the client's timeout", err, took)
+	}
+	if strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "<token>") {
+		t.Errorf("error %q: want the call's URL, redacted", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	c.http.Timeout = time.Hour
+	start = time.Now()
+	if _, err = c.Send(ctx, m); err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("send under a context of 50ms: err %v after %v", err, time.Since(start))
+	}
+}

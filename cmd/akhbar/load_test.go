@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -325,7 +326,10 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 		// transport is a clone of http.DefaultTransport, which attempts
 		// HTTP/2); the child trusts the test server's certificate
 		// through SSL_CERT_FILE, which crypto/x509 reads on Linux.
+		// Both protocols offered, as Telegram's ALPN does: the client
+		// picks.
 		ts.EnableHTTP2 = true
+		ts.TLS = &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
 		ts.StartTLS()
 		pemFile := filepath.Join(t.TempDir(), "fake-telegram.pem")
 		cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
