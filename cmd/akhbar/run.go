@@ -246,16 +246,7 @@ func runBot(ctx context.Context, args []string, e environment, stdout, stderr io
 	}
 	defer store.Close()
 
-	// One kept-alive connection per sender: with the default two, sends
-	// queue behind new connections and reach Telegram in bunches.
-	tgTransport := http.DefaultTransport.(*http.Transport).Clone()
-	tgTransport.MaxIdleConnsPerHost = max(cfg.Delivery.Workers, 8) + 8
-	// A send's request (a card of up to 4,096 characters of Arabic HTML
-	// and its keyboard) fits the write buffer whole, so it leaves in one
-	// write: with the default 4 KiB, the headers, the rest of the buffer
-	// and the body's tail went in two or three writes (and a 32 KiB copy
-	// buffer), the largest syscall cost of a delivery (issue 14).
-	tgTransport.WriteBufferSize = 32 << 10
+	tgTransport := telegramTransport(cfg.Delivery.Workers, h2PingAfter, h2PingTimeout)
 	tg, err := telegram.New(ctx, cfg.Telegram.Token, cfg.Telegram.APIURL, &http.Client{Timeout: 60 * time.Second, Transport: tgTransport})
 	if err != nil {
 		return err
@@ -576,4 +567,37 @@ type cronLogger struct{ log *slog.Logger }
 func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "error", err)...)
+}
+
+// HTTP/2 health checks of the connection to the Bot API (telegramTransport).
+const (
+	h2PingAfter   = 15 * time.Second
+	h2PingTimeout = 10 * time.Second
+)
+
+// telegramTransport is the HTTP transport to the Bot API for workers
+// senders. api.telegram.org speaks HTTP/2 over TLS (the transport is a
+// clone of http.DefaultTransport, which attempts it): every sender and
+// the long poll share one connection, multiplexed. A local Bot API server
+// speaks HTTP/1.1 in plain text: one connection per request in flight.
+func telegramTransport(workers int, pingAfter, pingTimeout time.Duration) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// HTTP/1.1: one kept-alive connection per sender: with the default
+	// two, sends queue behind new connections and reach Telegram in
+	// bunches. (HTTP/2 keeps one connection whatever this says.)
+	t.MaxIdleConnsPerHost = max(workers, 8) + 8
+	// A send's request (a card of up to 4,096 characters of Arabic HTML
+	// and its keyboard) fits the write buffer whole, so it leaves in one
+	// write: with the default 4 KiB, the headers, the rest of the buffer
+	// and the body's tail went in two or three writes (and a 32 KiB copy
+	// buffer), the largest syscall cost of a delivery (issue 14).
+	t.WriteBufferSize = 32 << 10
+	// HTTP/2: with every send on one connection, a connection that died
+	// without a word (a NAT or a load balancer forgot it) would take
+	// every send with it until TCP gives up, many minutes later: a send
+	// that times out does not close its connection. A connection silent
+	// for pingAfter is pinged, and closed when the ping goes unanswered
+	// for pingTimeout; the next send dials a new one.
+	t.HTTP2 = &http.HTTP2Config{SendPingTimeout: pingAfter, PingTimeout: pingTimeout}
+	return t
 }
