@@ -428,7 +428,8 @@ func TestPooledBodyOutlivesTheAnswer(t *testing.T) {
 // TestSendAllocations bounds the client's own allocations per send, the
 // answer coming from an in-process transport so nothing else counts. The
 // library's path (form encoding, a whole Message decoded) took 107 here,
-// the lean one 30, of which the test's transport makes about 9.
+// the lean one 30, then 22 through http.Client and 16 straight to the
+// transport (wire.go); the test's transport makes about 9.
 func TestSendAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates on its own")
@@ -443,8 +444,8 @@ func TestSendAllocations(t *testing.T) {
 		}
 	})
 	t.Logf("%.0f allocations per send", allocs)
-	if allocs > 45 {
-		t.Errorf("Send allocates %.0f times, want at most 45", allocs)
+	if allocs > 20 {
+		t.Errorf("Send allocates %.0f times, want at most 20", allocs)
 	}
 }
 
