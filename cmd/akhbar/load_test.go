@@ -226,6 +226,17 @@ sources:
 	lt.checkProto(t)
 	if cards != want || dups != 0 || disorder != 0 {
 		t.Errorf("delivered %d cards with %d duplicates and %d out of order, want %d once each in order", cards, dups, disorder, want)
+		// What the program warned of says why.
+		for _, line := range strings.Split(p.stderr.String(), "\n") {
+			if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+				t.Log(line)
+			}
+		}
+		for c := range chats {
+			if got := len(lt.tg.SentTo(int64(10001 + c))); got != replies/chats+sources*cardsPerChatSource {
+				t.Logf("chat %d: %d messages", 10001+c, got)
+			}
+		}
 	}
 	if st.TooManyRequests != 0 || st.ServerErrors != 0 || len(st.ClientErrors) != 0 {
 		t.Errorf("Telegram answered %d 429s, %d 5xx, 4xx %v", st.TooManyRequests, st.ServerErrors, st.ClientErrors)
