@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/akhbar/akhbar/bot"
 	"github.com/akhbar/akhbar/bot/card"
@@ -97,16 +99,30 @@ func (c *Client) roundTrip(ctx context.Context, method string, body *buffer, wan
 	// its own, the headers flushed apart first (issue 14).
 	data := bytes.Clone(body.b)
 	body.release()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoints[method], bytes.NewReader(data))
+	// The request goes straight to the client's transport: http.Client
+	// would copy its headers for redirects (which Telegram does not send
+	// to an API call; a 3xx is answered as an error here, not followed)
+	// and wrap the answer's body, per send. Its Timeout still bounds
+	// the call, when the caller's context does not end sooner.
+	if c.http.Timeout > 0 {
+		if d, ok := ctx.Deadline(); !ok || time.Until(d) > c.http.Timeout {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.http.Timeout)
+			defer cancel()
+		}
+	}
+	endpoint := c.endpoints[method]
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(data))
 	if err != nil {
 		return 0, err
 	}
 	// One header map for every hot request, never written to (a round
 	// tripper must not modify its request): Set built a map per send.
 	req.Header = c.jsonHeader
-	resp, err := c.http.Do(req)
+	resp, err := c.transport().RoundTrip(req)
 	if err != nil {
-		return 0, err
+		// As http.Client says it (redact takes the token out of the URL).
+		return 0, &url.Error{Op: "Post", URL: endpoint, Err: err}
 	}
 	defer resp.Body.Close()
 	in := c.buffer()
@@ -122,6 +138,14 @@ func (c *Client) roundTrip(ctx context.Context, method string, body *buffer, wan
 		return 0, err
 	}
 	return a.Result.MessageID, nil
+}
+
+// transport is what carries the hot requests: the HTTP client's.
+func (c *Client) transport() http.RoundTripper {
+	if c.http.Transport != nil {
+		return c.http.Transport
+	}
+	return http.DefaultTransport
 }
 
 // decode reads a Bot API answer into a, its result's message_id only when

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +46,10 @@ import (
 //	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
 //	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
 //	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
+//	AKHBAR_LOAD_TLS=1         serve the fake Bot API over TLS offering HTTP/2 and HTTP/1.1, as
+//	                          api.telegram.org does (the default is plain HTTP/1.1, as a local
+//	                          Bot API server speaks); the test checks the requests came over
+//	                          HTTP/1.1, which the program asks for (telegramTransport)
 //
 // Example: AKHBAR_LOAD_CPU=1 go test -count=1 -run TestLoadCPU -v ./cmd/akhbar
 
@@ -217,8 +223,20 @@ sources:
 		atSetup.cpu.Seconds(), commands, atSetup.cpu.Seconds()*1000/commands, atSetup.trips, float64(atSetup.trips)/commands, float64(atSetup.mallocs)/commands)
 	t.Logf("Redis commands, publishing + grace, per delivery: %s", lt.proxy.top(atSetup.byName, cards, 12))
 
+	lt.checkProto(t)
 	if cards != want || dups != 0 || disorder != 0 {
 		t.Errorf("delivered %d cards with %d duplicates and %d out of order, want %d once each in order", cards, dups, disorder, want)
+		// What the program warned of says why.
+		for _, line := range strings.Split(p.stderr.String(), "\n") {
+			if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+				t.Log(line)
+			}
+		}
+		for c := range chats {
+			if got := len(lt.tg.SentTo(int64(10001 + c))); got != replies/chats+sources*cardsPerChatSource {
+				t.Logf("chat %d: %d messages", 10001+c, got)
+			}
+		}
 	}
 	if st.TooManyRequests != 0 || st.ServerErrors != 0 || len(st.ClientErrors) != 0 {
 		t.Errorf("Telegram answered %d 429s, %d 5xx, 4xx %v", st.TooManyRequests, st.ServerErrors, st.ClientErrors)
@@ -280,6 +298,7 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 		100*float64(nm)/float64(max(nm+ok, 1)), after.trips-before.trips, float64(after.trips-before.trips)/window.Seconds(),
 		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), float64(ru.Maxrss)/1024)
 	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
+	lt.checkProto(t)
 }
 
 // loadTarget is what the program talks to in a load scenario: the fake
@@ -288,16 +307,55 @@ type loadTarget struct {
 	bin, cfg string
 	env      []string
 	tg       *telegramtest.Server
-	proxy    *redisProxy
-	store    *storage.Store // straight to Redis, not counted
+	// h2, h1 count the Bot API requests that arrived as HTTP/2 and as
+	// HTTP/1.x, conns the connections: a run measures the transport
+	// they say.
+	h2, h1, conns *atomic.Int64
+	tls           bool
+	proxy         *redisProxy
+	store         *storage.Store // straight to Redis, not counted
 }
 
 func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget {
 	t.Helper()
 	bin := buildAkhbar(t)
 	const token = "424242:load-test-0123456789abcdefghijklmnop"
-	tg := telegramtest.NewServer(telegramtest.Options{Token: token, NoCallLog: true})
+	tg := telegramtest.NewUnstarted(telegramtest.Options{Token: token, NoCallLog: true})
 	t.Cleanup(tg.Close)
+	h1, h2, conns := new(atomic.Int64), new(atomic.Int64), new(atomic.Int64)
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 {
+			h2.Add(1)
+		} else {
+			h1.Add(1)
+		}
+		tg.Handler().ServeHTTP(w, r)
+	}))
+	ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	tlsOn := os.Getenv("AKHBAR_LOAD_TLS") != ""
+	var certEnv []string
+	if tlsOn {
+		// As api.telegram.org: TLS, offering HTTP/2 and HTTP/1.1 by
+		// ALPN; the program picks. The child trusts the test server's
+		// certificate through SSL_CERT_FILE, which crypto/x509 reads on
+		// Linux.
+		ts.EnableHTTP2 = true
+		ts.TLS = &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
+		ts.StartTLS()
+		pemFile := filepath.Join(t.TempDir(), "fake-telegram.pem")
+		cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+		if err := os.WriteFile(pemFile, cert, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		certEnv = []string{"SSL_CERT_FILE=" + pemFile}
+	} else {
+		ts.Start()
+	}
+	t.Cleanup(ts.Close)
 	fs := httptest.NewServer(lf)
 	t.Cleanup(fs.Close)
 	redisURL, prefix := storagetest.URL(t)
@@ -314,11 +372,24 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 		t.Fatal(err)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"TELEGRAM_BOT_TOKEN=" + token, "AKHBAR_TELEGRAM_API_URL=" + tg.URL(), "REDIS_URL=" + proxied}
+		"TELEGRAM_BOT_TOKEN=" + token, "AKHBAR_TELEGRAM_API_URL=" + ts.URL, "REDIS_URL=" + proxied}
+	env = append(env, certEnv...)
 	if os.Getenv("AKHBAR_LOAD_PROFILE") != "" {
 		env = append(env, "AKHBAR_PPROF=1")
 	}
-	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, proxy: proxy, store: store}
+	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, conns: conns, tls: tlsOn, proxy: proxy, store: store}
+}
+
+// checkProto logs how the Bot API requests arrived and fails a run any
+// of whose requests did not come over HTTP/1.1, which the program asks
+// for also where HTTP/2 is offered (telegramTransport).
+func (lt *loadTarget) checkProto(t *testing.T) {
+	t.Helper()
+	h1, h2 := lt.h1.Load(), lt.h2.Load()
+	t.Logf("Bot API transport: TLS %v; requests %d over HTTP/1.x, %d over HTTP/2; %d connections", lt.tls, h1, h2, lt.conns.Load())
+	if h2 != 0 || h1 == 0 {
+		t.Errorf("%d requests over HTTP/2 and %d over HTTP/1.x, want all over HTTP/1.1", h2, h1)
+	}
 }
 
 // loadProc is the running program, with its admin address.
