@@ -174,3 +174,12 @@ func (h *turn) cat() *Lineup { return h.lineup }
 
 // sourceName is a source's name as the update's snapshot has it.
 func (h *turn) sourceName(id string) string { return h.lineup.SourceName(id) }
+
+// card is an item's card for a chat as a delivery renders it, with the
+// source named from the update's snapshot: the outbox renders from the
+// live catalog, which a reload may have changed since the update began.
+func (h *turn) card(it feeds.Item, c storage.Chat) card.Card {
+	cd := h.out.Card(it, c)
+	cd.SourceName = h.sourceName(it.SourceID)
+	return cd
+}

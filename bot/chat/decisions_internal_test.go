@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/bot/tg"
+	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
 )
 
@@ -302,5 +304,38 @@ func TestOneCatalogSnapshotPerUpdate(t *testing.T) {
 		if cat.calls != 1 || len(out.replies) != 1 {
 			t.Errorf("%s: %d catalog reads for %d replies, want 1 for 1", text, cat.calls, len(out.replies))
 		}
+	}
+}
+
+// renamingCatalog hands out a new lineup on every call whose first source
+// is named for the call ("مصدر 1", "مصدر 2"…), as if its name were edited
+// in the config between any two reads.
+type renamingCatalog struct{ calls int }
+
+func (c *renamingCatalog) Lineup() *Lineup {
+	c.calls++
+	src := slices.Clone(testSources)
+	src[0].Name = fmt.Sprintf("مصدر %d", c.calls)
+	return NewLineup(src)
+}
+
+// TestDeepLinkCardNamesTheSnapshotsSource: the card a deep link opens
+// (t.me/<bot>?start=i_<id>) names its source as the update's snapshot of
+// the catalog does, not as a later read would, like every other answer.
+func TestDeepLinkCardNamesTheSnapshotsSource(t *testing.T) {
+	const user = 7
+	c, store, _, out := newTestConversation(0)
+	cat := &renamingCatalog{}
+	c.cat, out.cat = cat, cat
+	store.items = map[string]feeds.Item{"item1": {ID: "item1", SourceID: "s0", Title: "عنوان الخبر", Link: "https://example.com/a"}}
+	m := &tg.InMessage{Chat: tg.Chat{ID: user, Type: "private"}, From: tg.User{ID: user}, Text: "/start " + ItemStartPayload("item1")}
+	if err := c.HandleUpdate(context.Background(), tg.Update{Message: m}); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.replies) != 1 {
+		t.Fatalf("%d replies, want the card", len(out.replies))
+	}
+	if got := out.replies[0].Text; !strings.Contains(got, "مصدر 1") || strings.Contains(got, "مصدر 2") {
+		t.Errorf("card %q: want the source named from the update's snapshot (مصدر 1)", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/card"
 	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
@@ -25,6 +26,7 @@ type fakeStore struct {
 	chats    map[int64]storage.Chat
 	subs     map[int64][]string
 	settings map[int64]storage.Settings
+	items    map[string]feeds.Item
 }
 
 func newFakeStore() *fakeStore {
@@ -39,6 +41,16 @@ func (s *fakeStore) Chat(_ context.Context, id int64) (storage.Chat, error) {
 		return storage.Chat{}, storage.ErrNotFound
 	}
 	return c, nil
+}
+
+func (s *fakeStore) Item(_ context.Context, id string) (feeds.Item, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, ok := s.items[id]
+	if !ok {
+		return feeds.Item{}, storage.ErrNotFound
+	}
+	return it, nil
 }
 
 func (s *fakeStore) SaveChat(_ context.Context, c storage.Chat) error {
@@ -124,10 +136,16 @@ func (f *fakeSender) Edit(context.Context, int64, int, tg.Message) error {
 	return nil
 }
 
-// fakeOutbox records the replies.
+// fakeOutbox records the replies. Its cards name their source from cat,
+// read at each card as the bot's renderer reads its live catalog.
 type fakeOutbox struct {
 	Outbox
 	replies []tg.Message
+	cat     Catalog
+}
+
+func (o *fakeOutbox) Card(it feeds.Item, c storage.Chat) card.Card {
+	return card.Card{Item: it, SourceName: o.cat.Lineup().SourceName(it.SourceID), Loc: time.UTC, Lang: c.Lang}
 }
 
 func (o *fakeOutbox) Reply(_ context.Context, m tg.Message) error {

@@ -315,7 +315,7 @@ func (h *turn) itemDeepLink(ctx context.Context, chat storage.Chat, itemID strin
 		if err != nil {
 			return fmt.Errorf("item deep link: %w", err)
 		}
-		c := h.out.Card(it, chat)
+		c := h.card(it, chat)
 		c.Lang = lang
 		m := c.Render()
 		m.ChatID = chatID

@@ -50,7 +50,7 @@ func (h *turn) shareCallback(ctx context.Context, cb *tg.Callback, chat storage.
 		// than have their presses spend the chat's budget for its news.
 		return h.sender.AnswerCallback(ctx, cb.ID, card.Texts(lang).ShareInGroup)
 	}
-	c := h.out.Card(it, chat)
+	c := h.card(it, chat)
 	c.Lang = lang
 	rows := c.Render().Buttons
 	if kind == KindShareOpen {
