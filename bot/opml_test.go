@@ -110,6 +110,22 @@ func TestOPMLFromTelegram(t *testing.T) {
 		t.Errorf("answer to a file that cannot be downloaded = %q", last.ParsedText)
 	}
 
+	// The operator chose English for their chat (Telegram still says
+	// Arabic): the import answers in the chat's language, as /export and
+	// every other reply there do.
+	c, err := h.store.Chat(ctx, operatorID)
+	must(t, err)
+	c.Lang = "en"
+	must(t, h.store.SaveChat(ctx, c))
+	list.refuse = nil
+	id, fileID = h.tg.UserDocument(opDM, opUser, "en.opml", opml, "")
+	must(t, h.bot.HandleUpdate(ctx, bot.Update{Message: &bot.InMessage{ID: id, Chat: operatorDM, From: operator,
+		Document: &bot.Document{FileID: fileID, Name: "en.opml", Size: int64(len(opml))}}}))
+	all = h.tg.SentTo(operatorID)
+	if first := all[len(all)-3]; first.ParsedText != "📥 en.opml: checking the feeds…" {
+		t.Errorf("import's first message in an English chat = %q", first.ParsedText)
+	}
+
 	// A reader's file and /export: nothing imported, no document sent.
 	reader := bot.User{ID: 11, FirstName: "ليلى", LanguageCode: "ar"}
 	readerDM := bot.Chat{ID: 11, Type: "private"}
@@ -117,7 +133,7 @@ func TestOPMLFromTelegram(t *testing.T) {
 	must(t, h.bot.HandleUpdate(ctx, bot.Update{Message: &bot.InMessage{ID: id, Chat: readerDM, From: reader,
 		Document: &bot.Document{FileID: fileID, Name: "x.opml", Size: int64(len(opml))}}}))
 	must(t, h.bot.HandleUpdate(ctx, msg(readerDM, reader, "/export")))
-	if len(list.imported) != 1 {
+	if len(list.imported) != 2 { // the operator's two files
 		t.Errorf("a reader's file was imported")
 	}
 	for _, m := range h.tg.SentTo(11) {

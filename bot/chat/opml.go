@@ -70,9 +70,9 @@ func (c *Conversation) ExportOPML(ctx context.Context, m *tg.InMessage, lang str
 }
 
 // ImportOPML takes an operator's OPML file: a progress message, edited as
-// the feeds are checked, then the import's summary or why it was refused.
-func (c *Conversation) ImportOPML(ctx context.Context, m *tg.InMessage) error {
-	lang := card.LangFor(m.From.LanguageCode)
+// the feeds are checked, then the import's summary or why it was refused,
+// in lang (the operator's chat's, as every other answer there).
+func (c *Conversation) ImportOPML(ctx context.Context, m *tg.InMessage, lang string) error {
 	t := opmlTexts(lang)
 	reply := func(text string) (int, error) {
 		return c.out.PacedSend(ctx, tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, DisablePreview: true})

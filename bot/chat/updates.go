@@ -46,7 +46,12 @@ func replyLang(userLang string, c storage.Chat) string {
 
 func (h *turn) handleMessage(ctx context.Context, m *tg.InMessage) error {
 	if m.Document != nil && h.isOperator(m.Chat, m.From) {
-		return h.ImportOPML(ctx, m)
+		// The operator's private chat: its language, as /export's.
+		lang, err := h.userLang(ctx, m.From)
+		if err != nil {
+			return err
+		}
+		return h.ImportOPML(ctx, m, lang)
 	}
 	cmd, args, ok := ParseCommand(m.Text, h.cfg.BotUsername)
 	if !ok {
