@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"encoding/pem"
@@ -50,6 +51,9 @@ import (
 //	                          api.telegram.org does (the default is plain HTTP/1.1, as a local
 //	                          Bot API server speaks); the test checks the requests came over
 //	                          HTTP/1.1, which the program asks for (telegramTransport)
+//	AKHBAR_LOAD_GZIP=1        the fake Bot API gzips its answers to a request that accepts it,
+//	                          as a web front with compression on would (the Bot API server
+//	                          itself never does); it counts the answers it compressed
 //
 // Example: AKHBAR_LOAD_CPU=1 go test -count=1 -run TestLoadCPU -v ./cmd/akhbar
 
@@ -398,9 +402,11 @@ type loadTarget struct {
 	// HTTP/1.x, conns the connections: a run measures the transport
 	// they say.
 	h2, h1, conns *atomic.Int64
-	tls           bool
-	proxy         *redisProxy
-	store         *storage.Store // straight to Redis, not counted
+	// gzipped counts the answers compressed (AKHBAR_LOAD_GZIP).
+	gzipped *atomic.Int64
+	tls     bool
+	proxy   *redisProxy
+	store   *storage.Store // straight to Redis, not counted
 }
 
 func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget {
@@ -409,12 +415,20 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 	const token = "424242:load-test-0123456789abcdefghijklmnop"
 	tg := telegramtest.NewUnstarted(telegramtest.Options{Token: token, NoCallLog: true})
 	t.Cleanup(tg.Close)
-	h1, h2, conns := new(atomic.Int64), new(atomic.Int64), new(atomic.Int64)
+	h1, h2, conns, gzipped := new(atomic.Int64), new(atomic.Int64), new(atomic.Int64), new(atomic.Int64)
+	gzipOn := os.Getenv("AKHBAR_LOAD_GZIP") != ""
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor == 2 {
 			h2.Add(1)
 		} else {
 			h1.Add(1)
+		}
+		if gzipOn && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			gzipped.Add(1)
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			defer zw.Close()
+			w = gzipWriter{ResponseWriter: w, w: zw}
 		}
 		tg.Handler().ServeHTTP(w, r)
 	}))
@@ -464,7 +478,7 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 	if os.Getenv("AKHBAR_LOAD_PROFILE") != "" {
 		env = append(env, "AKHBAR_PPROF=1")
 	}
-	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, conns: conns, tls: tlsOn, proxy: proxy, store: store}
+	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, conns: conns, gzipped: gzipped, tls: tlsOn, proxy: proxy, store: store}
 }
 
 // checkProto logs how the Bot API requests arrived and fails a run any
@@ -473,10 +487,24 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 func (lt *loadTarget) checkProto(t *testing.T) {
 	t.Helper()
 	h1, h2 := lt.h1.Load(), lt.h2.Load()
-	t.Logf("Bot API transport: TLS %v; requests %d over HTTP/1.x, %d over HTTP/2; %d connections", lt.tls, h1, h2, lt.conns.Load())
+	t.Logf("Bot API transport: TLS %v; requests %d over HTTP/1.x, %d over HTTP/2; %d connections; %d answers gzipped", lt.tls, h1, h2, lt.conns.Load(), lt.gzipped.Load())
 	if h2 != 0 || h1 == 0 {
 		t.Errorf("%d requests over HTTP/2 and %d over HTTP/1.x, want all over HTTP/1.1", h2, h1)
 	}
+}
+
+// gzipWriter is a response compressed on its way out.
+type gzipWriter struct {
+	http.ResponseWriter
+	w *gzip.Writer
+}
+
+func (g gzipWriter) Write(b []byte) (int, error) { return g.w.Write(b) }
+
+// WriteHeader drops the length of the uncompressed answer.
+func (g gzipWriter) WriteHeader(code int) {
+	g.Header().Del("Content-Length")
+	g.ResponseWriter.WriteHeader(code)
 }
 
 // loadProc is the running program, with its admin address.
