@@ -613,5 +613,12 @@ func telegramTransport(senders int) *http.Transport {
 	// and the body's tail went in two or three writes (and a 32 KiB copy
 	// buffer), the largest syscall cost of a delivery (issue 14).
 	t.WriteBufferSize = 32 << 10
+	// Answers come uncompressed: they are small JSON (a sent message, a
+	// few hundred bytes), where a gzip reader per answer (its inflate
+	// state allocated each time) costs more CPU than the bytes it saves.
+	// The Bot API server never compresses (tdlib/telegram-bot-api's
+	// HttpConnection::send_response); this keeps a front that would from
+	// doing it for every send.
+	t.DisableCompression = true
 	return t
 }

@@ -117,6 +117,27 @@ func TestTelegramTransportKeepsEverySendersConnection(t *testing.T) {
 	}
 }
 
+// TestTelegramTransportAsksForPlainAnswers: the Bot API transport does
+// not ask for compressed answers (Accept-Encoding: gzip, which net/http
+// adds unless told not to), so no answer costs a gzip reader.
+func TestTelegramTransportAsksForPlainAnswers(t *testing.T) {
+	var accept atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		accept.Store(r.Header.Get("Accept-Encoding"))
+	}))
+	t.Cleanup(srv.Close)
+	tr := telegramTransport(8)
+	t.Cleanup(tr.CloseIdleConnections)
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := accept.Load(); got != "" {
+		t.Errorf("the request said Accept-Encoding: %q, want none", got)
+	}
+}
+
 // freezingProxy forwards TCP connections to upstream until freeze, after
 // which the connections it holds carry nothing, still open; new ones
 // carry as before.
