@@ -591,8 +591,12 @@ func (e *Engine) toSend(ctx context.Context, chat storage.Chat, owed, batch []st
 		it, ok := known[d.ItemID]
 		if sentFlags[i] || !ok {
 			settled = append(settled, d)
+			// Counted, so that the program's own accounts say where
+			// every job went (issue 14's load scenario checks them).
 			if sentFlags[i] {
 				e.metrics.Sends.WithLabelValues("duplicate").Inc()
+			} else {
+				e.metrics.Sends.WithLabelValues("expired").Inc()
 			}
 			continue
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"encoding/pem"
@@ -50,6 +51,9 @@ import (
 //	                          api.telegram.org does (the default is plain HTTP/1.1, as a local
 //	                          Bot API server speaks); the test checks the requests came over
 //	                          HTTP/1.1, which the program asks for (telegramTransport)
+//	AKHBAR_LOAD_GZIP=1        the fake Bot API gzips its answers to a request that accepts it,
+//	                          as a web front with compression on would (the Bot API server
+//	                          itself never does); it counts the answers it compressed
 //
 // Example: AKHBAR_LOAD_CPU=1 go test -count=1 -run TestLoadCPU -v ./cmd/akhbar
 
@@ -85,7 +89,9 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 // from exec to exit, setup included) per 1,000 deliveries, Redis round trips
 // and allocations per delivery, and its peak RSS, for the whole run and for
 // the publishing part alone; and it checks every chat got every item once,
-// each source's in order.
+// each source's in order. The grace is a minimum: past it the run waits
+// for the last cards while sends go on (waitDelivered), so a slow machine
+// finishes late and says by how much, and a lost job still fails the run.
 //
 // The scenario's minute is compressed (6s by default): the per-chat limit
 // is scaled with it (private_per_second = 60s/minute), so a chat's 20 cards
@@ -170,8 +176,11 @@ sources:
 			lf.publish(i)
 		}
 	}
-	time.Sleep(time.Until(pubStart.Add(time.Duration(publishing+grace) * minute)))
+	lastPub := time.Now()
+	want := chats * sources * cardsPerChatSource
+	tail := p.waitDelivered(t, lt, replies+want, pubStart.Add(time.Duration(publishing+grace)*minute), 2*minute, max(10*minute, 2*time.Minute))
 	atEnd := p.snapshot(t, lt)
+	counts := p.deliveryCounts(t)
 	profile.wait(t)
 	p.writeAllocProfile(t)
 	p.kill(syscall.SIGTERM)
@@ -204,12 +213,14 @@ sources:
 			last[src] = n
 		}
 	}
-	want := chats * sources * cardsPerChatSource
 	st := lt.tg.Stats()
 	t.Logf("scenario: %d sources × %d chats, minute = %v (per-chat limit %g/s), %d min publishing + %d grace; setup (4,200 commands) took %v",
 		sources, chats, minute, scale, publishing, grace, setupTook.Round(time.Millisecond))
 	t.Logf("delivered %d / %d cards (%d replies to commands, %d sends in all); duplicates %d, out of order %d; feed answers %d×200 %d×304",
 		cards, want, replies, st.Sent, dups, disorder, lf.ok.Load(), lf.notModified.Load())
+	t.Logf("tail: the last send came %v after the last item was published (the grace is %v); the run waited %v past the grace (%s)",
+		tail.lastSend.Sub(lastPub).Round(time.Millisecond), time.Duration(grace)*minute, tail.past.Round(time.Millisecond), tail.why)
+	t.Logf("the program's own count: %s", counts)
 	per1000 := func(d time.Duration, n int) float64 { return d.Seconds() / float64(max(n, 1)) * 1000 }
 	pubCPU := atEnd.cpu - atSetup.cpu
 	t.Logf("| run | delivered | CPU-s | CPU-s per 1,000 deliveries | Redis round trips per delivery | Redis commands per delivery | allocs per delivery | max RSS |")
@@ -237,6 +248,26 @@ sources:
 				t.Logf("chat %d: %d messages", 10001+c, got)
 			}
 		}
+		// Which cards are missing: the last items published (a tail cut
+		// short) or any (a job lost).
+		missing := 0
+		for c := range chats {
+			got := map[string]bool{}
+			for _, m := range lt.tg.SentTo(int64(10001 + c)) {
+				if src, n, ok := lf.itemOf(m); ok {
+					got[src+"/"+strconv.Itoa(n)] = true
+				}
+			}
+			for i := range sources {
+				for n := baseline; n < baseline+publishing; n++ {
+					if key := lf.id(i) + "/" + strconv.Itoa(n); !got[key] {
+						if missing++; missing <= 20 {
+							t.Logf("missing: chat %d, item %s", 10001+c, key)
+						}
+					}
+				}
+			}
+		}
 	}
 	if st.TooManyRequests != 0 || st.ServerErrors != 0 || len(st.ClientErrors) != 0 {
 		t.Errorf("Telegram answered %d 429s, %d 5xx, 4xx %v", st.TooManyRequests, st.ServerErrors, st.ClientErrors)
@@ -250,6 +281,68 @@ sources:
 			t.Errorf("%.3f CPU-s per 1,000 deliveries, over the budget of %.3f", got, budget)
 		}
 	}
+}
+
+// loadTail is how a delivery scenario's end went.
+type loadTail struct {
+	lastSend time.Time     // the last message Telegram got
+	past     time.Duration // how long the wait went on past the grace
+	why      string        // what ended it
+}
+
+// waitDelivered waits until the fake Telegram has `sends` messages, at
+// least until graceEnd: a slow machine's tail is waited for, not cut at a
+// fixed grace. It gives up, for the caller's accounting to fail, once the
+// program is quiet (no send for `quiet`, no job in its scheduler) or
+// `bound` past the grace: a lost job never comes. (The caller's bound is
+// at least 2 minutes: a short scenario minute can outrun the bot-wide
+// rate, and its backlog takes real seconds.)
+func (p *loadProc) waitDelivered(t *testing.T, lt *loadTarget, sends int, graceEnd time.Time, quiet, bound time.Duration) loadTail {
+	t.Helper()
+	n, last := lt.tg.Stats().Sent, time.Now()
+	for {
+		now := time.Now()
+		if m := lt.tg.Stats().Sent; m != n {
+			n, last = m, now
+		}
+		switch {
+		case now.Before(graceEnd):
+		case n >= sends:
+			return loadTail{lastSend: last, past: now.Sub(graceEnd), why: "all sent"}
+		case now.Sub(last) >= quiet && p.metric(t, "akhbar_delivery_backlog") == 0:
+			return loadTail{lastSend: last, past: now.Sub(graceEnd), why: fmt.Sprintf("quiet for %v with %d of %d sends", quiet, n, sends)}
+		case now.Sub(graceEnd) >= bound:
+			return loadTail{lastSend: last, past: now.Sub(graceEnd), why: fmt.Sprintf("gave up %v past the grace with %d of %d sends", bound, n, sends)}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// deliveryCounts is the program's own account of its deliveries, from its
+// /metrics: jobs enqueued, sends by result, dead letters, same-story
+// skips, jobs still in its scheduler.
+func (p *loadProc) deliveryCounts(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get("http://" + p.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []string
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		for _, name := range []string{"akhbar_delivery_jobs_total", "akhbar_sends_total", "akhbar_dead_letters_total",
+			"akhbar_same_story_skips_total", "akhbar_delivery_sent_ahead_total", "akhbar_delivery_claimed_total", "akhbar_delivery_backlog"} {
+			if strings.HasPrefix(sc.Text(), name+" ") || strings.HasPrefix(sc.Text(), name+"{") {
+				out = append(out, strings.TrimPrefix(sc.Text(), "akhbar_"))
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("/metrics: %v", err)
+	}
+	return strings.Join(out, ", ")
 }
 
 // TestLoadIdle measures the program with 20 sources and no traffic: no
@@ -311,9 +404,11 @@ type loadTarget struct {
 	// HTTP/1.x, conns the connections: a run measures the transport
 	// they say.
 	h2, h1, conns *atomic.Int64
-	tls           bool
-	proxy         *redisProxy
-	store         *storage.Store // straight to Redis, not counted
+	// gzipped counts the answers compressed (AKHBAR_LOAD_GZIP).
+	gzipped *atomic.Int64
+	tls     bool
+	proxy   *redisProxy
+	store   *storage.Store // straight to Redis, not counted
 }
 
 func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget {
@@ -322,12 +417,20 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 	const token = "424242:load-test-0123456789abcdefghijklmnop"
 	tg := telegramtest.NewUnstarted(telegramtest.Options{Token: token, NoCallLog: true})
 	t.Cleanup(tg.Close)
-	h1, h2, conns := new(atomic.Int64), new(atomic.Int64), new(atomic.Int64)
+	h1, h2, conns, gzipped := new(atomic.Int64), new(atomic.Int64), new(atomic.Int64), new(atomic.Int64)
+	gzipOn := os.Getenv("AKHBAR_LOAD_GZIP") != ""
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor == 2 {
 			h2.Add(1)
 		} else {
 			h1.Add(1)
+		}
+		if gzipOn && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			gzipped.Add(1)
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			defer zw.Close()
+			w = gzipWriter{ResponseWriter: w, w: zw}
 		}
 		tg.Handler().ServeHTTP(w, r)
 	}))
@@ -377,7 +480,7 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 	if os.Getenv("AKHBAR_LOAD_PROFILE") != "" {
 		env = append(env, "AKHBAR_PPROF=1")
 	}
-	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, conns: conns, tls: tlsOn, proxy: proxy, store: store}
+	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, conns: conns, gzipped: gzipped, tls: tlsOn, proxy: proxy, store: store}
 }
 
 // checkProto logs how the Bot API requests arrived and fails a run any
@@ -386,10 +489,24 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 func (lt *loadTarget) checkProto(t *testing.T) {
 	t.Helper()
 	h1, h2 := lt.h1.Load(), lt.h2.Load()
-	t.Logf("Bot API transport: TLS %v; requests %d over HTTP/1.x, %d over HTTP/2; %d connections", lt.tls, h1, h2, lt.conns.Load())
+	t.Logf("Bot API transport: TLS %v; requests %d over HTTP/1.x, %d over HTTP/2; %d connections; %d answers gzipped", lt.tls, h1, h2, lt.conns.Load(), lt.gzipped.Load())
 	if h2 != 0 || h1 == 0 {
 		t.Errorf("%d requests over HTTP/2 and %d over HTTP/1.x, want all over HTTP/1.1", h2, h1)
 	}
+}
+
+// gzipWriter is a response compressed on its way out.
+type gzipWriter struct {
+	http.ResponseWriter
+	w *gzip.Writer
+}
+
+func (g gzipWriter) Write(b []byte) (int, error) { return g.w.Write(b) }
+
+// WriteHeader drops the length of the uncompressed answer.
+func (g gzipWriter) WriteHeader(code int) {
+	g.Header().Del("Content-Length")
+	g.ResponseWriter.WriteHeader(code)
 }
 
 // loadProc is the running program, with its admin address.

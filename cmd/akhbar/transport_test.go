@@ -61,6 +61,83 @@ func TestTelegramTransport(t *testing.T) {
 	}
 }
 
+// TestTelegramTransportKeepsEverySendersConnection: a burst of requests
+// from every goroutine that calls the Bot API (delivery's senders and the
+// update workers, by the default config), then another, reuse the first
+// burst's connections: none is closed for being over the idle limit and
+// dialled again (a TLS handshake each, with api.telegram.org).
+func TestTelegramTransportKeepsEverySendersConnection(t *testing.T) {
+	cfg, err := ParseConfig("akhbar.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	senders := cfg.telegramSenders()
+	if senders <= 16 {
+		t.Fatalf("%d senders by default: the test wants more than the 16 a smaller limit kept", senders)
+	}
+	var conns atomic.Int64
+	var inFlight sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every request of a burst waits for the others: the burst
+		// takes a connection per sender.
+		inFlight.Done()
+		inFlight.Wait()
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tr := telegramTransport(senders)
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	for range 2 {
+		inFlight.Add(senders)
+		errs := make(chan error, senders)
+		for range senders {
+			go func() {
+				resp, err := client.Get(srv.URL)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range senders {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := conns.Load(); n != int64(senders) {
+		t.Errorf("two bursts of %d requests took %d connections, want %d", senders, n, senders)
+	}
+}
+
+// TestTelegramTransportAsksForPlainAnswers: the Bot API transport does
+// not ask for compressed answers (Accept-Encoding: gzip, which net/http
+// adds unless told not to), so no answer costs a gzip reader.
+func TestTelegramTransportAsksForPlainAnswers(t *testing.T) {
+	var accept atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		accept.Store(r.Header.Get("Accept-Encoding"))
+	}))
+	t.Cleanup(srv.Close)
+	tr := telegramTransport(8)
+	t.Cleanup(tr.CloseIdleConnections)
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := accept.Load(); got != "" {
+		t.Errorf("the request said Accept-Encoding: %q, want none", got)
+	}
+}
+
 // freezingProxy forwards TCP connections to upstream until freeze, after
 // which the connections it holds carry nothing, still open; new ones
 // carry as before.
