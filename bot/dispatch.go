@@ -28,6 +28,6 @@ func NewDispatcher(b *Bot, opts DispatchOptions, reg prometheus.Registerer) *Dis
 // IsCommand reports whether text is a command to this bot: the dispatcher
 // counts those against their sender's rate.
 func (b *Bot) IsCommand(text string) bool {
-	_, _, ok := b.parseCommand(text)
+	_, _, ok := chat.ParseCommand(text, b.cfg.BotUsername)
 	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/akhbar/akhbar/bot/card"
+	"github.com/akhbar/akhbar/bot/chat"
 	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
@@ -34,8 +35,8 @@ func newEngine(b *Bot) *deliver.Engine {
 // (deliver.Renderer).
 type renderer struct{ b *Bot }
 
-func (r renderer) Card(it feeds.Item, chat storage.Chat) card.Card { return r.b.card(it, chat) }
-func (r renderer) SourceName(id string) string                     { return r.b.sourceName(id) }
+func (r renderer) Card(it feeds.Item, to storage.Chat) card.Card { return r.b.card(it, to) }
+func (r renderer) SourceName(id string) string                   { return r.b.sourceName(id) }
 
 // RunDelivery consumes the delivery stream as consumer until ctx ends
 // (deliver.Engine.RunDelivery).
@@ -59,8 +60,8 @@ func (b *Bot) pacedSend(ctx context.Context, m Message) (int, error) { return b.
 func (b *Bot) pace(ctx context.Context, chatID int64) error { return b.eng.Pace(ctx, chatID) }
 
 // compose is the message a delivery sends a chat for items.
-func (b *Bot) compose(chatID int64, items []feeds.Item, chat storage.Chat) Message {
-	return b.eng.Compose(chatID, items, chat)
+func (b *Bot) compose(chatID int64, items []feeds.Item, to storage.Chat) Message {
+	return b.eng.Compose(chatID, items, to)
 }
 
 // location resolves a chat's time zone, falling back to the bot's; each
@@ -75,11 +76,11 @@ func (b *Bot) resumeChat(ctx context.Context, mc *MemberChange) error {
 
 // card renders an item for a chat, in the chat's language and time zone,
 // with its share buttons behind one «📤 مشاركة» button (shareCallback).
-func (b *Bot) card(it feeds.Item, chat storage.Chat) card.Card {
-	c := card.Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.location(chat.TZ), Lang: chat.Lang,
+func (b *Bot) card(it feeds.Item, to storage.Chat) card.Card {
+	c := card.Card{Item: it, SourceName: b.sourceName(it.SourceID), Loc: b.location(to.TZ), Lang: to.Lang,
 		Buttons: b.cfg.CardButtons, Images: b.cfg.CardImages}
 	if p := ItemStartPayload(it.ID); p != "" {
-		c.ShareMenu = callbackData(cbShareOpen, p)
+		c.ShareMenu = chat.CallbackData(chat.KindShareOpen, p)
 	}
 	return c
 }

@@ -11,12 +11,6 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// parseCommand splits "/cmd@bot args" into its name and arguments
-// (chat.ParseCommand, for this bot's username).
-func (b *Bot) parseCommand(text string) (cmd string, args []string, ok bool) {
-	return chat.ParseCommand(text, b.cfg.BotUsername)
-}
-
 // maxReplyWait bounds how long an answer to a person may wait for the
 // chat's limit or a 429 before it is given up.
 const maxReplyWait = 30 * time.Second
