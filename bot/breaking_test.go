@@ -25,6 +25,8 @@ var breakingMarks = []string{"عاجل: ", "عاجل | ", "عاجل - ", "🔴 �
 // put at its head, its card title then the publisher's own title again;
 // the cards and digests of those read as written in Arabic and English.
 func TestBreakingTitlesOfRealFeeds(t *testing.T) {
+	// Parallel: it computes (every fixture title, every mark) and reads no clock or store, so it overlaps the tests that wait.
+	t.Parallel()
 	ctx := context.Background()
 	b := bot.New(bot.Config{NoArticleFetch: true}, nil, nil, nil, nil, nil)
 	src := feeds.Source{ID: "x"}
@@ -124,6 +126,8 @@ const breakingItem = `<item>
 // breaking news wait gets nothing until its digest, silent; a chat
 // subscribed to breaking news only gets the breaking card alone.
 func TestBreakingNewsComesAtOnceAloud(t *testing.T) {
+	// Parallel: it waits on the pace of its chats and has its own store prefix, fakes and clock; it reads no rate ("at once" is before the digest, not a latency).
+	t.Parallel()
 	clk := &clock{}
 	start := time.Now()
 	now := func() time.Time { return clk.now().Add(sampleNow.Sub(start)) } // 12:00 UTC on the sample's day, running
@@ -195,6 +199,8 @@ func TestBreakingNewsComesAtOnceAloud(t *testing.T) {
 // as a digest, but breaking news among it goes as a card of its own, in
 // its turn: the digest before it stops short of it.
 func TestBreakingNewsIsNeverInADigest(t *testing.T) {
+	// Parallel: it waits on the pace of one chat and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	h := newHarness(t, bot.Config{DigestThreshold: 2}, telegramtest.Options{})
 	ctx := context.Background()
 	var jobs []storage.Job

@@ -31,6 +31,8 @@ func (c *clock) add(d time.Duration) {
 // until its hour, then one digest; a chat with an exclude filter never
 // gets the items it excludes; a silent chat's cards carry no sound.
 func TestChatSettingsShapeDelivery(t *testing.T) {
+	// Parallel: it waits on the pace of its chats and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	clk := &clock{}
 	h := newHarness(t, bot.Config{Now: clk.now}, telegramtest.Options{})
 	ctx := context.Background()

@@ -45,6 +45,8 @@ func (f *fakeSourceList) ImportOPML(_ context.Context, opml []byte, progress fun
 // progress in a message it edits, then the summary. Anyone else's file is
 // ignored, and /export is an unknown command for them.
 func TestOPMLFromTelegram(t *testing.T) {
+	// Parallel: it waits on the per-chat pace of the progress messages and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	list := &fakeSourceList{}
 	h := newHarness(t, bot.Config{BotName: "أخبار", BotUsername: "akhbar_test_bot", BotID: telegramtest.BotID, Location: time.UTC,

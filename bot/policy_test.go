@@ -196,6 +196,8 @@ func TestChatTheBotMayNotPostToIsPaused(t *testing.T) {
 // my_chat_member update that gives the bot its rights back resumes it,
 // quietly: the next card reaches it.
 func TestPausedChatResumesWhenItsRightsComeBack(t *testing.T) {
+	// Parallel: it waits on the pace of one group and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	h := newHarness(t, bot.Config{}, telegramtest.Options{})
 	ctx := context.Background()
 	group := bot.Chat{ID: -100500, Type: "supergroup", Title: "غرفة الأخبار"}
@@ -272,6 +274,8 @@ func TestPausedChatGetsNoReplies(t *testing.T) {
 // the group paused for want of that right resumes, and its next card goes.
 // Restricted with no right to send messages, it stays paused.
 func TestRestrictedBotGivenMessagesBackResumes(t *testing.T) {
+	// Parallel: it waits on the pace of one group and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	h := newHarness(t, bot.Config{}, telegramtest.Options{})
 	ctx := context.Background()
 	group := bot.Chat{ID: -100501, Type: "supergroup", Title: "غرفة الأخبار"}
@@ -335,6 +339,8 @@ func TestChannelPauseNeedsAdminToResume(t *testing.T) {
 // TestDigestToAChatTheBotMayNotPostTo: a digest refused for want of rights
 // pauses the chat like a card; it is not held and sent again.
 func TestDigestToAChatTheBotMayNotPostTo(t *testing.T) {
+	// Parallel: it waits on the pace of one group and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	clk := &clock{}
 	h := newHarness(t, bot.Config{Now: clk.now}, telegramtest.Options{})
 	ctx := context.Background()
@@ -406,6 +412,8 @@ func TestRefusedCardFallsBackKeepingTheChatsChoices(t *testing.T) {
 // photos, a photo card goes as text at once, buttons and choices kept, and
 // the next cards go as text without trying the photo again.
 func TestChatWithoutPhotoRightsGetsText(t *testing.T) {
+	// Parallel: it waits on the pace of one group and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	h := newHarness(t, bot.Config{CardImages: true}, telegramtest.Options{})
 	const group = -100720
 	h.saveChat(t, group, "supergroup", storage.Settings{Silent: true})
@@ -434,6 +442,8 @@ func TestChatWithoutPhotoRightsGetsText(t *testing.T) {
 // caption is cut to fit); a card sent as text, because the chat takes no
 // photos, is edited with editMessageText though its item has an image.
 func TestEditUsesTheKindOfMessageSent(t *testing.T) {
+	// Parallel: it waits on the pace of one group and has its own store prefix, fakes and clock; it reads no rate.
+	t.Parallel()
 	h := newHarness(t, bot.Config{CardImages: true}, telegramtest.Options{})
 	ctx := context.Background()
 	const textChat = -100820
