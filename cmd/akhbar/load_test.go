@@ -47,6 +47,8 @@ import (
 //	AKHBAR_LOAD_CPU_BUDGET=x  fail when the run costs more than x CPU-s per 1,000 deliveries
 //	AKHBAR_LOAD_CPU_NAIVE=1   run the naive bot (internal/naivebot), the floor, instead of akhbar
 //	AKHBAR_LOAD_CPU_PAIRS=n   run akhbar, naive, akhbar, naive ... n pairs and print akhbar / naive
+//	AKHBAR_LOAD_CPU_NAIVE_RATE=r  the naive bot spaces its sends evenly at r per second, bot-wide
+//	                          (akhbar's pacer books slots at 98% of global_per_second: 980)
 //	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
 //	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
 //	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
@@ -295,6 +297,9 @@ sources:
 			list = append(list, fmt.Sprintf("%s=مصدر %d=%s/%s.xml", lf.id(i), i+1, lt.feedsURL, lf.id(i)))
 		}
 		lt.naiveArgs = []string{"-api", lt.apiURL, "-feeds", strings.Join(list, ","), "-interval", minute.String()}
+		if r := os.Getenv("AKHBAR_LOAD_CPU_NAIVE_RATE"); r != "" {
+			lt.naiveArgs = append(lt.naiveArgs, "-rate", r)
+		}
 	}
 	p := lt.start(t)
 	waitFor(t, "the first poll of every source", 60*time.Second, func() bool { return lf.fetches() >= sources })

@@ -52,6 +52,7 @@ func main() {
 		interval = flag.Duration("interval", time.Minute, "how often each feed is polled")
 		workers  = flag.Int("workers", 8, "concurrent senders")
 		admin    = flag.String("admin", "127.0.0.1:0", "metrics and pprof listener")
+		rate     = flag.Float64("rate", 0, "sends per second, bot-wide, spaced evenly (0: no limit)")
 	)
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -64,6 +65,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	b := newBot(log, strings.TrimRight(*api, "/")+"/bot"+token, srcs, *workers)
+	if *rate > 0 {
+		b.interval = time.Duration(float64(time.Second) / *rate)
+	}
 	if err := b.run(ctx, *admin, *interval); err != nil {
 		log.Error("naivebot", "error", err)
 		os.Exit(1)
@@ -101,6 +105,14 @@ type bot struct {
 
 	mu   sync.Mutex
 	subs map[string]map[int64]struct{} // source → chats
+
+	// interval spaces the sends bot-wide when -rate is set: the simplest
+	// limiter (x/time/rate's Wait with a burst of one), for measuring what
+	// spreading the sends evenly costs apart from everything else akhbar
+	// does; next is the next free moment.
+	interval time.Duration
+	paceMu   sync.Mutex
+	next     time.Time
 
 	jobs, sent, failed, backlog, subscriptions atomic.Int64
 }
@@ -337,6 +349,7 @@ func (b *bot) send(ctx context.Context, j job) {
 		return
 	}
 	for attempt := 0; ; attempt++ {
+		b.wait(ctx)
 		var msg struct {
 			MessageID int64 `json:"message_id"`
 		}
@@ -353,6 +366,24 @@ func (b *bot) send(ctx context.Context, j job) {
 			b.log.Warn("sendMessage", "chat", j.chat, "error", err)
 			return
 		}
+	}
+}
+
+// wait takes the next moment of the bot-wide rate (-rate) and sleeps until it.
+func (b *bot) wait(ctx context.Context) {
+	if b.interval == 0 {
+		return
+	}
+	b.paceMu.Lock()
+	now := time.Now()
+	at := b.next
+	if at.Before(now) {
+		at = now
+	}
+	b.next = at.Add(b.interval)
+	b.paceMu.Unlock()
+	if d := at.Sub(now); d > 0 {
+		sleep(ctx, d)
 	}
 }
 
