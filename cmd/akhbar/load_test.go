@@ -45,10 +45,13 @@ import (
 //	AKHBAR_LOAD_CPU_FULL=1    the same in real time: 5 minutes of publishing and 2 of grace
 //	AKHBAR_LOAD_CPU_MINUTE=d  the length of the scenario's minute (default 6s; 1m with _FULL)
 //	AKHBAR_LOAD_CPU_BUDGET=x  fail when the run costs more than x CPU-s per 1,000 deliveries
+//	AKHBAR_LOAD_BIN=path      TestLoadCPU runs this akhbar binary instead of building one (a before/after
+//	                          comparison alternates two)
 //	AKHBAR_LOAD_CPU_NAIVE=1   run the naive bot (internal/naivebot), the floor, instead of akhbar
 //	AKHBAR_LOAD_CPU_PAIRS=n   run akhbar, naive, akhbar, naive ... n pairs and print akhbar / naive
 //	AKHBAR_LOAD_CPU_NAIVE_RATE=r  the naive bot spaces its sends evenly at r per second, bot-wide
 //	                          (akhbar's pacer books slots at 98% of global_per_second: 980)
+//	AKHBAR_LOAD_CPU_NAIVE_BURST=n  ... and lets n of them go together every n intervals (same rate)
 //	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
 //	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
 //	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
@@ -138,7 +141,10 @@ func TestLoadCPU(t *testing.T) {
 		case naive && naiveBin == "":
 			naiveBin = buildNaiveBot(t)
 		case !naive && akhbarBin == "":
-			akhbarBin = buildAkhbar(t)
+			akhbarBin = os.Getenv("AKHBAR_LOAD_BIN")
+			if akhbarBin == "" {
+				akhbarBin = buildAkhbar(t)
+			}
 		}
 	}
 	var results []loadResult
@@ -299,6 +305,9 @@ sources:
 		lt.naiveArgs = []string{"-api", lt.apiURL, "-feeds", strings.Join(list, ","), "-interval", minute.String()}
 		if r := os.Getenv("AKHBAR_LOAD_CPU_NAIVE_RATE"); r != "" {
 			lt.naiveArgs = append(lt.naiveArgs, "-rate", r)
+		}
+		if n := os.Getenv("AKHBAR_LOAD_CPU_NAIVE_BURST"); n != "" {
+			lt.naiveArgs = append(lt.naiveArgs, "-burst", n)
 		}
 	}
 	p := lt.start(t)

@@ -53,6 +53,7 @@ func main() {
 		workers  = flag.Int("workers", 8, "concurrent senders")
 		admin    = flag.String("admin", "127.0.0.1:0", "metrics and pprof listener")
 		rate     = flag.Float64("rate", 0, "sends per second, bot-wide, spaced evenly (0: no limit)")
+		burst    = flag.Int("burst", 1, "with -rate, sends let go together: n at once every n intervals")
 	)
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -67,6 +68,7 @@ func main() {
 	b := newBot(log, strings.TrimRight(*api, "/")+"/bot"+token, srcs, *workers)
 	if *rate > 0 {
 		b.interval = time.Duration(float64(time.Second) / *rate)
+		b.burst = max(*burst, 1)
 	}
 	if err := b.run(ctx, *admin, *interval); err != nil {
 		log.Error("naivebot", "error", err)
@@ -110,9 +112,13 @@ type bot struct {
 	// limiter (x/time/rate's Wait with a burst of one), for measuring what
 	// spreading the sends evenly costs apart from everything else akhbar
 	// does; next is the next free moment.
+	// With burst n, n sends leave together every n intervals (the same
+	// rate, bunched): what bunching the sends saves of spreading them.
 	interval time.Duration
+	burst    int
 	paceMu   sync.Mutex
 	next     time.Time
+	inBurst  int // sends let go at next already
 
 	jobs, sent, failed, backlog, subscriptions atomic.Int64
 }
@@ -376,11 +382,17 @@ func (b *bot) wait(ctx context.Context) {
 	}
 	b.paceMu.Lock()
 	now := time.Now()
-	at := b.next
-	if at.Before(now) {
-		at = now
+	// A new bunch when this one is full, or when it is a whole bunch's
+	// time old (idle meanwhile).
+	span := time.Duration(b.burst) * b.interval
+	if b.next.IsZero() || b.inBurst == b.burst || now.Sub(b.next) >= span {
+		b.next, b.inBurst = b.next.Add(span), 0
+		if b.next.Before(now) {
+			b.next = now
+		}
 	}
-	b.next = at.Add(b.interval)
+	at := b.next
+	b.inBurst++
 	b.paceMu.Unlock()
 	if d := at.Sub(now); d > 0 {
 		sleep(ctx, d)
