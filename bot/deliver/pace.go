@@ -54,26 +54,6 @@ const (
 	staleSlot   = 250 * time.Millisecond
 )
 
-// At a rate whose slots are less than half of bunchGrid apart (from about
-// 200/s: paid broadcasts), the sends of the slots in the same bunchGrid of
-// time leave together, at its start, instead of each at its own slot: a
-// send up to bunchGrid early. The window's span has bunchGrid more for it,
-// so any rate's worth of sends still arrives at least a second after the
-// one before them. Evenly spaced sends a millisecond apart cost the most
-// CPU of a fan-out: each wakes the process from sleep on its own (issue
-// 14's load scenario: the naive bot, paced at 980/s, used 3.4× the CPU of
-// its sends bunched 50 at a time at the same rate).
-const bunchGrid = 10 * time.Millisecond
-
-// bunchFor is the grid the sends at rate leave on, or 0 when its slots are
-// too far apart to share one.
-func bunchFor(rate float64) time.Duration {
-	if interval := time.Duration(float64(time.Second) / (rate * PaceShare)); 2*interval <= bunchGrid {
-		return bunchGrid
-	}
-	return 0
-}
-
 // SlotStore books and gives back slots of the bot-wide schedule shared by
 // the replicas, and parks it after a bulk 429; storage.Store implements it.
 type SlotStore interface {
@@ -91,7 +71,6 @@ type SlotStore interface {
 type Pacer struct {
 	store      SlotStore
 	rate       float64       // per second, as configured
-	grid       time.Duration // bunchFor(rate), from the configured rate: slots booked slower leave on it too
 	n          int           // slots per booking
 	staleAfter time.Duration // staleSlot, but for tests
 
@@ -120,7 +99,7 @@ type Pacer struct {
 
 func NewPacer(store SlotStore, rate float64) *Pacer {
 	n := int(math.Ceil(rate / 20))
-	return &Pacer{store: store, rate: rate, grid: bunchFor(rate), n: min(max(n, 1), 64), staleAfter: staleSlot, slow: 1,
+	return &Pacer{store: store, rate: rate, n: min(max(n, 1), 64), staleAfter: staleSlot, slow: 1,
 		sending: make(map[int64][]storage.Slot)}
 }
 
@@ -133,7 +112,7 @@ func (p *Pacer) pace() storage.Pace {
 	return storage.Pace{
 		Interval: interval,
 		Window:   window,
-		Span:     time.Duration(float64(window)/rate*float64(time.Second)) + WindowGuard + p.grid,
+		Span:     time.Duration(float64(window)/rate*float64(time.Second)) + WindowGuard,
 		Ahead:    time.Duration(p.n) * interval,
 	}
 }
@@ -177,7 +156,7 @@ func (p *Pacer) Take(ctx context.Context, chatID int64) error {
 // a bulk 429 parked the bot meanwhile, nor when it went stale (staleSlot)
 // before the send could leave.
 func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
-	if d := time.Until(p.leaveAt(slot)); d > 0 && !Sleep(ctx, d) {
+	if d := time.Until(slot.At); d > 0 && !Sleep(ctx, d) {
 		return false, ctx.Err()
 	}
 	now := time.Now()
@@ -189,15 +168,6 @@ func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
 		return false, nil
 	}
 	return !parked, nil
-}
-
-// leaveAt is when a send in slot leaves: at its slot, or with the others
-// of its bunch at the start of their bunchGrid, less than bunchGrid early.
-func (p *Pacer) leaveAt(slot storage.Slot) time.Time {
-	if p.grid == 0 {
-		return slot.At
-	}
-	return slot.At.Truncate(p.grid)
 }
 
 // Unused gives back the slot last handed out for a send to chatID that

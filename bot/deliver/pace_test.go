@@ -114,58 +114,6 @@ func TestPaceSpacing(t *testing.T) {
 	}
 }
 
-// TestPacerBunchesFastSends: at a rate whose slots are less than half of
-// bunchGrid apart (1,000/s), the sends of a bunchGrid leave together at
-// its start, and the window's span has bunchGrid more for it: in a
-// schedule the Redis window allows, any rate's worth of sends still leaves
-// at least a second after the one before them arrived (at its slot plus
-// WindowGuard at the latest, or it was shifted). At 30/s the slots are
-// too far apart to bunch: each leaves at its slot, the span unchanged.
-func TestPacerBunchesFastSends(t *testing.T) {
-	p := NewPacer(nil, 1000)
-	pace := p.pace()
-	if want := time.Second + WindowGuard + bunchGrid; pace.Span != want || pace.Window != 1000 {
-		t.Fatalf("pace at 1000/s = %+v, want 1000 in %v", pace, want)
-	}
-	cell := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) // on the grid
-	for _, off := range []time.Duration{0, time.Millisecond, bunchGrid - time.Nanosecond} {
-		if got := p.leaveAt(storage.Slot{At: cell.Add(off)}); !got.Equal(cell) {
-			t.Errorf("a slot %v into its bunch leaves at %v, want at the bunch's start %v", off, got, cell)
-		}
-	}
-	// The schedule Redis books: slots an interval apart, and no more
-	// than Window of them in any Span.
-	slots := make([]time.Time, 3*pace.Window)
-	for k := range slots {
-		at := cell.Add(time.Duration(k) * pace.Interval)
-		if k > 0 {
-			at = maxTime(at, slots[k-1].Add(pace.Interval))
-		}
-		if k >= pace.Window {
-			at = maxTime(at, slots[k-pace.Window].Add(pace.Span))
-		}
-		slots[k] = at.Add(time.Duration(k%7) * time.Microsecond) // not all on a round time
-	}
-	for k := 0; k+pace.Window < len(slots); k++ {
-		left := p.leaveAt(storage.Slot{At: slots[k+pace.Window]})
-		if gap := left.Sub(slots[k].Add(WindowGuard)); gap < time.Second {
-			t.Fatalf("send %d leaves %v after send %d arrived, want a second at least", k+pace.Window, gap, k)
-		}
-	}
-	slow := NewPacer(nil, 30)
-	at := cell.Add(3 * time.Millisecond)
-	if got := slow.leaveAt(storage.Slot{At: at}); !got.Equal(at) || slow.pace().Span != time.Second+WindowGuard {
-		t.Errorf("at 30/s a slot at %v leaves at %v with a span of %v, want at its slot, span %v", at, got, slow.pace().Span, time.Second+WindowGuard)
-	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
 // TestPacerTakesBackUnusedSlots: a slot handed out for a send that was not
 // made (the chat's shard changed hands while it waited) goes to the next
 // send, not lost: when a replica joins mid-fan-out, every sender waiting
