@@ -16,8 +16,9 @@ import (
 
 // TestLoadAtTheBulkLimit is issue 9's load scenario for the bulk limit read
 // strictly: one item fanned out to 600 private chats with the bot and the
-// fake both at 30/s, and to 10,000 chats at 300/s, by one replica and by
-// two, against the strict fake (at most the configured rate of sends
+// fake both at 30/s, to 10,000 chats at 300/s and to 20,000 at 1,000/s (a
+// paid broadcast's rate, where issue 14's load scenario runs), by one
+// replica and by two, against the strict fake (at most the configured rate of sends
 // arriving in any 1,000 ms) with a random network delay of up to 10 ms per
 // request. It reports the 429s and the achieved rate as a share of the
 // configured one, and requires no 429 at all and at least 97%. The rate is
@@ -46,6 +47,8 @@ func TestLoadAtTheBulkLimit(t *testing.T) {
 		{"600 chats at 30/s, 2 replicas", 600, 30, 2},
 		{"10000 chats at 300/s, 1 replica", 10000, 300, 1},
 		{"10000 chats at 300/s, 2 replicas", 10000, 300, 2},
+		{"20000 chats at 1000/s, 1 replica", 20000, 1000, 1},
+		{"20000 chats at 1000/s, 2 replicas", 20000, 1000, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, bot.Config{Limits: bot.Limits{GlobalPerSecond: tc.rate}, Workers: 16},

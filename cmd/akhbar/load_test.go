@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -44,6 +45,13 @@ import (
 //	AKHBAR_LOAD_CPU_FULL=1    the same in real time: 5 minutes of publishing and 2 of grace
 //	AKHBAR_LOAD_CPU_MINUTE=d  the length of the scenario's minute (default 6s; 1m with _FULL)
 //	AKHBAR_LOAD_CPU_BUDGET=x  fail when the run costs more than x CPU-s per 1,000 deliveries
+//	AKHBAR_LOAD_BIN=path      TestLoadCPU runs this akhbar binary instead of building one (a before/after
+//	                          comparison alternates two)
+//	AKHBAR_LOAD_CPU_NAIVE=1   run the naive bot (internal/naivebot), the floor, instead of akhbar
+//	AKHBAR_LOAD_CPU_PAIRS=n   run akhbar, naive, akhbar, naive ... n pairs and print akhbar / naive
+//	AKHBAR_LOAD_CPU_NAIVE_RATE=r  the naive bot spaces its sends evenly at r per second, bot-wide
+//	                          (akhbar's pacer books slots at 98% of global_per_second: 980)
+//	AKHBAR_LOAD_CPU_NAIVE_BURST=n  ... and lets n of them go together every n intervals (same rate)
 //	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
 //	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
 //	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
@@ -98,8 +106,166 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 // of a minute take the same share of it as in real time. Only the fixed
 // background loops (leases, stream reads, long polling) do not scale; the
 // idle scenarios measure them.
+//
+// The naive bot (cmd/akhbar/internal/naivebot: flowerss-bot's work without
+// its database, no limiter, no storage, plain net/http) runs the same
+// scenario as the floor: AKHBAR_LOAD_CPU_NAIVE=1 runs it instead of akhbar,
+// AKHBAR_LOAD_CPU_PAIRS=n runs akhbar, naive, akhbar, naive ... n pairs
+// (alternated, as this VM's CPU timing drifts) and prints akhbar's cost
+// over the naive bot's, pair by pair. Each run is a subtest (its profiles
+// are TestLoadCPU/<bot>-<k>-cpu.pprof).
 func TestLoadCPU(t *testing.T) {
 	loadEnv(t, "AKHBAR_LOAD_CPU", "AKHBAR_LOAD_CPU_FULL")
+	pairs := 0
+	if v := os.Getenv("AKHBAR_LOAD_CPU_PAIRS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("AKHBAR_LOAD_CPU_PAIRS=%q: want a positive count", v)
+		}
+		pairs = n
+	}
+	var runs []bool // naive or akhbar, in order
+	switch {
+	case pairs > 0:
+		for range pairs {
+			runs = append(runs, false, true)
+		}
+	case os.Getenv("AKHBAR_LOAD_CPU_NAIVE") != "":
+		runs = []bool{true}
+	default:
+		runs = []bool{false}
+	}
+	var akhbarBin, naiveBin string
+	for _, naive := range runs {
+		switch {
+		case naive && naiveBin == "":
+			naiveBin = buildNaiveBot(t)
+		case !naive && akhbarBin == "":
+			akhbarBin = os.Getenv("AKHBAR_LOAD_BIN")
+			if akhbarBin == "" {
+				akhbarBin = buildAkhbar(t)
+			}
+		}
+	}
+	var results []loadResult
+	for k, naive := range runs {
+		bot, bin := "akhbar", akhbarBin
+		if naive {
+			bot, bin = "naive", naiveBin
+		}
+		t.Run(fmt.Sprintf("%s-%d", bot, k/2+1), func(t *testing.T) {
+			r := loadCPURun(t, bin, naive)
+			results = append(results, r)
+		})
+	}
+	reportLoadCPU(t, results)
+}
+
+// loadResult is what one run of TestLoadCPU cost.
+type loadResult struct {
+	naive            bool
+	cards            int
+	pubCPU, cpu      time.Duration // publishing + grace; whole run
+	pubAllocs        float64       // per delivery, publishing + grace
+	allocs           float64       // per delivery, whole run
+	rss              float64       // MiB
+	loadBefore, load string        // /proc/loadavg's first three at the start and the end
+}
+
+func (r loadResult) per1000(d time.Duration) float64 {
+	return d.Seconds() / float64(max(r.cards, 1)) * 1000
+}
+
+func (r loadResult) bot() string {
+	if r.naive {
+		return "naive"
+	}
+	return "akhbar"
+}
+
+// reportLoadCPU prints the runs side by side and, where akhbar and the naive
+// bot both ran, akhbar's cost over the naive bot's: run k of akhbar against
+// run k of the naive bot (the run after it), and the medians.
+func reportLoadCPU(t *testing.T, rs []loadResult) {
+	t.Helper()
+	if len(rs) < 2 {
+		return
+	}
+	t.Logf("| run | bot | delivered | CPU-s per 1,000, publishing + grace | CPU-s per 1,000, whole run | allocs per delivery (pub; whole) | max RSS | load avg before → after |")
+	for k, r := range rs {
+		t.Logf("| %d | %s | %d | %.3f | %.3f | %.0f; %.0f | %.1f MiB | %s → %s |", k+1, r.bot(), r.cards, r.per1000(r.pubCPU), r.per1000(r.cpu),
+			r.pubAllocs, r.allocs, r.rss, r.loadBefore, r.load)
+	}
+	var pubRatios, wholeRatios, allocRatios []float64
+	var akhbar, naive []loadResult
+	for _, r := range rs {
+		if r.naive {
+			naive = append(naive, r)
+		} else {
+			akhbar = append(akhbar, r)
+		}
+	}
+	for k := range min(len(akhbar), len(naive)) {
+		a, n := akhbar[k], naive[k]
+		pubRatios = append(pubRatios, a.per1000(a.pubCPU)/n.per1000(n.pubCPU))
+		wholeRatios = append(wholeRatios, a.per1000(a.cpu)/n.per1000(n.cpu))
+		allocRatios = append(allocRatios, a.pubAllocs/n.pubAllocs)
+		t.Logf("pair %d: akhbar / naive = %.2f (publishing + grace), %.2f (whole run), %.1f (allocs per delivery)", k+1,
+			pubRatios[k], wholeRatios[k], allocRatios[k])
+	}
+	if len(pubRatios) > 0 {
+		med := func(xs []float64) float64 {
+			s := slices.Clone(xs)
+			slices.Sort(s)
+			if len(s)%2 == 1 {
+				return s[len(s)/2]
+			}
+			return (s[len(s)/2-1] + s[len(s)/2]) / 2
+		}
+		medCPU := func(rs []loadResult, whole bool) float64 {
+			var xs []float64
+			for _, r := range rs {
+				if whole {
+					xs = append(xs, r.per1000(r.cpu))
+				} else {
+					xs = append(xs, r.per1000(r.pubCPU))
+				}
+			}
+			return med(xs)
+		}
+		t.Logf("medians: akhbar %.3f, naive %.3f CPU-s per 1,000 (publishing + grace); akhbar %.3f, naive %.3f (whole run); akhbar / naive %.2f (publishing + grace), %.2f (whole run), %.1f (allocs)",
+			medCPU(akhbar, false), medCPU(naive, false), medCPU(akhbar, true), medCPU(naive, true), med(pubRatios), med(wholeRatios), med(allocRatios))
+	}
+}
+
+// loadAvg is /proc/loadavg's 1-, 5- and 15-minute load averages.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// buildNaiveBot builds the naive bot, the scenario's floor.
+func buildNaiveBot(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "naivebot")
+	out, err := exec.Command("go", "build", "-o", bin, "./internal/naivebot").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build naivebot: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// loadCPURun is one run of TestLoadCPU's scenario, of akhbar or of the
+// naive bot.
+func loadCPURun(t *testing.T, bin string, naive bool) loadResult {
+	loadBefore := loadAvg()
 	const (
 		sources, chats     = 20, 200
 		publishing, grace  = 5, 2 // minutes
@@ -130,7 +296,20 @@ sources:
 		fmt.Fprintf(&yaml, "  - id: %s\n    name: مصدر %d\n    url: {{feeds}}/%s.xml\n    schedule: \"@every %s\"\n",
 			lf.id(i), i+1, lf.id(i), minute)
 	}
-	lt := newLoadTarget(t, lf, yaml.String())
+	lt := newLoadTargetBin(t, lf, yaml.String(), bin)
+	if naive {
+		var list []string
+		for i := range sources {
+			list = append(list, fmt.Sprintf("%s=مصدر %d=%s/%s.xml", lf.id(i), i+1, lt.feedsURL, lf.id(i)))
+		}
+		lt.naiveArgs = []string{"-api", lt.apiURL, "-feeds", strings.Join(list, ","), "-interval", minute.String()}
+		if r := os.Getenv("AKHBAR_LOAD_CPU_NAIVE_RATE"); r != "" {
+			lt.naiveArgs = append(lt.naiveArgs, "-rate", r)
+		}
+		if n := os.Getenv("AKHBAR_LOAD_CPU_NAIVE_BURST"); n != "" {
+			lt.naiveArgs = append(lt.naiveArgs, "-burst", n)
+		}
+	}
 	p := lt.start(t)
 	waitFor(t, "the first poll of every source", 60*time.Second, func() bool { return lf.fetches() >= sources })
 
@@ -153,7 +332,15 @@ sources:
 	const commands = chats * (1 + sources)
 	waitFor(t, "the replies to the 4,200 commands", 5*time.Minute, func() bool { return lt.tg.Stats().Sent >= commands })
 	ctx := context.Background()
+	if naive {
+		if got := p.metric(t, "naive_subscriptions"); got != chats*sources {
+			t.Fatalf("the naive bot has %d subscriptions after the commands, want %d", got, chats*sources)
+		}
+	}
 	for c := range chats {
+		if naive {
+			break // no store: its own count, above
+		}
 		subs, err := lt.store.Subscriptions(ctx, int64(10001+c))
 		if err != nil {
 			t.Fatal(err)
@@ -183,11 +370,11 @@ sources:
 	counts := p.deliveryCounts(t)
 	profile.wait(t)
 	p.writeAllocProfile(t)
+	peakRSS := p.peakRSS(t)
 	p.kill(syscall.SIGTERM)
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("akhbar exited with %d", code)
+		t.Errorf("%s exited with %d", filepath.Base(bin), code)
 	}
-	ru := p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
 
 	// Every chat got every item once, each source's items in order.
@@ -214,6 +401,7 @@ sources:
 		}
 	}
 	st := lt.tg.Stats()
+	t.Logf("bot: %s; load average %s at the start, %s at the end", filepath.Base(bin), loadBefore, loadAvg())
 	t.Logf("scenario: %d sources × %d chats, minute = %v (per-chat limit %g/s), %d min publishing + %d grace; setup (4,200 commands) took %v",
 		sources, chats, minute, scale, publishing, grace, setupTook.Round(time.Millisecond))
 	t.Logf("delivered %d / %d cards (%d replies to commands, %d sends in all); duplicates %d, out of order %d; feed answers %d×200 %d×304",
@@ -226,7 +414,7 @@ sources:
 	t.Logf("| run | delivered | CPU-s | CPU-s per 1,000 deliveries | Redis round trips per delivery | Redis commands per delivery | allocs per delivery | max RSS |")
 	t.Logf("| whole (exec to exit) | %d | %.2f | %.3f | %.2f | %.2f | %.0f | %.1f MiB |", cards, cpu.Seconds(), per1000(cpu, cards),
 		float64(lt.proxy.trips.Load())/float64(max(cards, 1)), float64(lt.proxy.commands())/float64(max(cards, 1)),
-		float64(atEnd.mallocs)/float64(max(cards, 1)), float64(ru.Maxrss)/1024)
+		float64(atEnd.mallocs)/float64(max(cards, 1)), peakRSS)
 	t.Logf("| publishing + grace | %d | %.2f | %.3f | %.2f | %.2f | %.0f | |", cards, pubCPU.Seconds(), per1000(pubCPU, cards),
 		float64(atEnd.trips-atSetup.trips)/float64(max(cards, 1)), float64(atEnd.commands-atSetup.commands)/float64(max(cards, 1)),
 		float64(atEnd.mallocs-atSetup.mallocs)/float64(max(cards, 1)))
@@ -277,10 +465,13 @@ sources:
 		if err != nil {
 			t.Fatalf("AKHBAR_LOAD_CPU_BUDGET=%q: %v", v, err)
 		}
-		if got := per1000(cpu, cards); got > budget {
+		if got := per1000(cpu, cards); got > budget && !naive {
 			t.Errorf("%.3f CPU-s per 1,000 deliveries, over the budget of %.3f", got, budget)
 		}
 	}
+	return loadResult{naive: naive, cards: cards, pubCPU: pubCPU, cpu: cpu,
+		pubAllocs: float64(atEnd.mallocs-atSetup.mallocs) / float64(max(cards, 1)), allocs: float64(atEnd.mallocs) / float64(max(cards, 1)),
+		rss: peakRSS, loadBefore: loadBefore, load: loadAvg()}
 }
 
 // loadTail is how a delivery scenario's end went.
@@ -309,7 +500,7 @@ func (p *loadProc) waitDelivered(t *testing.T, lt *loadTarget, sends int, graceE
 		case now.Before(graceEnd):
 		case n >= sends:
 			return loadTail{lastSend: last, past: now.Sub(graceEnd), why: "all sent"}
-		case now.Sub(last) >= quiet && p.metric(t, "akhbar_delivery_backlog") == 0:
+		case now.Sub(last) >= quiet && p.metric(t, p.backlogMetric()) == 0:
 			return loadTail{lastSend: last, past: now.Sub(graceEnd), why: fmt.Sprintf("quiet for %v with %d of %d sends", quiet, n, sends)}
 		case now.Sub(graceEnd) >= bound:
 			return loadTail{lastSend: last, past: now.Sub(graceEnd), why: fmt.Sprintf("gave up %v past the grace with %d of %d sends", bound, n, sends)}
@@ -329,11 +520,15 @@ func (p *loadProc) deliveryCounts(t *testing.T) string {
 	}
 	defer resp.Body.Close()
 	var out []string
+	names := []string{"akhbar_delivery_jobs_total", "akhbar_sends_total", "akhbar_dead_letters_total",
+		"akhbar_same_story_skips_total", "akhbar_delivery_sent_ahead_total", "akhbar_delivery_claimed_total", "akhbar_delivery_backlog"}
+	if p.naive {
+		names = []string{"naive_jobs_total", "naive_sends_total", "naive_backlog"}
+	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		for _, name := range []string{"akhbar_delivery_jobs_total", "akhbar_sends_total", "akhbar_dead_letters_total",
-			"akhbar_same_story_skips_total", "akhbar_delivery_sent_ahead_total", "akhbar_delivery_claimed_total", "akhbar_delivery_backlog"} {
+		for _, name := range names {
 			if strings.HasPrefix(sc.Text(), name+" ") || strings.HasPrefix(sc.Text(), name+"{") {
 				out = append(out, strings.TrimPrefix(sc.Text(), "akhbar_"))
 			}
@@ -383,13 +578,13 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 	profile.wait(t)
 	p.writeAllocProfile(t)
 	ok, nm := lf.ok.Load()-ok0, lf.notModified.Load()-nm0
+	peakRSS := p.peakRSS(t)
 	p.kill(syscall.SIGTERM)
-	ru := p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := after.cpu - before.cpu
 	t.Logf("%d sources polled every minute, no chats: first polls done %v after start; over %v: %.2f CPU-s = %.3f%% of a core; polls answered %d×304, %d×200 (%.1f%% 304); %d Redis round trips (%.1f/s), %d commands; %.0f allocs/s; max RSS %.1f MiB",
 		n, firstPolls.Round(time.Millisecond), window, cpu.Seconds(), 100*cpu.Seconds()/window.Seconds(), nm, ok,
 		100*float64(nm)/float64(max(nm+ok, 1)), after.trips-before.trips, float64(after.trips-before.trips)/window.Seconds(),
-		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), float64(ru.Maxrss)/1024)
+		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), peakRSS)
 	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
 	lt.checkProto(t)
 }
@@ -409,11 +604,22 @@ type loadTarget struct {
 	tls     bool
 	proxy   *redisProxy
 	store   *storage.Store // straight to Redis, not counted
+	// apiURL and feedsURL are the fake Bot API's and the feeds' addresses;
+	// naiveArgs, when set, run bin as the naive bot with these arguments
+	// (and env) instead of akhbar with cfg.
+	apiURL, feedsURL string
+	naiveArgs        []string
 }
 
 func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget {
 	t.Helper()
-	bin := buildAkhbar(t)
+	return newLoadTargetBin(t, lf, sourcesYAML, buildAkhbar(t))
+}
+
+// newLoadTargetBin is newLoadTarget for a program already built; a naive
+// bot's run sets the target's naiveArgs before it starts.
+func newLoadTargetBin(t *testing.T, lf *loadFeeds, sourcesYAML, bin string) *loadTarget {
+	t.Helper()
 	const token = "424242:load-test-0123456789abcdefghijklmnop"
 	tg := telegramtest.NewUnstarted(telegramtest.Options{Token: token, NoCallLog: true})
 	t.Cleanup(tg.Close)
@@ -480,7 +686,8 @@ func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget 
 	if os.Getenv("AKHBAR_LOAD_PROFILE") != "" {
 		env = append(env, "AKHBAR_PPROF=1")
 	}
-	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, conns: conns, gzipped: gzipped, tls: tlsOn, proxy: proxy, store: store}
+	return &loadTarget{bin: bin, cfg: cfg, env: env, tg: tg, h1: h1, h2: h2, conns: conns, gzipped: gzipped, tls: tlsOn, proxy: proxy, store: store,
+		apiURL: ts.URL, feedsURL: fs.URL}
 }
 
 // checkProto logs how the Bot API requests arrived and fails a run any
@@ -513,10 +720,23 @@ func (g gzipWriter) WriteHeader(code int) {
 type loadProc struct {
 	*proc
 	admin string
+	naive bool // the naive bot, whose metrics are naive_*
 }
 
 func (lt *loadTarget) start(t *testing.T) *loadProc {
 	t.Helper()
+	if lt.naiveArgs != nil {
+		p := &proc{stderr: &syncBuffer{}, done: make(chan struct{})}
+		p.cmd = exec.Command(lt.bin, lt.naiveArgs...)
+		p.cmd.Env = lt.env
+		p.cmd.Stderr = p.stderr
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = p.cmd.Wait(); close(p.done) }()
+		t.Cleanup(func() { p.kill(syscall.SIGKILL) })
+		return &loadProc{proc: p, admin: adminAddr(t, p.stderr), naive: true}
+	}
 	c := &cluster{bin: lt.bin, cfg: lt.cfg, env: lt.env}
 	p := c.start(t)
 	return &loadProc{proc: p, admin: adminAddr(t, p.stderr)}
@@ -540,6 +760,20 @@ func (p *loadProc) snapshot(t *testing.T, lt *loadTarget) loadSnapshot {
 	return s
 }
 
+// peakRSS is the program's peak resident memory so far in MiB (VmHWM).
+// The rusage of the ended child (ru_maxrss) is no measure of it: Linux
+// carries the peak of the test process, which forked it, across the exec,
+// so after a first run has filled the fake Telegram's record every later
+// run "peaked" at the test's own size.
+func (p *loadProc) peakRSS(t *testing.T) float64 {
+	t.Helper()
+	_, peak, err := rss(p.cmd.Process.Pid)
+	if err != nil {
+		t.Fatalf("peak RSS: %v", err)
+	}
+	return float64(peak) / 1024
+}
+
 // procCPU reads a process's user + system time from /proc/<pid>/stat
 // (clock ticks of 10ms: USER_HZ is 100 on Linux).
 func procCPU(t *testing.T, pid int) time.Duration {
@@ -560,6 +794,14 @@ func procCPU(t *testing.T, pid int) time.Duration {
 		t.Fatalf("/proc/%d/stat: %v", pid, err)
 	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// backlogMetric names the program's count of jobs waiting to be sent.
+func (p *loadProc) backlogMetric() string {
+	if p.naive {
+		return "naive_backlog"
+	}
+	return "akhbar_delivery_backlog"
 }
 
 // metric reads one counter of the program's /metrics.
