@@ -58,7 +58,7 @@ import (
 //	AKHBAR_LOAD_TLS=1         serve the fake Bot API over TLS offering HTTP/2 and HTTP/1.1, as
 //	                          api.telegram.org does (the default is plain HTTP/1.1, as a local
 //	                          Bot API server speaks); the test checks the requests came over
-//	                          HTTP/1.1, which the program asks for (telegramTransport)
+//	                          HTTP/1.1, which the program asks for (telegram.NewTransport)
 //	AKHBAR_LOAD_GZIP=1        the fake Bot API gzips its answers to a request that accepts it,
 //	                          as a web front with compression on would (the Bot API server
 //	                          itself never does); it counts the answers it compressed
@@ -692,7 +692,7 @@ func newLoadTargetBin(t *testing.T, lf *loadFeeds, sourcesYAML, bin string) *loa
 
 // checkProto logs how the Bot API requests arrived and fails a run any
 // of whose requests did not come over HTTP/1.1, which the program asks
-// for also where HTTP/2 is offered (telegramTransport).
+// for also where HTTP/2 is offered (telegram.NewTransport).
 func (lt *loadTarget) checkProto(t *testing.T) {
 	t.Helper()
 	h1, h2 := lt.h1.Load(), lt.h2.Load()

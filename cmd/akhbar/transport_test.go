@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/akhbar/akhbar/bot/telegram"
 )
 
 // TestTelegramTransport: the Bot API transport speaks HTTP/1.1 to a
@@ -28,7 +30,7 @@ func TestTelegramTransport(t *testing.T) {
 	t.Cleanup(srv.Close)
 	px := newFreezingProxy(t, srv.Listener.Addr().String())
 
-	tr := telegramTransport(8)
+	tr := telegram.NewTransport(8)
 	t.Cleanup(tr.CloseIdleConnections)
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
@@ -90,7 +92,7 @@ func TestTelegramTransportKeepsEverySendersConnection(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	tr := telegramTransport(senders)
+	tr := telegram.NewTransport(senders)
 	t.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	for range 2 {
@@ -126,7 +128,7 @@ func TestTelegramTransportAsksForPlainAnswers(t *testing.T) {
 		accept.Store(r.Header.Get("Accept-Encoding"))
 	}))
 	t.Cleanup(srv.Close)
-	tr := telegramTransport(8)
+	tr := telegram.NewTransport(8)
 	t.Cleanup(tr.CloseIdleConnections)
 	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(srv.URL)
 	if err != nil {

@@ -9,7 +9,7 @@
 // conditional GET, remembers the items it has seen in memory, and sends
 // every new item to every chat subscribed to its source as one sendMessage
 // over plain net/http (the same keep-alive HTTP/1.1 transport as akhbar's
-// telegramTransport), from a few workers. No limiter, no storage, no retry
+// telegram.NewTransport), from a few workers. No limiter, no storage, no retry
 // beyond a 429's retry_after: what akhbar adds beyond this (outbox, per-chat
 // records, shared limits, crash safety, order) is what the ratio prices.
 //
@@ -30,7 +30,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -51,6 +50,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/telegram"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -133,7 +133,9 @@ type bot struct {
 }
 
 func newBot(log *slog.Logger, base string, srcs []source, workers int) *bot {
-	tr := transport(workers)
+	// akhbar's own transport: the floor differs from akhbar in what it
+	// does per send, not in how its bytes travel.
+	tr := telegram.NewTransport(workers)
 	b := &bot{log: log, base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second},
 		polling: &http.Client{Transport: tr, Timeout: 60 * time.Second},
 		srcs:    map[string]source{}, subs: map[string]map[int64]struct{}{}}
@@ -144,25 +146,6 @@ func newBot(log *slog.Logger, base string, srcs []source, workers int) *bot {
 		b.queues = append(b.queues, make(chan job, 1<<14))
 	}
 	return b
-}
-
-// transport is akhbar's telegramTransport (cmd/akhbar/run.go) as it is: the
-// floor differs from akhbar in what it does per send, not in how its bytes
-// travel.
-func transport(senders int) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	var protocols http.Protocols
-	protocols.SetHTTP1(true)
-	t.Protocols = &protocols
-	t.ForceAttemptHTTP2 = false
-	if t.TLSClientConfig == nil {
-		t.TLSClientConfig = &tls.Config{}
-	}
-	t.TLSClientConfig.NextProtos = []string{"http/1.1"}
-	t.MaxIdleConnsPerHost = max(senders, 8) + 8
-	t.WriteBufferSize = 32 << 10
-	t.DisableCompression = true
-	return t
 }
 
 func (b *bot) run(ctx context.Context, adminAddr string, interval time.Duration) error {
