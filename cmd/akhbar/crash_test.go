@@ -27,10 +27,17 @@ func buildAkhbar(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds and runs the program as processes")
 	}
-	bin := filepath.Join(t.TempDir(), "akhbar")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	return buildProgram(t, "akhbar", ".")
+}
+
+// buildProgram builds the main package pkg into the test's temporary
+// directory as name.
+func buildProgram(t *testing.T, name, pkg string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
 }
@@ -115,9 +122,16 @@ type proc struct {
 
 func (c *cluster) start(t *testing.T) *proc {
 	t.Helper()
+	return startProc(t, c.bin, c.env, "run", "-config", c.cfg)
+}
+
+// startProc starts bin with args and env, its stderr kept, killed with
+// SIGKILL when the test ends if it is still running.
+func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{stderr: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(c.bin, "run", "-config", c.cfg)
-	p.cmd.Env = c.env
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = env
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

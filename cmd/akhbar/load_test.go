@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -254,12 +253,7 @@ func loadAvg() string {
 // buildNaiveBot builds the naive bot, the scenario's floor.
 func buildNaiveBot(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "naivebot")
-	out, err := exec.Command("go", "build", "-o", bin, "./internal/naivebot").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build naivebot: %v\n%s", err, out)
-	}
-	return bin
+	return buildProgram(t, "naivebot", "./internal/naivebot")
 }
 
 // loadCPURun is one run of TestLoadCPU's scenario, of akhbar or of the
@@ -726,15 +720,7 @@ type loadProc struct {
 func (lt *loadTarget) start(t *testing.T) *loadProc {
 	t.Helper()
 	if lt.naiveArgs != nil {
-		p := &proc{stderr: &syncBuffer{}, done: make(chan struct{})}
-		p.cmd = exec.Command(lt.bin, lt.naiveArgs...)
-		p.cmd.Env = lt.env
-		p.cmd.Stderr = p.stderr
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { _ = p.cmd.Wait(); close(p.done) }()
-		t.Cleanup(func() { p.kill(syscall.SIGKILL) })
+		p := startProc(t, lt.bin, lt.env, lt.naiveArgs...)
 		return &loadProc{proc: p, admin: adminAddr(t, p.stderr), naive: true}
 	}
 	c := &cluster{bin: lt.bin, cfg: lt.cfg, env: lt.env}
