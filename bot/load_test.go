@@ -104,14 +104,14 @@ func TestLoadAtTheBulkLimit(t *testing.T) {
 			achieved := float64(len(arrivals)-1) / span.Seconds()
 			share := 100 * achieved / tc.rate
 			st := h.tg.Stats()
-			var shifted, gaveUp int64
+			var shifted, gaveUp, bunched int64
 			for _, b := range replicas {
-				s, g := b.PaceStats()
-				shifted, gaveUp = shifted+s, gaveUp+g
+				s, g, bu := b.PaceStats()
+				shifted, gaveUp, bunched = shifted+s, gaveUp+g, bunched+bu
 			}
-			t.Logf("%d chats at %.0f/s, %d replica(s): %d sends in %v, %.2f/s = %.1f%% of the configured rate; 429s %d (bulk %d); slots shifted %d, given up %d",
+			t.Logf("%d chats at %.0f/s, %d replica(s): %d sends in %v, %.2f/s = %.1f%% of the configured rate; 429s %d (bulk %d); slots shifted %d, given up %d, booked bunched %d",
 				tc.chats, tc.rate, tc.replicas, len(arrivals), span.Round(time.Millisecond), achieved, share,
-				st.TooManyRequests, st.BulkViolations, shifted, gaveUp)
+				st.TooManyRequests, st.BulkViolations, shifted, gaveUp, bunched)
 			exactlyOnce(t, h.tg, tc.chats)
 			if st.TooManyRequests != 0 {
 				t.Errorf("%d 429s (%d of the bulk limit), want 0", st.TooManyRequests, st.BulkViolations)
