@@ -174,6 +174,9 @@ type Pacer struct {
 
 	// room decides whether a booking's slots bunch.
 	room headroom
+	// wakes release the senders waiting for a bunch's time, one timer
+	// each (sleepUntil).
+	wakes map[time.Time]chan struct{}
 
 	// shifted and gaveUp count the slots shifted in the window and those
 	// given up as stale, bunched those booked on a grid, for the load
@@ -189,7 +192,7 @@ type Pacer struct {
 func NewPacer(store SlotStore, rate float64) *Pacer {
 	n := min(max(int(math.Ceil(rate/20)), 1), 64)
 	return &Pacer{store: store, rate: rate, n: n, staleAfter: staleSlot, slow: 1,
-		sending: make(map[int64][]storage.Slot),
+		sending: make(map[int64][]storage.Slot), wakes: make(map[time.Time]chan struct{}),
 		// Two bookings' worth of answers before bunching.
 		room: headroom{grid: bunchFor(rate), need: 2 * n}}
 }
@@ -257,7 +260,7 @@ func (p *Pacer) Take(ctx context.Context, chatID int64) error {
 // a bulk 429 parked the bot meanwhile, nor when it went stale (staleSlot)
 // before the send could leave.
 func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
-	if d := time.Until(slot.At); d > 0 && !Sleep(ctx, d) {
+	if d := time.Until(slot.At); d > 0 && !p.sleepUntil(ctx, slot, d) {
 		return false, ctx.Err()
 	}
 	now := time.Now()
@@ -269,6 +272,35 @@ func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
 		return false, nil
 	}
 	return !parked, nil
+}
+
+// sleepUntil waits d, until slot, or less when ctx ends first; it reports
+// whether the wait ran out. The senders of a bunch (the slots of a grid
+// share their time) wait for one timer, which releases them together,
+// instead of one each.
+func (p *Pacer) sleepUntil(ctx context.Context, slot storage.Slot, d time.Duration) bool {
+	if slot.Grid == 0 {
+		return Sleep(ctx, d)
+	}
+	p.mu.Lock()
+	ch, ok := p.wakes[slot.At]
+	if !ok {
+		ch = make(chan struct{})
+		p.wakes[slot.At] = ch
+		time.AfterFunc(d, func() {
+			p.mu.Lock()
+			delete(p.wakes, slot.At)
+			p.mu.Unlock()
+			close(ch)
+		})
+	}
+	p.mu.Unlock()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-ch:
+		return true
+	}
 }
 
 // Unused gives back the slot last handed out for a send to chatID that

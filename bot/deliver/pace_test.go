@@ -362,3 +362,43 @@ func TestHeadroom(t *testing.T) {
 		t.Errorf("booking at 30/s = %+v, want the even pace %+v", pace, slow.pace())
 	}
 }
+
+// TestPacerWakesABunchTogether: the senders of a bunch (slots of a grid
+// sharing their time) wait for one timer, which lets them all leave at
+// their slot; one whose context ends stops waiting, and an even slot
+// waits on its own.
+func TestPacerWakesABunchTogether(t *testing.T) {
+	p := NewPacer(storagetest.New(t), 1000)
+	ctx := context.Background()
+	at := time.Now().Add(100 * time.Millisecond)
+	slot := storage.Slot{ID: 1, At: at, Grid: bunchGrid}
+	left := make(chan time.Time, 4)
+	for range 4 {
+		go func() {
+			if ok, err := p.leave(ctx, slot); !ok || err != nil {
+				t.Errorf("leave(%+v) = %v, %v", slot, ok, err)
+			}
+			left <- time.Now()
+		}()
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if ok, err := p.leave(cctx, slot); ok || err == nil {
+		t.Errorf("leave with its context ended = %v, %v; want it stopped", ok, err)
+	}
+	p.mu.Lock()
+	if len(p.wakes) != 1 {
+		t.Errorf("%d timers for one bunch, want 1", len(p.wakes))
+	}
+	p.mu.Unlock()
+	for range 4 {
+		if got := <-left; got.Before(at) {
+			t.Errorf("a send of the bunch at %v left at %v, before it", at, got)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.wakes) != 0 {
+		t.Errorf("%d bunches still waiting after they left", len(p.wakes))
+	}
+}
