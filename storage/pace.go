@@ -22,13 +22,14 @@ import (
 //
 // With a Grid, each slot is moved back to the start of the Grid its
 // interval's time falls in (on Redis's clock), so the events of a Grid
-// share one time and may happen together, up to a Grid early; the window
-// counts each at that time, when it may happen, so it needs no margin for
-// them, and a Span that is a whole number of Grids is never reached by
-// slots an Interval apart that are Window·Interval ≥ Span apart (the slot
-// a Window later moves back by less than a Grid as well). Bookings with
-// and without a Grid may share a schedule: each slot keeps the window
-// from the slots booked before it, whenever they may happen.
+// share one time and may happen together, up to a Grid early. The window
+// counts each at that time, when it may happen, so its Span needs no
+// margin for them; and when the Span is a whole number of Grids, slots
+// whose Window of Intervals reaches the Span (Window·Interval ≥ Span) still
+// reach it moved back, so the window holds none back and the rate is
+// kept. Bookings with and without a Grid may share a schedule: each slot
+// keeps the window from the slots booked before it, whenever they may
+// happen.
 type Pace struct {
 	Interval time.Duration
 	Window   int
@@ -102,8 +103,9 @@ type Hold struct {
 // epoch, exact in a double until the year 2255). KEYS: the schedule's hash
 // (next time of the schedule, latest slot booked, id sequence) and its window (a ZSET of slot id → time,
 // the latest Window slots kept). ARGV: interval, window, span, ahead (µs),
-// count, grid (µs; 0 for none). It answers {now, retry_after, id1, at1, id2, at2, …}. Numbers go
-// to Redis formatted whole, never in Lua's default %.14g.
+// count, grid (µs; 0 for none). It answers {now, retry_after, id1, at1,
+// id2, at2, …}. Numbers go to Redis formatted whole, never in Lua's
+// default %.14g.
 var holdMany = redis.NewScript(`
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])

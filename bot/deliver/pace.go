@@ -63,11 +63,12 @@ const (
 // slots of each bunchGrid share the time of its start, its sends leave
 // together, and the shared window counts them then, so it keeps its span.
 //
-// A bunched slot's send leaves up to bunchGrid before its interval's time
-// and every one of the bunch waits for a sender to be free at its start,
-// so it is answered later after its slot than an even one would be, and
-// an answer later than WindowGuard after its slot is shifted in the window,
-// which slows the rate. So the pacer bunches only while that has room
+// A bunched slot's time is the start of its grid, up to bunchGrid before
+// its interval's time, and its send needs a sender free then, with the
+// rest of its bunch, and an answer among a bunch's: it is answered later
+// after its slot than an even one would be, and an answer later than
+// WindowGuard after its slot is shifted in the window, which slows the
+// rate. So the pacer bunches only while that has room
 // (headroom): while every recent send was answered within bunchLimit of
 // its slot, counting an even slot's answer bunchGrid later, as if its slot
 // had been the start of its grid. Sends answered later than that (a slow
@@ -175,7 +176,7 @@ type Pacer struct {
 	// room decides whether a booking's slots bunch.
 	room headroom
 	// wakes release the senders waiting for a bunch's time, one timer
-	// each (sleepUntil).
+	// per time (sleepUntil).
 	wakes map[time.Time]chan struct{}
 
 	// shifted and gaveUp count the slots shifted in the window and those
