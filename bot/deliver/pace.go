@@ -70,8 +70,9 @@ const (
 // WindowGuard after its slot is shifted in the window, which slows the
 // rate. So the pacer bunches only while that has room
 // (headroom): while every recent send was answered within bunchLimit of
-// its slot, counting an even slot's answer bunchGrid later, as if its slot
-// had been the start of its grid. Sends answered later than that (a slow
+// its slot, counting an even slot's answer bunchCost later (what leaving
+// with a bunch adds: its senders free at once, its requests served
+// together). Sends answered later than that (a slow
 // network, a busy machine, too few senders for a bunch) turn it back to
 // even slots from the next booking on, before the answers come late enough
 // to be shifted.
@@ -86,6 +87,11 @@ const (
 	// it (the next fan-out starts even).
 	bunchCalm = 250 * time.Millisecond
 	bunchIdle = time.Second
+	// bunchCost is what an even slot's answer counts more, for what
+	// leaving with a bunch would add to it: half a grid, so even sends
+	// answered within 10 ms of their slots (bunchLimit - bunchCost)
+	// start bunching. A bunched slot's answer counts as it is.
+	bunchCost = bunchGrid / 2
 )
 
 // bunchFor is the grid the slots at rate may bunch on, or 0 when they are
@@ -109,7 +115,7 @@ type headroom struct {
 
 // observe records a send that left (answered false) or was answered at at,
 // in slot: how late after the slot, and whether that is in room for a
-// bunched slot (an even slot's lateness counts a grid more).
+// bunched slot (an even slot's lateness counts bunchCost more).
 func (h *headroom) observe(at time.Time, slot storage.Slot, answered bool) {
 	if answered {
 		if at.Sub(h.last) > bunchIdle {
@@ -119,7 +125,7 @@ func (h *headroom) observe(at time.Time, slot storage.Slot, answered bool) {
 	}
 	late := at.Sub(slot.At)
 	if slot.Grid == 0 {
-		late += h.grid
+		late += bunchCost
 	}
 	switch {
 	case late > bunchLimit:

@@ -295,8 +295,8 @@ func TestPacerKeepsTheRateBunched(t *testing.T) {
 }
 
 // TestHeadroom: slots bunch once every send for bunchCalm was answered
-// with room (an even slot's answer counted a grid later, as if its slot
-// had been its grid's start), by enough answers; a send answered or
+// with room (an even slot's answer counted bunchCost later, for the bunch
+// it would have left with), by enough answers; a send answered or
 // leaving later than bunchLimit after its slot turns it back to even for
 // another bunchCalm, and so does a second without answers. At 30/s the
 // slots never bunch.
@@ -315,11 +315,11 @@ func TestHeadroom(t *testing.T) {
 	if h.bunch(at) {
 		t.Fatal("bunching before any answer")
 	}
-	answer(30, 10*time.Millisecond, bunchLimit-bunchGrid, even) // 300 ms, within room
+	answer(30, 10*time.Millisecond, bunchLimit-bunchCost, even) // 300 ms, within room
 	if !h.bunch(at) {
-		t.Fatalf("not bunching after %v of even sends answered %v after their slots", 300*time.Millisecond, bunchLimit-bunchGrid)
+		t.Fatalf("not bunching after %v of even sends answered %v after their slots", 300*time.Millisecond, bunchLimit-bunchCost)
 	}
-	answer(1, time.Millisecond, bunchLimit-bunchGrid+time.Millisecond, even)
+	answer(1, time.Millisecond, bunchLimit-bunchCost+time.Millisecond, even)
 	if h.bunch(at) {
 		t.Fatal("bunching after an even send answered with no room for a grid")
 	}
