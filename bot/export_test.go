@@ -29,7 +29,7 @@ func (b *Bot) InlineResults(items []feeds.Item, lang string) []InlineResult {
 }
 
 // PaceStats counts this replica's slots shifted in the bot-wide window
-// (answered late) and given up as stale.
-func (b *Bot) PaceStats() (shifted, gaveUp int64) {
+// (answered late), given up as stale and booked bunched.
+func (b *Bot) PaceStats() (shifted, gaveUp, bunched int64) {
 	return b.eng.PaceStats()
 }

@@ -19,11 +19,23 @@ import (
 // The window is what keeps a strict reading of a limit ("at most 30 in any
 // 1,000 ms") when an event leaves late: evenly spaced slots alone would
 // let the late one bunch up with the ones a second later.
+//
+// With a Grid, each slot is moved back to the start of the Grid its
+// interval's time falls in (on Redis's clock), so the events of a Grid
+// share one time and may happen together, up to a Grid early. The window
+// counts each at that time, when it may happen, so its Span needs no
+// margin for them; and when the Span is a whole number of Grids, slots
+// whose Window of Intervals reaches the Span (Window·Interval ≥ Span) still
+// reach it moved back, so the window holds none back and the rate is
+// kept. Bookings with and without a Grid may share a schedule: each slot
+// keeps the window from the slots booked before it, whenever they may
+// happen.
 type Pace struct {
 	Interval time.Duration
 	Window   int
 	Span     time.Duration
 	Ahead    time.Duration
+	Grid     time.Duration // 0: every slot at its interval's time
 }
 
 // Slot is one booked event of a Pace.
@@ -31,7 +43,11 @@ type Slot struct {
 	ID int64
 	// At is when the event may happen, on this process's clock (Redis's
 	// clock, where the slots are booked, less the offset between the two).
+	// The window counts it then.
 	At time.Time
+	// Grid is the Pace's Grid it was booked with (0: none): the slots of a
+	// booking that fall in the same Grid share their At.
+	Grid time.Duration
 }
 
 // redisClock estimates Redis's clock minus this process's from the round
@@ -87,13 +103,14 @@ type Hold struct {
 // epoch, exact in a double until the year 2255). KEYS: the schedule's hash
 // (next time of the schedule, latest slot booked, id sequence) and its window (a ZSET of slot id → time,
 // the latest Window slots kept). ARGV: interval, window, span, ahead (µs),
-// count. It answers {now, retry_after, id1, at1, id2, at2, …}. Numbers go
-// to Redis formatted whole, never in Lua's default %.14g.
+// count, grid (µs; 0 for none). It answers {now, retry_after, id1, at1,
+// id2, at2, …}. Numbers go to Redis formatted whole, never in Lua's
+// default %.14g.
 var holdMany = redis.NewScript(`
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval, window, span = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local ahead, count = tonumber(ARGV[4]), tonumber(ARGV[5])
+local ahead, count, grid = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local nxt = tonumber(redis.call("HGET", KEYS[1], "next") or "0")
 local last = tonumber(redis.call("HGET", KEYS[1], "last") or "0")
 local latest = math.max(nxt, last)
@@ -107,6 +124,11 @@ for i = 1, count do
   -- held back alone, and the schedule goes on.
   local nominal = math.max(now, nxt)
   local at = nominal
+  if grid > 0 then
+    -- Back to the start of its grid, not before now: the slots of a grid
+    -- share one time, and the window counts them then.
+    at = math.max(now, math.floor(nominal / grid) * grid)
+  end
   local back = redis.call("ZREVRANGE", KEYS[2], window - 1, window - 1, "WITHSCORES")
   if back[2] then
     at = math.max(at, tonumber(back[2]) + span)
@@ -133,7 +155,7 @@ return out
 // agree; each is given on this process's clock. The caller waits for each
 // slot, and calls Shift for one it uses late.
 func (s *Store) HoldMany(ctx context.Context, key string, pace Pace, count int, pushes ...Push) (Hold, error) {
-	if pace.Interval <= 0 || pace.Window < 1 || pace.Span <= 0 || pace.Ahead < 0 || count < 1 {
+	if pace.Interval <= 0 || pace.Window < 1 || pace.Span <= 0 || pace.Ahead < 0 || pace.Grid < 0 || count < 1 {
 		return Hold{}, fmt.Errorf("hold %d of %s: invalid pace %+v", count, key, pace)
 	}
 	var park, slow *redis.StringCmd
@@ -143,7 +165,7 @@ func (s *Store) HoldMany(ctx context.Context, key string, pace Pace, count int, 
 		park = p.Get(ctx, s.k.parkGlobal())
 		slow = p.Get(ctx, s.k.slowGlobal())
 		slots = holdMany.EvalSha(ctx, p, []string{s.k.pace(key), s.k.paceWindow(key)},
-			pace.Interval.Microseconds(), pace.Window, pace.Span.Microseconds(), pace.Ahead.Microseconds(), count)
+			pace.Interval.Microseconds(), pace.Window, pace.Span.Microseconds(), pace.Ahead.Microseconds(), count, pace.Grid.Microseconds())
 		for _, push := range pushes {
 			if err := s.queuePush(ctx, p, push); err != nil {
 				return err
@@ -162,7 +184,7 @@ func (s *Store) HoldMany(ctx context.Context, key string, pace Pace, count int, 
 	offset := s.redisClock.observe(time.UnixMicro(v[0]), before, after)
 	h := Hold{Slow: 1, RetryAfter: time.Duration(v[1]) * time.Microsecond}
 	for i := 2; i < len(v); i += 2 {
-		h.Slots = append(h.Slots, Slot{ID: v[i], At: time.UnixMicro(v[i+1]).Add(-offset)})
+		h.Slots = append(h.Slots, Slot{ID: v[i], At: time.UnixMicro(v[i+1]).Add(-offset), Grid: pace.Grid})
 	}
 	if f, err := slow.Float64(); err == nil && f > 0 && f < 1 {
 		h.Slow = f

@@ -54,6 +54,98 @@ const (
 	staleSlot   = 250 * time.Millisecond
 )
 
+// Sends a millisecond apart (a paid broadcast's 1,000/s) cost the most CPU
+// of a fan-out when each leaves at its own slot: each wakes the process
+// from sleep on its own (issue 14's load scenario: a naive bot paced
+// evenly at 980/s used 3.4× the CPU of the same rate in bunches of 50).
+// So, at a rate whose slots are at most half of bunchGrid apart (from
+// about 200/s), the pacer books slots on a grid (storage.Pace.Grid): the
+// slots of each bunchGrid share the time of its start, its sends leave
+// together, and the shared window counts them then, so it keeps its span.
+//
+// A bunched slot's time is the start of its grid, up to bunchGrid before
+// its interval's time, and its send needs a sender free then, with the
+// rest of its bunch, and an answer among a bunch's: it is answered later
+// after its slot than an even one would be, and an answer later than
+// WindowGuard after its slot is shifted in the window, which slows the
+// rate. So the pacer bunches only while that has room
+// (headroom): while every recent send was answered within bunchLimit of
+// its slot, counting an even slot's answer bunchCost later (what leaving
+// with a bunch adds: its senders free at once, its requests served
+// together). Sends answered later than that (a slow
+// network, a busy machine, too few senders for a bunch) turn it back to
+// even slots from the next booking on, before the answers come late enough
+// to be shifted.
+const (
+	bunchGrid = 10 * time.Millisecond
+	// bunchLimit leaves 5 ms of WindowGuard for the answers to the slots
+	// booked before the pacer turned back to even ones (two bookings at
+	// most).
+	bunchLimit = WindowGuard - 5*time.Millisecond
+	// bunchCalm is how long every answer must have had room before
+	// bunching (again), and bunchIdle how long without answers forgets
+	// it (the next fan-out starts even).
+	bunchCalm = 250 * time.Millisecond
+	bunchIdle = time.Second
+	// bunchCost is what an even slot's answer counts more, for what
+	// leaving with a bunch would add to it: half a grid, so even sends
+	// answered within 10 ms of their slots (bunchLimit - bunchCost)
+	// start bunching. A bunched slot's answer counts as it is.
+	bunchCost = bunchGrid / 2
+)
+
+// bunchFor is the grid the slots at rate may bunch on, or 0 when they are
+// too far apart to share one.
+func bunchFor(rate float64) time.Duration {
+	if interval := time.Duration(float64(time.Second) / (rate * PaceShare)); 2*interval <= bunchGrid {
+		return bunchGrid
+	}
+	return 0
+}
+
+// headroom tells whether the next booking's slots may bunch, from how
+// late after their slots recent sends left and were answered.
+type headroom struct {
+	grid  time.Duration // the grid slots would bunch on (bunchFor)
+	since time.Time     // every send since had room (zero: none yet)
+	good  int           // answers since
+	last  time.Time     // latest answer
+	need  int           // answers since, at least, before bunching
+}
+
+// observe records a send that left (answered false) or was answered at at,
+// in slot: how late after the slot, and whether that is in room for a
+// bunched slot (an even slot's lateness counts bunchCost more).
+func (h *headroom) observe(at time.Time, slot storage.Slot, answered bool) {
+	if answered {
+		if at.Sub(h.last) > bunchIdle {
+			h.since = time.Time{}
+		}
+		h.last = at
+	}
+	late := at.Sub(slot.At)
+	if slot.Grid == 0 {
+		late += bunchCost
+	}
+	switch {
+	case late > bunchLimit:
+		h.since, h.good = at, 0
+		return
+	case h.since.IsZero():
+		h.since, h.good = at, 0
+	}
+	if answered {
+		h.good++
+	}
+}
+
+// bunch reports whether slots booked at now may bunch: every send for
+// bunchCalm had room, and they were enough and recent.
+func (h *headroom) bunch(now time.Time) bool {
+	return h.grid > 0 && !h.since.IsZero() && now.Sub(h.since) >= bunchCalm && h.good >= h.need &&
+		now.Sub(h.last) <= bunchIdle
+}
+
 // SlotStore books and gives back slots of the bot-wide schedule shared by
 // the replicas, and parks it after a bulk 429; storage.Store implements it.
 type SlotStore interface {
@@ -87,9 +179,16 @@ type Pacer struct {
 	slow   float64   // factor from the last booking
 	parked time.Time // a global 429 runs out then
 
+	// room decides whether a booking's slots bunch.
+	room headroom
+	// wakes release the senders waiting for a bunch's time, one timer
+	// per time (sleepUntil).
+	wakes map[time.Time]chan struct{}
+
 	// shifted and gaveUp count the slots shifted in the window and those
-	// given up as stale, for the load scenario's report.
-	shifted, gaveUp atomic.Int64
+	// given up as stale, bunched those booked on a grid, for the load
+	// scenario's report.
+	shifted, gaveUp, bunched atomic.Int64
 
 	// window counts recent sends and 429s to tell a bulk-limit 429 (most
 	// sends refused) from per-chat ones.
@@ -98,9 +197,11 @@ type Pacer struct {
 }
 
 func NewPacer(store SlotStore, rate float64) *Pacer {
-	n := int(math.Ceil(rate / 20))
-	return &Pacer{store: store, rate: rate, n: min(max(n, 1), 64), staleAfter: staleSlot, slow: 1,
-		sending: make(map[int64][]storage.Slot)}
+	n := min(max(int(math.Ceil(rate/20)), 1), 64)
+	return &Pacer{store: store, rate: rate, n: n, staleAfter: staleSlot, slow: 1,
+		sending: make(map[int64][]storage.Slot), wakes: make(map[time.Time]chan struct{}),
+		// Two bookings' worth of answers before bunching.
+		room: headroom{grid: bunchFor(rate), need: 2 * n}}
 }
 
 // pace is the schedule for the configured rate, slowed by the last bulk
@@ -115,6 +216,16 @@ func (p *Pacer) pace() storage.Pace {
 		Span:     time.Duration(float64(window)/rate*float64(time.Second)) + WindowGuard,
 		Ahead:    time.Duration(p.n) * interval,
 	}
+}
+
+// booking is the schedule of a booking at now: pace, on bunchGrid while
+// the recent sends had room for it. Caller holds mu.
+func (p *Pacer) booking(now time.Time) storage.Pace {
+	pace := p.pace()
+	if p.room.bunch(now) {
+		pace.Grid = p.room.grid
+	}
+	return pace
 }
 
 // Take waits for this replica's next slot of the bot-wide rate, for a send
@@ -134,7 +245,7 @@ func (p *Pacer) Take(ctx context.Context, chatID int64) error {
 				return err
 			}
 			if ok {
-				p.handOut(chatID, sl)
+				p.handOut(chatID, sl, time.Now())
 				return nil
 			}
 			continue // parked meanwhile, or the slot went stale while waiting
@@ -156,7 +267,7 @@ func (p *Pacer) Take(ctx context.Context, chatID int64) error {
 // a bulk 429 parked the bot meanwhile, nor when it went stale (staleSlot)
 // before the send could leave.
 func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
-	if d := time.Until(slot.At); d > 0 && !Sleep(ctx, d) {
+	if d := time.Until(slot.At); d > 0 && !p.sleepUntil(ctx, slot, d) {
 		return false, ctx.Err()
 	}
 	now := time.Now()
@@ -168,6 +279,35 @@ func (p *Pacer) leave(ctx context.Context, slot storage.Slot) (bool, error) {
 		return false, nil
 	}
 	return !parked, nil
+}
+
+// sleepUntil waits d, until slot, or less when ctx ends first; it reports
+// whether the wait ran out. The senders of a bunch (the slots of a grid
+// share their time) wait for one timer, which releases them together,
+// instead of one each.
+func (p *Pacer) sleepUntil(ctx context.Context, slot storage.Slot, d time.Duration) bool {
+	if slot.Grid == 0 {
+		return Sleep(ctx, d)
+	}
+	p.mu.Lock()
+	ch, ok := p.wakes[slot.At]
+	if !ok {
+		ch = make(chan struct{})
+		p.wakes[slot.At] = ch
+		time.AfterFunc(d, func() {
+			p.mu.Lock()
+			delete(p.wakes, slot.At)
+			p.mu.Unlock()
+			close(ch)
+		})
+	}
+	p.mu.Unlock()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-ch:
+		return true
+	}
 }
 
 // Unused gives back the slot last handed out for a send to chatID that
@@ -197,9 +337,12 @@ func (p *Pacer) Unused(chatID int64) {
 // it was an edit, which answered does not hear of.
 const forgetSlot = 10 * time.Second
 
-func (p *Pacer) handOut(chatID int64, slot storage.Slot) {
+// handOut records slot as the send to chatID's, leaving at now: one that
+// leaves late after its slot (its sender was busy) tells headroom too.
+func (p *Pacer) handOut(chatID int64, slot storage.Slot, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.room.observe(now, slot, false)
 	if len(p.sending) > 1024 {
 		for id, sl := range p.sending {
 			if time.Since(sl[len(sl)-1].At) > forgetSlot {
@@ -236,6 +379,7 @@ func (p *Pacer) Answered(ctx context.Context, chatID int64, at time.Time) error 
 	} else {
 		p.sending[chatID] = keep
 	}
+	p.room.observe(at, slot, true)
 	p.mu.Unlock()
 	if at.Sub(slot.At) <= WindowGuard {
 		return nil
@@ -254,7 +398,7 @@ func (p *Pacer) refill(ctx context.Context) error {
 			p.mu.Unlock()
 			return nil
 		}
-		pace, pushes := p.pace(), p.pushes
+		pace, pushes := p.booking(time.Now()), p.pushes
 		p.pushes = nil
 		p.mu.Unlock()
 		h, err := p.store.HoldMany(ctx, globalKey, pace, p.n, pushes...)
@@ -268,6 +412,9 @@ func (p *Pacer) refill(ctx context.Context) error {
 		}
 		p.slots = append(p.slots, h.Slots...)
 		p.mu.Unlock()
+		if pace.Grid > 0 {
+			p.bunched.Add(int64(len(h.Slots)))
+		}
 		if len(h.Slots) > 0 || !h.ParkedUntil.IsZero() {
 			return nil // take waits out a park
 		}
@@ -334,10 +481,11 @@ func (p *Pacer) Park(ctx context.Context, until time.Time) error {
 	return p.store.ParkGlobal(ctx, until, slow, slowFor)
 }
 
-// Stats counts the slots shifted in the bot-wide window (answered late)
-// and those given up as stale, for the load scenario's report.
-func (p *Pacer) Stats() (shifted, gaveUp int64) {
-	return p.shifted.Load(), p.gaveUp.Load()
+// Stats counts the slots shifted in the bot-wide window (answered late),
+// those given up as stale and those booked bunched, for the load
+// scenario's report.
+func (p *Pacer) Stats() (shifted, gaveUp, bunched int64) {
+	return p.shifted.Load(), p.gaveUp.Load(), p.bunched.Load()
 }
 
 // Sleep waits d, or less when ctx ends first; it reports whether the wait

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -67,7 +68,7 @@ func TestPacerShiftsLateAnswers(t *testing.T) {
 		}
 	}
 	a := hold()
-	p.handOut(7, a)
+	p.handOut(7, a, a.At)
 	if err := p.Answered(ctx, 7, a.At.Add(WindowGuard)); err != nil {
 		t.Fatal(err)
 	}
@@ -75,9 +76,9 @@ func TestPacerShiftsLateAnswers(t *testing.T) {
 	if d := b.At.Sub(a.At); d < time.Second-5*time.Millisecond || d > time.Second+5*time.Millisecond {
 		t.Errorf("the slot after one answered on time is %v after it, want 1s", d)
 	}
-	p.handOut(7, storage.Slot{ID: 424241, At: a.At.Add(-2 * time.Second)}) // an edit's, long ago: dropped
-	p.handOut(7, b)
-	p.handOut(8, storage.Slot{ID: 424242, At: b.At}) // another chat's slot: not this answer's
+	p.handOut(7, storage.Slot{ID: 424241, At: a.At.Add(-2 * time.Second)}, a.At) // an edit's, long ago: dropped
+	p.handOut(7, b, b.At)
+	p.handOut(8, storage.Slot{ID: 424242, At: b.At}, b.At) // another chat's slot: not this answer's
 	if err := p.Answered(ctx, 7, b.At.Add(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
@@ -166,5 +167,238 @@ func TestPacerTellsBulk429s(t *testing.T) {
 		if q.Observe(i%15 == 14) { // 4 refused among 60
 			t.Fatalf("a per-chat 429 among many answered sends (send %d) taken for the bulk limit", i)
 		}
+	}
+}
+
+// TestPacerBunchesWithinTheWindow: two replicas share the bot-wide
+// schedule at 1,000/s, one booking bunched slots (its answers had room),
+// the other even ones, and some sends are answered late (shifted). Each
+// send leaves at its slot (Take waits for it) and arrives at the latest
+// WindowGuard after it, or after the time it was shifted to: any rate's
+// worth of sends of both replicas, in the order they arrive, still
+// arrives at least a second after the one before them, though the bunched
+// ones leave up to bunchGrid before their interval's time (the window
+// counts them when they leave, and its span is not widened).
+func TestPacerBunchesWithinTheWindow(t *testing.T) {
+	store := storagetest.New(t)
+	ctx := context.Background()
+	bunched, even := NewPacer(store, 1000), NewPacer(store, 1000)
+	now := time.Now()
+	bunched.room.since, bunched.room.good, bunched.room.last = now.Add(-time.Second), bunched.room.need, now
+	pb, pe := bunched.booking(now), even.booking(now)
+	if pb.Grid != bunchGrid || pe.Grid != 0 || pb.Span != pe.Span || pb.Span != time.Second+WindowGuard {
+		t.Fatalf("bookings %+v (bunching) and %+v (even), want the grid only on the first, both spanning 1s and the guard", pb, pe)
+	}
+	for range 5 { // the clock's estimate settles on a short round trip
+		if _, err := store.HoldMany(ctx, "warm-up", pe, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type send struct {
+		slot    storage.Slot
+		arrived time.Time // at the latest
+	}
+	var sends []send
+	book := func(p *Pacer, pace storage.Pace) []storage.Slot {
+		t.Helper()
+		pace.Ahead = time.Hour // book ahead of time instead of waiting for it
+		h, err := store.HoldMany(ctx, globalKey, pace, p.n)
+		if err != nil || len(h.Slots) != p.n {
+			t.Fatalf("hold: %v, %v", h, err)
+		}
+		return h.Slots
+	}
+	// Four windows' worth, by turns, every 7th send answered 30 ms late.
+	for k := 0; len(sends) < 4*pb.Window; k++ {
+		p, pace := bunched, pb
+		if k%2 == 1 {
+			p, pace = even, pe
+		}
+		for _, sl := range book(p, pace) {
+			if sl.Grid != pace.Grid {
+				t.Fatalf("slot %+v of a booking on grid %v", sl, pace.Grid)
+			}
+			s := send{slot: sl, arrived: sl.At.Add(WindowGuard)}
+			if len(sends)%7 == 3 {
+				answered := sl.At.Add(WindowGuard + 30*time.Millisecond)
+				p.handOut(int64(len(sends)), sl, sl.At)
+				if err := p.Answered(ctx, int64(len(sends)), answered); err != nil {
+					t.Fatal(err)
+				}
+				s.arrived = answered
+			}
+			sends = append(sends, s)
+		}
+	}
+	// The latest a send arrives against the earliest (when it leaves, at
+	// its slot) of the one a rate's worth later, in arrival order: the
+	// rate's worth between them arrived after the first, before the last.
+	slices.SortFunc(sends, func(a, b send) int { return a.arrived.Compare(b.arrived) })
+	leaves := make([]time.Time, len(sends))
+	for i, s := range sends {
+		leaves[i] = s.slot.At
+	}
+	slices.SortFunc(leaves, func(a, b time.Time) int { return a.Compare(b) })
+	// Slot times move with the store's estimate of Redis's clock, by a
+	// fraction of a short round trip.
+	const clockSlack = time.Millisecond
+	for i := 0; i+pb.Window < len(sends); i++ {
+		if gap := leaves[i+pb.Window].Sub(sends[i].arrived); gap < time.Second-clockSlack {
+			t.Fatalf("the %d-th send to leave, at %v, left %v after the %d-th arrived (%+v): %d sends in less than a second",
+				i+pb.Window, leaves[i+pb.Window], gap, i, sends[i], pb.Window+1)
+		}
+	}
+}
+
+// TestPacerKeepsTheRateBunched: slots booked bunched, back to back, share
+// the start of their grid and keep the even schedule's rate: a window of
+// them does not reach the span, so none is held back by it, and the last
+// leaves no later than the even one would have.
+func TestPacerKeepsTheRateBunched(t *testing.T) {
+	store := storagetest.New(t)
+	ctx := context.Background()
+	p := NewPacer(store, 1000)
+	now := time.Now()
+	p.room.since, p.room.good, p.room.last = now.Add(-time.Second), p.room.need, now
+	pace := p.booking(now)
+	pace.Ahead = time.Hour
+	var slots []storage.Slot
+	for len(slots) < 3*pace.Window {
+		h, err := store.HoldMany(ctx, globalKey, pace, p.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots = append(slots, h.Slots...)
+	}
+	// The first slot is at its booking's now, the last at most an
+	// interval per slot after it (Redis's clock moves meanwhile).
+	first, last := slots[0].At, slots[len(slots)-1].At
+	want := time.Duration(len(slots)-1) * pace.Interval
+	if got := last.Sub(first); got > want+50*time.Millisecond {
+		t.Errorf("%d bunched slots span %v, want %v at most: the window held some back", len(slots), got, want)
+	}
+	// Slot times move with the store's estimate of Redis's clock, by a
+	// fraction of a short round trip.
+	const clockSlack = time.Millisecond
+	times := map[time.Time]bool{}
+	for i, sl := range slots {
+		if sl.Grid != bunchGrid || (i > 0 && sl.At.Before(slots[i-1].At.Add(-clockSlack))) {
+			t.Fatalf("slot %d %+v after %+v: want bunched slots in order", i, sl, slots[i-1])
+		}
+		times[sl.At] = true
+	}
+	// Nearly 10 slots a grid (98% of 1,000/s); a booking of 50 may start
+	// or end in the middle of a grid (a time of its own).
+	if max := len(slots) / 8; len(times) > max {
+		t.Errorf("%d bunched slots at %d times, want %d at most", len(slots), len(times), max)
+	}
+}
+
+// TestHeadroom: slots bunch once every send for bunchCalm was answered
+// with room (an even slot's answer counted bunchCost later, for the bunch
+// it would have left with), by enough answers; a send answered or
+// leaving later than bunchLimit after its slot turns it back to even for
+// another bunchCalm, and so does a second without answers. At 30/s the
+// slots never bunch.
+func TestHeadroom(t *testing.T) {
+	t0 := time.Now()
+	h := headroom{grid: bunchGrid, need: 10}
+	even := func(at time.Time) storage.Slot { return storage.Slot{At: at} }
+	onGrid := func(at time.Time) storage.Slot { return storage.Slot{At: at, Grid: bunchGrid} }
+	at := t0
+	answer := func(n int, every, late time.Duration, slot func(time.Time) storage.Slot) {
+		for range n {
+			at = at.Add(every)
+			h.observe(at, slot(at.Add(-late)), true)
+		}
+	}
+	if h.bunch(at) {
+		t.Fatal("bunching before any answer")
+	}
+	answer(30, 10*time.Millisecond, bunchLimit-bunchCost, even) // 300 ms, within room
+	if !h.bunch(at) {
+		t.Fatalf("not bunching after %v of even sends answered %v after their slots", 300*time.Millisecond, bunchLimit-bunchCost)
+	}
+	answer(1, time.Millisecond, bunchLimit-bunchCost+time.Millisecond, even)
+	if h.bunch(at) {
+		t.Fatal("bunching after an even send answered with no room for a grid")
+	}
+	answer(20, 10*time.Millisecond, bunchLimit, onGrid) // 200 ms: not calm long enough
+	if h.bunch(at) {
+		t.Fatal("bunching again before bunchCalm")
+	}
+	answer(6, 10*time.Millisecond, bunchLimit, onGrid)
+	if !h.bunch(at) {
+		t.Fatal("not bunching after bunchCalm of bunched sends answered within bunchLimit")
+	}
+	at = at.Add(time.Millisecond)
+	h.observe(at, onGrid(at.Add(-bunchLimit-time.Millisecond)), false) // left late: its sender was busy
+	if h.bunch(at) {
+		t.Fatal("bunching after a send left later than bunchLimit after its slot")
+	}
+	answer(30, 10*time.Millisecond, 0, onGrid)
+	if !h.bunch(at) {
+		t.Fatal("not bunching after bunchCalm of sends answered at once")
+	}
+	if h.bunch(at.Add(bunchIdle + time.Millisecond)) {
+		t.Fatal("bunching after a second without answers")
+	}
+	at = at.Add(2 * bunchIdle)
+	answer(30, 10*time.Millisecond, 0, onGrid)
+	if !h.bunch(at) {
+		t.Fatal("not bunching after bunchCalm of answers, past an idle second")
+	}
+	few := headroom{grid: bunchGrid, need: 10}
+	for range 5 { // half the answers needed, over a second
+		at = at.Add(200 * time.Millisecond)
+		few.observe(at, even(at), true)
+	}
+	if few.bunch(at) {
+		t.Error("bunching after 5 answers, 10 needed")
+	}
+	slow := NewPacer(nil, 30)
+	slow.room.since, slow.room.good, slow.room.last = t0, slow.room.need, t0.Add(time.Second)
+	if pace := slow.booking(t0.Add(time.Second)); pace.Grid != 0 || pace != slow.pace() {
+		t.Errorf("booking at 30/s = %+v, want the even pace %+v", pace, slow.pace())
+	}
+}
+
+// TestPacerWakesABunchTogether: the senders of a bunch (slots of a grid
+// sharing their time) wait for one timer, which lets them all leave at
+// their slot; one whose context ends stops waiting, and an even slot
+// waits on its own.
+func TestPacerWakesABunchTogether(t *testing.T) {
+	p := NewPacer(storagetest.New(t), 1000)
+	ctx := context.Background()
+	at := time.Now().Add(100 * time.Millisecond)
+	slot := storage.Slot{ID: 1, At: at, Grid: bunchGrid}
+	left := make(chan time.Time, 4)
+	for range 4 {
+		go func() {
+			if ok, err := p.leave(ctx, slot); !ok || err != nil {
+				t.Errorf("leave(%+v) = %v, %v", slot, ok, err)
+			}
+			left <- time.Now()
+		}()
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if ok, err := p.leave(cctx, slot); ok || err == nil {
+		t.Errorf("leave with its context ended = %v, %v; want it stopped", ok, err)
+	}
+	p.mu.Lock()
+	if len(p.wakes) != 1 {
+		t.Errorf("%d timers for one bunch, want 1", len(p.wakes))
+	}
+	p.mu.Unlock()
+	for range 4 {
+		if got := <-left; got.Before(at) {
+			t.Errorf("a send of the bunch at %v left at %v, before it", at, got)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.wakes) != 0 {
+		t.Errorf("%d bunches still waiting after they left", len(p.wakes))
 	}
 }

@@ -132,8 +132,8 @@ func New(cfg Config, store Store, sender Sender, render Renderer, m Metrics, log
 func (e *Engine) now() time.Time { return e.cfg.Now() }
 
 // PaceStats counts this replica's slots shifted in the bot-wide window
-// (answered late) and given up as stale.
-func (e *Engine) PaceStats() (shifted, gaveUp int64) { return e.dl.pacer.Stats() }
+// (answered late), given up as stale and booked bunched.
+func (e *Engine) PaceStats() (shifted, gaveUp, bunched int64) { return e.dl.pacer.Stats() }
 
 // Compose is the message that brings items to a chat (compose).
 func (e *Engine) Compose(chatID int64, items []feeds.Item, chat storage.Chat) card.Message {
