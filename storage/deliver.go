@@ -103,11 +103,15 @@ func parseGCRA(cmd *redis.Cmd) (gcraResult, error) {
 		return gcraResult{}, fmt.Errorf("gcra: %d values", len(v))
 	}
 	allowed, _ := v[0].(int64)
-	ra, err := strconv.ParseFloat(fmt.Sprint(v[2]), 64)
+	// The script answers both as strings (tostring); a type assertion
+	// reads them without fmt.Sprint's copy.
+	ras, _ := v[2].(string)
+	ra, err := strconv.ParseFloat(ras, 64)
 	if err != nil {
 		return gcraResult{}, fmt.Errorf("gcra retry_after: %w", err)
 	}
-	rs, err := strconv.ParseFloat(fmt.Sprint(v[3]), 64)
+	rss, _ := v[3].(string)
+	rs, err := strconv.ParseFloat(rss, 64)
 	if err != nil {
 		return gcraResult{}, fmt.Errorf("gcra reset_after: %w", err)
 	}
@@ -145,7 +149,9 @@ var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, rel
 // script (NOSCRIPT), in which case nothing it asked for was done.
 func noScript(cmds []redis.Cmder) bool {
 	for _, c := range cmds {
-		if err := c.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// redis.Nil, the common error here, is told apart by a comparison:
+		// HasErrorPrefix allocates for every error it looks at.
+		if err := c.Err(); err != nil && err != redis.Nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 			return true
 		}
 	}
@@ -196,9 +202,9 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		}
 	}
 	type pending struct {
-		park  *redis.StringCmd
 		rate  *redis.Cmd
-		sent  []*redis.FloatCmd
+		park  *redis.StringCmd
+		sent  *redis.FloatSliceCmd
 		chat  *redis.MapStringStringCmd
 		items []*redis.MapStringStringCmd
 		owed  []*redis.BoolCmd
@@ -206,11 +212,14 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 	ps := make([]pending, len(qs))
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, q := range qs {
-			c := pending{sent: make([]*redis.FloatCmd, len(q.ItemIDs)), items: make([]*redis.MapStringStringCmd, len(q.Fetch))}
-			c.park = p.Get(ctx, s.k.park(q.ChatID))
+			c := pending{items: make([]*redis.MapStringStringCmd, len(q.Fetch))}
+			// The GCRA answer comes first: a pipeline whose first command
+			// answers nil (an unparked chat's GET) costs go-redis a pass
+			// of allocating error checks (shouldRetry, isBadConn).
 			c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
-			for j, id := range q.ItemIDs {
-				c.sent[j] = p.ZScore(ctx, s.k.sent(q.ChatID), id)
+			c.park = p.Get(ctx, s.k.park(q.ChatID))
+			if len(q.ItemIDs) > 0 {
+				c.sent = p.ZMScore(ctx, s.k.sent(q.ChatID), q.ItemIDs...)
 			}
 			c.chat = p.HGetAll(ctx, s.k.chat(q.ChatID))
 			for j, id := range q.Fetch {
@@ -231,11 +240,6 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 	out := make([]SendCheck, len(qs))
 	for i, q := range qs {
 		c, sc := ps[i], &out[i]
-		if v, err := c.park.Result(); err == nil {
-			if until := parseMillis(v); until.After(now) {
-				sc.ParkedUntil = until
-			}
-		}
 		r, err := parseGCRA(c.rate)
 		if err != nil {
 			return nil, fmt.Errorf("check send %d: %w", q.ChatID, err)
@@ -243,12 +247,25 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		if r.allowed == 0 {
 			sc.Wait = max(r.retryAfter, time.Millisecond)
 		}
-		sc.Sent = make([]bool, len(c.sent))
-		for j, cmd := range c.sent {
-			if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
-				return nil, fmt.Errorf("check send %d: %w", q.ChatID, err)
+		if v, err := c.park.Result(); err == nil {
+			if until := parseMillis(v); until.After(now) {
+				sc.ParkedUntil = until
 			}
-			sc.Sent[j] = cmd.Err() == nil
+		}
+		sc.Sent = make([]bool, len(q.ItemIDs))
+		if c.sent != nil {
+			// ZMSCORE answers 0 for a member it does not have; a sent
+			// record's score is its send's time in ms, never 0.
+			scores, err := c.sent.Result()
+			if err != nil {
+				return nil, fmt.Errorf("check send %d: sent records: %w", q.ChatID, err)
+			}
+			if len(scores) != len(q.ItemIDs) {
+				return nil, fmt.Errorf("check send %d: %d sent records for %d items", q.ChatID, len(scores), len(q.ItemIDs))
+			}
+			for j, score := range scores {
+				sc.Sent[j] = score != 0
+			}
 		}
 		if m := c.chat.Val(); len(m) > 0 {
 			sc.Chat = decodeChat(q.ChatID, m)
