@@ -165,6 +165,11 @@ type SendCheck struct {
 	// Wait is how long the chat's limit wants before the next send; zero
 	// means a token was taken and the send may go now.
 	Wait time.Duration
+	// Held is, when a token was taken, a time (this process's clock) the
+	// chat's bucket surely holds its next token until: a Push whose
+	// interval from its At ends by then moves nothing (Push.Moves). Zero
+	// when unknown (no token, or Redis's clock not yet estimated).
+	Held time.Time
 	// Sent says, per item id asked, whether it was delivered already.
 	Sent []bool
 	// Chat is the chat's settings, the zero Chat (defaults) when unknown.
@@ -210,6 +215,9 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		owed  []*redis.BoolCmd
 	}
 	ps := make([]pending, len(qs))
+	// Every GCRA below runs after this, on Redis's clock, so before
+	// (less the clock estimate's error) bounds its "now" from below.
+	before := time.Now()
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, q := range qs {
 			c := pending{items: make([]*redis.MapStringStringCmd, len(q.Fetch))}
@@ -246,6 +254,9 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		}
 		if r.allowed == 0 {
 			sc.Wait = max(r.retryAfter, time.Millisecond)
+		} else if slack, ok := s.redisClock.slack(before); ok {
+			// The script set the bucket to its "now" plus resetAfter.
+			sc.Held = before.Add(r.resetAfter - slack)
 		}
 		if v, err := c.park.Result(); err == nil {
 			if until := parseMillis(v); until.After(now) {

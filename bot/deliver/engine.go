@@ -561,7 +561,7 @@ func (e *Engine) serveCards(ctx context.Context, chatID int64, jobs []storage.De
 	// recorded rather than leave Telegram's answer unknown (a resend later).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	defer cancel()
-	sent, err := e.sendNews(ctx, chatID, items, sc.Chat)
+	sent, err := e.sendNews(ctx, chatID, items, sc.Chat, sc.Held)
 	if out, parked := e.afterSend(chatID, err, probe); parked {
 		return out
 	}
@@ -1079,7 +1079,10 @@ func (e *Engine) ackAll(ctx context.Context, ds []storage.Delivery) {
 	}
 }
 
-func (e *Engine) send(ctx context.Context, m card.Message) (int, error) {
+// held is what the chat's pre-send check learned of its bucket
+// (storage.SendCheck.Held), zero when there was none (replies, digests,
+// broadcasts: their tokens come from Allow).
+func (e *Engine) send(ctx context.Context, m card.Message, held time.Time) (int, error) {
 	start := time.Now()
 	id, err := e.sender.Send(ctx, m)
 	end := time.Now()
@@ -1091,8 +1094,11 @@ func (e *Engine) send(ctx context.Context, m card.Message) (int, error) {
 	// the bot-wide rate: its next send keeps an interval from this one's
 	// answer (less the guard the limit's margin has), not from the token.
 	// The push goes with the pacer's next booking, a batch later at most:
-	// the chat's next send is an interval away.
-	e.dl.pacer.Push(storage.Push{Key: chatKey(m.ChatID), Limit: e.chatLimit(m.ChatID), At: end.Add(-WindowGuard)})
+	// the chat's next send is an interval away. A push the bucket already
+	// holds (the send was answered soon after its check) is not made.
+	if push := (storage.Push{Key: chatKey(m.ChatID), Limit: e.chatLimit(m.ChatID), At: end.Add(-WindowGuard)}); push.Moves(held) {
+		e.dl.pacer.Push(push)
+	}
 	return id, err
 }
 

@@ -94,7 +94,9 @@ type sentNews struct {
 // that may pass later (a 429, a 5xx), the retry starts from that form, not
 // from one already refused (in this replica). It returns what was sent, or
 // the last answer when no form passed or the answer was not a refusal.
-func (e *Engine) sendNews(ctx context.Context, chatID int64, items []feeds.Item, chat storage.Chat) (sentNews, error) {
+//
+// held is the chat's bucket as its pre-send check found it (send).
+func (e *Engine) sendNews(ctx context.Context, chatID int64, items []feeds.Item, chat storage.Chat, held time.Time) (sentNews, error) {
 	key := strconv.FormatInt(chatID, 10)
 	for _, it := range items {
 		key += " " + it.ID
@@ -106,7 +108,7 @@ func (e *Engine) sendNews(ctx context.Context, chatID int64, items []feeds.Item,
 	}
 	for {
 		at := e.now()
-		id, err := e.send(ctx, m)
+		id, err := e.send(ctx, m, held)
 		if err == nil {
 			return sentNews{Message: m, ID: id, At: at}, nil
 		}
