@@ -225,11 +225,12 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 			// answers nil (an unparked chat's GET) costs go-redis a pass
 			// of allocating error checks (shouldRetry, isBadConn).
 			c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
-			c.park = p.Get(ctx, s.k.park(q.ChatID))
+			park, sent, chat := s.k.checked(q.ChatID)
+			c.park = p.Get(ctx, park)
 			if len(q.ItemIDs) > 0 {
-				c.sent = p.ZMScore(ctx, s.k.sent(q.ChatID), q.ItemIDs...)
+				c.sent = p.ZMScore(ctx, sent, q.ItemIDs...)
 			}
-			c.chat = p.HGetAll(ctx, s.k.chat(q.ChatID))
+			c.chat = p.HGetAll(ctx, chat)
 			for j, id := range q.Fetch {
 				c.items[j] = p.HGetAll(ctx, s.k.item(id))
 			}
@@ -337,6 +338,8 @@ func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 		return nil
 	}
 	ds := make([]Delivery, 0, len(sent))
+	// Boxed once for the batch, not once per send.
+	retention := any(s.opts.SentRetention.Milliseconds())
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		ds = ds[:0]
 		for _, d := range sent {
@@ -344,8 +347,8 @@ func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 			if shouldTrim(d.ItemID) {
 				cutoff = strconv.FormatInt(d.At.Add(-s.opts.SentRetention).UnixMilli(), 10)
 			}
-			recordSent.EvalSha(ctx, p, []string{s.k.sent(d.ChatID), s.k.sentMsg(d.ChatID)},
-				d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), s.opts.SentRetention.Milliseconds(), cutoff)
+			recordSent.EvalSha(ctx, p, s.k.sentRecords(d.ChatID),
+				d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), retention, cutoff)
 			ds = append(ds, d.Delivery)
 		}
 		s.queueSettle(ctx, p, ds)
