@@ -693,9 +693,8 @@ func (e *Engine) renderCard(it feeds.Item, chat storage.Chat) card.Message {
 // ../shared/TELEGRAM.md in one place.
 func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, sent sentNews, err error, rec *recorder) outcome {
 	now := e.now()
-	var rl *tg.RateLimitError
-	var mig *tg.MigratedError
-	global := e.dl.pacer.Observe(errors.As(err, &rl))
+	rl := rateLimit(err)
+	global := e.dl.pacer.Observe(rl != nil)
 	switch judge(sendCard, err) {
 	case actSent:
 		for _, d := range pending {
@@ -715,6 +714,7 @@ func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending 
 		e.ackAll(ctx, jobs)
 		return outcome{dropAll: true}
 	case actMigrate:
+		var mig *tg.MigratedError
 		errors.As(err, &mig)
 		return e.migrateJobs(ctx, chatID, mig.To, jobs, now)
 	case actPause:
@@ -751,6 +751,19 @@ func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending 
 	wait := retryWait(d.Attempt)
 	e.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
 	return outcome{retryAt: now.Add(wait)}
+}
+
+// rateLimit is err's 429, nil when err is none. Its errors.As target
+// escapes to the heap, so a send that went (err nil) never declares one.
+func rateLimit(err error) *tg.RateLimitError {
+	if err == nil {
+		return nil
+	}
+	var rl *tg.RateLimitError
+	if errors.As(err, &rl) {
+		return rl
+	}
+	return nil
 }
 
 // migrateJobs moves a chat that became a supergroup, and the jobs queued

@@ -54,11 +54,14 @@ const (
 // digest's items back for retry_after; an edit is best effort, so what
 // would be retried or moved for a card settles it instead.
 func judge(kind sendKind, err error) action {
+	// A send that went is judged before the errors.As targets exist: they
+	// escape to the heap, an allocation per send where they are declared.
+	if err == nil {
+		return actSent
+	}
 	var rl *tg.RateLimitError
 	var mig *tg.MigratedError
 	switch {
-	case err == nil:
-		return actSent
 	case errors.As(err, &rl):
 		return actPark
 	case errors.Is(err, tg.ErrChatGone):
