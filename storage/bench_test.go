@@ -132,3 +132,88 @@ func BenchmarkUnseen(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCheckSend measures the pre-send check of the delivery hot path
+// as the load scenario of issue 14 runs it: a batch of chats with their
+// settings saved, each asked about one item not yet sent to it, with a
+// per-chat limit that always has a token (a chat is asked once per
+// period at most). Allocations and Redis commands per chat are the
+// figures to watch (-benchmem).
+func BenchmarkCheckSend(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *storage.Store) {
+		ctx := b.Context()
+		const chats = 8
+		// Telegram's ids are large: strconv formats those below 100
+		// without allocating, which would hide the keys' cost.
+		const firstChat = 1_000_000_000
+		for i := range chats {
+			if err := s.SaveChat(ctx, storage.Chat{ID: int64(firstChat + i), Kind: "private", Lang: "ar"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rt := &roundTrips{}
+		s.Client().AddHook(rt)
+		qs := make([]storage.SendQuery, chats)
+		// A new bucket name per round: the check always finds a token.
+		round := 0
+		for b.Loop() {
+			round++
+			for i := range qs {
+				qs[i] = storage.SendQuery{ChatID: int64(firstChat + i), LimitKey: "bench:" + itoa(round) + ":" + itoa(i),
+					Limit: storage.Limit{Rate: 1, Burst: 1, Period: time.Second}, ItemIDs: []string{"item-" + itoa(round)}}
+			}
+			scs, err := s.CheckSend(ctx, qs)
+			if err != nil || len(scs) != chats || scs[0].Wait != 0 || scs[0].Sent[0] || scs[0].Chat.Lang != "ar" {
+				b.Fatalf("CheckSend = %+v, %v", scs, err)
+			}
+		}
+		b.ReportMetric(float64(rt.cmds.Load())/float64(round*chats), "cmds/chat")
+	})
+}
+
+// BenchmarkDeliveredMany measures the recorder's write after sends: a batch
+// of sent records with their acks, as the recorder flushes them.
+func BenchmarkDeliveredMany(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *storage.Store) {
+		ctx := b.Context()
+		if err := s.EnsureGroup(ctx); err != nil {
+			b.Fatal(err)
+		}
+		const batch = 32
+		js := make([]storage.Job, batch)
+		sent := make([]storage.Sent, batch)
+		rt := &roundTrips{}
+		s.Client().AddHook(rt)
+		var cmds int64
+		now := time.Now()
+		round := 0
+		for b.Loop() {
+			b.StopTimer()
+			for i := range js {
+				js[i] = storage.Job{ChatID: int64(1_000_000_000 + i), ItemID: "item-" + itoa(round) + "-" + itoa(i)}
+			}
+			round++
+			if err := s.Enqueue(ctx, js); err != nil {
+				b.Fatal(err)
+			}
+			ds, err := s.ReadJobs(ctx, "bench", batch, 0)
+			if err != nil || len(ds) != batch {
+				b.Fatalf("ReadJobs=%d, %v", len(ds), err)
+			}
+			for i, d := range ds {
+				sent[i] = storage.Sent{Delivery: d, MessageID: 100_000 + i, At: now}
+			}
+			c0 := rt.cmds.Load()
+			b.StartTimer()
+
+			if err := s.DeliveredMany(ctx, sent); err != nil {
+				b.Fatal(err)
+			}
+
+			b.StopTimer()
+			cmds += rt.cmds.Load() - c0
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(cmds)/float64(round*batch), "cmds/send")
+	})
+}

@@ -103,11 +103,15 @@ func parseGCRA(cmd *redis.Cmd) (gcraResult, error) {
 		return gcraResult{}, fmt.Errorf("gcra: %d values", len(v))
 	}
 	allowed, _ := v[0].(int64)
-	ra, err := strconv.ParseFloat(fmt.Sprint(v[2]), 64)
+	// The script answers both as strings (tostring); a type assertion
+	// reads them without fmt.Sprint's copy.
+	ras, _ := v[2].(string)
+	ra, err := strconv.ParseFloat(ras, 64)
 	if err != nil {
 		return gcraResult{}, fmt.Errorf("gcra retry_after: %w", err)
 	}
-	rs, err := strconv.ParseFloat(fmt.Sprint(v[3]), 64)
+	rss, _ := v[3].(string)
+	rs, err := strconv.ParseFloat(rss, 64)
 	if err != nil {
 		return gcraResult{}, fmt.Errorf("gcra reset_after: %w", err)
 	}
@@ -145,7 +149,9 @@ var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, rel
 // script (NOSCRIPT), in which case nothing it asked for was done.
 func noScript(cmds []redis.Cmder) bool {
 	for _, c := range cmds {
-		if err := c.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// redis.Nil, the common error here, is told apart by a comparison:
+		// HasErrorPrefix allocates for every error it looks at.
+		if err := c.Err(); err != nil && err != redis.Nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 			return true
 		}
 	}
@@ -159,6 +165,11 @@ type SendCheck struct {
 	// Wait is how long the chat's limit wants before the next send; zero
 	// means a token was taken and the send may go now.
 	Wait time.Duration
+	// Held is, when a token was taken, a time (this process's clock) the
+	// chat's bucket surely holds its next token until: a Push whose
+	// interval from its At ends by then moves nothing (Push.Moves). Zero
+	// when unknown (no token, or Redis's clock not yet estimated).
+	Held time.Time
 	// Sent says, per item id asked, whether it was delivered already.
 	Sent []bool
 	// Chat is the chat's settings, the zero Chat (defaults) when unknown.
@@ -196,23 +207,30 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		}
 	}
 	type pending struct {
-		park  *redis.StringCmd
 		rate  *redis.Cmd
-		sent  []*redis.FloatCmd
+		park  *redis.StringCmd
+		sent  *redis.FloatSliceCmd
 		chat  *redis.MapStringStringCmd
 		items []*redis.MapStringStringCmd
 		owed  []*redis.BoolCmd
 	}
 	ps := make([]pending, len(qs))
+	// Every GCRA below runs after this, on Redis's clock, so before
+	// (less the clock estimate's error) bounds its "now" from below.
+	before := time.Now()
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, q := range qs {
-			c := pending{sent: make([]*redis.FloatCmd, len(q.ItemIDs)), items: make([]*redis.MapStringStringCmd, len(q.Fetch))}
-			c.park = p.Get(ctx, s.k.park(q.ChatID))
+			c := pending{items: make([]*redis.MapStringStringCmd, len(q.Fetch))}
+			// The GCRA answer comes first: a pipeline whose first command
+			// answers nil (an unparked chat's GET) costs go-redis a pass
+			// of allocating error checks (shouldRetry, isBadConn).
 			c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
-			for j, id := range q.ItemIDs {
-				c.sent[j] = p.ZScore(ctx, s.k.sent(q.ChatID), id)
+			park, sent, chat := s.k.checked(q.ChatID)
+			c.park = p.Get(ctx, park)
+			if len(q.ItemIDs) > 0 {
+				c.sent = p.ZMScore(ctx, sent, q.ItemIDs...)
 			}
-			c.chat = p.HGetAll(ctx, s.k.chat(q.ChatID))
+			c.chat = p.HGetAll(ctx, chat)
 			for j, id := range q.Fetch {
 				c.items[j] = p.HGetAll(ctx, s.k.item(id))
 			}
@@ -231,24 +249,35 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 	out := make([]SendCheck, len(qs))
 	for i, q := range qs {
 		c, sc := ps[i], &out[i]
-		if v, err := c.park.Result(); err == nil {
-			if until := parseMillis(v); until.After(now) {
-				sc.ParkedUntil = until
-			}
-		}
 		r, err := parseGCRA(c.rate)
 		if err != nil {
 			return nil, fmt.Errorf("check send %d: %w", q.ChatID, err)
 		}
 		if r.allowed == 0 {
 			sc.Wait = max(r.retryAfter, time.Millisecond)
+		} else if slack, ok := s.redisClock.slack(before); ok {
+			// The script set the bucket to its "now" plus resetAfter.
+			sc.Held = before.Add(r.resetAfter - slack)
 		}
-		sc.Sent = make([]bool, len(c.sent))
-		for j, cmd := range c.sent {
-			if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
-				return nil, fmt.Errorf("check send %d: %w", q.ChatID, err)
+		if v, err := c.park.Result(); err == nil {
+			if until := parseMillis(v); until.After(now) {
+				sc.ParkedUntil = until
 			}
-			sc.Sent[j] = cmd.Err() == nil
+		}
+		sc.Sent = make([]bool, len(q.ItemIDs))
+		if c.sent != nil {
+			// ZMSCORE answers 0 for a member it does not have; a sent
+			// record's score is its send's time in ms, never 0.
+			scores, err := c.sent.Result()
+			if err != nil {
+				return nil, fmt.Errorf("check send %d: sent records: %w", q.ChatID, err)
+			}
+			if len(scores) != len(q.ItemIDs) {
+				return nil, fmt.Errorf("check send %d: %d sent records for %d items", q.ChatID, len(scores), len(q.ItemIDs))
+			}
+			for j, score := range scores {
+				sc.Sent[j] = score != 0
+			}
 		}
 		if m := c.chat.Val(); len(m) > 0 {
 			sc.Chat = decodeChat(q.ChatID, m)
@@ -309,6 +338,8 @@ func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 		return nil
 	}
 	ds := make([]Delivery, 0, len(sent))
+	// Boxed once for the batch, not once per send.
+	retention := any(s.opts.SentRetention.Milliseconds())
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		ds = ds[:0]
 		for _, d := range sent {
@@ -316,8 +347,8 @@ func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 			if shouldTrim(d.ItemID) {
 				cutoff = strconv.FormatInt(d.At.Add(-s.opts.SentRetention).UnixMilli(), 10)
 			}
-			recordSent.EvalSha(ctx, p, []string{s.k.sent(d.ChatID), s.k.sentMsg(d.ChatID)},
-				d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), s.opts.SentRetention.Milliseconds(), cutoff)
+			recordSent.EvalSha(ctx, p, s.k.sentRecords(d.ChatID),
+				d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), retention, cutoff)
 			ds = append(ds, d.Delivery)
 		}
 		s.queueSettle(ctx, p, ds)

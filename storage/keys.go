@@ -28,6 +28,20 @@ func (k keys) chats() string { return k.p + "chats" }
 func (k keys) sent(chat int64) string    { return k.p + "sent:{" + itoa(chat) + "}" }
 func (k keys) sentMsg(chat int64) string { return k.p + "sentmsg:{" + itoa(chat) + "}" }
 
+// checked are park(chat), sent(chat) and k.chat(chat), which CheckSend
+// reads for every send, with the id formatted once.
+func (k keys) checked(chat int64) (park, sent, settings string) {
+	id := itoa(chat)
+	return k.p + "park:{" + id + "}", k.p + "sent:{" + id + "}", k.p + "chat:{" + id + "}"
+}
+
+// sentRecords are sent(chat) and sentMsg(chat), the keys of recordSent,
+// with the id formatted once.
+func (k keys) sentRecords(chat int64) []string {
+	id := itoa(chat)
+	return []string{k.p + "sent:{" + id + "}", k.p + "sentmsg:{" + id + "}"}
+}
+
 // The delivery streams: one shared stream per shard of chats, and per big
 // fan-out (a lane) one stream per shard, the chats it still owes, and the
 // registry of open lanes; the shards' owners and the replicas' heartbeats.

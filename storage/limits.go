@@ -166,6 +166,32 @@ type Push struct {
 	At    time.Time
 }
 
+// Moves reports whether the push may move a bucket that a check found
+// holding its next token until held (SendCheck.Held; zero: unknown).
+// The push sets the bucket to At plus an interval when that is later than
+// what the bucket holds, so a push whose interval ends by held does
+// nothing: skipping it saves a script call per send, the common case of a
+// send answered within WindowGuard of its check.
+func (p Push) Moves(held time.Time) bool {
+	if held.IsZero() || p.Limit.Rate <= 0 {
+		return true
+	}
+	return p.At.Add(p.Limit.Period / time.Duration(p.Limit.Rate)).After(held)
+}
+
+// slack bounds, at now, the error of the Redis clock offset that pushes
+// use (get): the kept sample's whole round trip, aged as observe ages it
+// (the error itself is at most half of it). ok is false before the first
+// sample, when the offset used is a guess.
+func (c *redisClock) slack(now time.Time) (d time.Duration, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.ok {
+		return 0, false
+	}
+	return c.rtt + max(now.Sub(c.at), 0)/1000, true
+}
+
 func (s *Store) queuePush(ctx context.Context, p redis.Pipeliner, push Push) error {
 	l := push.Limit
 	if l.Rate <= 0 || l.Period <= 0 {

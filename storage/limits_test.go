@@ -226,3 +226,66 @@ func TestPushLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckSendHeld: a check that takes a chat's token says until when the
+// bucket surely holds its next one, and a push that Push.Moves calls
+// useless leaves the bucket as it was, while one it keeps moves it.
+func TestCheckSendHeld(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 1, Burst: 1, Period: 10 * time.Second}
+		check := func(chat int64) storage.SendCheck {
+			t.Helper()
+			scs, err := s.CheckSend(ctx, []storage.SendQuery{{ChatID: chat, LimitKey: "chat:" + itoa(int(chat)), Limit: l, ItemIDs: []string{"a"}}})
+			if err != nil || scs[0].Wait != 0 {
+				t.Fatalf("check chat %d: %+v, %v; want a token", chat, scs, err)
+			}
+			return scs[0]
+		}
+		if sc := check(1); !sc.Held.IsZero() {
+			t.Errorf("held %v before Redis's clock was sampled, want zero", sc.Held)
+		}
+		pace := storage.Pace{Interval: time.Millisecond, Window: 1000, Span: time.Second, Ahead: time.Minute}
+		push := func(p storage.Push) {
+			t.Helper()
+			if _, err := s.HoldMany(ctx, "held-test", pace, 1, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		push(storage.Push{Key: "unrelated", Limit: l, At: time.Now()}) // samples Redis's clock
+		t0 := time.Now()
+		sc := check(2)
+		if sc.Held.Before(t0.Add(9*time.Second)) || sc.Held.After(time.Now().Add(10*time.Second)) {
+			t.Fatalf("held %v, want about 10s after %v", sc.Held, t0)
+		}
+		bucket := func() string {
+			t.Helper()
+			v, err := s.Client().Get(ctx, s.Options().Prefix+"rl:chat:2").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		before := bucket()
+		useless := storage.Push{Key: "chat:2", Limit: l, At: t0.Add(-time.Second)}
+		if useless.Moves(sc.Held) {
+			t.Fatalf("a push from before the check moves the bucket (held %v)", sc.Held)
+		}
+		push(useless)
+		if after := bucket(); after != before {
+			t.Fatalf("a push Moves called useless moved the bucket from %s to %s", before, after)
+		}
+		late := storage.Push{Key: "chat:2", Limit: l, At: time.Now().Add(time.Second)}
+		if !late.Moves(sc.Held) {
+			t.Fatalf("a push a second after the check does not move the bucket (held %v)", sc.Held)
+		}
+		push(late)
+		if after := bucket(); after == before {
+			t.Fatalf("a push Moves kept left the bucket at %s", after)
+		}
+		if !late.Moves(time.Time{}) {
+			t.Error("a push with nothing known of the bucket is skipped")
+		}
+	})
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strconv"
@@ -671,9 +670,15 @@ func (s *Store) Delivered(ctx context.Context, d Delivery, messageID int, now ti
 }
 
 func shouldTrim(itemID string) bool {
-	h := fnv.New32a()
-	h.Write([]byte(itemID))
-	return h.Sum32()%trimEvery == 0
+	// FNV-1a, 32 bits, as hash/fnv computes it, without allocating its
+	// hasher for every send.
+	const offset32, prime32 = 2166136261, 16777619
+	h := uint32(offset32)
+	for i := 0; i < len(itemID); i++ {
+		h ^= uint32(itemID[i])
+		h *= prime32
+	}
+	return h%trimEvery == 0
 }
 
 // TrimSent drops a chat's sent records older than now-SentRetention (up to
@@ -706,10 +711,13 @@ const (
 // sentValue is a sentmsg:{chat} value: the message id and its kind. Older
 // records hold the bare id.
 func sentValue(msgID int, photo bool) string {
+	kind := ":text"
 	if photo {
-		return strconv.Itoa(msgID) + ":photo"
+		kind = ":photo"
 	}
-	return strconv.Itoa(msgID) + ":text"
+	// One allocation (the string), not two (the number, then the sum).
+	var b [32]byte
+	return string(append(strconv.AppendInt(b[:0], int64(msgID), 10), kind...))
 }
 
 // SentMessageKind returns the Telegram message id an item was sent as in a

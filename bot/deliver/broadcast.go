@@ -56,7 +56,7 @@ func (e *Engine) serveBroadcast(ctx context.Context, chatID int64, jobs []storag
 	defer cancel()
 	m := e.forChat(card.Message{ChatID: chatID, Text: bc.Text, DisablePreview: true}, sc.Chat)
 	at := e.now()
-	msgID, err := e.send(ctx, m)
+	msgID, err := e.send(ctx, m, time.Time{})
 	if out, parked := e.afterSend(chatID, err, probe); parked {
 		return out
 	}

@@ -166,7 +166,7 @@ func (e *Engine) sendDigestBatch(ctx context.Context, chatID int64, chat storage
 	var msg sentNews
 	err = e.pace(ctx, chatID)
 	if err == nil {
-		msg, err = e.sendNews(ctx, chatID, batch, chat)
+		msg, err = e.sendNews(ctx, chatID, batch, chat, time.Time{})
 	}
 	rest := func() []string { // this batch and the ones after it
 		ids := make([]string, 0, len(batch)+len(later))

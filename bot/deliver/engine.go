@@ -561,7 +561,7 @@ func (e *Engine) serveCards(ctx context.Context, chatID int64, jobs []storage.De
 	// recorded rather than leave Telegram's answer unknown (a resend later).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	defer cancel()
-	sent, err := e.sendNews(ctx, chatID, items, sc.Chat)
+	sent, err := e.sendNews(ctx, chatID, items, sc.Chat, sc.Held)
 	if out, parked := e.afterSend(chatID, err, probe); parked {
 		return out
 	}
@@ -693,9 +693,8 @@ func (e *Engine) renderCard(it feeds.Item, chat storage.Chat) card.Message {
 // ../shared/TELEGRAM.md in one place.
 func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending []storage.Delivery, sent sentNews, err error, rec *recorder) outcome {
 	now := e.now()
-	var rl *tg.RateLimitError
-	var mig *tg.MigratedError
-	global := e.dl.pacer.Observe(errors.As(err, &rl))
+	rl := rateLimit(err)
+	global := e.dl.pacer.Observe(rl != nil)
 	switch judge(sendCard, err) {
 	case actSent:
 		for _, d := range pending {
@@ -715,6 +714,7 @@ func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending 
 		e.ackAll(ctx, jobs)
 		return outcome{dropAll: true}
 	case actMigrate:
+		var mig *tg.MigratedError
 		errors.As(err, &mig)
 		return e.migrateJobs(ctx, chatID, mig.To, jobs, now)
 	case actPause:
@@ -751,6 +751,19 @@ func (e *Engine) settle(ctx context.Context, chatID int64, jobs, batch, pending 
 	wait := retryWait(d.Attempt)
 	e.log.Warn("send failed, will retry", "chat_id", chatID, "attempt", d.Attempt, "retry_in", wait, "error", err)
 	return outcome{retryAt: now.Add(wait)}
+}
+
+// rateLimit is err's 429, nil when err is none. Its errors.As target
+// escapes to the heap, so a send that went (err nil) never declares one.
+func rateLimit(err error) *tg.RateLimitError {
+	if err == nil {
+		return nil
+	}
+	var rl *tg.RateLimitError
+	if errors.As(err, &rl) {
+		return rl
+	}
+	return nil
 }
 
 // migrateJobs moves a chat that became a supergroup, and the jobs queued
@@ -1079,7 +1092,10 @@ func (e *Engine) ackAll(ctx context.Context, ds []storage.Delivery) {
 	}
 }
 
-func (e *Engine) send(ctx context.Context, m card.Message) (int, error) {
+// held is what the chat's pre-send check learned of its bucket
+// (storage.SendCheck.Held), zero when there was none (replies, digests,
+// broadcasts: their tokens come from Allow).
+func (e *Engine) send(ctx context.Context, m card.Message, held time.Time) (int, error) {
 	start := time.Now()
 	id, err := e.sender.Send(ctx, m)
 	end := time.Now()
@@ -1091,8 +1107,11 @@ func (e *Engine) send(ctx context.Context, m card.Message) (int, error) {
 	// the bot-wide rate: its next send keeps an interval from this one's
 	// answer (less the guard the limit's margin has), not from the token.
 	// The push goes with the pacer's next booking, a batch later at most:
-	// the chat's next send is an interval away.
-	e.dl.pacer.Push(storage.Push{Key: chatKey(m.ChatID), Limit: e.chatLimit(m.ChatID), At: end.Add(-WindowGuard)})
+	// the chat's next send is an interval away. A push the bucket already
+	// holds (the send was answered soon after its check) is not made.
+	if push := (storage.Push{Key: chatKey(m.ChatID), Limit: e.chatLimit(m.ChatID), At: end.Add(-WindowGuard)}); push.Moves(held) {
+		e.dl.pacer.Push(push)
+	}
 	return id, err
 }
 

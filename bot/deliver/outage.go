@@ -50,6 +50,9 @@ type Outage struct {
 // not Telegram's. Any answer of the API itself (a 429, a 400, a 403, a
 // migration) is not: Telegram is up.
 func transient(err error) bool {
+	if err == nil {
+		return false // before the errors.As targets, which escape: no allocation per send
+	}
 	var rl *tg.RateLimitError
 	var mig *tg.MigratedError
 	return err != nil && !errors.As(err, &rl) && !errors.As(err, &mig) && !errors.Is(err, tg.ErrChatGone) &&

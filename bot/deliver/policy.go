@@ -54,11 +54,14 @@ const (
 // digest's items back for retry_after; an edit is best effort, so what
 // would be retried or moved for a card settles it instead.
 func judge(kind sendKind, err error) action {
+	// A send that went is judged before the errors.As targets exist: they
+	// escape to the heap, an allocation per send where they are declared.
+	if err == nil {
+		return actSent
+	}
 	var rl *tg.RateLimitError
 	var mig *tg.MigratedError
 	switch {
-	case err == nil:
-		return actSent
 	case errors.As(err, &rl):
 		return actPark
 	case errors.Is(err, tg.ErrChatGone):
@@ -94,7 +97,9 @@ type sentNews struct {
 // that may pass later (a 429, a 5xx), the retry starts from that form, not
 // from one already refused (in this replica). It returns what was sent, or
 // the last answer when no form passed or the answer was not a refusal.
-func (e *Engine) sendNews(ctx context.Context, chatID int64, items []feeds.Item, chat storage.Chat) (sentNews, error) {
+//
+// held is the chat's bucket as its pre-send check found it (send).
+func (e *Engine) sendNews(ctx context.Context, chatID int64, items []feeds.Item, chat storage.Chat, held time.Time) (sentNews, error) {
 	key := strconv.FormatInt(chatID, 10)
 	for _, it := range items {
 		key += " " + it.ID
@@ -106,7 +111,7 @@ func (e *Engine) sendNews(ctx context.Context, chatID int64, items []feeds.Item,
 	}
 	for {
 		at := e.now()
-		id, err := e.send(ctx, m)
+		id, err := e.send(ctx, m, held)
 		if err == nil {
 			return sentNews{Message: m, ID: id, At: at}, nil
 		}

@@ -69,3 +69,19 @@ func TestDigestRetryIn(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgingASendThatWentAllocatesNothing: the error checks every send
+// passes through (judge, transient, rateLimit) allocate only for an
+// error: their errors.As targets escape to the heap, so they are declared
+// after the nil check (issue 14 counted them among the allocations per
+// delivery).
+func TestJudgingASendThatWentAllocatesNothing(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		if judge(sendCard, nil) != actSent || transient(nil) || rateLimit(nil) != nil {
+			t.Fatal("a send that went is not judged sent")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations judging a send that went, want 0", allocs)
+	}
+}

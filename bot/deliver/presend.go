@@ -63,7 +63,7 @@ func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
 		return 0, err
 	}
 	for {
-		id, err := e.send(ctx, m)
+		id, err := e.send(ctx, m, time.Time{})
 		if err == nil {
 			return id, nil
 		}
