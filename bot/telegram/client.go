@@ -41,6 +41,9 @@ type Client struct {
 	jsonHeader http.Header
 	// texts caches the encoded texts of recent sends (wire.go).
 	texts textCache
+	// fast carries the hot requests (fastsend.go); nil keeps them on
+	// http's transport (a proxy, a test's transport).
+	fast *fastSender
 }
 
 // ctxClient gives the library's context-free requests a context, so a
@@ -77,6 +80,7 @@ func New(ctx context.Context, token, apiURL string, hc *http.Client) (*Client, e
 		c.endpoints[m] = fmt.Sprintf(endpoint, token, m)
 	}
 	c.bufs.New = func() any { return &buffer{pool: &c.bufs} }
+	c.fast = newFastSender(apiURL, hc)
 	return c, nil
 }
 

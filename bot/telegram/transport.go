@@ -19,6 +19,11 @@ import (
 // the send that found it: a send that times out closes its connection,
 // where every HTTP/2 send would share the one that died. A local Bot API
 // server speaks HTTP/1.1 alone, in plain text.
+//
+// The hot sends do not go through this transport but through fasthttp
+// (fastsend.go), which New builds from it: its TLS configuration, dialer
+// and idle timeout. The transport still carries the rest (long polling,
+// files, getMe), and the hot sends too when its proxy applies.
 func NewTransport(senders int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	var protocols http.Protocols

@@ -91,6 +91,9 @@ func (c *Client) post(ctx context.Context, method string, body *buffer, wantID b
 }
 
 func (c *Client) roundTrip(ctx context.Context, method string, body *buffer, wantID bool) (int, error) {
+	if c.fast != nil {
+		return c.fastRoundTrip(ctx, method, body, wantID)
+	}
 	// The request owns an exact copy of the body, as a bytes.Reader: the
 	// transport may still write or replay it (GetBody) after the answer
 	// came back, so a pooled buffer could not go back to the pool on
@@ -130,9 +133,28 @@ func (c *Client) roundTrip(ctx context.Context, method string, body *buffer, wan
 	if in.b, err = readAnswer(in.b, resp.Body); err != nil {
 		return 0, fmt.Errorf("read answer (HTTP %d): %w", resp.StatusCode, err)
 	}
+	return readSent(resp.StatusCode, in.b, wantID)
+}
+
+// fastRoundTrip is roundTrip over fastsend.go's path: the pooled body is
+// written as it is, and the answer read from fasthttp's pooled one.
+func (c *Client) fastRoundTrip(ctx context.Context, method string, body *buffer, wantID bool) (int, error) {
+	defer body.release()
+	var id int
+	err := c.fast.do(ctx, c.endpoints[method], body.b, c.http.Timeout, func(status int, answer []byte) error {
+		var err error
+		id, err = readSent(status, answer, wantID)
+		return err
+	})
+	return id, err
+}
+
+// readSent reads a hot request's answer: the sent message's id when
+// wantID, or the library's error for a refusal.
+func readSent(status int, data []byte, wantID bool) (int, error) {
 	var a sentAnswer
-	if err := a.decode(in.b, wantID); err != nil {
-		return 0, fmt.Errorf("decode answer (HTTP %d): %w", resp.StatusCode, err)
+	if err := a.decode(data, wantID); err != nil {
+		return 0, fmt.Errorf("decode answer (HTTP %d): %w", status, err)
 	}
 	if err := a.err(); err != nil {
 		return 0, err
@@ -180,13 +202,16 @@ func (a *sentAnswer) decode(data []byte, wantID bool) error {
 	return err
 }
 
+// errAnswerTooLarge is an answer over maxAnswer.
+var errAnswerTooLarge = errors.New("answer over 1 MiB")
+
 // readAnswer reads r into b[:0], up to maxAnswer bytes.
 func readAnswer(b []byte, r io.Reader) ([]byte, error) {
 	b = b[:0]
 	for {
 		if len(b) == cap(b) {
 			if len(b) >= maxAnswer {
-				return b, errors.New("answer over 1 MiB")
+				return b, errAnswerTooLarge
 			}
 			b = append(b, 0)[:len(b)]
 		}
