@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -136,8 +137,12 @@ func newFastSender(apiURL string, hc *http.Client) *fastSender {
 		// A POST is retried only when it never left: written to a
 		// connection found dead first (keptConn). Anything else (a refused
 		// dial, a connection closed after the request went out) is
-		// reported, the delivery policy's to retry.
-		MaxIdemponentCallAttempts: 4,
+		// reported, the delivery policy's to retry. The attempts are not
+		// capped low: after a lull the server may have closed every idle
+		// connection, and each stale one costs an attempt (it is closed,
+		// so the pool bounds them, and so does the send's deadline); a
+		// cap of 4 failed the send after 4 stale connections, unsent.
+		MaxIdemponentCallAttempts: math.MaxInt32,
 		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
 			return false, errors.Is(err, errStaleConn)
 		},
