@@ -18,28 +18,35 @@ func (k keys) latest() string                  { return k.p + "latest" }
 func (k keys) topicLatest(topic string) string { return k.p + "topic:{" + topic + "}:latest" }
 func (k keys) breakingLatest() string          { return k.p + "breaking:latest" }
 
-func (k keys) chat(id int64) string     { return k.p + "chat:{" + itoa(id) + "}" }
+func (k keys) chat(id int64) string     { return k.chatOf(itoa(id)) }
 func (k keys) chatSubs(id int64) string { return k.p + "chat:{" + itoa(id) + "}:subs" }
 func (k keys) subs(target string) string {
 	return k.p + "subs:{" + target + "}"
 }
 func (k keys) chats() string { return k.p + "chats" }
 
-func (k keys) sent(chat int64) string    { return k.p + "sent:{" + itoa(chat) + "}" }
-func (k keys) sentMsg(chat int64) string { return k.p + "sentmsg:{" + itoa(chat) + "}" }
+func (k keys) sent(chat int64) string    { return k.sentOf(itoa(chat)) }
+func (k keys) sentMsg(chat int64) string { return k.sentMsgOf(itoa(chat)) }
+
+// The per-chat keys the hot path reads, of a chat id already formatted
+// (checked, sentRecords): each key's name is written once, here.
+func (k keys) chatOf(id string) string    { return k.p + "chat:{" + id + "}" }
+func (k keys) sentOf(id string) string    { return k.p + "sent:{" + id + "}" }
+func (k keys) sentMsgOf(id string) string { return k.p + "sentmsg:{" + id + "}" }
+func (k keys) parkOf(id string) string    { return k.p + "park:{" + id + "}" }
 
 // checked are park(chat), sent(chat) and k.chat(chat), which CheckSend
 // reads for every send, with the id formatted once.
 func (k keys) checked(chat int64) (park, sent, settings string) {
 	id := itoa(chat)
-	return k.p + "park:{" + id + "}", k.p + "sent:{" + id + "}", k.p + "chat:{" + id + "}"
+	return k.parkOf(id), k.sentOf(id), k.chatOf(id)
 }
 
 // sentRecords are sent(chat) and sentMsg(chat), the keys of recordSent,
 // with the id formatted once.
 func (k keys) sentRecords(chat int64) []string {
 	id := itoa(chat)
-	return []string{k.p + "sent:{" + id + "}", k.p + "sentmsg:{" + id + "}"}
+	return []string{k.sentOf(id), k.sentMsgOf(id)}
 }
 
 // The delivery streams: one shared stream per shard of chats, and per big
@@ -79,7 +86,7 @@ func (k keys) pollLock(sourceID string) string { return k.lease(PollLockName(sou
 func (k keys) pollTick(sourceID string, tick int64) string {
 	return k.p + "lease:poll:{" + k.pollLock(sourceID) + "}:" + itoa(tick)
 }
-func (k keys) park(chat int64) string { return k.p + "park:{" + itoa(chat) + "}" }
+func (k keys) park(chat int64) string { return k.parkOf(itoa(chat)) }
 func (k keys) offset() string         { return k.p + "updates:offset" }
 func (k keys) admin(chat, user int64) string {
 	return k.p + "admin:{" + itoa(chat) + "}:" + itoa(user)
