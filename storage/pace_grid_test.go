@@ -68,16 +68,7 @@ func TestHoldManyMixedGridKeepsWindow(t *testing.T) {
 		for i, b := range all {
 			ts[i] = b.at
 		}
-		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-		for i := range ts {
-			j := i
-			for j < len(ts) && ts[j].Sub(ts[i]) < base.Span {
-				j++
-			}
-			if j-i > base.Window {
-				t.Fatalf("%d slots in the %v from %v, want at most %d", j-i, base.Span, ts[i].Format("15:04:05.000000"), base.Window)
-			}
-		}
+		atMostWindowInSpan(t, ts, base.Span, base.Window)
 		t.Logf("%d slots booked", len(all))
 	})
 }
@@ -113,16 +104,23 @@ func TestHoldManySlowChangesKeepWindow(t *testing.T) {
 			}
 			time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
 		}
-		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-		for i := range ts {
-			j := i
-			for j < len(ts) && ts[j].Sub(ts[i]) < full.Span {
-				j++
-			}
-			if j-i > full.Window {
-				t.Fatalf("%d slots in the %v from %v, want at most %d", j-i, full.Span, ts[i].Format("15:04:05.000000"), full.Window)
-			}
-		}
+		atMostWindowInSpan(t, ts, full.Span, full.Window)
 		t.Logf("%d slots booked", len(ts))
 	})
+}
+
+// atMostWindowInSpan fails when some span of the slot times ts holds more
+// than window of them.
+func atMostWindowInSpan(t *testing.T, ts []time.Time, span time.Duration, window int) {
+	t.Helper()
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	for i := range ts {
+		j := i
+		for j < len(ts) && ts[j].Sub(ts[i]) < span {
+			j++
+		}
+		if j-i > window {
+			t.Fatalf("%d slots in the %v from %v, want at most %d", j-i, span, ts[i].Format("15:04:05.000000"), window)
+		}
+	}
 }
