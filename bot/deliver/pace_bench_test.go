@@ -1,14 +1,12 @@
-//go:build unix
-
 package deliver
 
 import (
 	"context"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/akhbar/akhbar/bot/telegramtest"
 	"github.com/akhbar/akhbar/storage/storagetest"
 )
 
@@ -38,7 +36,7 @@ func BenchmarkPacerFanOut(b *testing.B) {
 			var wg sync.WaitGroup
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0 := processCPU()
+			cpu0 := telegramtest.ProcessCPU()
 			for range senders {
 				wg.Go(func() {
 					for chat := range next {
@@ -59,18 +57,9 @@ func BenchmarkPacerFanOut(b *testing.B) {
 			close(next)
 			wg.Wait()
 			b.StopTimer()
-			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/send")
+			b.ReportMetric(float64((telegramtest.ProcessCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/send")
 			_, _, bunched := p.Stats()
 			b.ReportMetric(100*float64(bunched)/float64(b.N), "%bunched")
 		})
 	}
-}
-
-// processCPU is the CPU time this process has used, user plus system.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -44,7 +44,7 @@ func benchSend(b *testing.B, client *http.Client, endpoint string, chat int) {
 func BenchmarkSendMessage(b *testing.B) {
 	_, client, endpoint := benchServer(b)
 	i := 0
-	cpu := processCPU()
+	cpu := ProcessCPU()
 	for b.Loop() {
 		i++
 		benchSend(b, client, endpoint, 1+i%100000)
@@ -55,14 +55,14 @@ func BenchmarkSendMessage(b *testing.B) {
 // reportCPU reports the process CPU time per operation since start (client
 // and server together for the network benchmarks).
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(ProcessCPU()-start)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkSendMessageParallel is the load-test shape: many senders at once.
 func BenchmarkSendMessageParallel(b *testing.B) {
 	_, client, endpoint := benchServer(b)
 	b.SetParallelism(8)
-	cpu := processCPU()
+	cpu := ProcessCPU()
 	defer reportCPU(b, cpu)
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
@@ -109,7 +109,7 @@ func benchHandler(b *testing.B, opts Options) {
 	h := srv.Handler()
 	path := "/bot" + srv.Token() + "/sendMessage"
 	i := 0
-	cpu := processCPU()
+	cpu := ProcessCPU()
 	defer reportCPU(b, cpu)
 	for b.Loop() {
 		i++
