@@ -105,13 +105,28 @@ var baseVariant = gateVariant{"this branch (Summarize)", func(train []fitDoc, in
 	return func(d *fitDoc, b Budget) []string { return summarize("", d.clean, b, &m) }
 }}
 
+// gatedScorer is a scorer with the per-mode lead margins this round's variants fitted and
+// gated on (Summarize has since kept only the word budget's: scorer.margin): a choice
+// replaces the lead when its advantage is above its mode's margin.
+type gatedScorer struct {
+	scorer
+	margin [2]float64
+}
+
+func (g *gatedScorer) summarize(text string, b Budget) []string {
+	sents, chosen, lead, adv := choose("", text, b, &g.scorer)
+	if len(lead) > 0 && (adv <= g.margin[modeOf(b)] || slices.Equal(chosen, lead)) {
+		return texts(sents, lead, false)
+	}
+	return texts(sents, chosen, true)
+}
+
 func TestExploreGate(t *testing.T) {
 	in := interner{}
 	docs := prepareEASC(t, in)
 	nogate := gateVariant{"no gate", func(train []fitDoc, in interner) func(d *fitDoc, b Budget) []string {
-		m := fitScorer(train, in)
-		m.margin = [2]float64{math.Inf(-1), math.Inf(-1)}
-		return func(d *fitDoc, b Budget) []string { return summarize("", d.clean, b, &m) }
+		m := gatedScorer{scorer: fitScorer(train, in), margin: [2]float64{math.Inf(-1), math.Inf(-1)}}
+		return func(d *fitDoc, b Budget) []string { return m.summarize(d.clean, b) }
 	}}
 	oracle := gateVariant{"oracle gate", func(train []fitDoc, in interner) func(d *fitDoc, b Budget) []string {
 		m := fitScorer(train, in)
@@ -133,9 +148,9 @@ func TestExploreGate(t *testing.T) {
 }
 
 // fitScorerWith is fitScorer with another weight fitter.
-func fitScorerWith(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]float64) scorer {
+func fitScorerWith(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]float64) gatedScorer {
 	w := fitW(docs)
-	m := scorer{w: [2][numFeatures]float64{w, w}}
+	m := gatedScorer{scorer: scorer{w: [2][numFeatures]float64{w, w}}}
 	type cand struct{ adv, gain float64 }
 	var cands [2][]cand
 	for f := range fitInner {
@@ -240,7 +255,7 @@ func TestExploreRank(t *testing.T) {
 		l := lam
 		vs = append(vs, gateVariant{"pairwise l=" + ftoa(l), func(train []fitDoc, in interner) func(d *fitDoc, b Budget) []string {
 			m := fitScorerWith(train, in, func(ds []fitDoc) [numFeatures]float64 { return fitPairwise(ds, l, 0.05) })
-			return func(d *fitDoc, b Budget) []string { return summarize("", d.clean, b, &m) }
+			return func(d *fitDoc, b Budget) []string { return m.summarize(d.clean, b) }
 		}})
 	}
 	evalGate(t, docs, in, 0, 6, vs...)
@@ -289,7 +304,7 @@ func logVariant(name string, ks ...int) gateVariant {
 func pairVariant(name string, lam float64, ks ...int) gateVariant {
 	return gateVariant{name, func(train []fitDoc, in interner) func(d *fitDoc, b Budget) []string {
 		m := fitScorerWith(without(train, ks...), in, func(ds []fitDoc) [numFeatures]float64 { return fitPairwise(ds, lam, 0.05) })
-		return func(d *fitDoc, b Budget) []string { return summarize("", d.clean, b, &m) }
+		return func(d *fitDoc, b Budget) []string { return m.summarize(d.clean, b) }
 	}}
 }
 
@@ -426,8 +441,8 @@ func pickByAdvantage(sents []sentInfo, b Budget, lead []int, total, fullOnly boo
 	return best
 }
 
-func summarizeOpts(text string, b Budget, m *scorer, o selOpts) []string {
-	sents, chosen, lead, adv := chooseOpts(text, b, m, o)
+func summarizeOpts(text string, b Budget, m *gatedScorer, o selOpts) []string {
+	sents, chosen, lead, adv := chooseOpts(text, b, &m.scorer, o)
 	if o.gateTotal[modeOf(b)] && len(lead) > 0 && !math.IsInf(adv, 1) && adv > m.margin[modeOf(b)] {
 		return texts(sents, chosen, true)
 	}
@@ -438,7 +453,7 @@ func summarizeOpts(text string, b Budget, m *scorer, o selOpts) []string {
 }
 
 // fitOpts is fitScorer with another weight fitter and selection.
-func fitOpts(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]float64, o selOpts) scorer {
+func fitOpts(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]float64, o selOpts) gatedScorer {
 	return fitOpts2(docs, in, func(ds []fitDoc) [2][numFeatures]float64 {
 		w := fitW(ds)
 		return [2][numFeatures]float64{w, w}
@@ -484,8 +499,8 @@ func cmpF(a, b float64) int {
 	return 0
 }
 
-func fitOpts2(docs []fitDoc, in interner, fitW func([]fitDoc) [2][numFeatures]float64, o selOpts) scorer {
-	m := scorer{w: fitW(docs)}
+func fitOpts2(docs []fitDoc, in interner, fitW func([]fitDoc) [2][numFeatures]float64, o selOpts) gatedScorer {
+	m := gatedScorer{scorer: scorer{w: fitW(docs)}}
 	type cand struct{ adv, gain float64 }
 	var cands [2][]cand
 	for f := range fitInner {
@@ -592,7 +607,7 @@ func TestExploreWordsStats(t *testing.T) {
 			fill += float64(w) / float64(d.words)
 			lw := len(rougeTokens(joinStrings(texts(sents, lead, false))))
 			fillLead += float64(lw) / float64(d.words)
-			if !(len(lead) > 0 && (adv <= m.margin[modeWords] || slices.Equal(chosen, lead))) {
+			if !(len(lead) > 0 && (adv <= m.margin || slices.Equal(chosen, lead))) {
 				dev++
 				gainDev += o - l
 			}
@@ -822,7 +837,7 @@ func TestExploreLearnedGate(t *testing.T) {
 			if modeOf(b) != modeWords {
 				return summarizeOpts(d.clean, b, &m, o)
 			}
-			sents, chosen, lead, adv := chooseOpts(d.clean, b, &m, o)
+			sents, chosen, lead, adv := chooseOpts(d.clean, b, &m.scorer, o)
 			if len(lead) == 0 || math.IsInf(adv, 1) {
 				return texts(sents, chosen, true)
 			}

@@ -234,7 +234,7 @@ const (
 	fitLambda   = 100.0 // L2 penalty on every weight but the bias (logistic)
 	pairLambda  = 1.0   // L2 penalty of the pairwise ranker
 	pairMinDiff = 0.05  // pairs whose labels differ by less say nothing about their order
-	fitInner    = 5     // inner folds that choose the lead margins
+	fitInner    = 5     // inner folds that choose the word budget's lead margin
 )
 
 // fitBoth fits both modes' weights on docs: the pairwise ranker for the word budget,
@@ -338,15 +338,16 @@ func calibrate(docs []fitDoc, w [numFeatures]float64) [numFeatures]float64 {
 	return out
 }
 
-// fitScorer fits the weights on docs and chooses each mode's lead margin on those docs
-// alone: on out-of-fold choices of an inner k-fold (weights fitted without the article
+// fitScorer fits the weights on docs and chooses the word budget's lead margin on those
+// docs alone: on out-of-fold choices of an inner k-fold (weights fitted without the article
 // they choose for), the margin (never below 0: a choice the scorer rates below the lead is
 // never taken) that gains most over Lead at equal length, the largest such margin on a tie;
-// when no margin gains, the lead is always kept (margin 1, above any advantage).
+// when no margin gains, the lead is always kept (margin 1, above any advantage). The card's
+// picks get no margin (see scorer).
 func fitScorer(docs []fitDoc, in interner) scorer {
 	m := scorer{w: fitBoth(docs)}
 	type cand struct{ adv, gain float64 }
-	var cands [2][]cand
+	var cands []cand
 	for f := range fitInner {
 		var train []fitDoc
 		for i := range docs {
@@ -360,35 +361,30 @@ func fitScorer(docs []fitDoc, in interner) scorer {
 				continue
 			}
 			d := &docs[i]
-			for _, eb := range evalBudgets {
-				b := eb.budget(d)
-				sents, chosen, _, adv := choose("", d.clean, b, &im)
-				if math.IsInf(adv, 1) {
-					continue
-				}
-				ours, ld := versusLead(texts(sents, chosen, true), d.lead, d.refs, in)
-				cands[modeOf(b)] = append(cands[modeOf(b)], cand{adv, ours - ld})
-			}
-		}
-	}
-	for mode, cs := range cands {
-		best, bestGain := 1.0, 0.0
-		for _, t := range cs {
-			if t.adv < 0 {
+			sents, chosen, _, adv := choose("", d.clean, Budget{Words: d.words}, &im)
+			if math.IsInf(adv, 1) {
 				continue
 			}
-			gain := 0.0
-			for _, c := range cs {
-				if c.adv > t.adv {
-					gain += c.gain
-				}
-			}
-			if gain > bestGain || gain == bestGain && t.adv > best {
-				best, bestGain = t.adv, gain
+			ours, ld := versusLead(texts(sents, chosen, true), d.lead, d.refs, in)
+			cands = append(cands, cand{adv, ours - ld})
+		}
+	}
+	best, bestGain := 1.0, 0.0
+	for _, t := range cands {
+		if t.adv < 0 {
+			continue
+		}
+		gain := 0.0
+		for _, c := range cands {
+			if c.adv > t.adv {
+				gain += c.gain
 			}
 		}
-		m.margin[mode] = best
+		if gain > bestGain || gain == bestGain && t.adv > best {
+			best, bestGain = t.adv, gain
+		}
 	}
+	m.margin = best
 	return m
 }
 
@@ -432,7 +428,7 @@ func headlineItems(t testing.TB) []headlineItem {
 }
 
 // TestFit estimates how Summarize does on articles its weights never saw: 5-fold over the
-// EASC development half, the weights and lead margins fitted on four folds (fitScorer) and
+// EASC development half, the weights and lead margin fitted on four folds (fitScorer) and
 // the summaries of the fifth scored with ROUGE-1 F1 against Lead at equal length (the first
 // words of the cleaned article, as many as the summary has). The headline check summarises
 // every real news item in testdata in one sentence, without its title, and scores it
@@ -493,7 +489,7 @@ func TestFit(t *testing.T) {
 		r, f := *fitFrom+k/folds, k%folds
 		train, test := foldSplit(docs, folds, r, f)
 		m := fitScorer(train, in)
-		t.Logf("shuffle %d fold %d: weights %.3f, margins %.4f", r, f, m.w, m.margin)
+		t.Logf("shuffle %d fold %d: weights %.3f, margin %.4f", r, f, m.w, m.margin)
 		news := 0
 		for i := range test {
 			if test[i].news {
@@ -555,7 +551,7 @@ func TestFit(t *testing.T) {
 	if *fitWeights {
 		m := fitScorer(docs, in)
 		writeWeights(t, m)
-		t.Logf("weights.go: weights %.3f, margins %.4f", m.w, m.margin)
+		t.Logf("weights.go: weights %.3f, margin %.4f", m.w, m.margin)
 	}
 }
 
@@ -606,7 +602,7 @@ func writeWeights(t *testing.T, m scorer) {
 		b.WriteString("\t\t},\n")
 	}
 	b.WriteString("\t},\n")
-	fmt.Fprintf(&b, "\tmargin: [2]float64{%v, %v}, // words, pick\n}\n", m.margin[0], m.margin[1])
+	fmt.Fprintf(&b, "\tmargin: %v, // the word budget's\n}\n", m.margin)
 	src, err := format.Source([]byte(b.String()))
 	if err != nil {
 		t.Fatalf("format weights.go: %v\n%s", err, b.String())
@@ -628,9 +624,7 @@ func TestWeightsAreFitted(t *testing.T) {
 			}
 		}
 	}
-	for k := range m.margin {
-		if math.Abs(m.margin[k]-trained.margin[k]) > 1e-9 {
-			t.Errorf("margin %d: fitted %v, weights.go has %v", k, m.margin[k], trained.margin[k])
-		}
+	if math.Abs(m.margin-trained.margin) > 1e-9 {
+		t.Errorf("margin: fitted %v, weights.go has %v", m.margin, trained.margin)
 	}
 }

@@ -55,13 +55,15 @@ var featureNames = [numFeatures]string{"bias", "first", "pos", "relpos", "para",
 // weights.go). Each mode has its own weights (w[modeWords], w[modePick]): the word budget
 // reads sentences in score order, so only their order within an article matters, and a
 // pairwise ranker fits that order better out of fold; the card's picks weigh a sentence's
-// score against the lead's per word, which needs the calibrated logistic fit. margin is
-// how much better, in predicted picks per word, a selection must look than the lead at the
-// same length before it replaces the lead (per mode): when the scorer is not sure, the
-// lead is the answer.
+// score against the lead's per word, which needs the calibrated logistic fit. A choice
+// replaces the lead only when the scorer rates it above the lead at the same length (its
+// advantage); the word budget's choice must do so by more than margin, in predicted picks
+// per word: when the scorer is not sure, the lead is the answer. The card's picks have no
+// margin: one fitted for them on held-out articles, as the word budget's is, did worse out
+// of fold than none (TestFit, explore_share_test.go).
 type scorer struct {
 	w      [2][numFeatures]float64
-	margin [2]float64
+	margin float64 // the word budget's
 }
 
 const (
@@ -111,8 +113,9 @@ type sentInfo struct {
 // fewer than fit; without a Sentences limit of at most three, the best scored that fit,
 // pickBest); with only a Words limit the sentences are read from the best scored down,
 // and the first that does not fit is cut to the words left (pickOrdered). Either
-// choice gives way to the lead unless the model rates it better by more than a margin
-// fitted on held-out articles: on the EASC corpus the lead is hard to beat.
+// choice gives way to the lead unless the model rates it better; the word budget's, unless
+// by more than a margin fitted on held-out articles: on the EASC corpus the lead is hard
+// to beat.
 //
 // The lead is the text read from its start: with only a Words limit, the sentences that fit
 // and then the next one cut to the words left; with a Chars or Sentences limit, the
@@ -127,7 +130,7 @@ func Summarize(title, text string, b Budget) []string {
 
 func summarize(title, text string, b Budget, m *scorer) []string {
 	sents, chosen, lead, adv := choose(title, text, b, m)
-	if len(lead) > 0 && (adv <= m.margin[modeOf(b)] || slices.Equal(chosen, lead)) {
+	if len(lead) > 0 && (adv <= 0 || modeOf(b) == modeWords && adv <= m.margin || slices.Equal(chosen, lead)) {
 		return texts(sents, lead, false)
 	}
 	return texts(sents, chosen, true)
