@@ -505,7 +505,8 @@ func (p *loadProc) waitDelivered(t *testing.T, lt *loadTarget, sends int, graceE
 
 // deliveryCounts is the program's own account of its deliveries, from its
 // /metrics: jobs enqueued, sends by result, dead letters, same-story
-// skips, jobs still in its scheduler.
+// skips, jobs still in its scheduler, and the bot-wide pacer's slots
+// (shifted, given up, booked bunched).
 func (p *loadProc) deliveryCounts(t *testing.T) string {
 	t.Helper()
 	resp, err := http.Get("http://" + p.admin + "/metrics")
@@ -515,7 +516,8 @@ func (p *loadProc) deliveryCounts(t *testing.T) string {
 	defer resp.Body.Close()
 	var out []string
 	names := []string{"akhbar_delivery_jobs_total", "akhbar_sends_total", "akhbar_dead_letters_total",
-		"akhbar_same_story_skips_total", "akhbar_delivery_sent_ahead_total", "akhbar_delivery_claimed_total", "akhbar_delivery_backlog"}
+		"akhbar_same_story_skips_total", "akhbar_delivery_sent_ahead_total", "akhbar_delivery_claimed_total", "akhbar_delivery_backlog",
+		"akhbar_pace_slots_total"}
 	if p.naive {
 		names = []string{"naive_jobs_total", "naive_sends_total", "naive_backlog"}
 	}
