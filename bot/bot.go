@@ -195,6 +195,9 @@ func New(cfg Config, store Store, fetcher *feeds.Fetcher, sender Sender, log *sl
 		Metrics: poll.Metrics{Polls: b.metrics.Polls, NewItems: b.metrics.NewItems, Jobs: b.metrics.Jobs, SameStory: b.metrics.SameStory},
 	}, store, fetcher, pollSide{b}, pollSide{b})
 	b.eng = newEngine(b)
+	if reg != nil {
+		reg.MustRegister(paceCollector{b.eng})
+	}
 	b.chat = newConversation(b)
 	b.SetSources(cfg.Sources)
 	b.cfg.Sources = nil // the catalog holds them; a reload replaces it

@@ -1,6 +1,10 @@
 package bot
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/akhbar/akhbar/bot/deliver"
+)
 
 // Metrics are the bot's Prometheus series. They are registered on the
 // registry the program passes in, never on the global default.
@@ -56,4 +60,23 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 			m.Claimed, m.GlobalParks, m.Outages, m.SentAhead, m.SameStory, m.Paused, m.Resumed)
 	}
 	return m
+}
+
+// paceCollector exports, at each scrape, the bot-wide pacer's counts of
+// slots (deliver.Pacer.Stats): shifted in the shared window (answered
+// late), given up as stale, and booked bunched on a grid. They are read
+// only when scraped, so the sends' path pays nothing for them; the load
+// scenarios print them, to tell how many sends left in bunches.
+type paceCollector struct{ eng *deliver.Engine }
+
+var descPaceSlots = prometheus.NewDesc("akhbar_pace_slots_total",
+	"Slots of the bot-wide rate by kind: shifted (answered late, moved in the shared window), given_up (stale before their send could leave), bunched (booked on a grid, leaving together).", []string{"kind"}, nil)
+
+func (c paceCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descPaceSlots }
+
+func (c paceCollector) Collect(ch chan<- prometheus.Metric) {
+	shifted, gaveUp, bunched := c.eng.PaceStats()
+	ch <- prometheus.MustNewConstMetric(descPaceSlots, prometheus.CounterValue, float64(shifted), "shifted")
+	ch <- prometheus.MustNewConstMetric(descPaceSlots, prometheus.CounterValue, float64(gaveUp), "given_up")
+	ch <- prometheus.MustNewConstMetric(descPaceSlots, prometheus.CounterValue, float64(bunched), "bunched")
 }

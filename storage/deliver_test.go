@@ -128,13 +128,29 @@ func TestHoldMany(t *testing.T) {
 				got = append(got, sl.At.Sub(h.Slots[0].At)) // one booking: one offset, exact
 			}
 			// Three 1 ms apart; the fourth a second after the first, the
-			// fifth a second after the second. The window keeps the last 3.
+			// fifth a second after the second. The window keeps the slots
+			// of the last Span: all five.
 			want := []time.Duration{0, time.Millisecond, 2 * time.Millisecond, time.Second, time.Second + time.Millisecond}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("slot times (-want +got):\n%s", diff)
 			}
-			if at := windowTimes(t, s, "window"); len(at) != 3 || !at[h.Slots[4].ID].Equal(at[h.Slots[2].ID].Add(time.Second-time.Millisecond)) {
-				t.Errorf("window %v, want the last 3 slots", at)
+			if at := windowTimes(t, s, "window"); len(at) != 5 || !at[h.Slots[4].ID].Equal(at[h.Slots[2].ID].Add(time.Second-time.Millisecond)) {
+				t.Errorf("window %v, want the 5 slots", at)
+			}
+			// A slot older than a Span before a booking holds nothing back:
+			// the booking drops it.
+			short := storage.Pace{Interval: time.Millisecond, Window: 1, Span: 20 * time.Millisecond, Ahead: time.Minute}
+			old, err := s.HoldMany(ctx, "window-old", short, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * short.Span)
+			next, err := s.HoldMany(ctx, "window-old", short, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if at := windowTimes(t, s, "window-old"); len(at) != 1 || at[next.Slots[0].ID].IsZero() {
+				t.Errorf("window %v after slots %d and, two spans later, %d; want only the second", at, old.Slots[0].ID, next.Slots[0].ID)
 			}
 		})
 		t.Run("a shifted slot counts when it left", func(t *testing.T) {
@@ -153,8 +169,8 @@ func TestHoldMany(t *testing.T) {
 			}
 			b := second.Slots[0]
 			at := windowTimes(t, s, "shift")
-			if _, ok := at[999]; ok || len(at) != 1 {
-				t.Errorf("window %v, want only slot %d", at, b.ID)
+			if _, ok := at[999]; ok || len(at) != 2 || !at[a.ID].Before(at[b.ID]) {
+				t.Errorf("window %v, want slots %d and %d (within a Span of the second booking)", at, a.ID, b.ID)
 			}
 			// The first slot's Redis time, from the second's and the span.
 			if d := b.At.Sub(a.At); d < 1400*time.Millisecond || d > 1600*time.Millisecond {

@@ -102,7 +102,7 @@ type Hold struct {
 // holdMany books count slots of a Pace on Redis's clock (µs since the
 // epoch, exact in a double until the year 2255). KEYS: the schedule's hash
 // (next time of the schedule, latest slot booked, id sequence) and its window (a ZSET of slot id → time,
-// the latest Window slots kept). ARGV: interval, window, span, ahead (µs),
+// the slots of the last Span kept). ARGV: interval, window, span, ahead (µs),
 // count, grid (µs; 0 for none). It answers {now, retry_after, id1, at1,
 // id2, at2, …}. Numbers go to Redis formatted whole, never in Lua's
 // default %.14g.
@@ -139,7 +139,10 @@ for i = 1, count do
   nxt = nominal + interval
   last = math.max(last, at)
 end
-redis.call("ZREMRANGEBYRANK", KEYS[2], 0, -(window + 1))
+-- Slots older than a span before now hold back no slot booked from now
+-- on; the latest Window are not enough to keep, as a booking with a
+-- larger Window (the rate back from a slow-down) reads further back.
+redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", string.format("(%.0f", now - span))
 redis.call("HSET", KEYS[1], "next", string.format("%.0f", nxt), "last", string.format("%.0f", last))
 local ttl = math.ceil((math.max(nxt, last) - now + span) / 1000) + 60000
 redis.call("PEXPIRE", KEYS[1], ttl)

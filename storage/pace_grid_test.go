@@ -10,8 +10,18 @@ import (
 	"github.com/akhbar/akhbar/storage/storagetest"
 )
 
-// TestHoldManyMixedGridKeepsWindow: bookings with and without a Grid, at a
-// rate whose slots are 1 ms apart, share one schedule; every slot, on
+// testGrids are the grids the property tests book on: the pacer's, about
+// a booking's worth of slots (deliver.gridFor: 51 ms at 1,000/s, 63.75 ms
+// slowed to 80%), and smaller ones, some not a whole fraction of the
+// Span, where the window holds slots back.
+func testGrids() []time.Duration {
+	return []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 34 * time.Millisecond,
+		51 * time.Millisecond, 63750 * time.Microsecond}
+}
+
+// TestHoldManyMixedGridKeepsWindow: bookings with and without a Grid (of
+// several sizes), at a rate whose slots are 1 ms apart, share one
+// schedule; every slot, on
 // Redis's clock (the window's scores), has at most Window-1 slots booked
 // before it within a Span either side, so no Span holds more than Window
 // of them, however grid and even bookings interleave.
@@ -19,10 +29,10 @@ func TestHoldManyMixedGridKeepsWindow(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		rng := rand.New(rand.NewPCG(1, 2))
+		rng, grids := rand.New(rand.NewPCG(1, 2)), testGrids()
 		const key = "mixedgrid"
 		// 1,000/s at 98%: Window 50 in 50 ms plus a 20 ms guard, to keep
-		// the test short; the grid is 10 ms, as the pacer's.
+		// the test short.
 		base := storage.Pace{Interval: 1020 * time.Microsecond, Window: 50, Span: 70 * time.Millisecond, Ahead: 8 * time.Millisecond}
 		type booked struct {
 			id   int64
@@ -34,7 +44,7 @@ func TestHoldManyMixedGridKeepsWindow(t *testing.T) {
 		for time.Now().Before(deadline) {
 			p := base
 			if rng.IntN(2) == 0 {
-				p.Grid = 10 * time.Millisecond
+				p.Grid = grids[rng.IntN(len(grids))]
 			}
 			h, err := s.HoldMany(ctx, key, p, 1+rng.IntN(8))
 			if err != nil {
@@ -75,12 +85,13 @@ func TestHoldManyMixedGridKeepsWindow(t *testing.T) {
 
 // TestHoldManySlowChangesKeepWindow: the slow-down factor changes between
 // bookings (a bulk 429 slows the rate to 80%, then it recovers), grid
-// and even bookings mixed: no Span holds more than the full rate's Window.
+// (of several sizes) and even bookings mixed, the slowed ones keeping a
+// smaller Window: no Span holds more than the full rate's Window.
 func TestHoldManySlowChangesKeepWindow(t *testing.T) {
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		rng := rand.New(rand.NewPCG(3, 4))
+		rng, grids := rand.New(rand.NewPCG(3, 4)), testGrids()
 		const key = "slowgrid"
 		full := storage.Pace{Interval: 1020 * time.Microsecond, Window: 50, Span: 70 * time.Millisecond, Ahead: 8 * time.Millisecond}
 		slow := storage.Pace{Interval: 1275 * time.Microsecond, Window: 40, Span: 70 * time.Millisecond, Ahead: 10 * time.Millisecond}
@@ -92,7 +103,7 @@ func TestHoldManySlowChangesKeepWindow(t *testing.T) {
 				p = slow
 			}
 			if rng.IntN(2) == 0 {
-				p.Grid = 10 * time.Millisecond
+				p.Grid = grids[rng.IntN(len(grids))]
 			}
 			h, err := s.HoldMany(ctx, key, p, 1+rng.IntN(8))
 			if err != nil {

@@ -58,26 +58,29 @@ const (
 // of a fan-out when each leaves at its own slot: each wakes the process
 // from sleep on its own (issue 14's load scenario: a naive bot paced
 // evenly at 980/s used 3.4× the CPU of the same rate in bunches of 50).
-// So, at a rate whose slots are at most half of bunchGrid apart (from
-// about 200/s), the pacer books slots on a grid (storage.Pace.Grid): the
-// slots of each bunchGrid share the time of its start, its sends leave
+// So, at a rate whose slots are at most bunchGap apart (from about
+// 200/s), the pacer books slots on a grid (storage.Pace.Grid, gridFor):
+// the slots of each grid share the time of its start, its sends leave
 // together, and the shared window counts them then, so it keeps its span.
+// A grid holds about a booking's worth of slots (50 at 1,000/s, 15 at
+// 300/s: about 50 ms), so the process wakes once a booking, not once a
+// few slots.
 //
-// A bunched slot's time is the start of its grid, up to bunchGrid before
+// A bunched slot's time is the start of its grid, up to a grid before
 // its interval's time, and its send needs a sender free then, with the
 // rest of its bunch, and an answer among a bunch's: it is answered later
 // after its slot than an even one would be, and an answer later than
 // WindowGuard after its slot is shifted in the window, which slows the
 // rate. So the pacer bunches only while that has room
-// (headroom): while every recent send was answered within bunchLimit of
-// its slot, counting an even slot's answer bunchCost later (what leaving
-// with a bunch adds: its senders free at once, its requests served
-// together). Sends answered later than that (a slow
-// network, a busy machine, too few senders for a bunch) turn it back to
-// even slots from the next booking on, before the answers come late enough
-// to be shifted.
+// (headroom): while every recent send left and was answered within
+// bunchLimit of its slot, counting an even slot's answer bunchCost later
+// (what leaving with a bunch adds: its senders free at once, its requests
+// served together). Sends answered later than that (a slow network, a
+// busy machine, too few senders for a bunch) turn it back to even slots
+// from the next booking on, before the answers come late enough to be
+// shifted.
 const (
-	bunchGrid = 10 * time.Millisecond
+	bunchGap = 5 * time.Millisecond
 	// bunchLimit leaves 5 ms of WindowGuard for the answers to the slots
 	// booked before the pacer turned back to even ones (two bookings at
 	// most).
@@ -88,29 +91,36 @@ const (
 	bunchCalm = 250 * time.Millisecond
 	bunchIdle = time.Second
 	// bunchCost is what an even slot's answer counts more, for what
-	// leaving with a bunch would add to it: half a grid, so even sends
-	// answered within 10 ms of their slots (bunchLimit - bunchCost)
-	// start bunching. A bunched slot's answer counts as it is.
-	bunchCost = bunchGrid / 2
+	// leaving with a bunch would add to it, so even sends answered within
+	// 10 ms of their slots (bunchLimit - bunchCost) start bunching. A
+	// bunched slot's answer counts as it is.
+	bunchCost = 5 * time.Millisecond
 )
 
-// bunchFor is the grid the slots at rate may bunch on, or 0 when they are
-// too far apart to share one.
-func bunchFor(rate float64) time.Duration {
-	if interval := time.Duration(float64(time.Second) / (rate * PaceShare)); 2*interval <= bunchGrid {
-		return bunchGrid
+// gridFor is the grid the slots of pace, booked count at a time, bunch
+// on, or 0 when they are too far apart (bunchGap) to share one: about
+// count intervals, so a booking's slots leave in one bunch or two, made
+// a whole fraction of the Span (on Redis's µs, to within a µs per grid),
+// so slots whose Window of intervals reaches the Span still reach it moved
+// back to their grids' starts: the window holds none back, and the rate is
+// kept (storage.Pace).
+func gridFor(pace storage.Pace, count int) time.Duration {
+	interval, span := pace.Interval.Microseconds(), pace.Span.Microseconds()
+	if pace.Interval > bunchGap || interval <= 0 {
+		return 0
 	}
-	return 0
+	grids := max(1, int64(math.Round(float64(span)/float64(int64(count)*interval))))
+	return time.Duration(span/grids) * time.Microsecond
 }
 
 // headroom tells whether the next booking's slots may bunch, from how
 // late after their slots recent sends left and were answered.
 type headroom struct {
-	grid  time.Duration // the grid slots would bunch on (bunchFor)
-	since time.Time     // every send since had room (zero: none yet)
-	good  int           // answers since
-	last  time.Time     // latest answer
-	need  int           // answers since, at least, before bunching
+	may   bool      // the rate's slots are close enough to bunch (gridFor)
+	since time.Time // every send since had room (zero: none yet)
+	good  int       // answers since
+	last  time.Time // latest answer
+	need  int       // answers since, at least, before bunching
 }
 
 // observe records a send that left (answered false) or was answered at at,
@@ -142,7 +152,7 @@ func (h *headroom) observe(at time.Time, slot storage.Slot, answered bool) {
 // bunch reports whether slots booked at now may bunch: every send for
 // bunchCalm had room, and they were enough and recent.
 func (h *headroom) bunch(now time.Time) bool {
-	return h.grid > 0 && !h.since.IsZero() && now.Sub(h.since) >= bunchCalm && h.good >= h.need &&
+	return h.may && !h.since.IsZero() && now.Sub(h.since) >= bunchCalm && h.good >= h.need &&
 		now.Sub(h.last) <= bunchIdle
 }
 
@@ -198,10 +208,12 @@ type Pacer struct {
 
 func NewPacer(store SlotStore, rate float64) *Pacer {
 	n := min(max(int(math.Ceil(rate/20)), 1), 64)
-	return &Pacer{store: store, rate: rate, n: n, staleAfter: staleSlot, slow: 1,
+	p := &Pacer{store: store, rate: rate, n: n, staleAfter: staleSlot, slow: 1,
 		sending: make(map[int64][]storage.Slot), wakes: make(map[time.Time]chan struct{}),
 		// Two bookings' worth of answers before bunching.
-		room: headroom{grid: bunchFor(rate), need: 2 * n}}
+		room: headroom{need: 2 * n}}
+	p.room.may = gridFor(p.pace(), n) > 0
+	return p
 }
 
 // pace is the schedule for the configured rate, slowed by the last bulk
@@ -218,12 +230,12 @@ func (p *Pacer) pace() storage.Pace {
 	}
 }
 
-// booking is the schedule of a booking at now: pace, on bunchGrid while
-// the recent sends had room for it. Caller holds mu.
+// booking is the schedule of a booking at now: pace, on its grid
+// (gridFor) while the recent sends had room for it. Caller holds mu.
 func (p *Pacer) booking(now time.Time) storage.Pace {
 	pace := p.pace()
 	if p.room.bunch(now) {
-		pace.Grid = p.room.grid
+		pace.Grid = gridFor(pace, p.n)
 	}
 	return pace
 }

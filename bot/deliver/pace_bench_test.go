@@ -15,18 +15,18 @@ import (
 // fan-out at a paid broadcast's rate. Wall time per send is the rate's
 // (about 1ms); what it measures is the process's CPU per send
 // (cpu-µs/send), even (every send at its own slot: the pacer never
-// bunches) against the pacer as it is (it bunches the sends of a bunchGrid
-// once their answers show room for it, bunchCalm after the start; the
-// share of slots booked bunched is reported). Run it with -benchtime=3000x
+// bunches) against the pacer as it is (it bunches the sends of a grid,
+// about a booking's 50, once their answers show room for it, bunchCalm
+// after the start; the share of slots booked bunched is reported). Run it with -benchtime=3000x
 // or so: every send waits for its slot.
 func BenchmarkPacerFanOut(b *testing.B) {
 	for _, bc := range []struct {
-		name string
-		grid time.Duration
-	}{{"even", 0}, {"bunching", bunchGrid}} {
+		name  string
+		bunch bool
+	}{{"even", false}, {"bunching", true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			p := NewPacer(storagetest.New(b), 1000)
-			p.room.grid = bc.grid
+			p.room.may = bc.bunch
 			ctx := context.Background()
 			if err := p.Take(ctx, 1); err != nil { // connect, load the script
 				b.Fatal(err)

@@ -115,6 +115,48 @@ func TestPaceSpacing(t *testing.T) {
 	}
 }
 
+// TestGridFor: a grid holds about a booking's worth of slots (count
+// intervals) and the Span is a whole number of grids, to within a µs a
+// grid; slots further apart than bunchGap (Telegram's 30/s, or a rate
+// slowed by bulk 429s below about 200/s) never bunch.
+func TestGridFor(t *testing.T) {
+	for name, tc := range map[string]struct {
+		rate, slow float64
+		want       time.Duration
+	}{
+		"1000/s":               {1000, 1, 51 * time.Millisecond},
+		"1000/s slowed to 80%": {1000, 0.8, 63750 * time.Microsecond},
+		"300/s":                {300, 1, 51 * time.Millisecond},
+		"250/s":                {250, 1, 53684 * time.Microsecond},
+		"200/s":                {200, 1, 0},
+		"1000/s slowed to 10%": {1000, 0.1, 0},
+		"30/s":                 {30, 1, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := NewPacer(nil, tc.rate)
+			p.slow = tc.slow
+			pace := p.pace()
+			grid := gridFor(pace, p.n)
+			if grid != tc.want {
+				t.Fatalf("grid of %+v by %d = %v, want %v", pace, p.n, grid, tc.want)
+			}
+			if grid == 0 {
+				return
+			}
+			grids := pace.Span / grid
+			if rest := pace.Span - grids*grid; rest >= time.Duration(grids)*time.Microsecond {
+				t.Errorf("span %v = %d grids of %v and %v, want a whole number to within a µs a grid", pace.Span, grids, grid, rest)
+			}
+			if per := float64(grid) / float64(pace.Interval); per < 0.9*float64(p.n) || per > 1.1*float64(p.n) {
+				t.Errorf("%.1f slots a grid, want about a booking's %d", per, p.n)
+			}
+		})
+	}
+	if NewPacer(nil, 30).room.may || !NewPacer(nil, 300).room.may {
+		t.Error("want the pacer to bunch at 300/s, never at 30/s")
+	}
+}
+
 // TestPacerTakesBackUnusedSlots: a slot handed out for a send that was not
 // made (the chat's shard changed hands while it waited) goes to the next
 // send, not lost: when a replica joins mid-fan-out, every sender waiting
@@ -177,7 +219,7 @@ func TestPacerTellsBulk429s(t *testing.T) {
 // WindowGuard after it, or after the time it was shifted to: any rate's
 // worth of sends of both replicas, in the order they arrive, still
 // arrives at least a second after the one before them, though the bunched
-// ones leave up to bunchGrid before their interval's time (the window
+// ones leave up to a grid before their interval's time (the window
 // counts them when they leave, and its span is not widened).
 func TestPacerBunchesWithinTheWindow(t *testing.T) {
 	store := storagetest.New(t)
@@ -186,8 +228,8 @@ func TestPacerBunchesWithinTheWindow(t *testing.T) {
 	now := time.Now()
 	bunched.room.since, bunched.room.good, bunched.room.last = now.Add(-time.Second), bunched.room.need, now
 	pb, pe := bunched.booking(now), even.booking(now)
-	if pb.Grid != bunchGrid || pe.Grid != 0 || pb.Span != pe.Span || pb.Span != time.Second+WindowGuard {
-		t.Fatalf("bookings %+v (bunching) and %+v (even), want the grid only on the first, both spanning 1s and the guard", pb, pe)
+	if pb.Grid != 51*time.Millisecond || pe.Grid != 0 || pb.Span != pe.Span || pb.Span != time.Second+WindowGuard {
+		t.Fatalf("bookings %+v (bunching) and %+v (even), want the 51ms grid only on the first, both spanning 1s and the guard", pb, pe)
 	}
 	for range 5 { // the clock's estimate settles on a short round trip
 		if _, err := store.HoldMany(ctx, "warm-up", pe, 1); err != nil {
@@ -282,15 +324,16 @@ func TestPacerKeepsTheRateBunched(t *testing.T) {
 	const clockSlack = time.Millisecond
 	times := map[time.Time]bool{}
 	for i, sl := range slots {
-		if sl.Grid != bunchGrid || (i > 0 && sl.At.Before(slots[i-1].At.Add(-clockSlack))) {
+		if sl.Grid != pace.Grid || (i > 0 && sl.At.Before(slots[i-1].At.Add(-clockSlack))) {
 			t.Fatalf("slot %d %+v after %+v: want bunched slots in order", i, sl, slots[i-1])
 		}
 		times[sl.At] = true
 	}
-	// Nearly 10 slots a grid (98% of 1,000/s); a booking of 50 may start
-	// or end in the middle of a grid (a time of its own).
-	if max := len(slots) / 8; len(times) > max {
-		t.Errorf("%d bunched slots at %d times, want %d at most", len(slots), len(times), max)
+	// Nearly 50 slots a grid (98% of 1,000/s, 51 ms); a grid that began
+	// before its booking (Redis's clock moves on while the test books)
+	// starts at the booking's time instead, a time of its own.
+	if max := len(slots) / 30; pace.Grid != 51*time.Millisecond || len(times) > max {
+		t.Errorf("%d bunched slots on a %v grid at %d times, want a 51ms grid and %d times at most", len(slots), pace.Grid, len(times), max)
 	}
 }
 
@@ -302,9 +345,9 @@ func TestPacerKeepsTheRateBunched(t *testing.T) {
 // slots never bunch.
 func TestHeadroom(t *testing.T) {
 	t0 := time.Now()
-	h := headroom{grid: bunchGrid, need: 10}
+	h := headroom{may: true, need: 10}
 	even := func(at time.Time) storage.Slot { return storage.Slot{At: at} }
-	onGrid := func(at time.Time) storage.Slot { return storage.Slot{At: at, Grid: bunchGrid} }
+	onGrid := func(at time.Time) storage.Slot { return storage.Slot{At: at, Grid: 51 * time.Millisecond} }
 	at := t0
 	answer := func(n int, every, late time.Duration, slot func(time.Time) storage.Slot) {
 		for range n {
@@ -348,7 +391,7 @@ func TestHeadroom(t *testing.T) {
 	if !h.bunch(at) {
 		t.Fatal("not bunching after bunchCalm of answers, past an idle second")
 	}
-	few := headroom{grid: bunchGrid, need: 10}
+	few := headroom{may: true, need: 10}
 	for range 5 { // half the answers needed, over a second
 		at = at.Add(200 * time.Millisecond)
 		few.observe(at, even(at), true)
@@ -371,7 +414,7 @@ func TestPacerWakesABunchTogether(t *testing.T) {
 	p := NewPacer(storagetest.New(t), 1000)
 	ctx := context.Background()
 	at := time.Now().Add(100 * time.Millisecond)
-	slot := storage.Slot{ID: 1, At: at, Grid: bunchGrid}
+	slot := storage.Slot{ID: 1, At: at, Grid: 51 * time.Millisecond}
 	left := make(chan time.Time, 4)
 	for range 4 {
 		go func() {

@@ -412,6 +412,13 @@ sources:
 	t.Logf("| publishing + grace | %d | %.2f | %.3f | %.2f | %.2f | %.0f | |", cards, pubCPU.Seconds(), per1000(pubCPU, cards),
 		float64(atEnd.trips-atSetup.trips)/float64(max(cards, 1)), float64(atEnd.commands-atSetup.commands)/float64(max(cards, 1)),
 		float64(atEnd.mallocs-atSetup.mallocs)/float64(max(cards, 1)))
+	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		// Each voluntary switch is a thread going to sleep: how often the
+		// process woke per delivery (sends leaving one by one wake it for
+		// each; sends in bunches, once a bunch).
+		t.Logf("context switches per delivery, whole run: %.2f voluntary, %.2f involuntary",
+			float64(ru.Nvcsw)/float64(max(cards, 1)), float64(ru.Nivcsw)/float64(max(cards, 1)))
+	}
 	t.Logf("setup: %.2f CPU-s for %d commands and the first polls (%.2f ms each), %d round trips (%.1f each), %.0f allocs each",
 		atSetup.cpu.Seconds(), commands, atSetup.cpu.Seconds()*1000/commands, atSetup.trips, float64(atSetup.trips)/commands, float64(atSetup.mallocs)/commands)
 	t.Logf("Redis commands, publishing + grace, per delivery: %s", lt.proxy.top(atSetup.byName, cards, 12))
@@ -505,7 +512,8 @@ func (p *loadProc) waitDelivered(t *testing.T, lt *loadTarget, sends int, graceE
 
 // deliveryCounts is the program's own account of its deliveries, from its
 // /metrics: jobs enqueued, sends by result, dead letters, same-story
-// skips, jobs still in its scheduler.
+// skips, jobs still in its scheduler, and the bot-wide pacer's slots
+// (shifted, given up, booked bunched).
 func (p *loadProc) deliveryCounts(t *testing.T) string {
 	t.Helper()
 	resp, err := http.Get("http://" + p.admin + "/metrics")
@@ -515,7 +523,8 @@ func (p *loadProc) deliveryCounts(t *testing.T) string {
 	defer resp.Body.Close()
 	var out []string
 	names := []string{"akhbar_delivery_jobs_total", "akhbar_sends_total", "akhbar_dead_letters_total",
-		"akhbar_same_story_skips_total", "akhbar_delivery_sent_ahead_total", "akhbar_delivery_claimed_total", "akhbar_delivery_backlog"}
+		"akhbar_same_story_skips_total", "akhbar_delivery_sent_ahead_total", "akhbar_delivery_claimed_total", "akhbar_delivery_backlog",
+		"akhbar_pace_slots_total"}
 	if p.naive {
 		names = []string{"naive_jobs_total", "naive_sends_total", "naive_backlog"}
 	}
