@@ -275,7 +275,11 @@ func (r *reader) balance(ctx context.Context) {
 	}
 	t, err := e.store.TakeTurn(ctx, r.consumer, ttl, turn)
 	if sweep {
-		r.swept(t.Reclaimed, t.SweepErr)
+		serr := t.SweepErr
+		if ctx.Err() != nil {
+			serr = nil // shutting down
+		}
+		r.swept(t.Reclaimed, serr)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
