@@ -485,7 +485,11 @@ const (
 	updatesRenew = 5 * time.Second / 2
 	updatesStop  = 2 * updatesTTL / 3
 	updatesRetry = time.Second
-	pollTimeout  = 10 * time.Second
+	// pollTimeout is getUpdates' long-poll time: an update still comes
+	// back at once, and a lost lease or a shutdown cancels the request,
+	// so a long one costs nothing but spares an idle leader a request
+	// every 10 s (it must stay under the Bot API client's 60 s timeout).
+	pollTimeout = 30 * time.Second
 )
 
 // pollUpdates long-polls Telegram while this replica holds the updates
