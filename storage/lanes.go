@@ -66,6 +66,11 @@ func (s *Store) Lanes(ctx context.Context) ([]Lane, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lanes: %w", err)
 	}
+	return parseLanes(m), nil
+}
+
+// parseLanes reads the lanes registry, oldest first.
+func parseLanes(m map[string]string) []Lane {
 	out := make([]Lane, 0, len(m))
 	for id, v := range m {
 		item, rest, _ := strings.Cut(v, "\t")
@@ -79,7 +84,7 @@ func (s *Store) Lanes(ctx context.Context) ([]Lane, error) {
 		}
 		return laneOrder(a.ID, b.ID)
 	})
-	return out, nil
+	return out
 }
 
 func laneOrder(a, b string) int {
@@ -204,7 +209,7 @@ end
 return out
 `)
 
-// ShardTurn is what a replica asks of BalanceShards.
+// ShardTurn is what a replica asks of BalanceShards and TakeTurn.
 type ShardTurn struct {
 	// Give are shards the replica drained (holds no job of in flight) and
 	// gives back because it holds more than its share.
@@ -212,6 +217,90 @@ type ShardTurn struct {
 	// Take asks for free shards up to the replica's share; a replica
 	// shutting down only keeps what it holds until it is done.
 	Take bool
+	// Lanes asks TakeTurn for the open lanes too (Lanes).
+	Lanes bool
+	// Sweep, when it names shards, has TakeTurn reclaim them too (Reclaim).
+	Sweep Sweep
+}
+
+// Sweep is a reclaim of the jobs of Shards, and of the lanes named, left
+// pending longer than MinIdle, at most Count (Reclaim). The caller names
+// the lanes it knows: one opened since is swept next time, and one closed
+// since has nothing pending.
+type Sweep struct {
+	Shards  []int
+	Lanes   []string
+	MinIdle time.Duration
+	Count   int
+}
+
+// Turn is what TakeTurn did: the shards the replica holds and its fair
+// share (BalanceShards), the open lanes (when asked) and the jobs the sweep
+// took back (when asked), or why the sweep failed: the turn stands without
+// it.
+type Turn struct {
+	Owned     []int
+	Share     int
+	Lanes     []Lane
+	Reclaimed []Delivery
+	SweepErr  error
+}
+
+// TakeTurn is BalanceShards with the other work a replica's delivery reader
+// does every turn, in the same round trip: reading the open lanes, and now
+// and then sweeping its shards for stranded jobs (Reclaim's first claims;
+// only a stream with more pending is read on). An idle replica's reader
+// thus makes one round trip per turn besides its blocking read, instead of
+// one per kind of work (three, and two more every fourth turn).
+//
+// Reclaimed holds the jobs taken back even when the turn failed (err) or
+// the sweep did (SweepErr): they are the replica's now, and dropping them
+// would leave them pending until the next sweep.
+func (s *Store) TakeTurn(ctx context.Context, replica string, ttl time.Duration, turn ShardTurn) (Turn, error) {
+	if replica == "" || ttl < time.Millisecond {
+		return Turn{}, fmt.Errorf("balance shards: replica %q, ttl %v", replica, ttl)
+	}
+	keys, args := s.balanceArgs(replica, ttl, turn)
+	var sweep *claimRun
+	if sw := turn.Sweep; len(sw.Shards) > 0 && sw.Count > 0 {
+		sweep = s.newClaim(replica, sw.Shards, sw.Lanes, sw.MinIdle, sw.Count)
+	}
+	var (
+		lanes *redis.MapStringStringCmd
+		bal   *redis.Cmd
+	)
+	// The script goes last: when Redis lost it (NOSCRIPT) it alone is run
+	// again, and the claims before it are not (a claim made again would
+	// not return what the first one took, which is now this replica's).
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if sweep != nil && sweep.first() {
+			sweep.queue(ctx, p)
+		}
+		if turn.Lanes {
+			lanes = p.HGetAll(ctx, s.k.lanes())
+		}
+		bal = balanceShards.EvalSha(ctx, p, keys, args...)
+		return nil
+	}) // each command's error is checked below
+	var t Turn
+	if sweep != nil {
+		t.Reclaimed, t.SweepErr = sweep.finish(ctx)
+	}
+	if redis.HasErrorPrefix(bal.Err(), "NOSCRIPT") {
+		bal = balanceShards.Run(ctx, s.rdb, keys, args...)
+	}
+	var err error
+	if t.Owned, t.Share, err = s.balanceResult(bal); err != nil {
+		return t, err
+	}
+	if lanes != nil {
+		m, err := lanes.Result()
+		if err != nil {
+			return t, fmt.Errorf("lanes: %w", err)
+		}
+		t.Lanes = parseLanes(m)
+	}
+	return t, nil
 }
 
 // BalanceShards takes replica's turn at sharing the shards among the live
@@ -225,7 +314,13 @@ func (s *Store) BalanceShards(ctx context.Context, replica string, ttl time.Dura
 	if replica == "" || ttl < time.Millisecond {
 		return nil, 0, fmt.Errorf("balance shards: replica %q, ttl %v", replica, ttl)
 	}
-	keys := []string{s.k.replicas()}
+	keys, args := s.balanceArgs(replica, ttl, turn)
+	return s.balanceResult(balanceShards.Run(ctx, s.rdb, keys, args...))
+}
+
+// balanceArgs are balanceShards' keys and arguments for replica's turn.
+func (s *Store) balanceArgs(replica string, ttl time.Duration, turn ShardTurn) (keys []string, args []any) {
+	keys = []string{s.k.replicas()}
 	for k := range Shards {
 		keys = append(keys, s.k.shardOwner(k))
 	}
@@ -235,11 +330,17 @@ func (s *Store) BalanceShards(ctx context.Context, replica string, ttl time.Dura
 	if turn.Take {
 		take = "1"
 	}
-	args := []any{replica, ttl.Milliseconds(), h.Sum32() % Shards, take}
+	args = []any{replica, ttl.Milliseconds(), h.Sum32() % Shards, take}
 	for _, k := range turn.Give {
 		args = append(args, k)
 	}
-	res, err := balanceShards.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	return keys, args
+}
+
+// balanceResult reads balanceShards' answer: the shards held, sorted, and
+// the fair share.
+func (s *Store) balanceResult(cmd *redis.Cmd) (owned []int, share int, err error) {
+	res, err := cmd.Int64Slice()
 	if err != nil {
 		return nil, 0, fmt.Errorf("balance shards: %w", err)
 	}

@@ -283,3 +283,97 @@ func TestLaneClosedMidEnqueue(t *testing.T) {
 		}
 	}, storage.Options{BulkFanout: 3})
 }
+
+// TestTakeTurn: a replica's turn balances the shards, reads the open lanes
+// and sweeps the shards for the jobs a dead consumer left, in its lanes
+// too, in one round trip; without lanes or a sweep asked it is
+// BalanceShards.
+func TestTakeTurn(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		jobs := []storage.Job{{ChatID: 5, ItemID: "small"}}
+		for c := range 4 { // more than BulkFanout: a lane
+			jobs = append(jobs, storage.Job{ChatID: int64(100 + c), ItemID: "big"})
+		}
+		must(t, s.Enqueue(ctx, jobs))
+		lanes, err := s.Lanes(ctx)
+		if err != nil || len(lanes) != 1 || lanes[0].ItemID != "big" {
+			t.Fatalf("Lanes=%v, %v; want the big fan-out's", lanes, err)
+		}
+		ids := []string{lanes[0].ID}
+		if dead, err := s.ReadShards(ctx, "dead", storage.AllShards(), ids, 100, 0); err != nil || len(dead) != len(jobs) {
+			t.Fatalf("ReadShards=%v, %v; want every job", dead, err)
+		}
+		const ttl = 3 * time.Second
+		// A first turn loads the script, which a fresh server lacks.
+		if _, err := s.TakeTurn(ctx, "alive", ttl, storage.ShardTurn{Take: true}); err != nil {
+			t.Fatal(err)
+		}
+		rt := &roundTrips{}
+		s.Client().AddHook(rt)
+		turn, err := s.TakeTurn(ctx, "alive", ttl, storage.ShardTurn{Take: true, Lanes: true,
+			Sweep: storage.Sweep{Shards: storage.AllShards(), Lanes: ids, Count: 100}})
+		if err != nil || turn.SweepErr != nil {
+			t.Fatalf("TakeTurn: %v, sweep %v", err, turn.SweepErr)
+		}
+		if n := rt.n.Load(); n != 1 {
+			t.Errorf("a turn with lanes and a sweep took %d round trips, want 1", n)
+		}
+		if !slices.Equal(turn.Owned, storage.AllShards()) || turn.Share != storage.Shards {
+			t.Errorf("alone: owned %v (share %d), want every shard", turn.Owned, turn.Share)
+		}
+		if !slices.Equal(turn.Lanes, lanes) {
+			t.Errorf("Lanes=%v, want %v", turn.Lanes, lanes)
+		}
+		var got []storage.Job
+		for _, d := range turn.Reclaimed {
+			got = append(got, d.Job)
+		}
+		sortJobs := func(js []storage.Job) {
+			slices.SortFunc(js, func(a, b storage.Job) int { return int(a.ChatID - b.ChatID) })
+		}
+		sortJobs(got)
+		sortJobs(jobs)
+		if !slices.Equal(got, jobs) {
+			t.Errorf("Reclaimed=%v, want the dead consumer's %v", got, jobs)
+		}
+		again, err := s.TakeTurn(ctx, "alive", ttl, storage.ShardTurn{})
+		if err != nil || !slices.Equal(again.Owned, turn.Owned) || again.Lanes != nil || again.Reclaimed != nil {
+			t.Errorf("a bare turn: %+v, %v; want the shards held and nothing else", again, err)
+		}
+		if _, err := s.TakeTurn(ctx, "", ttl, storage.ShardTurn{}); err == nil {
+			t.Error("no error for an empty replica name")
+		}
+	}, storage.Options{BulkFanout: 3})
+}
+
+// TestTakeTurnScriptLost: a turn whose script Redis lost (a restart, a
+// SCRIPT FLUSH) runs the script again and still returns its sweep, whose
+// claims are not made twice (a second claim would not return them).
+func TestTakeTurnScriptLost(t *testing.T) {
+	t.Parallel()
+	s := storagetest.Miniredis(t) // its own server: the flush touches no other test
+	ctx := t.Context()
+	must(t, s.EnsureGroup(ctx))
+	must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 5, ItemID: "left"}}))
+	if dead, err := s.ReadJobs(ctx, "dead", 10, 0); err != nil || len(dead) != 1 {
+		t.Fatalf("ReadJobs=%v, %v; want the one job", dead, err)
+	}
+	if _, err := s.TakeTurn(ctx, "alive", time.Second, storage.ShardTurn{Take: true}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Client().ScriptFlush(ctx).Err())
+	turn, err := s.TakeTurn(ctx, "alive", time.Second, storage.ShardTurn{Take: true,
+		Sweep: storage.Sweep{Shards: storage.AllShards(), Count: 100}})
+	if err != nil || turn.SweepErr != nil {
+		t.Fatalf("TakeTurn after a script flush: %v, sweep %v", err, turn.SweepErr)
+	}
+	if len(turn.Owned) != storage.Shards {
+		t.Errorf("owned %v, want every shard", turn.Owned)
+	}
+	if len(turn.Reclaimed) != 1 || turn.Reclaimed[0].Job != (storage.Job{ChatID: 5, ItemID: "left"}) {
+		t.Errorf("Reclaimed=%v, want the job the dead consumer left", turn.Reclaimed)
+	}
+}

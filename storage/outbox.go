@@ -374,61 +374,105 @@ func (s *Store) claim(ctx context.Context, consumer string, shards []int, minIdl
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
-	type stream struct {
-		lane  string
-		shard int
-		start string // XAUTOCLAIM's cursor
-	}
-	var streams []stream
-	for _, k := range shards {
-		for _, lane := range append([]string{""}, lanes...) {
-			streams = append(streams, stream{lane: lane, shard: k, start: "0-0"})
-		}
-	}
-	if len(streams) == 0 || count <= 0 {
-		return nil, nil
-	}
-	autoClaim := func(c redis.Cmdable, st stream, n int) *redis.XAutoClaimCmd {
-		return c.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: s.k.streamOf(st.lane, st.shard), Group: group, MinIdle: minIdle,
-			Start: st.start, Count: int64(min(n, 1000)), Consumer: consumer,
+	c := s.newClaim(consumer, shards, lanes, minIdle, count)
+	if c.first() {
+		// Each command's error is checked by finish.
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			c.queue(ctx, p)
+			return nil
 		})
 	}
-	var out []Delivery
-	// take decodes one stream's answer; it reports whether the stream has
-	// more to claim past the cursor it returns.
-	take := func(st stream, cmd *redis.XAutoClaimCmd) (string, bool, error) {
-		msgs, next, err := cmd.Result()
-		if err != nil {
-			if strings.HasPrefix(err.Error(), "NOGROUP") {
-				return "", false, nil // no group, nothing pending
-			}
-			return "", false, fmt.Errorf("claim jobs: %w", err)
-		}
-		ds, err := s.deliveries(ctx, st.lane, st.shard, msgs)
-		if err != nil {
-			return "", false, fmt.Errorf("claim jobs: %w", err)
-		}
-		out = append(out, ds...)
-		return next, next != "0-0" && next != "", nil
+	out, err := c.finish(ctx)
+	if err != nil {
+		return nil, err
 	}
-	// Every stream's first claim, its share of count, in one round trip:
-	// a replica reclaims its shards every few seconds, and they are almost
-	// always empty. Only streams with more pending are read on, one by one.
-	more := streams
-	if share := count / len(streams); share > 0 {
-		cmds := make([]*redis.XAutoClaimCmd, len(streams))
-		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, st := range streams {
-				cmds[i] = autoClaim(p, st, share)
-			}
-			return nil
-		}) // each command's error is checked below
+	return out, nil
+}
+
+// claimRun is one claim of the jobs pending in some streams (claim,
+// TakeTurn): every stream's first XAUTOCLAIM, its share of count, goes in
+// one round trip, which a turn shares with its other commands, since a
+// replica reclaims its shards every few seconds and they are almost always
+// empty; only streams with more pending are read on, one by one (finish).
+type claimRun struct {
+	s        *Store
+	consumer string
+	minIdle  time.Duration
+	count    int
+	streams  []claimStream
+	cmds     []*redis.XAutoClaimCmd // the first claims, queued by queue
+	out      []Delivery
+}
+
+type claimStream struct {
+	lane  string
+	shard int
+	start string // XAUTOCLAIM's cursor
+}
+
+func (s *Store) newClaim(consumer string, shards []int, lanes []string, minIdle time.Duration, count int) *claimRun {
+	c := &claimRun{s: s, consumer: consumer, minIdle: minIdle, count: count}
+	for _, k := range shards {
+		for _, lane := range append([]string{""}, lanes...) {
+			c.streams = append(c.streams, claimStream{lane: lane, shard: k, start: "0-0"})
+		}
+	}
+	return c
+}
+
+// first reports whether the streams' first claims go in one round trip
+// (queue): there is a share of count for each.
+func (c *claimRun) first() bool {
+	return len(c.streams) > 0 && c.count/len(c.streams) > 0
+}
+
+// queue adds every stream's first claim to p.
+func (c *claimRun) queue(ctx context.Context, p redis.Pipeliner) {
+	share := c.count / len(c.streams)
+	c.cmds = make([]*redis.XAutoClaimCmd, len(c.streams))
+	for i, st := range c.streams {
+		c.cmds[i] = c.autoClaim(ctx, p, st, share)
+	}
+}
+
+func (c *claimRun) autoClaim(ctx context.Context, r redis.Cmdable, st claimStream, n int) *redis.XAutoClaimCmd {
+	return r.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		Stream: c.s.k.streamOf(st.lane, st.shard), Group: group, MinIdle: c.minIdle,
+		Start: st.start, Count: int64(min(n, 1000)), Consumer: c.consumer,
+	})
+}
+
+// take decodes one stream's answer; it reports whether the stream has
+// more to claim past the cursor it returns.
+func (c *claimRun) take(ctx context.Context, st claimStream, cmd *redis.XAutoClaimCmd) (string, bool, error) {
+	msgs, next, err := cmd.Result()
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "NOGROUP") {
+			return "", false, nil // no group (or a lane closed since), nothing pending
+		}
+		return "", false, fmt.Errorf("claim jobs: %w", err)
+	}
+	ds, err := c.s.deliveries(ctx, st.lane, st.shard, msgs)
+	if err != nil {
+		return "", false, fmt.Errorf("claim jobs: %w", err)
+	}
+	c.out = append(c.out, ds...)
+	return next, next != "0-0" && next != "", nil
+}
+
+// finish takes the first claims' answers (when queued) and reads on the
+// streams with more pending, up to count jobs in all, oldest first.
+func (c *claimRun) finish(ctx context.Context) ([]Delivery, error) {
+	if len(c.streams) == 0 || c.count <= 0 {
+		return nil, nil
+	}
+	more := c.streams
+	if c.cmds != nil {
 		more = nil
-		for i, st := range streams {
-			next, again, err := take(st, cmds[i])
+		for i, st := range c.streams {
+			next, again, err := c.take(ctx, st, c.cmds[i])
 			if err != nil {
-				return nil, err
+				return c.sorted(), err
 			}
 			if again {
 				st.start = next
@@ -437,10 +481,10 @@ func (s *Store) claim(ctx context.Context, consumer string, shards []int, minIdl
 		}
 	}
 	for _, st := range more {
-		for len(out) < count {
-			next, again, err := take(st, autoClaim(s.rdb, st, count-len(out)))
+		for len(c.out) < c.count {
+			next, again, err := c.take(ctx, st, c.autoClaim(ctx, c.s.rdb, st, c.count-len(c.out)))
 			if err != nil {
-				return nil, err
+				return c.sorted(), err
 			}
 			if !again {
 				break
@@ -448,8 +492,15 @@ func (s *Store) claim(ctx context.Context, consumer string, shards []int, minIdl
 			st.start = next
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Enqueued().Compare(b.Enqueued()) })
-	return out, nil
+	return c.sorted(), nil
+}
+
+// sorted is what was claimed so far, oldest first. It is returned with an
+// error too: the jobs claimed are this consumer's now, and a caller that
+// dropped them would leave them pending until the next claim.
+func (c *claimRun) sorted() []Delivery {
+	slices.SortStableFunc(c.out, func(a, b Delivery) int { return a.Enqueued().Compare(b.Enqueued()) })
+	return c.out
 }
 
 // Ack settles deliveries: it acknowledges and deletes their stream entries,

@@ -35,14 +35,14 @@ const (
 	DefaultBacklog = 5000
 	maxDigestSize  = 12
 	// lanesEvery is how often a busy replica reads the list of open lanes
-	// (an idle one reads it every idleLanesEvery, less than an idle read's
-	// wait, so once per read: a new lane then waits about that long for its
-	// first read, a small share of a fan-out big enough for a lane), and
-	// closeLanesEvery how often it closes the drained ones;
-	// a lane stays open at least laneMinAge, so one still being filled is
-	// not closed.
+	// (an idle one reads it only with each shard turn, in the same round
+	// trip, every ShardLease/4, just before a read that waits until the
+	// next turn: a new lane then waits at most that long for its first
+	// read, a small share of a fan-out big enough for a lane), and
+	// closeLanesEvery how often it closes the drained ones (none while the
+	// list it read holds no lane); a lane stays open at least laneMinAge,
+	// so one still being filled is not closed.
 	lanesEvery      = time.Second
-	idleLanesEvery  = 2 * time.Second
 	closeLanesEvery = 30 * time.Second
 	laneMinAge      = time.Minute
 	// maxPullAhead bounds the older lanes one send looks into.
@@ -215,7 +215,7 @@ func (e *Engine) readJobs(ctx context.Context, consumer string, s *scheduler, re
 			continue
 		}
 		if time.Since(r.lastSweep) > r.ttl {
-			r.sweep(ctx)
+			r.sweep(ctx) // the turn could not sweep (see balance)
 		}
 		r.refreshLanes(ctx)
 		if !r.read(ctx) {
@@ -264,14 +264,33 @@ func (r *reader) balance(ctx context.Context) {
 		}
 		cancel()
 	}
-	got, share, err := e.store.BalanceShards(ctx, r.consumer, ttl, storage.ShardTurn{Take: true, Give: give})
+	// The turn reads the open lanes and, when due, sweeps the shards in the
+	// same round trip (TakeTurn). It sweeps the shards held before the
+	// turn, so only while they are surely still this replica's; otherwise
+	// readJobs sweeps after the turn, as a round trip of its own.
+	turn := storage.ShardTurn{Take: true, Give: give, Lanes: true}
+	sweep := time.Since(r.lastSweep) > ttl && len(r.owned) > 0 && time.Since(r.lastBalance) < ttl/2
+	if sweep {
+		turn.Sweep = storage.Sweep{Shards: r.owned, Lanes: laneIDs(e.dl.openLanes()), MinIdle: 2 * ttl, Count: e.cfg.Backlog}
+	}
+	t, err := e.store.TakeTurn(ctx, r.consumer, ttl, turn)
+	if sweep {
+		serr := t.SweepErr
+		if ctx.Err() != nil {
+			serr = nil // shutting down
+		}
+		r.swept(t.Reclaimed, serr)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			e.log.Warn("renew delivery shards", "error", err)
 		}
 		return
 	}
+	got, share := t.Owned, t.Share
 	r.lastBalance = start
+	r.lastLanes = start
+	e.dl.setLanes(t.Lanes)
 	// The highest shards beyond the share drain, to be given back.
 	r.draining = nil
 	if len(got) > share {
@@ -303,10 +322,18 @@ func (r *reader) balance(ctx context.Context) {
 // sweep takes back the jobs of this replica's shards left pending too
 // long, by anyone.
 func (r *reader) sweep(ctx context.Context) {
+	back, err := r.e.store.Reclaim(ctx, r.consumer, r.owned, 2*r.ttl, r.e.cfg.Backlog)
+	if ctx.Err() != nil {
+		err = nil
+	}
+	r.swept(back, err)
+}
+
+// swept takes in what a sweep took back (Reclaim, or a turn's).
+func (r *reader) swept(back []storage.Delivery, err error) {
 	e := r.e
 	r.lastSweep = time.Now()
-	back, err := e.store.Reclaim(ctx, r.consumer, r.owned, 2*r.ttl, e.cfg.Backlog)
-	if err != nil && ctx.Err() == nil {
+	if err != nil {
 		e.log.Warn("take back stranded deliveries", "error", err)
 	}
 	if n := r.s.add(back...); n > 0 {
@@ -315,24 +342,34 @@ func (r *reader) sweep(ctx context.Context) {
 	}
 }
 
+// laneIDs are the ids of lanes.
+func laneIDs(lanes []storage.Lane) []string {
+	ids := make([]string, len(lanes))
+	for i, l := range lanes {
+		ids[i] = l.ID
+	}
+	return ids
+}
+
 // refreshLanes reads the list of open lanes when due, and now and then
 // closes the drained ones.
 func (r *reader) refreshLanes(ctx context.Context) {
 	e := r.e
-	due := lanesEvery
-	if r.idle() {
-		due = idleLanesEvery
+	if time.Since(r.lastClose) > closeLanesEvery {
+		r.lastClose = time.Now()
+		// The list read is at most a turn old: a lane missing from it was
+		// opened since, too recently to close.
+		if len(e.dl.openLanes()) > 0 {
+			if _, err := e.store.CloseDrainedLanes(ctx, laneMinAge); err != nil && ctx.Err() == nil {
+				e.log.Warn("close drained lanes", "error", err)
+			}
+		}
 	}
-	if time.Since(r.lastLanes) <= due {
+	// An idle replica reads the lanes with its turns only.
+	if r.idle() || time.Since(r.lastLanes) <= lanesEvery {
 		return
 	}
 	r.lastLanes = time.Now()
-	if time.Since(r.lastClose) > closeLanesEvery {
-		r.lastClose = time.Now()
-		if _, err := e.store.CloseDrainedLanes(ctx, laneMinAge); err != nil && ctx.Err() == nil {
-			e.log.Warn("close drained lanes", "error", err)
-		}
-	}
 	if lanes, err := e.store.Lanes(ctx); err == nil {
 		e.dl.setLanes(lanes)
 	} else if ctx.Err() == nil {

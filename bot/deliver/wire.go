@@ -43,6 +43,7 @@ type outboxStore interface {
 	Park(ctx context.Context, chatID int64, until time.Time) error
 	ReadShards(ctx context.Context, consumer string, shards []int, lanes []string, count int, block time.Duration) ([]storage.Delivery, error)
 	Reclaim(ctx context.Context, consumer string, shards []int, minIdle time.Duration, count int) ([]storage.Delivery, error)
+	TakeTurn(ctx context.Context, replica string, ttl time.Duration, turn storage.ShardTurn) (storage.Turn, error)
 }
 
 // broadcastStore reads an operator's broadcast for its sends.

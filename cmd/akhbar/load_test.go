@@ -44,8 +44,8 @@ import (
 //	AKHBAR_LOAD_CPU_FULL=1    the same in real time: 5 minutes of publishing and 2 of grace
 //	AKHBAR_LOAD_CPU_MINUTE=d  the length of the scenario's minute (default 6s; 1m with _FULL)
 //	AKHBAR_LOAD_CPU_BUDGET=x  fail when the run costs more than x CPU-s per 1,000 deliveries
-//	AKHBAR_LOAD_BIN=path      TestLoadCPU runs this akhbar binary instead of building one (a before/after
-//	                          comparison alternates two)
+//	AKHBAR_LOAD_BIN=path      TestLoadCPU, TestLoadIdle and TestLoadIdle304 run this akhbar binary
+//	                          instead of building one (a before/after comparison alternates two)
 //	AKHBAR_LOAD_CPU_NAIVE=1   run the naive bot (internal/naivebot), the floor, instead of akhbar
 //	AKHBAR_LOAD_CPU_PAIRS=n   run akhbar, naive, akhbar, naive ... n pairs and print akhbar / naive
 //	AKHBAR_LOAD_CPU_NAIVE_RATE=r  the naive bot spaces its sends evenly at r per second, bot-wide
@@ -140,10 +140,7 @@ func TestLoadCPU(t *testing.T) {
 		case naive && naiveBin == "":
 			naiveBin = buildNaiveBot(t)
 		case !naive && akhbarBin == "":
-			akhbarBin = os.Getenv("AKHBAR_LOAD_BIN")
-			if akhbarBin == "" {
-				akhbarBin = buildAkhbar(t)
-			}
+			akhbarBin = loadBin(t)
 		}
 	}
 	var results []loadResult
@@ -616,7 +613,19 @@ type loadTarget struct {
 
 func newLoadTarget(t *testing.T, lf *loadFeeds, sourcesYAML string) *loadTarget {
 	t.Helper()
-	return newLoadTargetBin(t, lf, sourcesYAML, buildAkhbar(t))
+	return newLoadTargetBin(t, lf, sourcesYAML, loadBin(t))
+}
+
+// loadBin is the akhbar binary a load scenario runs: AKHBAR_LOAD_BIN, or
+// one built from this tree. The idle scenarios honour it too: without it a
+// before/after pair of idle runs measured the same (freshly built) program
+// twice, whatever binary the comparison named.
+func loadBin(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("AKHBAR_LOAD_BIN"); bin != "" {
+		return bin
+	}
+	return buildAkhbar(t)
 }
 
 // newLoadTargetBin is newLoadTarget for a program already built; a naive
