@@ -145,7 +145,7 @@ func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) erro
 
 // pipelineScripts are the scripts queued in pipelines (EvalSha), loaded
 // again when Redis has lost them.
-var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, releaseLease, indexTerm}
+var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, releaseLease, indexTerm, settleJobs}
 
 // noScript reports whether a pipeline failed because Redis did not know a
 // script (NOSCRIPT), in which case nothing it asked for was done.
@@ -353,8 +353,8 @@ type Sent struct {
 }
 
 // DeliveredMany is Delivered for many sends in one round trip: the sent
-// records first (recordSent, one script call each), then one XACK and one
-// XDEL per stream for the entries and the lanes' chats settled.
+// records first (recordSent, one script call each), then one call of
+// settleJobs for the entries and the lanes' chats settled.
 // Everything it queues is idempotent, so a retry after an error is safe.
 func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 	if len(sent) == 0 {
@@ -388,7 +388,7 @@ func (s *Store) queueDelivered(ctx context.Context, p redis.Pipeliner, sent []Se
 			d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), retention, cutoff)
 		ds = append(ds, d.Delivery)
 	}
-	s.queueSettle(ctx, p, ds)
+	s.queueSettleScript(ctx, p, ds)
 }
 
 // parkGlobal and slowGlobal hold a bulk-limit 429's effect on every replica.
