@@ -12,8 +12,10 @@ import (
 )
 
 // The delivery hot path. A sender makes one round trip before a send
-// (CheckSend: park, the chat's limit, sent records, chat settings, items)
-// and shares one round trip after it with the other senders (DeliveredMany);
+// (CheckSend: park, the chat's limit, sent records, chat settings, items),
+// shared with other senders' checks, and its sent record goes with a later
+// check's round trip (RecordAndCheck) or, when none comes soon, in one of
+// its own shared with other senders' records (DeliveredMany);
 // the bot-wide rate is booked in batches of slots (HoldMany). Every
 // multi-command call here is a pipeline, never a MULTI or a multi-key
 // script, so it runs unchanged on Redis Cluster, where go-redis splits a
@@ -143,7 +145,7 @@ func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) erro
 
 // pipelineScripts are the scripts queued in pipelines (EvalSha), loaded
 // again when Redis has lost them.
-var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, releaseLease, indexTerm}
+var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, releaseLease, indexTerm, settleJobs}
 
 // noScript reports whether a pipeline failed because Redis did not know a
 // script (NOSCRIPT), in which case nothing it asked for was done.
@@ -201,6 +203,17 @@ type SendQuery struct {
 // costs the chat one interval, never a limit. Many senders' queries share
 // one pipeline, so the round trip is paid once per batch, not per chat.
 func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, error) {
+	return s.RecordAndCheck(ctx, nil, qs)
+}
+
+// RecordAndCheck writes the records of sent, as DeliveredMany does, and
+// makes the checks of qs, as CheckSend does, in one round trip: the
+// senders' checks carry the sends waiting to be recorded, so under load
+// the records cost no round trip of their own. The records go first in
+// the pipeline, so a check of a chat just sent to reads its record. An
+// error means the records may not be written (writing them again is
+// safe) and the checks have no answer.
+func (s *Store) RecordAndCheck(ctx context.Context, sent []Sent, qs []SendQuery) ([]SendCheck, error) {
 	for _, q := range qs {
 		if q.Limit.Rate <= 0 || q.Limit.Period <= 0 {
 			return nil, fmt.Errorf("check send %d: invalid limit %d/%v", q.ChatID, q.Limit.Rate, q.Limit.Period)
@@ -215,10 +228,13 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		owed  []*redis.BoolCmd
 	}
 	ps := make([]pending, len(qs))
+	recorded := 0 // the records' commands, first in the pipeline
 	// Every GCRA below runs after this, on Redis's clock, so before
 	// (less the clock estimate's error) bounds its "now" from below.
 	before := time.Now()
-	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+	cmds, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+		s.queueDelivered(ctx, p, sent)
+		recorded = p.Len()
 		for i, q := range qs {
 			c := pending{items: make([]*redis.MapStringStringCmd, len(q.Fetch))}
 			// The GCRA answer comes first: a pipeline whose first command
@@ -243,7 +259,14 @@ func (s *Store) CheckSend(ctx context.Context, qs []SendQuery) ([]SendCheck, err
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("check send %d chats: %w", len(qs), err)
+		return nil, fmt.Errorf("check send %d chats, record %d: %w", len(qs), len(sent), err)
+	}
+	// The pipeline's error is its first command's that failed, a park's
+	// redis.Nil as often as not: each record's is looked at.
+	for _, c := range cmds[:min(recorded, len(cmds))] {
+		if err := c.Err(); err != nil {
+			return nil, fmt.Errorf("delivered %d: %w", len(sent), err)
+		}
 	}
 	now := s.opts.Now()
 	out := make([]SendCheck, len(qs))
@@ -330,34 +353,42 @@ type Sent struct {
 }
 
 // DeliveredMany is Delivered for many sends in one round trip: the sent
-// records first (recordSent, one script call each), then one XACK and one
-// XDEL per stream for the entries and the lanes' chats settled.
+// records first (recordSent, one script call each), then one call of
+// settleJobs for the entries and the lanes' chats settled.
 // Everything it queues is idempotent, so a retry after an error is safe.
 func (s *Store) DeliveredMany(ctx context.Context, sent []Sent) error {
 	if len(sent) == 0 {
 		return nil
 	}
-	ds := make([]Delivery, 0, len(sent))
-	// Boxed once for the batch, not once per send.
-	retention := any(s.opts.SentRetention.Milliseconds())
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
-		ds = ds[:0]
-		for _, d := range sent {
-			cutoff := ""
-			if shouldTrim(d.ItemID) {
-				cutoff = strconv.FormatInt(d.At.Add(-s.opts.SentRetention).UnixMilli(), 10)
-			}
-			recordSent.EvalSha(ctx, p, s.k.sentRecords(d.ChatID),
-				d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), retention, cutoff)
-			ds = append(ds, d.Delivery)
-		}
-		s.queueSettle(ctx, p, ds)
+		s.queueDelivered(ctx, p, sent)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("delivered %d: %w", len(sent), err)
 	}
 	return nil
+}
+
+// queueDelivered queues DeliveredMany's commands for sent (none when it
+// is empty).
+func (s *Store) queueDelivered(ctx context.Context, p redis.Pipeliner, sent []Sent) {
+	if len(sent) == 0 {
+		return
+	}
+	ds := make([]Delivery, 0, len(sent))
+	// Boxed once for the batch, not once per send.
+	retention := any(s.opts.SentRetention.Milliseconds())
+	for _, d := range sent {
+		cutoff := ""
+		if shouldTrim(d.ItemID) {
+			cutoff = strconv.FormatInt(d.At.Add(-s.opts.SentRetention).UnixMilli(), 10)
+		}
+		recordSent.EvalSha(ctx, p, s.k.sentRecords(d.ChatID),
+			d.At.UnixMilli(), d.ItemID, sentValue(d.MessageID, d.Photo), retention, cutoff)
+		ds = append(ds, d.Delivery)
+	}
+	s.queueSettleScript(ctx, p, ds)
 }
 
 // parkGlobal and slowGlobal hold a bulk-limit 429's effect on every replica.

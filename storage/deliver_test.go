@@ -304,3 +304,34 @@ func TestScriptsSurviveAFlush(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordAndCheck: the records written with a check are written as by
+// DeliveredMany, before the checks, which read them.
+func TestRecordAndCheck(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		must(t, s.EnsureGroup(ctx))
+		must(t, s.Enqueue(ctx, []storage.Job{{ChatID: 1, ItemID: "x"}, {ChatID: 1, ItemID: "y"}}))
+		ds, err := s.ReadJobs(ctx, "w1", 10, 0)
+		if err != nil || len(ds) != 2 {
+			t.Fatalf("ReadJobs=%d, %v", len(ds), err)
+		}
+		sent := []storage.Sent{{Delivery: ds[0], MessageID: 9, At: time.Now()}}
+		q := storage.SendQuery{ChatID: 1, LimitKey: "chat:1", Limit: storage.Limit{Rate: 1, Period: time.Second},
+			ItemIDs: []string{ds[0].ItemID, ds[1].ItemID}}
+		got, err := s.RecordAndCheck(ctx, sent, []storage.SendQuery{q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]bool{true, false}, got[0].Sent); diff != "" {
+			t.Errorf("sent, as the check read it, mismatch (-want +got):\n%s", diff)
+		}
+		if id, err := s.SentMessage(ctx, 1, ds[0].ItemID); err != nil || id != 9 {
+			t.Errorf("SentMessage=%d, %v; want 9", id, err)
+		}
+		if n, _ := s.Pending(ctx); n != 1 {
+			t.Errorf("pending %d, want the unsent 1", n)
+		}
+	})
+}

@@ -524,31 +524,103 @@ func (s *Store) Ack(ctx context.Context, ds ...Delivery) error {
 // queueSettle queues the XACK and XDEL of each stream's entries and the
 // SREM of the lanes' chats, a few commands per stream.
 func (s *Store) queueSettle(ctx context.Context, p redis.Pipeliner, ds []Delivery) {
-	ids := map[string][]string{}
-	chats := map[string][]any{}
-	var streams, lanes []string
+	st := s.settleSets(ds)
+	for i, key := range st.streams {
+		p.XAck(ctx, key, group, st.ids[i]...)
+		p.XDel(ctx, key, st.ids[i]...)
+	}
+	for i, lane := range st.lanes {
+		p.SRem(ctx, s.k.laneChats(lane), st.chats[i]...)
+	}
+}
+
+// settleJobs is queueSettle's commands in one script call: the XACK and
+// XDEL of each stream's entries, the SREM of each lane's chats. Every key
+// shares the {deliveries} tag, so it runs on Redis Cluster. The sent
+// records' batches span most of the shards' streams, and two commands per
+// stream were a sixth of the commands per delivery (issue 14's load
+// scenario). KEYS are the streams, then the lanes' sets of chats; ARGV the
+// group, the number of streams, then for each key its count of entries
+// (chats) and them.
+var settleJobs = redis.NewScript(`
+local group, streams = ARGV[1], tonumber(ARGV[2])
+local i = 3
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[i])
+  if k <= streams then
+    redis.call("XACK", KEYS[k], group, unpack(ARGV, i + 1, i + n))
+    redis.call("XDEL", KEYS[k], unpack(ARGV, i + 1, i + n))
+  else
+    redis.call("SREM", KEYS[k], unpack(ARGV, i + 1, i + n))
+  end
+  i = i + n + 1
+end
+return 1
+`)
+
+// queueSettleScript queues queueSettle's work as one settleJobs call, for
+// pipelines (a NOSCRIPT is retried by pipelined), not MULTI blocks.
+func (s *Store) queueSettleScript(ctx context.Context, p redis.Pipeliner, ds []Delivery) {
+	st := s.settleSets(ds)
+	if len(st.streams)+len(st.lanes) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(st.streams)+len(st.lanes))
+	args := make([]any, 0, 2+len(st.streams)+len(st.lanes)+2*len(ds))
+	args = append(args, group, len(st.streams))
+	for i, key := range st.streams {
+		keys = append(keys, key)
+		args = append(args, len(st.ids[i]))
+		for _, id := range st.ids[i] {
+			args = append(args, id)
+		}
+	}
+	for i, lane := range st.lanes {
+		keys = append(keys, s.k.laneChats(lane))
+		args = append(args, len(st.chats[i]))
+		args = append(args, st.chats[i]...)
+	}
+	settleJobs.EvalSha(ctx, p, keys, args...)
+}
+
+// settled is what settling deliveries touches: each stream's entries and
+// each lane's chats, in the order first met.
+type settled struct {
+	streams []string
+	ids     [][]string
+	lanes   []string
+	chats   [][]any
+}
+
+func (s *Store) settleSets(ds []Delivery) settled {
+	var st settled
+	type stream struct {
+		lane  string
+		shard int
+	}
+	var seen []stream // beside st.streams: a key is named once per stream
 	for _, d := range ds {
 		if d.StreamID != "" {
-			key := s.k.streamOf(d.Lane, d.Shard)
-			if _, ok := ids[key]; !ok {
-				streams = append(streams, key)
+			i := slices.Index(seen, stream{d.Lane, d.Shard})
+			if i < 0 {
+				i = len(st.streams)
+				seen = append(seen, stream{d.Lane, d.Shard})
+				st.streams = append(st.streams, s.k.streamOf(d.Lane, d.Shard))
+				st.ids = append(st.ids, nil)
 			}
-			ids[key] = append(ids[key], d.StreamID)
+			st.ids[i] = append(st.ids[i], d.StreamID)
 		}
 		if d.Lane != "" {
-			if _, ok := chats[d.Lane]; !ok {
-				lanes = append(lanes, d.Lane)
+			i := slices.Index(st.lanes, d.Lane)
+			if i < 0 {
+				i = len(st.lanes)
+				st.lanes = append(st.lanes, d.Lane)
+				st.chats = append(st.chats, nil)
 			}
-			chats[d.Lane] = append(chats[d.Lane], d.ChatID)
+			st.chats[i] = append(st.chats[i], d.ChatID)
 		}
 	}
-	for _, key := range streams {
-		p.XAck(ctx, key, group, ids[key]...)
-		p.XDel(ctx, key, ids[key]...)
-	}
-	for _, lane := range lanes {
-		p.SRem(ctx, s.k.laneChats(lane), chats[lane]...)
-	}
+	return st
 }
 
 // DeadLetter records a job that will never be sent, with the reason, and

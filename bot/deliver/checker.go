@@ -10,10 +10,17 @@ import (
 // maxCheckBatch bounds the chats checked in one round trip.
 const maxCheckBatch = 128
 
-// SendChecker runs many senders' pre-send checks in one round trip
-// (storage.Store's CheckSend).
+// SendChecker runs many senders' pre-send checks in one round trip, with
+// the sent records waiting to be written (storage.Store's RecordAndCheck).
 type SendChecker interface {
-	CheckSend(ctx context.Context, qs []storage.SendQuery) ([]storage.SendCheck, error)
+	RecordAndCheck(ctx context.Context, sent []storage.Sent, qs []storage.SendQuery) ([]storage.SendCheck, error)
+}
+
+// recordSource hands the sends waiting to be recorded to a round trip
+// made anyway (the recorder): take returns them, and settled must be told
+// how their write went.
+type recordSource interface {
+	take() (sent []storage.Sent, settled func(err error))
 }
 
 // Checker gathers the senders' pre-send checks into shared round trips:
@@ -29,9 +36,14 @@ type SendChecker interface {
 // their answer.
 type Checker struct {
 	store SendChecker
-	mu    sync.Mutex
-	busy  bool         // a sender is making a round trip, or was told to make the next
-	queue []*checkCall // checks waiting for the next round trip
+	// records, when set, are written in the checks' round trips: under
+	// load a check goes every few sends, so the sent records ride along
+	// instead of costing a round trip (and the recorder a wake-up) of
+	// their own.
+	records recordSource
+	mu      sync.Mutex
+	busy    bool         // a sender is making a round trip, or was told to make the next
+	queue   []*checkCall // checks waiting for the next round trip
 }
 
 type checkCall struct {
@@ -115,7 +127,15 @@ func (c *Checker) roundTrip() {
 	if len(live) > 0 {
 		// The first live sender's context bounds the round trip; the
 		// others wait for it, as they would for their own.
-		scs, err := c.store.CheckSend(live[0].ctx, qs)
+		var sent []storage.Sent
+		var settled func(error)
+		if c.records != nil {
+			sent, settled = c.records.take()
+		}
+		scs, err := c.store.RecordAndCheck(live[0].ctx, sent, qs)
+		if settled != nil {
+			settled(err)
+		}
 		for _, call := range live {
 			if err != nil {
 				call.res <- checkResult{err: err}

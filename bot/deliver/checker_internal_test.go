@@ -10,7 +10,7 @@ import (
 	"github.com/akhbar/akhbar/storage"
 )
 
-// gateStore answers CheckSend with each query's chat id as its Wait (in
+// gateStore answers RecordAndCheck with each query's chat id as its Wait (in
 // ms), after the test lets the round trip go; it records each batch.
 type gateStore struct {
 	mu      sync.Mutex
@@ -19,7 +19,7 @@ type gateStore struct {
 	gate    chan struct{}
 }
 
-func (g *gateStore) CheckSend(ctx context.Context, qs []storage.SendQuery) ([]storage.SendCheck, error) {
+func (g *gateStore) RecordAndCheck(ctx context.Context, _ []storage.Sent, qs []storage.SendQuery) ([]storage.SendCheck, error) {
 	ids := make([]int64, len(qs))
 	out := make([]storage.SendCheck, len(qs))
 	for i, q := range qs {

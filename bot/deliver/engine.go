@@ -52,8 +52,9 @@ const (
 	// sendTimeout bounds one send and the writes that settle it.
 	sendTimeout = 30 * time.Second
 	// flushBatch bounds the sent records written in one round trip, and
-	// flushLinger is how long the first record of a batch waits for others:
-	// a crash in that window resends those few, as it would a send in flight.
+	// flushLinger is how long a record waits at most for others, or for a
+	// check's round trip to carry it: a crash in that window resends
+	// those few, as it would a send in flight.
 	flushBatch  = 1024
 	flushLinger = 10 * time.Millisecond
 )
@@ -135,6 +136,7 @@ func (e *Engine) RunDelivery(ctx context.Context, consumer string) error {
 		return fmt.Errorf("delivery: %w", err)
 	}
 	w := &sendRun{rec: newRecorder(e), chk: NewChecker(e.store)}
+	w.chk.records = w.rec
 	s := newScheduler(e.now)
 	// A job sent but not yet recorded is still pending in Redis: a claim
 	// that returns it (Reclaim) must not queue it for a second send.
@@ -895,6 +897,8 @@ type sendRun struct {
 // a channel: a channel woke the writer for every send (a goroutine
 // hand-off per delivery, issue 14); now only the first send of a batch
 // wakes it, and the writer sleeps out the linger while the rest gather.
+// Meanwhile the senders' checks take what waits into their own round
+// trips (take): under load the writer mostly finds nothing left to write.
 type recorder struct {
 	e    *Engine
 	kick chan struct{} // the first send of a batch, a barrier, or close
@@ -908,6 +912,18 @@ type recorder struct {
 	queue    []storage.Sent
 	barriers []chan struct{} // closed once everything queued before them is written
 	closed   bool
+	// idle: the writer waits for a first send (add wakes it); otherwise
+	// it lingers, and a send added after a check took the queue waits
+	// for the linger's end like the rest.
+	idle bool
+	// riding counts the batches taken by checks' round trips and not yet
+	// settled; rode signals each settled.
+	riding int
+	rode   *sync.Cond
+	// since is when the oldest send queued was added, and wait how long
+	// it waits at most for others (flushLinger, but for tests).
+	since time.Time
+	wait  time.Duration
 	// unflushed counts, by key (keyOf), the sends added and not yet
 	// written: their jobs are still pending in Redis, and a claim that
 	// returns one must not queue it again.
@@ -918,8 +934,10 @@ type recorder struct {
 const maxRecordQueue = 4 * flushBatch
 
 func newRecorder(e *Engine) *recorder {
-	r := &recorder{e: e, kick: make(chan struct{}, 1), done: make(chan struct{}), quit: make(chan struct{}), unflushed: map[jobKey]int{}}
+	r := &recorder{e: e, kick: make(chan struct{}, 1), done: make(chan struct{}), quit: make(chan struct{}),
+		unflushed: map[jobKey]int{}, wait: flushLinger}
 	r.notFull = sync.NewCond(&r.mu)
+	r.rode = sync.NewCond(&r.mu)
 	go r.run()
 	return r
 }
@@ -930,10 +948,13 @@ func (r *recorder) add(s storage.Sent) {
 		r.notFull.Wait()
 	}
 	r.unflushed[keyOf(s.Delivery)]++
+	if len(r.queue) == 0 {
+		r.since = time.Now()
+	}
 	r.queue = append(r.queue, s)
 	// The first send of a batch wakes the writer, a full batch ends its
 	// linger.
-	kick := len(r.queue) == 1 || len(r.queue) == flushBatch
+	kick := len(r.queue) == 1 && r.idle || len(r.queue) == flushBatch
 	r.mu.Unlock()
 	if kick {
 		r.wake()
@@ -953,6 +974,39 @@ func (r *recorder) pending(d storage.Delivery) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.unflushed[keyOf(d)] > 0
+}
+
+// take hands the sends waiting, up to flushBatch, to a check's round
+// trip (Checker.records). Until settled is told how their write went they
+// count as being written: pending still reports them, and a barrier (sync,
+// close) waits for them. A failed write puts them back for the writer.
+func (r *recorder) take() ([]storage.Sent, func(error)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.queue) == 0 || r.closed {
+		return nil, nil
+	}
+	n := min(len(r.queue), flushBatch)
+	batch := slices.Clone(r.queue[:n])
+	r.queue = append(r.queue[:0], r.queue[n:]...)
+	r.riding++
+	r.notFull.Broadcast()
+	return batch, func(err error) {
+		if err == nil {
+			r.written(batch)
+		}
+		r.mu.Lock()
+		r.riding--
+		if err != nil {
+			r.queue = append(batch, r.queue...)
+			r.since = time.Time{} // written at once
+		}
+		r.rode.Broadcast()
+		r.mu.Unlock()
+		if err != nil {
+			r.wake()
+		}
+	}
 }
 
 func (r *recorder) written(batch []storage.Sent) {
@@ -1005,6 +1059,7 @@ func (r *recorder) run() {
 		r.mu.Lock()
 		work := len(r.queue) > 0 || len(r.barriers) > 0 || r.closed
 		urgent := len(r.barriers) > 0 || r.closed || len(r.queue) >= flushBatch
+		r.idle = !work
 		r.mu.Unlock()
 		if !work {
 			<-r.kick
@@ -1017,12 +1072,7 @@ func (r *recorder) run() {
 			case <-r.kick:
 			default:
 			}
-			linger := time.NewTimer(flushLinger)
-			select {
-			case <-linger.C:
-			case <-r.kick:
-			}
-			linger.Stop()
+			r.linger()
 		}
 		// With a barrier (or at close) everything queued now is written
 		// before the barriers registered by now are released: the sends
@@ -1037,6 +1087,11 @@ func (r *recorder) run() {
 		drain := len(barriers) > 0 || closed
 		for {
 			r.mu.Lock()
+			for drain && r.riding > 0 {
+				// Sends added before the barrier may be in a check's
+				// round trip: it settles them, or puts them back.
+				r.rode.Wait()
+			}
 			n := min(len(r.queue), flushBatch)
 			batch = append(batch[:0], r.queue[:n]...)
 			r.queue = append(r.queue[:0], r.queue[n:]...)
@@ -1061,6 +1116,29 @@ func (r *recorder) run() {
 			if left == 0 {
 				return
 			}
+		}
+	}
+}
+
+// linger waits until the oldest send queued has waited flushLinger, or a
+// barrier, a full batch or close kicks. The checks' round trips take the
+// queue meanwhile (take): the wait then runs from the oldest send queued
+// since, and ends when none is left.
+func (r *recorder) linger() {
+	for {
+		r.mu.Lock()
+		wait := r.wait - time.Since(r.since)
+		done := len(r.queue) == 0 || wait <= 0
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-r.kick:
+			t.Stop()
+			return
 		}
 	}
 }
