@@ -335,3 +335,37 @@ func TestRecordAndCheck(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordAndCheckNoScriptTakesOneToken: a check that carries sent
+// records mixes the chat limit's script (not safe to repeat: it takes a
+// token) with the records' scripts in one pipeline. When Redis knows some
+// of the scripts and not others (a replica reloading them one by one, a
+// cluster node that lost its cache in a failover), the GCRA runs while a
+// record answers NOSCRIPT; the run after the reload must not take the
+// chat's token a second time.
+func TestRecordAndCheckNoScriptTakesOneToken(t *testing.T) {
+	s := storagetest.Miniredis(t)
+	ctx := t.Context()
+	must(t, s.Client().ScriptFlush(ctx).Err())
+	must(t, storage.LoadGCRAOnly(ctx, s))
+	q := []storage.SendQuery{{ChatID: 1, LimitKey: "chat:1", Limit: storage.Limit{Rate: 2, Burst: 2, Period: time.Hour}}}
+	sent := []storage.Sent{{Delivery: storage.Delivery{Job: storage.Job{ChatID: 2, ItemID: "a"}}, MessageID: 9, At: time.Now()}}
+	cs, err := s.RecordAndCheck(ctx, sent, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cs[0].Wait; got != 0 {
+		t.Fatalf("first check waits %v, want a token", got)
+	}
+	if ok, err := s.WasSent(ctx, 2, "a"); err != nil || !ok {
+		t.Fatalf("WasSent = %v, %v, want the record written", ok, err)
+	}
+	// The burst holds two tokens: the first check took one.
+	cs, err = s.CheckSend(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cs[0].Wait; got != 0 {
+		t.Fatalf("second check waits %v, want the burst's second token (the first check took two)", got)
+	}
+}
