@@ -128,8 +128,10 @@ func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Se
 
 // pipelined runs fill in a pipeline. When Redis lost its script cache (a
 // restart, a failover, a new cluster node) the scripts are loaded and the
-// pipeline run once more; callers only queue commands that are safe to
-// repeat after a NOSCRIPT, because a NOSCRIPT command did nothing.
+// pipeline run once more. A NOSCRIPT command did nothing, but the others
+// ran: Redis may know some scripts and not others (one reloading them one
+// by one, a cluster node's failover), so fill must not repeat a step that
+// is unsafe to repeat and answered the first run (RecordAndCheck's GCRA).
 func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) error) ([]redis.Cmder, error) {
 	cmds, err := s.rdb.Pipelined(ctx, fill)
 	if err == nil || !noScript(cmds) {
@@ -232,6 +234,7 @@ func (s *Store) RecordAndCheck(ctx context.Context, sent []Sent, qs []SendQuery)
 	// Every GCRA below runs after this, on Redis's clock, so before
 	// (less the clock estimate's error) bounds its "now" from below.
 	before := time.Now()
+	again := false // the pipeline runs again after a NOSCRIPT
 	cmds, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		s.queueDelivered(ctx, p, sent)
 		recorded = p.Len()
@@ -240,7 +243,14 @@ func (s *Store) RecordAndCheck(ctx context.Context, sent []Sent, qs []SendQuery)
 			// The GCRA answer comes first: a pipeline whose first command
 			// answers nil (an unparked chat's GET) costs go-redis a pass
 			// of allocating error checks (shouldRetry, isBadConn).
-			c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
+			// A GCRA that answered the first run keeps its answer: the
+			// NOSCRIPT was another script's (Redis knew some of them), and
+			// running it again would take the chat's token twice.
+			if again && ps[i].rate.Err() == nil {
+				c.rate = ps[i].rate
+			} else {
+				c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
+			}
 			park, sent, chat := s.k.checked(q.ChatID)
 			c.park = p.Get(ctx, park)
 			if len(q.ItemIDs) > 0 {
@@ -256,6 +266,7 @@ func (s *Store) RecordAndCheck(ctx context.Context, sent []Sent, qs []SendQuery)
 			}
 			ps[i] = c
 		}
+		again = true
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
