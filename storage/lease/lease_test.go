@@ -21,7 +21,10 @@ type memStore struct {
 	fail     error // every call fails with it
 	hang     bool  // calls wait for their context, then fail
 	failNext int   // the next calls that fail with errBlip
-	acquires int   // successful acquisitions and renewals
+	// delay is how long a successful call's answer takes to come back:
+	// the lease is taken or extended when the call arrives (lastOK).
+	delay    time.Duration
+	acquires int // successful acquisitions and renewals
 	lastOK   time.Time
 }
 
@@ -52,6 +55,15 @@ func (m *memStore) AcquireLease(ctx context.Context, name, owner string, ttl tim
 	m.owner[name] = owner
 	m.acquires++
 	m.lastOK = time.Now()
+	if d := m.delay; d > 0 {
+		m.mu.Unlock()
+		defer m.mu.Lock()
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
 	return true, nil
 }
 
@@ -182,6 +194,36 @@ func TestNotRenewedStopsWorkBeforeTheLeaseEnds(t *testing.T) {
 				t.Errorf("work stopped %v after the last renewal; want from Stop (%v) to under TTL (%v)", held, sp.Stop, sp.TTL)
 			}
 		})
+	}
+}
+
+// A renewal whose answer comes back late still stops the work Stop after
+// the store extended the lease, not Stop after the answer: the lease runs
+// TTL from the extension, so the work keeps TTL - Stop clear of the lease's
+// end however slow the store (updates: 2 s before another replica can
+// poll getUpdates, not 2 s less the renewal's round trip).
+func TestSlowRenewalStopsWorkStopAfterTheExtension(t *testing.T) {
+	m := newMem()
+	sp := lease.Spec{Name: "l", Owner: "a", TTL: 2 * time.Second, Renew: 100 * time.Millisecond, Stop: 400 * time.Millisecond}
+	h, err := lease.Take(context.Background(), m, sp)
+	if err != nil || h == nil {
+		t.Fatalf("Take = %v, %v", h, err)
+	}
+	defer h.Release()
+	// Each renewal's answer takes 250 ms, within Stop - Renew: it succeeds.
+	m.set(func(m *memStore) { m.delay = 250 * time.Millisecond })
+	waitFor(t, "two slow renewals", func() bool { n, _, _ := m.get(); return n >= 3 })
+	if err := h.Context().Err(); err != nil {
+		t.Fatalf("work stopped while slow renewals succeeded: %v", context.Cause(h.Context()))
+	}
+	m.set(func(m *memStore) { m.fail = errors.New("connection refused") })
+	ended(t, h)
+	stopped := time.Now()
+	_, lastOK, _ := m.get()
+	// 150 ms for the timers' lateness on a loaded machine; Stop after the
+	// answer would be 250 ms late.
+	if held := stopped.Sub(lastOK); held > sp.Stop+150*time.Millisecond {
+		t.Errorf("work stopped %v after the store last extended the lease, want about Stop (%v): %v of the lease's TTL - Stop (%v) were left", held, sp.Stop, sp.TTL-held, sp.TTL-sp.Stop)
 	}
 }
 
