@@ -29,12 +29,16 @@ type Spec struct {
 	// TTL is how long the lease outlives its last renewal: how long a
 	// replica that died holds up the others.
 	TTL time.Duration
-	// Renew is the pause between the end of one renewal and the next
-	// (after a failed one, at most half the time left before Stop).
+	// Renew is the time from the start of one renewal to the next (at
+	// once when one took longer; after a failed one, at most half the time
+	// left before Stop).
 	Renew time.Duration
-	// Stop bounds the time without a renewal: past it the work's context
-	// ends, and a renewal still trying is cut off there. It must be under
-	// TTL, so the work stops while the lease is still surely its own.
+	// Stop bounds the time without a renewal, counted from the start of
+	// the last one that succeeded (the store extended the lease no sooner,
+	// however late its answer came): past it the work's context ends, and
+	// a renewal still trying is cut off there. It must be under TTL, so the
+	// work stops while the lease is still surely its own, TTL - Stop before
+	// it can pass.
 	Stop time.Duration
 	// ReleaseTimeout bounds giving the lease back (default Renew).
 	ReleaseTimeout time.Duration
@@ -83,11 +87,12 @@ func Take(ctx context.Context, s Store, spec Spec) (*Held, error) {
 	if err := spec.check(); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	ok, err := s.AcquireLease(ctx, spec.Name, spec.Owner, spec.TTL)
 	if err != nil || !ok {
 		return nil, err
 	}
-	return hold(ctx, s, spec), nil
+	return hold(ctx, s, spec, start), nil
 }
 
 // Hold renews a lease the caller has just taken by other means, for
@@ -98,10 +103,11 @@ func Hold(ctx context.Context, s Store, spec Spec) (*Held, error) {
 	if err := spec.check(); err != nil {
 		return nil, err
 	}
-	return hold(ctx, s, spec), nil
+	return hold(ctx, s, spec, time.Now()), nil
 }
 
-func hold(ctx context.Context, s Store, spec Spec) *Held {
+// hold renews the lease taken at (no later than the store took it).
+func hold(ctx context.Context, s Store, spec Spec, taken time.Time) *Held {
 	if spec.ReleaseTimeout <= 0 {
 		spec.ReleaseTimeout = spec.Renew
 	}
@@ -109,7 +115,7 @@ func hold(ctx context.Context, s Store, spec Spec) *Held {
 	h.ctx, h.cancel = context.WithCancelCause(ctx)
 	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
 	h.renewCancel = rcancel
-	go h.renew(rctx, time.Now())
+	go h.renew(rctx, taken)
 	return h
 }
 
@@ -119,7 +125,7 @@ func (h *Held) Context() context.Context { return h.ctx }
 
 func (h *Held) renew(ctx context.Context, renewed time.Time) {
 	defer close(h.done)
-	t := time.NewTimer(h.spec.Renew)
+	t := time.NewTimer(h.spec.Renew - time.Since(renewed))
 	defer t.Stop()
 	for {
 		select {
@@ -133,12 +139,17 @@ func (h *Held) renew(ctx context.Context, renewed time.Time) {
 			return
 		}
 		rctx, cancel := context.WithDeadline(ctx, deadline)
+		start := time.Now()
 		ok, err := h.store.AcquireLease(rctx, h.spec.Name, h.spec.Owner, h.spec.TTL)
 		cancel()
 		next := h.spec.Renew
 		switch {
 		case err == nil && ok:
-			renewed = time.Now()
+			// The lease runs TTL from when the store extended it, at or
+			// after start: counted from the answer, a slow one would eat
+			// into TTL - Stop.
+			renewed = start
+			next -= time.Since(start)
 		case err == nil:
 			h.cancel(ErrLost)
 			return
