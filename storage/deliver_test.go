@@ -369,3 +369,28 @@ func TestRecordAndCheckNoScriptTakesOneToken(t *testing.T) {
 		t.Fatalf("second check waits %v, want the burst's second token (the first check took two)", got)
 	}
 }
+
+// TestHoldManyNoScriptBooksOnce: a booking that carries pushes mixes the
+// booking script (not safe to repeat: it books slots) with the pushes'
+// in one pipeline; when Redis knows the booking's script and not the
+// pushes', the run after the reload must not book a second batch of
+// slots, which would count in the window unused and hold the rate back.
+func TestHoldManyNoScriptBooksOnce(t *testing.T) {
+	s := storagetest.Miniredis(t)
+	ctx := t.Context()
+	must(t, s.Client().ScriptFlush(ctx).Err())
+	must(t, storage.LoadHoldManyOnly(ctx, s))
+	lim := storage.Limit{Rate: 1, Period: time.Second}
+	h, err := s.HoldMany(ctx, "global", storage.Pace{Interval: time.Millisecond, Window: 30, Span: time.Second, Ahead: 10 * time.Millisecond}, 3,
+		storage.Push{Key: "chat:1", Limit: lim, At: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, sl := range h.Slots {
+		ids = append(ids, sl.ID)
+	}
+	if diff := cmp.Diff([]int64{1, 2, 3}, ids); diff != "" {
+		t.Errorf("slot ids mismatch (-want +got), a second booking's after a NOSCRIPT:\n%s", diff)
+	}
+}

@@ -9,3 +9,9 @@ import "context"
 func LoadGCRAOnly(ctx context.Context, s *Store) error {
 	return gcra.Load(ctx, s.rdb).Err()
 }
+
+// LoadHoldManyOnly loads the pacer's booking script alone into Redis's
+// script cache (see LoadGCRAOnly).
+func LoadHoldManyOnly(ctx context.Context, s *Store) error {
+	return holdMany.Load(ctx, s.rdb).Err()
+}
