@@ -600,58 +600,16 @@ func leadWindow(d *fitDoc) []bool {
 // in it, one after it: the swaps that make the choice differ from the lead) weighted
 // 1+alpha.
 func fitPairwiseLead(docs []fitDoc, lambda, minDiff, alpha float64) [numFeatures]float64 {
-	var w [numFeatures]float64
 	wins := make([][]bool, len(docs))
 	for i := range docs {
 		wins[i] = leadWindow(&docs[i])
 	}
-	for range 100 {
-		var g [numFeatures]float64
-		var h [numFeatures][numFeatures]float64
-		for di, d := range docs {
-			wn := 1 / float64(len(d.x))
-			for i := range d.x {
-				for j := range d.x {
-					dy := d.y[i] - d.y[j]
-					if dy < minDiff {
-						continue
-					}
-					var dx [numFeatures]float64
-					z := 0.0
-					for k := 1; k < numFeatures; k++ {
-						dx[k] = d.x[i][k] - d.x[j][k]
-						z += w[k] * dx[k]
-					}
-					p := 1 / (1 + math.Exp(-z))
-					wt := dy * wn
-					if wins[di][i] != wins[di][j] {
-						wt *= 1 + alpha
-					}
-					for k := 1; k < numFeatures; k++ {
-						g[k] += wt * (p - 1) * dx[k]
-						for l := 1; l < numFeatures; l++ {
-							h[k][l] += wt * p * (1 - p) * dx[k] * dx[l]
-						}
-					}
-				}
-			}
+	return fitPairwiseBy(docs, lambda, minDiff, func(wt float64, di, i, j int) float64 {
+		if wins[di][i] != wins[di][j] {
+			wt *= 1 + alpha
 		}
-		h[0][0] = 1
-		for k := 1; k < numFeatures; k++ {
-			g[k] += lambda * w[k]
-			h[k][k] += lambda
-		}
-		step := solve(h, g)
-		change := 0.0
-		for k := range w {
-			w[k] -= step[k]
-			change = max(change, math.Abs(step[k]))
-		}
-		if change < 1e-10 {
-			break
-		}
-	}
-	return calibrate(docs, w)
+		return wt
+	})
 }
 
 func TestExploreLeadPairs(t *testing.T) {

@@ -254,11 +254,18 @@ func fitBoth(docs []fitDoc) (w [2][numFeatures]float64) {
 // probability: sigmoid(a·w·x + b) fitted to the labels (two parameters, by Newton's method
 // on the cross-entropy), and the weights returned are a·w with b as the bias.
 func fitPairwise(docs []fitDoc, lambda, minDiff float64) [numFeatures]float64 {
+	return fitPairwiseBy(docs, lambda, minDiff, nil)
+}
+
+// fitPairwiseBy is fitPairwise with each pair's weight passed through weigh (nil: as it
+// is), given the pair's article and sentences: the explore tests' variants reweigh pairs
+// with it.
+func fitPairwiseBy(docs []fitDoc, lambda, minDiff float64, weigh func(wt float64, di, i, j int) float64) [numFeatures]float64 {
 	var w [numFeatures]float64
 	for range 100 {
 		var g [numFeatures]float64
 		var h [numFeatures][numFeatures]float64
-		for _, d := range docs {
+		for di, d := range docs {
 			wn := 1 / float64(len(d.x))
 			for i := range d.x {
 				for j := range d.x {
@@ -274,6 +281,9 @@ func fitPairwise(docs []fitDoc, lambda, minDiff float64) [numFeatures]float64 {
 					}
 					p := 1 / (1 + math.Exp(-z))
 					wt := dy * wn
+					if weigh != nil {
+						wt = weigh(wt, di, i, j)
+					}
 					for k := 1; k < numFeatures; k++ {
 						g[k] += wt * (p - 1) * dx[k]
 						for l := 1; l < numFeatures; l++ {
