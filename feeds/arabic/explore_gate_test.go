@@ -154,19 +154,10 @@ func fitScorerWith(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]
 	type cand struct{ adv, gain float64 }
 	var cands [2][]cand
 	for f := range fitInner {
-		var train []fitDoc
-		for i := range docs {
-			if i%fitInner != f {
-				train = append(train, docs[i])
-			}
-		}
+		train, held := innerSplit(docs, f)
 		iw := fitW(train)
 		im := scorer{w: [2][numFeatures]float64{iw, iw}}
-		for i := range docs {
-			if i%fitInner != f {
-				continue
-			}
-			d := &docs[i]
+		for _, d := range held {
 			for _, eb := range evalBudgets {
 				b := eb.budget(d)
 				sents, chosen, _, adv := choose("", d.clean, b, &im)
@@ -504,18 +495,9 @@ func fitOpts2(docs []fitDoc, in interner, fitW func([]fitDoc) [2][numFeatures]fl
 	type cand struct{ adv, gain float64 }
 	var cands [2][]cand
 	for f := range fitInner {
-		var train []fitDoc
-		for i := range docs {
-			if i%fitInner != f {
-				train = append(train, docs[i])
-			}
-		}
+		train, held := innerSplit(docs, f)
 		im := scorer{w: fitW(train)}
-		for i := range docs {
-			if i%fitInner != f {
-				continue
-			}
-			d := &docs[i]
+		for _, d := range held {
 			for _, eb := range evalBudgets {
 				b := eb.budget(d)
 				sents, chosen, _, adv := chooseOpts(d.clean, b, &im, o)
@@ -751,18 +733,9 @@ func TestExploreLearnedGate(t *testing.T) {
 		var X [][5]float64
 		var Y []float64
 		for f := range fitInner {
-			var tr []fitDoc
-			for i := range train {
-				if i%fitInner != f {
-					tr = append(tr, train[i])
-				}
-			}
+			tr, held := innerSplit(train, f)
 			im := scorer{w: fitBoth(tr)}
-			for i := range train {
-				if i%fitInner != f {
-					continue
-				}
-				d := &train[i]
+			for _, d := range held {
 				b := Budget{Words: d.words}
 				sents, chosen, lead, adv := chooseOpts(d.clean, b, &im, o)
 				if math.IsInf(adv, 1) || len(lead) == 0 {

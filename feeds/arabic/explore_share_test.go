@@ -191,18 +191,9 @@ func committeeVariant(name string, B int, fixed float64) gateVariant {
 		type cand struct{ share, gain float64 }
 		var cands [2][]cand
 		for f := range fitInner {
-			var tr []fitDoc
-			for i := range train {
-				if i%fitInner != f {
-					tr = append(tr, train[i])
-				}
-			}
+			tr, held := innerSplit(train, f)
 			ic := fitCommittee(tr, B, uint64(f)+100)
-			for i := range train {
-				if i%fitInner != f {
-					continue
-				}
-				d := &train[i]
+			for _, d := range held {
 				for _, eb := range evalBudgets {
 					b := eb.budget(d)
 					sents, chosen, _, _, share := ic.agree(d.clean, b)
@@ -690,18 +681,9 @@ func shareGate(train []fitDoc, in interner, joint bool, noMargin ...bool) (gated
 	type cand struct{ adv, share, gain float64 }
 	var cands [2][]cand
 	for f := range fitInner {
-		var tr []fitDoc
-		for i := range train {
-			if i%fitInner != f {
-				tr = append(tr, train[i])
-			}
-		}
+		tr, held := innerSplit(train, f)
 		im := scorer{w: fitBoth(tr)}
-		for i := range train {
-			if i%fitInner != f {
-				continue
-			}
-			d := &train[i]
+		for _, d := range held {
 			for _, eb := range evalBudgets {
 				b := eb.budget(d)
 				sents, chosen, lead, adv := choose("", d.clean, b, &im)
@@ -898,18 +880,9 @@ func pickShareVariant(name string, bi int) gateVariant {
 		type cand struct{ share, gain float64 }
 		var cs []cand
 		for f := range fitInner {
-			var tr []fitDoc
-			for i := range train {
-				if i%fitInner != f {
-					tr = append(tr, train[i])
-				}
-			}
+			tr, held := innerSplit(train, f)
 			im := scorer{w: fitBoth(tr)}
-			for i := range train {
-				if i%fitInner != f {
-					continue
-				}
-				d := &train[i]
+			for _, d := range held {
 				sents, chosen, lead, adv := choose("", d.clean, evalBudgets[bi].budget(d), &im)
 				if math.IsInf(adv, 1) || adv <= 0 {
 					continue
@@ -957,18 +930,9 @@ func shareScorer(train []fitDoc, in interner, use [2]bool) (gatedScorer, [2]floa
 	type cand struct{ share, gain float64 }
 	var cands [2][]cand
 	for f := range fitInner {
-		var tr []fitDoc
-		for i := range train {
-			if i%fitInner != f {
-				tr = append(tr, train[i])
-			}
-		}
+		tr, held := innerSplit(train, f)
 		im := scorer{w: fitBoth(tr)}
-		for i := range train {
-			if i%fitInner != f {
-				continue
-			}
-			d := &train[i]
+		for _, d := range held {
 			for _, eb := range evalBudgets {
 				b := eb.budget(d)
 				sents, chosen, lead, adv := choose("", d.clean, b, &im)

@@ -246,6 +246,19 @@ func fitBoth(docs []fitDoc) (w [2][numFeatures]float64) {
 	return w
 }
 
+// innerSplit is inner fold f of docs: the documents to fit on, and those held out
+// (pointers into docs) to choose a margin or threshold on.
+func innerSplit(docs []fitDoc, f int) (train []fitDoc, held []*fitDoc) {
+	for i := range docs {
+		if i%fitInner != f {
+			train = append(train, docs[i])
+		} else {
+			held = append(held, &docs[i])
+		}
+	}
+	return train, held
+}
+
 // fitPairwise fits a pairwise logistic ranker: for sentences i, j of one article with
 // y_i > y_j + minDiff, P(i above j) = sigmoid(w·(x_i − x_j)), each pair weighted by
 // y_i − y_j and by 1/sentences of the article (a long article has many pairs, not more
@@ -359,18 +372,9 @@ func fitScorer(docs []fitDoc, in interner) scorer {
 	type cand struct{ adv, gain float64 }
 	var cands []cand
 	for f := range fitInner {
-		var train []fitDoc
-		for i := range docs {
-			if i%fitInner != f {
-				train = append(train, docs[i])
-			}
-		}
+		train, held := innerSplit(docs, f)
 		im := scorer{w: fitBoth(train)}
-		for i := range docs {
-			if i%fitInner != f {
-				continue
-			}
-			d := &docs[i]
+		for _, d := range held {
 			sents, chosen, _, adv := choose("", d.clean, Budget{Words: d.words}, &im)
 			if math.IsInf(adv, 1) {
 				continue
