@@ -416,6 +416,10 @@ func loadCPURun(t *testing.T, bin string, naive bool) loadResult {
 	t.Logf("| publishing + grace | %d | %.2f | %.3f | %.2f | %.2f | %.0f | |", cards, pubCPU.Seconds(), per1000(pubCPU, cards),
 		float64(atEnd.trips-atSetup.trips)/float64(max(cards, 1)), float64(atEnd.commands-atSetup.commands)/float64(max(cards, 1)),
 		float64(atEnd.mallocs-atSetup.mallocs)/float64(max(cards, 1)))
+	// The kernel's share says how much of the cost is system calls (a
+	// loopback write carries the TCP work and the receiver's wake-up).
+	t.Logf("CPU split, whole run: user %.2f s, system %.2f s (%.0f%% system)", p.cmd.ProcessState.UserTime().Seconds(),
+		p.cmd.ProcessState.SystemTime().Seconds(), 100*p.cmd.ProcessState.SystemTime().Seconds()/max(cpu.Seconds(), 1e-9))
 	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		// Each voluntary switch is a thread going to sleep: how often the
 		// process woke per delivery (sends leaving one by one wake it for
