@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,9 +16,13 @@ import (
 
 	"github.com/akhbar/akhbar/bot"
 	"github.com/akhbar/akhbar/bot/telegramtest"
+	"github.com/akhbar/akhbar/storage/storagetest"
 )
 
-var rssTest = flag.Bool("rss", false, "measure the program's RSS with 100,000 subscribed chats and 1,000 sources (slow)")
+var (
+	rssTest    = flag.Bool("rss", false, "measure the program's RSS with 100,000 subscribed chats and 1,000 sources (slow)")
+	memProfile = flag.String("memprofile", "", "with -rss: write heap and goroutine profiles of the program to this directory at a quarter, half and three quarters of the fan-out, and log its Go memory figures there")
+)
 
 // rss reads a process's resident set size and its peak, in KiB.
 func rss(pid int) (cur, peak int, err error) {
@@ -69,7 +74,16 @@ func TestMemory(t *testing.T) {
 	for i := range sources - 1 {
 		fmt.Fprintf(&yaml, "  - id: s%04d\n    name: مصدر %d\n    url: {{feeds}}/s%04d.xml\n    schedule: \"@every 1m\"\n", i, i, i)
 	}
-	c := newCluster(t, telegramtest.Options{NoCallLog: true}, yaml.String(), feed)
+	admin := "off"
+	if *memProfile != "" {
+		admin = "127.0.0.1:0"
+	}
+	redisURL, prefix := storagetest.URL(t)
+	c := newClusterOn(t, buildAkhbar(t), clusterRedis{url: redisURL, prefix: prefix, admin: admin}, telegramtest.Options{NoCallLog: true},
+		"fetch:\n  allow_private_addresses: true\n"+yaml.String(), feed)
+	if *memProfile != "" {
+		c.env = append(c.env, "AKHBAR_PPROF=1")
+	}
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for w := range 16 {
@@ -96,7 +110,26 @@ func TestMemory(t *testing.T) {
 	fresh = true
 	mu.Unlock()
 	start := time.Now()
-	waitFor(t, "the fan-out to 100,000 chats", 10*time.Minute, func() bool { return c.tg.Stats().Sent >= chats })
+	// Where the memory is during the fan-out: the RSS sampled at each look
+	// (when its peak came), and with -memprofile the heap at three points.
+	marks := []int{chats / 4, chats / 2, 3 * chats / 4}
+	var adminAt string
+	if *memProfile != "" {
+		adminAt = adminAddr(t, p.stderr)
+	}
+	maxRSS, maxAt := 0, 0
+	waitFor(t, "the fan-out to 100,000 chats", 10*time.Minute, func() bool {
+		sent := c.tg.Stats().Sent
+		if cur, _, err := rss(pid); err == nil && cur > maxRSS {
+			maxRSS, maxAt = cur, sent
+		}
+		if adminAt != "" && len(marks) > 0 && sent >= marks[0] {
+			heapAt(t, adminAt, sent)
+			marks = marks[1:]
+		}
+		return sent >= chats
+	})
+	t.Logf("largest RSS seen during the fan-out: %d KiB, after %d sends", maxRSS, maxAt)
 	took := time.Since(start)
 	cur, peak, _ := rss(pid)
 	p.kill(syscall.SIGKILL)
@@ -105,4 +138,24 @@ func TestMemory(t *testing.T) {
 	if peak > 64*1024 {
 		t.Errorf("peak RSS %d KiB, want under 64 MiB", peak)
 	}
+}
+
+// heapAt writes the program's heap profile to -memprofile and logs its Go
+// memory figures (from /metrics): which part of the RSS is heap in use,
+// heap kept for reuse, stacks and the runtime's own.
+func heapAt(t *testing.T, admin string, sent int) {
+	t.Helper()
+	path := filepath.Join(*memProfile, fmt.Sprintf("heap-%06d.pprof", sent))
+	if err := fetchTo("http://"+admin+"/debug/pprof/heap", path); err != nil {
+		t.Errorf("heap profile: %v", err)
+		return
+	}
+	if err := fetchTo("http://"+admin+"/debug/pprof/goroutine", strings.Replace(path, "heap-", "goroutine-", 1)); err != nil {
+		t.Errorf("goroutine profile: %v", err)
+	}
+	lp := &loadProc{admin: admin}
+	mib := func(name string) float64 { return float64(lp.metric(t, name)) / (1 << 20) }
+	t.Logf("after %d sends: heap in use %.1f MiB, heap idle %.1f (released %.1f), stacks %.1f, Go sys %.1f MiB; goroutines %d; %s",
+		sent, mib("go_memstats_heap_inuse_bytes"), mib("go_memstats_heap_idle_bytes"), mib("go_memstats_heap_released_bytes"),
+		mib("go_memstats_stack_inuse_bytes"), mib("go_memstats_sys_bytes"), lp.metric(t, "go_goroutines"), path)
 }
