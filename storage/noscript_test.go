@@ -148,3 +148,63 @@ func TestPipelineNoScriptReadsInOrder(t *testing.T) {
 		})
 	})
 }
+
+// flushAfterLoad empties Redis's script cache once, before the first
+// pipeline the client sends after it loaded a script: a flush after
+// pipelined loaded the scripts and before it ran the failed commands
+// again.
+type flushAfterLoad struct {
+	loaded, flushed atomic.Bool
+	flush           func(ctx context.Context) error
+}
+
+func (f *flushAfterLoad) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (f *flushAfterLoad) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if args := cmd.Args(); len(args) > 1 && cmd.Name() == "script" && args[1] == "load" {
+			f.loaded.Store(true)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (f *flushAfterLoad) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if f.loaded.Load() && !f.flushed.Swap(true) {
+			if err := f.flush(ctx); err != nil {
+				return err
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestPipelineNoScriptTwice: when Redis loses the scripts again between
+// their reload and the commands' second run (a second flush, a second
+// failover), pipelined loads them once more instead of failing the call.
+func TestPipelineNoScriptTwice(t *testing.T) {
+	t.Parallel()
+	for _, b := range []storagetest.Backend{{Name: "miniredis", New: storagetest.Miniredis}, {Name: "cluster", New: storagetest.MiniredisCluster}} {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			s := b.New(t) // its own server: the flushes touch no other test
+			ctx := t.Context()
+			must(t, s.Client().ScriptFlush(ctx).Err())
+			// The first pipeline answers NOSCRIPT, the scripts are loaded,
+			// and the second (the failed commands' rerun) finds them gone.
+			f := &flushAfterLoad{flush: func(ctx context.Context) error { return s.Client().ScriptFlush(ctx).Err() }}
+			s.Client().AddHook(f)
+			sent := []storage.Sent{{Delivery: storage.Delivery{Job: storage.Job{ChatID: 1, ItemID: "a"}}, MessageID: 9, At: time.Now()}}
+			if err := s.DeliveredMany(ctx, sent); err != nil {
+				t.Fatalf("DeliveredMany with the scripts lost twice: %v", err)
+			}
+			if ok, err := s.WasSent(ctx, 1, "a"); err != nil || !ok {
+				t.Errorf("WasSent = %v, %v; want the record written", ok, err)
+			}
+			if !f.flushed.Load() {
+				t.Error("no flush between the scripts' load and the rerun: the test checked nothing")
+			}
+		})
+	}
+}
