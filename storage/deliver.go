@@ -126,40 +126,115 @@ func parseGCRA(cmd *redis.Cmd) (gcraResult, error) {
 
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 
-// pipelined runs fill in a pipeline. When Redis lost its script cache (a
-// restart, a failover, a new cluster node) the scripts are loaded and the
-// pipeline run once more. A NOSCRIPT command did nothing, but the others
-// ran: Redis may know some scripts and not others (one reloading them one
-// by one, a cluster node's failover), so fill must not repeat a step that
-// is unsafe to repeat and answered the first run (RecordAndCheck's GCRA).
+// pipelined runs fill in a pipeline. When Redis lost scripts (a restart,
+// SCRIPT FLUSH, a failover to a node that never loaded them) the scripts
+// are loaded and the commands that need it run again, in a second
+// pipeline, in the order fill queued them:
+//
+//   - every command that answered NOSCRIPT: it did nothing;
+//   - every read (readCommands) queued after the first of them: it
+//     answered without the writes of the failed scripts queued before it,
+//     and must see them.
+//
+// Nothing else runs again. A read queued before the first failure
+// answered as it would have with every script known (no failed write
+// precedes it), and run again it could see a write queued after it. A
+// write that ran, a plain command or a script Redis knew, keeps its
+// answer wherever it stands: Redis may know some scripts and not others
+// (one reloading them one by one, a cluster node's failover), and a write
+// is not safe to repeat in general (the GCRA takes a token, holdMany books
+// slots, XAUTOCLAIM takes jobs its caller must keep). So the callers need
+// no guard of their own. The cost: a write queued after a failed script
+// took effect before the script's instead of after it, so a pipeline must
+// not queue a write whose effect depends on a script queued before it
+// (none here does: their writes after a script are scripts on keys of
+// their own). On a cluster the order is per node (go-redis splits the
+// pipeline), and a read that runs again on another node than the failed
+// script's merely answers twice.
+//
+// When Redis loses the scripts again before the second pipeline (another
+// flush), the same rule applies to it, three times at most. The error is
+// the first command's that failed, as go-redis's Pipelined gives it.
 func (s *Store) pipelined(ctx context.Context, fill func(p redis.Pipeliner) error) ([]redis.Cmder, error) {
 	cmds, err := s.rdb.Pipelined(ctx, fill)
-	if err == nil || !noScript(cmds) {
+	if err == nil {
+		return cmds, nil
+	}
+	first := firstNoScript(cmds)
+	if first < 0 {
 		return cmds, err
 	}
-	for _, sc := range pipelineScripts {
-		if lerr := sc.Load(ctx, s.rdb).Err(); lerr != nil {
-			return cmds, fmt.Errorf("load script: %w", lerr)
+	redo := cmds
+	for range 3 {
+		for _, sc := range pipelineScripts {
+			if lerr := sc.Load(ctx, s.rdb).Err(); lerr != nil {
+				return cmds, fmt.Errorf("load script: %w", lerr)
+			}
+		}
+		redo = rerunAfterNoScript(redo, first)
+		p := s.rdb.Pipeline()
+		for _, c := range redo {
+			_ = p.Process(ctx, c) // queues it; the answer lands in c
+		}
+		_, _ = p.Exec(ctx) // each command's error is in it
+		if first = firstNoScript(redo); first < 0 {
+			break
 		}
 	}
-	return s.rdb.Pipelined(ctx, fill)
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			return cmds, err
+		}
+	}
+	return cmds, nil
+}
+
+// rerunAfterNoScript picks, of cmds whose first NOSCRIPT is cmds[first],
+// the commands to run again once the scripts are loaded (see pipelined).
+func rerunAfterNoScript(cmds []redis.Cmder, first int) []redis.Cmder {
+	redo := make([]redis.Cmder, 0, len(cmds)-first)
+	for _, c := range cmds[first:] {
+		if isNoScript(c.Err()) || readCommands[c.Name()] {
+			redo = append(redo, c)
+		}
+	}
+	return redo
+}
+
+// readCommands are the commands that change nothing, which pipelined
+// runs again after a failed script queued before them. A command missing
+// here is taken for a write and never run twice.
+var readCommands = map[string]bool{
+	"get": true, "mget": true, "strlen": true, "exists": true, "ttl": true, "pttl": true, "type": true,
+	"hget": true, "hmget": true, "hgetall": true, "hexists": true, "hlen": true, "hkeys": true, "hvals": true,
+	"smembers": true, "sismember": true, "smismember": true, "scard": true,
+	"zscore": true, "zmscore": true, "zcard": true, "zcount": true, "zrank": true, "zrevrank": true,
+	"zrange": true, "zrangebyscore": true, "zrevrange": true, "zrevrangebyscore": true,
+	"llen": true, "lrange": true, "lindex": true,
+	"xlen": true, "xrange": true, "xrevrange": true, "xpending": true,
 }
 
 // pipelineScripts are the scripts queued in pipelines (EvalSha), loaded
 // again when Redis has lost them.
-var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, releaseLease, indexTerm, settleJobs}
+var pipelineScripts = []*redis.Script{gcra, holdMany, pushLimit, recordSent, releaseLease, indexTerm, settleJobs, balanceShards}
 
-// noScript reports whether a pipeline failed because Redis did not know a
-// script (NOSCRIPT), in which case nothing it asked for was done.
-func noScript(cmds []redis.Cmder) bool {
-	for _, c := range cmds {
-		// redis.Nil, the common error here, is told apart by a comparison:
-		// HasErrorPrefix allocates for every error it looks at.
-		if err := c.Err(); err != nil && err != redis.Nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			return true
+// firstNoScript is the index of the first command of cmds that failed
+// because Redis did not know its script (NOSCRIPT: it did nothing), -1
+// when none did.
+func firstNoScript(cmds []redis.Cmder) int {
+	for i, c := range cmds {
+		if isNoScript(c.Err()) {
+			return i
 		}
 	}
-	return false
+	return -1
+}
+
+// isNoScript reports whether err is a NOSCRIPT error.
+func isNoScript(err error) bool {
+	// redis.Nil, the common error here, is told apart by a comparison:
+	// HasErrorPrefix allocates for every error it looks at.
+	return err != nil && err != redis.Nil && redis.HasErrorPrefix(err, "NOSCRIPT")
 }
 
 // SendCheck is what a sender must know before it sends to a chat.
@@ -234,7 +309,6 @@ func (s *Store) RecordAndCheck(ctx context.Context, sent []Sent, qs []SendQuery)
 	// Every GCRA below runs after this, on Redis's clock, so before
 	// (less the clock estimate's error) bounds its "now" from below.
 	before := time.Now()
-	again := false // the pipeline runs again after a NOSCRIPT
 	cmds, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		s.queueDelivered(ctx, p, sent)
 		recorded = p.Len()
@@ -243,14 +317,7 @@ func (s *Store) RecordAndCheck(ctx context.Context, sent []Sent, qs []SendQuery)
 			// The GCRA answer comes first: a pipeline whose first command
 			// answers nil (an unparked chat's GET) costs go-redis a pass
 			// of allocating error checks (shouldRetry, isBadConn).
-			// A GCRA that answered the first run keeps its answer: the
-			// NOSCRIPT was another script's (Redis knew some of them), and
-			// running it again would take the chat's token twice.
-			if again && ps[i].rate.Err() == nil {
-				c.rate = ps[i].rate
-			} else {
-				c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
-			}
+			c.rate = s.queueGCRA(ctx, p, q.LimitKey, q.Limit, 1)
 			park, sent, chat := s.k.checked(q.ChatID)
 			c.park = p.Get(ctx, park)
 			if len(q.ItemIDs) > 0 {
@@ -266,7 +333,6 @@ func (s *Store) RecordAndCheck(ctx context.Context, sent []Sent, qs []SendQuery)
 			}
 			ps[i] = c
 		}
-		again = true
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {

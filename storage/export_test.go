@@ -1,6 +1,10 @@
 package storage
 
-import "context"
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // LoadGCRAOnly loads the chat limits' script alone into Redis's script
 // cache, as a replica reloading the pipelines' scripts one by one (or a
@@ -14,4 +18,20 @@ func LoadGCRAOnly(ctx context.Context, s *Store) error {
 // script cache (see LoadGCRAOnly).
 func LoadHoldManyOnly(ctx context.Context, s *Store) error {
 	return holdMany.Load(ctx, s.rdb).Err()
+}
+
+// Pipelined runs fill as the store's pipelines run (pipelined: scripts
+// loaded again after a NOSCRIPT).
+func Pipelined(ctx context.Context, s *Store, fill func(p redis.Pipeliner) error) ([]redis.Cmder, error) {
+	return s.pipelined(ctx, fill)
+}
+
+// QueueGCRA queues one token of the chat limits' script, as a check does.
+func QueueGCRA(ctx context.Context, s *Store, p redis.Pipeliner, key string, l Limit) *redis.Cmd {
+	return s.queueGCRA(ctx, p, key, l, 1)
+}
+
+// QueueDelivered queues the sent records' scripts, as DeliveredMany does.
+func QueueDelivered(ctx context.Context, s *Store, p redis.Pipeliner, sent []Sent) {
+	s.queueDelivered(ctx, p, sent)
 }

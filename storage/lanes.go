@@ -269,10 +269,11 @@ func (s *Store) TakeTurn(ctx context.Context, replica string, ttl time.Duration,
 		lanes *redis.MapStringStringCmd
 		bal   *redis.Cmd
 	)
-	// The script goes last: when Redis lost it (NOSCRIPT) it alone is run
-	// again, and the claims before it are not (a claim made again would
-	// not return what the first one took, which is now this replica's).
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	// When Redis lost the script (NOSCRIPT) pipelined runs it alone again,
+	// not the claims (a claim made again would not return what the first
+	// one took, which is now this replica's) nor the read of the lanes
+	// queued before it.
+	_, _ = s.pipelined(ctx, func(p redis.Pipeliner) error {
 		if sweep != nil && sweep.first() {
 			sweep.queue(ctx, p)
 		}
@@ -285,9 +286,6 @@ func (s *Store) TakeTurn(ctx context.Context, replica string, ttl time.Duration,
 	var t Turn
 	if sweep != nil {
 		t.Reclaimed, t.SweepErr = sweep.finish(ctx)
-	}
-	if redis.HasErrorPrefix(bal.Err(), "NOSCRIPT") {
-		bal = balanceShards.Run(ctx, s.rdb, keys, args...)
 	}
 	var err error
 	if t.Owned, t.Share, err = s.balanceResult(bal); err != nil {

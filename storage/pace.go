@@ -167,13 +167,8 @@ func (s *Store) HoldMany(ctx context.Context, key string, pace Pace, count int, 
 	_, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		park = p.Get(ctx, s.k.parkGlobal())
 		slow = p.Get(ctx, s.k.slowGlobal())
-		// A booking that answered the first run keeps its answer: the
-		// NOSCRIPT was a push's (Redis knew some scripts), and booking
-		// again would leave the first slots unused in the window.
-		if slots == nil || slots.Err() != nil {
-			slots = holdMany.EvalSha(ctx, p, []string{s.k.pace(key), s.k.paceWindow(key)},
-				pace.Interval.Microseconds(), pace.Window, pace.Span.Microseconds(), pace.Ahead.Microseconds(), count, pace.Grid.Microseconds())
-		}
+		slots = holdMany.EvalSha(ctx, p, []string{s.k.pace(key), s.k.paceWindow(key)},
+			pace.Interval.Microseconds(), pace.Window, pace.Span.Microseconds(), pace.Ahead.Microseconds(), count, pace.Grid.Microseconds())
 		for _, push := range pushes {
 			if err := s.queuePush(ctx, p, push); err != nil {
 				return err

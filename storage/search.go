@@ -108,8 +108,7 @@ return 0
 // each term (normalised, stemmed words: the caller's arabic.Terms), then
 // trims each set by age (entries older than ItemTTL, whose items have
 // expired) and by size (the newest SearchMaxPerTerm stay). One pipeline
-// of one script call per term; indexing an item twice is harmless, which
-// is also what makes the pipeline safe to run again after a NOSCRIPT.
+// of one script call per term; indexing an item twice is harmless.
 func (s *Store) IndexSearch(ctx context.Context, id string, published time.Time, terms []string) error {
 	if id == "" {
 		return errors.New("index search: empty id")
