@@ -443,18 +443,7 @@ func fitListNet(docs []fitDoc, lambda, tau float64) [numFeatures]float64 {
 				}
 			}
 		}
-		h[0][0] = 1
-		for k := 1; k < numFeatures; k++ {
-			g[k] += lambda * w[k]
-			h[k][k] += lambda
-		}
-		step := solve(h, g)
-		change := 0.0
-		for k := range w {
-			w[k] -= step[k]
-			change = max(change, math.Abs(step[k]))
-		}
-		if change < 1e-10 {
+		if newtonStep(&w, &h, &g, lambda) {
 			break
 		}
 	}

@@ -306,18 +306,7 @@ func fitPairwiseBy(docs []fitDoc, lambda, minDiff float64, weigh func(wt float64
 				}
 			}
 		}
-		h[0][0] = 1 // the bias has no say in a difference: its step is 0
-		for k := 1; k < numFeatures; k++ {
-			g[k] += lambda * w[k]
-			h[k][k] += lambda
-		}
-		step := solve(h, g)
-		change := 0.0
-		for k := range w {
-			w[k] -= step[k]
-			change = max(change, math.Abs(step[k]))
-		}
-		if change < 1e-10 {
+		if newtonStep(&w, &h, &g, lambda) {
 			break
 		}
 	}
@@ -641,4 +630,22 @@ func TestWeightsAreFitted(t *testing.T) {
 	if math.Abs(m.margin-trained.margin) > 1e-9 {
 		t.Errorf("margin: fitted %v, weights.go has %v", m.margin, trained.margin)
 	}
+}
+
+// newtonStep is one step of a ridge-penalised Newton fit of w from the
+// gradient g and Hessian h of the loss (the bias, w[0], unpenalised and
+// held: it has no say in a difference), and says whether it converged.
+func newtonStep(w *[numFeatures]float64, h *[numFeatures][numFeatures]float64, g *[numFeatures]float64, lambda float64) bool {
+	h[0][0] = 1
+	for k := 1; k < numFeatures; k++ {
+		g[k] += lambda * w[k]
+		h[k][k] += lambda
+	}
+	step := solve(*h, *g)
+	change := 0.0
+	for k := range w {
+		w[k] -= step[k]
+		change = max(change, math.Abs(step[k]))
+	}
+	return change < 1e-10
 }
