@@ -232,7 +232,11 @@ func TestSlowRenewalStopsWorkStopAfterTheExtension(t *testing.T) {
 // Stop): one blip of the store does not stop the work.
 func TestFailedRenewalIsRetriedBeforeStop(t *testing.T) {
 	m := newMem()
-	sp := lease.Spec{Name: "l", Owner: "a", TTL: 2 * time.Second, Renew: 150 * time.Millisecond, Stop: 200 * time.Millisecond}
+	// The retry comes halfway to Stop, 200 ms before it: room for a loaded
+	// machine's late timers (with Renew 150 ms and Stop 200 ms the room was
+	// 12 ms, and the test failed under load). A retry a whole Renew later
+	// would come 200 ms past Stop.
+	sp := lease.Spec{Name: "l", Owner: "a", TTL: 3 * time.Second, Renew: 600 * time.Millisecond, Stop: time.Second}
 	h, err := lease.Take(context.Background(), m, sp)
 	if err != nil || h == nil {
 		t.Fatalf("Take = %v, %v", h, err)
