@@ -148,7 +148,12 @@ func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Se
 // took effect before the script's instead of after it, so a pipeline must
 // not queue a write whose effect depends on a script queued before it
 // (none here does: their writes after a script are scripts on keys of
-// their own). On a cluster the order is per node (go-redis splits the
+// their own). Likewise a read queued after a failed script runs again
+// after every write that ran, those queued after the read too: a pipeline
+// must not queue, after a script, a read and then a write of the key it
+// reads (none here does: RecordAndCheck's reads after its scripts read no
+// key a later command writes; TestPipelineNoScriptReadBeforeLaterWrite,
+// skipped, shows the wrong answer). On a cluster the order is per node (go-redis splits the
 // pipeline), and a read that runs again on another node than the failed
 // script's merely answers twice.
 //

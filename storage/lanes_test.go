@@ -364,9 +364,15 @@ func TestTakeTurnScriptLost(t *testing.T) {
 	if _, err := s.TakeTurn(ctx, "alive", time.Second, storage.ShardTurn{Take: true}); err != nil {
 		t.Fatal(err)
 	}
+	// The sweep takes jobs idle longer than minIdle, as a replica's sweeps
+	// do: a claim made again right after the first would find the job
+	// idle for less than that and not return it (with no MinIdle it would,
+	// and the test could not tell one claim from two).
+	const minIdle = 50 * time.Millisecond
+	time.Sleep(2 * minIdle)
 	must(t, s.Client().ScriptFlush(ctx).Err())
 	turn, err := s.TakeTurn(ctx, "alive", time.Second, storage.ShardTurn{Take: true,
-		Sweep: storage.Sweep{Shards: storage.AllShards(), Count: 100}})
+		Sweep: storage.Sweep{Shards: storage.AllShards(), MinIdle: minIdle, Count: 100}})
 	if err != nil || turn.SweepErr != nil {
 		t.Fatalf("TakeTurn after a script flush: %v, sweep %v", err, turn.SweepErr)
 	}

@@ -208,3 +208,37 @@ func TestPipelineNoScriptTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelineNoScriptReadBeforeLaterWrite: a read queued after a script
+// that answered NOSCRIPT and before a write that ran (a plain command, or
+// a script Redis knew) on the key it reads runs again after that write,
+// and answers as it would not have had Redis known every script: the
+// write is not run again, so the read's second answer sees it. No
+// pipeline of the package queues such a read today (RecordAndCheck's
+// reads after its scripts read no key a later command of it writes); the
+// rule in pipelined's comment says a pipeline must not.
+func TestPipelineNoScriptReadBeforeLaterWrite(t *testing.T) {
+	t.Skip("defect: pipelined runs a read after a failed script again, after the writes queued after it that ran (see pipelined's comment: no pipeline may queue one)")
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		p := s.Options().Prefix
+		withLostScripts(t, s, func(n int) {
+			chat := int64(300 + n)
+			counter := p + "n:{" + itoa(int(chat)) + "}"
+			sent := []storage.Sent{{Delivery: storage.Delivery{Job: storage.Job{ChatID: chat, ItemID: "a"}}, MessageID: 9, At: time.Now()}}
+			var read *redis.StringCmd
+			_, err := storage.Pipelined(ctx, s, func(pl redis.Pipeliner) error {
+				storage.QueueDelivered(ctx, s, pl, sent) // NOSCRIPT
+				read = pl.Get(ctx, counter)
+				pl.Incr(ctx, counter)
+				return nil
+			})
+			if err != nil && err != redis.Nil {
+				t.Fatal(err)
+			}
+			if v, err := read.Result(); err != redis.Nil {
+				t.Errorf("read before the INCR: %q, %v; want nil, the answer from before it", v, err)
+			}
+		})
+	})
+}
