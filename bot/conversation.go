@@ -29,6 +29,10 @@ type outbox struct{ b *Bot }
 
 func (o outbox) Reply(ctx context.Context, m Message) error { return o.b.reply(ctx, m) }
 
+func (o outbox) ReplyIn(ctx context.Context, m Message, to storage.Chat) error {
+	return o.b.replyIn(ctx, m, to)
+}
+
 func (o outbox) PacedSend(ctx context.Context, m Message) (int, error) {
 	return o.b.pacedSend(ctx, m)
 }

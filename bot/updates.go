@@ -23,10 +23,17 @@ const maxReplyWait = 30 * time.Second
 // resumes the chat once its admins change something.
 func (b *Bot) reply(ctx context.Context, m Message) error {
 	c, err := b.store.Chat(ctx, m.ChatID)
-	switch {
-	case err != nil && !errors.Is(err, storage.ErrNotFound):
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("reply to %d: %w", m.ChatID, err)
-	case !c.Paused.IsZero():
+	}
+	return b.replyIn(ctx, m, c)
+}
+
+// replyIn is reply to a chat whose record the caller has read (c; the
+// zero Chat when there is none): a command's turn reads it first, and the
+// reply takes that read instead of a second one of its own.
+func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat) error {
+	if !c.Paused.IsZero() {
 		b.log.Debug("reply to a paused chat not sent", "chat_id", m.ChatID, "paused_why", c.PausedWhy)
 		return nil
 	}

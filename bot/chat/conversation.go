@@ -56,6 +56,9 @@ type Sender interface {
 type Outbox interface {
 	// Reply sends an answer to a person, unless the chat is paused.
 	Reply(ctx context.Context, m tg.Message) error
+	// ReplyIn is Reply to a chat whose record the turn has just read (to,
+	// m.ChatID's): whether it is paused is to's, not read again.
+	ReplyIn(ctx context.Context, m tg.Message, to storage.Chat) error
 	// PacedSend sends one message within the chat's and the bot's limits
 	// and returns its id.
 	PacedSend(ctx context.Context, m tg.Message) (int, error)

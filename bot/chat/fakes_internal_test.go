@@ -153,6 +153,10 @@ func (o *fakeOutbox) Reply(_ context.Context, m tg.Message) error {
 	return nil
 }
 
+func (o *fakeOutbox) ReplyIn(ctx context.Context, m tg.Message, _ storage.Chat) error {
+	return o.Reply(ctx, m)
+}
+
 func (o *fakeOutbox) Location(string) *time.Location { return time.UTC }
 
 // lastReply is the text of the last reply, "" when there was none.

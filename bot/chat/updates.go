@@ -63,8 +63,10 @@ func (h *turn) handleMessage(ctx context.Context, m *tg.InMessage) error {
 	}
 	lang := chatLang(m, chat)
 	t := card.Texts(lang)
+	// The chat's record was read above (rememberChat): the reply's pause
+	// check takes it instead of a second read.
 	reply := func(text string, buttons [][]tg.Button) error {
-		return h.out.Reply(ctx, tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true})
+		return h.out.ReplyIn(ctx, tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true}, chat)
 	}
 	if handled, err := h.operatorCommand(ctx, m, cmd, lang); handled {
 		return err
