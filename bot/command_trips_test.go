@@ -1,0 +1,151 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/akhbar/akhbar/bot"
+	"github.com/akhbar/akhbar/bot/telegramtest"
+	"github.com/akhbar/akhbar/storage"
+	"github.com/redis/go-redis/v9"
+)
+
+// TestCommandRoundTrips: a command costs the chat's read, its change (a
+// subscription), and the reply's chat token, about three Redis round trips;
+// the sender's rate, the inbox's write and its removal are shared by the
+// updates of a batch, and the reply's pause check takes the turn's read.
+// Before, each command made six: the rate, the read, the change, a second
+// read for the reply, its token, and the inbox's removal, each alone.
+func TestCommandRoundTrips(t *testing.T) {
+	fast := bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000}
+	h := newHarness(t, bot.Config{BotUsername: "akhbar_test_bot", Limits: fast}, telegramtest.Options{NoCallLog: true})
+	d := bot.NewDispatcher(h.bot, bot.DispatchOptions{UserRate: storage.Limit{Rate: 100, Period: 10 * time.Second}}, nil)
+	trips := &tripsByShape{by: map[string]int{}}
+	h.store.Client().AddHook(trips)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	// As issue 14's load scenario: each batch holds one command of every
+	// chat, so the chats' commands are handled together.
+	const chats = 40
+	texts := []string{"/start", "/subscribe almamlaka", "/subscribe محليات", "/unsubscribe almamlaka", "/subscribe almamlaka"}
+	trips.on.Store(true)
+	id := int64(0)
+	for k, text := range texts {
+		var us []bot.Update
+		for c := range chats {
+			id++
+			chat := bot.Chat{ID: int64(7001 + c), Type: "private"}
+			us = append(us, bot.Update{ID: id, Message: &bot.InMessage{ID: k + 1, Chat: chat,
+				From: bot.User{ID: chat.ID, FirstName: "قارئ", LanguageCode: "ar"}, Text: text}})
+		}
+		if err := d.Accept(ctx, us); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commands := chats * len(texts)
+	waitUntil(t, "every command answered and out of the inbox", 30*time.Second, func() bool {
+		n, err := h.store.InboxLen(context.Background())
+		return err == nil && n == 0 && h.tg.Stats().Sent >= commands
+	})
+	trips.on.Store(false)
+
+	for c := range chats {
+		subs, err := h.store.Subscriptions(context.Background(), int64(7001+c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) != 2 {
+			t.Fatalf("chat %d has subscriptions %v, want the source and the topic", 7001+c, subs)
+		}
+	}
+	if s := d.Stats(); s.Handled != int64(commands) || s.UserRate != 0 {
+		t.Errorf("handled %d, dropped %d over the rate; want %d handled", s.Handled, s.UserRate, commands)
+	}
+	per := func(n int) float64 { return float64(n) / float64(commands) }
+	trips.mu.Lock()
+	defer trips.mu.Unlock()
+	t.Logf("%d commands: %d round trips (%.2f each): %s", commands, trips.n, per(trips.n), trips.String(commands))
+	if got := per(trips.n); got > 3.2 {
+		t.Errorf("%.2f round trips per command, want at most 3.2", got)
+	}
+	if got := per(trips.by["hgetall"]); got > 1 {
+		t.Errorf("%.2f chat reads (HGETALL alone) per command, want one", got)
+	}
+	if got := per(trips.by["multi+zrem+hdel+exec"]); got > 0.5 {
+		t.Errorf("%.2f inbox removals per command, want them shared", got)
+	}
+}
+
+// tripsByShape counts, while on, round trips by what they carried: a
+// command alone, or a pipeline's commands joined by +.
+type tripsByShape struct {
+	on atomic.Bool
+	mu sync.Mutex
+	n  int
+	by map[string]int
+}
+
+func (c *tripsByShape) count(names string) {
+	switch {
+	case !c.on.Load(), names == "zcard": // the test's own InboxLen
+		return
+	case names == "hello", strings.HasPrefix(names, "client"): // a new connection's handshake, not a command's
+		return
+	}
+	c.mu.Lock()
+	c.n++
+	c.by[names]++
+	c.mu.Unlock()
+}
+
+func (c *tripsByShape) String(per int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var kvs []kv
+	for k, v := range c.by {
+		kvs = append(kvs, kv{k, v})
+	}
+	sort.Slice(kvs, func(i, j int) bool { return kvs[i].v > kvs[j].v })
+	var parts []string
+	for _, e := range kvs {
+		parts = append(parts, fmt.Sprintf("%s %.2f", e.k, float64(e.v)/float64(per)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *tripsByShape) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+}
+
+func (c *tripsByShape) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.count(strings.ToLower(cmd.Name()))
+		return next(ctx, cmd)
+	}
+}
+
+func (c *tripsByShape) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		names := make([]string, len(cmds))
+		for i, cmd := range cmds {
+			names[i] = strings.ToLower(cmd.Name())
+		}
+		if len(names) > 4 {
+			names = append(names[:4], fmt.Sprintf("%d more", len(names)-4))
+		}
+		c.count(strings.Join(names, "+"))
+		return next(ctx, cmds)
+	}
+}
