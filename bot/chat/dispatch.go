@@ -123,7 +123,8 @@ func (o DispatchOptions) withDefaults() DispatchOptions {
 // dropped. A crash in between leaves it there, leased to the dead replica;
 // when the lease ends another replica handles it. So no update is lost
 // (as when the whole batch was handled before the next getUpdates), and
-// the only repeats are updates whose handling was under way at the crash.
+// the only repeats are updates whose handling was under way at the crash,
+// or had ended less than doneLinger before it (flushDone).
 type Dispatcher struct {
 	h     Handler
 	inbox Inbox
