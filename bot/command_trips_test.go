@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -199,5 +200,47 @@ func TestCommandRepliesKeepTheChatLimit(t *testing.T) {
 		if gap := sent[i].Time.Sub(sent[i-1].Time); gap < least {
 			t.Errorf("reply %d came %v after the one before, want at least %v (4 a second)", i+1, gap, least)
 		}
+	}
+}
+
+// TestHandledUpdatesLeaveTheInboxByStop: handled updates leave the inbox
+// together, up to doneLinger after their handling while another is under
+// way (flushDone), and a dispatcher that stops removes those it has not
+// yet before Run returns: none is left for another replica to handle
+// again, only those the stop left unhandled.
+func TestHandledUpdatesLeaveTheInboxByStop(t *testing.T) {
+	fast := bot.Limits{PrivatePerSecond: 1000, GroupPerMinute: 60000, GlobalPerSecond: 1000}
+	h := newHarness(t, bot.Config{BotUsername: "akhbar_test_bot", Limits: fast}, telegramtest.Options{})
+	d := bot.NewDispatcher(h.bot, bot.DispatchOptions{UserRate: storage.Limit{Rate: 100, Period: 10 * time.Second}, Lease: time.Hour}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = d.Run(ctx); close(done) }()
+	// The first reply waits out a 429 of 3 s: its update is under way
+	// while the others are handled, so their removal waits for more.
+	h.tg.FailNext("sendMessage", http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}`)
+	slow := bot.Update{ID: 899, Message: &bot.InMessage{ID: 1, Chat: bot.Chat{ID: 7200, Type: "private"}, From: bot.User{ID: 7200}, Text: "/help"}}
+	if err := d.Accept(ctx, []bot.Update{slow}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the first reply refused", 5*time.Second, func() bool {
+		return d.Stats().Held == 1 && h.tg.Stats().Sent == 0 && len(h.tg.Calls("sendMessage")) > 0
+	})
+	const n = 60
+	var us []bot.Update
+	for i := range n {
+		chat := bot.Chat{ID: int64(7201 + i), Type: "private"}
+		us = append(us, bot.Update{ID: int64(900 + i), Message: &bot.InMessage{ID: 1, Chat: chat, From: bot.User{ID: chat.ID}, Text: "/help"}})
+	}
+	if err := d.Accept(ctx, us); err != nil {
+		t.Fatal(err)
+	}
+	// Stopped while they are being handled: those handled by then are
+	// still waiting to leave the inbox together.
+	waitUntil(t, "some handled", 20*time.Second, func() bool { return d.Stats().Handled >= 5 })
+	cancel()
+	<-done
+	handled := d.Stats().Handled
+	if left, err := h.store.InboxLen(context.Background()); err != nil || left != n+1-handled {
+		t.Errorf("the inbox holds %d updates (%v) after Run returned, %d of %d handled; want the %d not handled", left, err, handled, n+1, n+1-handled)
 	}
 }
