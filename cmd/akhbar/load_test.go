@@ -316,6 +316,7 @@ func loadCPURun(t *testing.T, bin string, naive bool) loadResult {
 	// the same time: each getUpdates batch holds one command of each of 100
 	// people (a batch of one person's 21 commands would wait 21 intervals
 	// of the per-chat limit for its replies).
+	atStart := p.snapshot(t, lt) // the program's start and first polls, before the commands
 	setupStart := time.Now()
 	// With AKHBAR_LOAD_PROFILE, the setup's own CPU profile
 	// (<test>-setup-cpu.pprof): its first 8 seconds, which the publishing's
@@ -435,6 +436,9 @@ func loadCPURun(t *testing.T, bin string, naive bool) loadResult {
 	}
 	t.Logf("setup: %.2f CPU-s for %d commands and the first polls (%.2f ms each), %d round trips (%.1f each), %.0f allocs each",
 		atSetup.cpu.Seconds(), commands, atSetup.cpu.Seconds()*1000/commands, atSetup.trips, float64(atSetup.trips)/commands, float64(atSetup.mallocs)/commands)
+	cmdCPU := atSetup.cpu - atStart.cpu
+	t.Logf("setup, the commands alone (from the first polls' end): %.2f CPU-s (%.3f ms each), %.2f round trips each, %.0f allocs each",
+		cmdCPU.Seconds(), cmdCPU.Seconds()*1000/commands, float64(atSetup.trips-atStart.trips)/commands, float64(atSetup.mallocs-atStart.mallocs)/commands)
 	t.Logf("Redis commands, setup, per command: %s", topCounts(atSetup.byName, commands, 16))
 	t.Logf("Redis round trips, setup, per command, by what they carried: %s", topCounts(atSetup.shapes, commands, 12))
 	t.Logf("Redis commands, publishing + grace, per delivery: %s", lt.proxy.top(atSetup.byName, cards, 12))
