@@ -224,6 +224,51 @@ func TestCommandsOverTheRateGetNoReply(t *testing.T) {
 	}
 }
 
+// A sender's rate is taken as their updates arrive, a batch's together:
+// the commands over it are dropped before they are written to the inbox,
+// so a dispatcher that is not running yet holds only those within it. (On
+// main the rate was taken as each was handled: all twelve were written.)
+func TestCommandsOverTheRateAreNotKept(t *testing.T) {
+	h := newHarness(t, bot.Config{BotUsername: "akhbar_test_bot"}, telegramtest.Options{})
+	d := bot.NewDispatcher(h.bot, bot.DispatchOptions{QueuePerChat: 20, UserRate: storage.Limit{Rate: 3, Period: time.Minute}}, nil)
+	ctx := context.Background()
+	flooder := bot.User{ID: 561, FirstName: "سيل", LanguageCode: "ar"}
+	var us []bot.Update
+	for i := range 12 {
+		us = append(us, bot.Update{ID: int64(100 + i), Message: &bot.InMessage{ID: i + 1, Chat: bot.Chat{ID: flooder.ID, Type: "private"}, From: flooder, Text: "/help"}})
+	}
+	us = append(us, bot.Update{ID: 200, Message: &bot.InMessage{ID: 20, Chat: bot.Chat{ID: flooder.ID, Type: "private"}, From: flooder, Text: "not a command"}})
+	if err := d.Accept(ctx, us); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.store.InboxLen(ctx); err != nil || n != 3+1 {
+		t.Errorf("the inbox holds %d (%v), want the 3 commands within the rate and the plain message", n, err)
+	}
+	if s := d.Stats(); s.UserRate != 9 || s.Held != 4 {
+		t.Errorf("dropped %d over the rate, holding %d; want 9 and 4", s.UserRate, s.Held)
+	}
+	// Telegram sends the batch again (the offset was not confirmed): what
+	// is held is skipped, without another token.
+	if err := d.Accept(ctx, us[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if s := d.Stats(); s.UserRate != 9 || s.Held != 4 {
+		t.Errorf("after the batch came again: dropped %d over the rate, holding %d; want 9 and 4", s.UserRate, s.Held)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = d.Run(rctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitUntil(t, "the updates kept handled", 10*time.Second, func() bool { return d.Stats().Handled == 4 })
+	waitUntil(t, "the inbox emptied", 5*time.Second, func() bool {
+		n, _ := h.store.InboxLen(ctx)
+		return n == 0
+	})
+	if got := len(h.tg.SentTo(flooder.ID)); got != 3 {
+		t.Errorf("%d replies, want 3", got)
+	}
+}
+
 // A flood is held in bounded queues: however many updates one person and
 // one group send, the dispatcher holds at most QueuePerChat waiting (plus
 // one being handled) per chat, drops the rest at once, and the inbox holds

@@ -23,17 +23,27 @@ const maxReplyWait = 30 * time.Second
 // resumes the chat once its admins change something.
 func (b *Bot) reply(ctx context.Context, m Message) error {
 	c, err := b.store.Chat(ctx, m.ChatID)
-	switch {
-	case err != nil && !errors.Is(err, storage.ErrNotFound):
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("reply to %d: %w", m.ChatID, err)
-	case !c.Paused.IsZero():
+	}
+	return b.replyIn(ctx, m, c, storage.Token{})
+}
+
+// replyIn is reply to a chat whose record the caller has read (c; the
+// zero Chat when there is none): a command's turn reads it first, and the
+// reply takes that read instead of a second one of its own; tok is the
+// chat's token asked for with the read (chat.Outbox.ChatForReply), or the
+// zero Token.
+func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat, tok storage.Token) error {
+	if !c.Paused.IsZero() {
 		b.log.Debug("reply to a paused chat not sent", "chat_id", m.ChatID, "paused_why", c.PausedWhy)
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
-		_, err := b.pacedSend(ctx, m)
+		_, err := b.eng.PacedSendWith(ctx, m, tok)
+		tok = storage.Token{} // spent: a second attempt takes its own
 		var rl *RateLimitError
 		if errors.As(err, &rl) && attempt == 0 && rl.RetryAfter < maxReplyWait {
 			if !deliver.Sleep(ctx, rl.RetryAfter) {

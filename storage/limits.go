@@ -45,6 +45,40 @@ func (s *Store) Allow(ctx context.Context, key string, l Limit) (time.Duration, 
 	return max(r.retryAfter, time.Millisecond), nil
 }
 
+// AllowMany is Allow for each of keys, one token each, in one round trip:
+// the answer for keys[i] is waits[i]. A key named twice gives two tokens
+// of its bucket, taken in order.
+func (s *Store) AllowMany(ctx context.Context, keys []string, l Limit) ([]time.Duration, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if l.Rate <= 0 || l.Period <= 0 {
+		return nil, fmt.Errorf("allow %d keys: invalid limit %d/%v", len(keys), l.Rate, l.Period)
+	}
+	cmds := make([]*redis.Cmd, len(keys))
+	// Every command is the one script: a NOSCRIPT fails them all, so the
+	// rerun takes no token twice.
+	if _, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = s.queueGCRA(ctx, p, key, l, 1)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("allow %d keys: %w", len(keys), err)
+	}
+	waits := make([]time.Duration, len(keys))
+	for i, cmd := range cmds {
+		r, err := parseGCRA(cmd)
+		if err != nil {
+			return nil, fmt.Errorf("allow %s: %w", keys[i], err)
+		}
+		if r.allowed <= 0 {
+			waits[i] = max(r.retryAfter, time.Millisecond)
+		}
+	}
+	return waits, nil
+}
+
 // Park stops deliveries to a chat until the given time (a 429's retry_after
 // for that chat). A time not in the future unparks it.
 func (s *Store) Park(ctx context.Context, chatID int64, until time.Time) error {

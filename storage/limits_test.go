@@ -289,3 +289,35 @@ func TestCheckSendHeld(t *testing.T) {
 		}
 	})
 }
+
+// AllowMany takes a token for each key in one round trip, in order: a key
+// named twice takes two of its bucket, and Allow draws from the same one.
+func TestAllowMany(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 2, Burst: 2, Period: time.Minute}
+		waits, err := s.AllowMany(ctx, []string{"user:1", "user:2", "user:1", "user:1"}, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(waits) != 4 || waits[0] != 0 || waits[1] != 0 || waits[2] != 0 {
+			t.Fatalf("waits %v, want the first three allowed", waits)
+		}
+		if waits[3] < 20*time.Second || waits[3] > 30*time.Second {
+			t.Errorf("the third token of user:1 waits %v, want about 30s (two a minute)", waits[3])
+		}
+		if wait, err := s.Allow(ctx, "user:2", l); err != nil || wait != 0 {
+			t.Errorf("Allow user:2 = %v, %v; want its second token", wait, err)
+		}
+		if wait, err := s.Allow(ctx, "user:2", l); err != nil || wait == 0 {
+			t.Errorf("Allow user:2 = %v, %v; want a wait: AllowMany took a token of the same bucket", wait, err)
+		}
+		if waits, err := s.AllowMany(ctx, nil, l); err != nil || waits != nil {
+			t.Errorf("AllowMany of no keys = %v, %v", waits, err)
+		}
+		if _, err := s.AllowMany(ctx, []string{"x"}, storage.Limit{}); err == nil {
+			t.Error("AllowMany took an invalid limit")
+		}
+	})
+}

@@ -18,7 +18,7 @@ import (
 // Inbox is the updates inbox shared by the replicas, and the per-user
 // rate; storage.Store implements it.
 type Inbox interface {
-	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)
+	AllowMany(ctx context.Context, keys []string, l storage.Limit) ([]time.Duration, error)
 	ClaimUpdates(ctx context.Context, n int, lease time.Duration) ([]storage.InboxUpdate, error)
 	DoneUpdates(ctx context.Context, ids []int64) error
 	KeepUpdates(ctx context.Context, us []storage.InboxUpdate, lease time.Duration) ([]int64, error)
@@ -64,7 +64,9 @@ type DispatchOptions struct {
 	MaxHeld int
 	// UserRate is how many commands and button presses one sender may
 	// make (default 8 per 10 s, in a burst or spread out); beyond it they
-	// are dropped without a reply. Burst 0 means Rate.
+	// are dropped without a reply. Burst 0 means Rate. They are counted as
+	// they arrive (Accept), a batch's in one round trip, and those over the
+	// rate are never written to the inbox.
 	UserRate storage.Limit
 	// Lease is how long an update held by this replica stays its own
 	// without renewal (default 20 s): after a crash, another replica (or
@@ -121,7 +123,8 @@ func (o DispatchOptions) withDefaults() DispatchOptions {
 // dropped. A crash in between leaves it there, leased to the dead replica;
 // when the lease ends another replica handles it. So no update is lost
 // (as when the whole batch was handled before the next getUpdates), and
-// the only repeats are updates whose handling was under way at the crash.
+// the only repeats are updates whose handling was under way at the crash,
+// or had ended less than doneLinger before it (flushDone).
 type Dispatcher struct {
 	h     Handler
 	inbox Inbox
@@ -137,7 +140,22 @@ type Dispatcher struct {
 	room     chan struct{}          // closed when an update is let go
 	stopping bool
 	stats    DispatchStats
+	handling int     // updates being handled now
+	finished []int64 // updates handled, to be removed from the inbox (flushDone)
+	// finishedWake wakes flushDone: an update was handled.
+	finishedWake chan struct{}
 }
+
+// Handled updates leave the inbox together: flushDone removes them in one
+// round trip, waiting up to doneLinger while other updates are being
+// handled (their ids join the batch), or until doneBatch are waiting. A
+// replica with nothing else under way removes an update at once. A crash
+// in the wait leaves those updates in the inbox, to be handled again after
+// their lease, as a crash during their handling would.
+const (
+	doneLinger = 20 * time.Millisecond
+	doneBatch  = 500
+)
 
 type updateQueue struct {
 	waiting []tg.Update
@@ -180,6 +198,7 @@ func NewDispatcher(h Handler, inbox Inbox, log *slog.Logger, opts DispatchOption
 	d := &Dispatcher{
 		h: h, inbox: inbox, log: log, opts: opts.withDefaults(),
 		queues: map[int64]*updateQueue{}, held: map[int64]bool{}, room: make(chan struct{}),
+		finishedWake: make(chan struct{}, 1),
 		m: dispatchMetrics{
 			dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_updates_dropped_total",
 				Help: "Updates dropped without a reply, by reason: queue_full (their chat's queue was full) or user_rate (their sender was over the rate)."}, []string{"reason"}),
@@ -252,6 +271,10 @@ func (d *Dispatcher) Accept(ctx context.Context, us []tg.Update) error {
 		byID[u.ID] = u
 	}
 	d.mu.Unlock()
+	fresh, err := d.rate(ctx, fresh, byID)
+	if err != nil {
+		return fmt.Errorf("accept updates: %w", err)
+	}
 	added, err := d.inbox.KeepUpdates(ctx, fresh, d.opts.Lease)
 	if err != nil {
 		return fmt.Errorf("accept updates: %w", err)
@@ -268,6 +291,52 @@ func (d *Dispatcher) Accept(ctx context.Context, us []tg.Update) error {
 	}
 	d.queue(ctx, ups)
 	return nil
+}
+
+// rate takes a token of its sender's rate for each update of us that
+// counts (rated), all in one round trip, and returns us without those over
+// the rate, which are dropped. When the store fails they all go on, as
+// their handling would fail and say so; an error only when ctx ended.
+func (d *Dispatcher) rate(ctx context.Context, us []storage.InboxUpdate, byID map[int64]tg.Update) ([]storage.InboxUpdate, error) {
+	var keys []string
+	var at []int // the index in us of keys[i]'s update
+	for i, u := range us {
+		if key, ok := d.rated(byID[u.ID]); ok {
+			keys = append(keys, "user:"+strconv.FormatInt(key, 10))
+			at = append(at, i)
+		}
+	}
+	if len(keys) == 0 {
+		return us, nil
+	}
+	waits, err := d.inbox.AllowMany(ctx, keys, d.opts.UserRate)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, err
+	case err != nil:
+		d.log.Warn("user rate", "updates", len(keys), "error", err)
+		return us, nil
+	}
+	over := map[int]bool{}
+	for i, w := range waits {
+		if w > 0 {
+			over[at[i]] = true
+		}
+	}
+	if len(over) == 0 {
+		return us, nil
+	}
+	kept := us[:0]
+	for i, u := range us {
+		if !over[i] {
+			kept = append(kept, u)
+		}
+	}
+	d.mu.Lock()
+	d.stats.UserRate += int64(len(over))
+	d.mu.Unlock()
+	d.m.dropped.WithLabelValues("user_rate").Add(float64(len(over)))
+	return kept, nil
 }
 
 // queue puts updates already in the inbox in their chats' queues, and
@@ -368,6 +437,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for range d.opts.Workers {
 		wg.Go(func() { d.worker(ctx) })
 	}
+	// The handled updates' removal outlives the workers: it removes the
+	// last of theirs once they are all done.
+	workersDone := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() { d.flushDone(ctx, workersDone); close(flushed) }()
 	stop := context.AfterFunc(ctx, func() {
 		d.mu.Lock()
 		d.stopping = true
@@ -377,6 +451,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer stop()
 	d.keep(ctx)
 	wg.Wait()
+	close(workersDone)
+	<-flushed
 
 	d.mu.Lock()
 	left := make([]int64, 0, len(d.held))
@@ -480,11 +556,13 @@ func (d *Dispatcher) worker(ctx context.Context) {
 		q.waiting[0] = tg.Update{}
 		q.waiting = q.waiting[1:]
 		q.busy = true
+		d.handling++
 		d.mu.Unlock()
 
 		finished := d.handle(ctx, u)
 
 		d.mu.Lock()
+		d.handling--
 		q.busy = false
 		if len(q.waiting) > 0 {
 			d.ready = append(d.ready, k) // to the back: the other chats' turn first
@@ -494,33 +572,64 @@ func (d *Dispatcher) worker(ctx context.Context) {
 		}
 		if finished {
 			d.letGoLocked(u.ID)
+			d.finished = append(d.finished, u.ID)
 		}
 		d.m.held.Set(float64(len(d.held)))
 		d.mu.Unlock()
-		if finished {
-			d.done(ctx, []int64{u.ID})
+		select { // flushDone looks again: one more handled, or one fewer being handled
+		case d.finishedWake <- struct{}{}:
+		default:
 		}
 	}
 }
 
-// handle checks u's sender against the rate and hands u to the bot. It
-// reports false when ctx ended before u was handled: u stays in the inbox.
-func (d *Dispatcher) handle(ctx context.Context, u tg.Update) bool {
-	if key, ok := d.rated(u); ok {
-		wait, err := d.inbox.Allow(ctx, "user:"+strconv.FormatInt(key, 10), d.opts.UserRate)
+// flushDone removes the handled updates from the inbox (see doneLinger),
+// until workersDone is closed and it has removed the last.
+func (d *Dispatcher) flushDone(ctx context.Context, workersDone <-chan struct{}) {
+	var linger *time.Timer
+	for {
+		d.mu.Lock()
+		n, busy := len(d.finished), d.handling
+		d.mu.Unlock()
 		switch {
-		case err != nil && ctx.Err() != nil:
-			return false
-		case err != nil: // the store is failing: handling would fail too, and say so
-			d.log.Warn("user rate", "update_id", u.ID, "error", err)
-		case wait > 0:
-			d.mu.Lock()
-			d.stats.UserRate++
-			d.mu.Unlock()
-			d.m.dropped.WithLabelValues("user_rate").Inc()
-			return true
+		case n == 0:
+			if linger != nil {
+				linger.Stop()
+				linger = nil
+			}
+			select {
+			case <-d.finishedWake:
+				continue
+			case <-workersDone:
+				return
+			}
+		case n < doneBatch && busy > 0:
+			if linger == nil {
+				linger = time.NewTimer(doneLinger)
+			}
+			select {
+			case <-d.finishedWake:
+				continue
+			case <-linger.C:
+			case <-workersDone:
+			}
 		}
+		if linger != nil {
+			linger.Stop()
+			linger = nil
+		}
+		d.mu.Lock()
+		ids := d.finished
+		d.finished = nil
+		d.mu.Unlock()
+		d.done(ctx, ids)
 	}
+}
+
+// handle hands u to the bot (its sender's rate was taken as it arrived:
+// Accept). It reports false when ctx ended before u was handled: u stays
+// in the inbox.
+func (d *Dispatcher) handle(ctx context.Context, u tg.Update) bool {
 	err := d.h.HandleUpdate(ctx, u)
 	if err != nil && ctx.Err() != nil {
 		return false

@@ -142,6 +142,7 @@ type fakeOutbox struct {
 	Outbox
 	replies []tg.Message
 	cat     Catalog
+	store   *fakeStore // ChatForReply's reads
 }
 
 func (o *fakeOutbox) Card(it feeds.Item, c storage.Chat) card.Card {
@@ -151,6 +152,16 @@ func (o *fakeOutbox) Card(it feeds.Item, c storage.Chat) card.Card {
 func (o *fakeOutbox) Reply(_ context.Context, m tg.Message) error {
 	o.replies = append(o.replies, m)
 	return nil
+}
+
+func (o *fakeOutbox) ReplyIn(ctx context.Context, m tg.Message, _ storage.Chat, _ storage.Token) error {
+	return o.Reply(ctx, m)
+}
+
+// ChatForReply reads the fake store; it has no limits, so no token.
+func (o *fakeOutbox) ChatForReply(ctx context.Context, id int64) (storage.Chat, storage.Token, error) {
+	c, err := o.store.Chat(ctx, id)
+	return c, storage.Token{}, err
 }
 
 func (o *fakeOutbox) Location(string) *time.Location { return time.UTC }
@@ -172,7 +183,8 @@ var testSources = []feeds.Source{
 // newTestConversation wires a conversation to the fakes, with the bot's
 // own user id botID.
 func newTestConversation(botID int64) (*Conversation, *fakeStore, *fakeSender, *fakeOutbox) {
-	store, sender, out := newFakeStore(), &fakeSender{status: map[[2]int64]string{}, chats: map[string]tg.Chat{}}, &fakeOutbox{}
+	store, sender := newFakeStore(), &fakeSender{status: map[[2]int64]string{}, chats: map[string]tg.Chat{}}
+	out := &fakeOutbox{store: store}
 	now := time.Date(2026, 4, 2, 12, 0, 0, 0, time.UTC)
 	c := New(Config{BotID: botID, Now: func() time.Time { return now }}, store, sender, out, staticCatalog{NewLineup(testSources)}, nil)
 	return c, store, sender, out

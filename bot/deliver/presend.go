@@ -59,7 +59,13 @@ func (e *Engine) ready(ctx context.Context, chatID int64, sc storage.SendCheck, 
 // to (without the photo, the copy button, the buttons; see sendNews), each
 // in a slot of the bot-wide rate; a reply has no plain-text form of its own.
 func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
-	if err := e.pace(ctx, m.ChatID); err != nil {
+	return e.pacedSendWith(ctx, m, storage.Token{})
+}
+
+// pacedSendWith is pacedSend with a token of the chat's limit asked for
+// ahead (tok; the zero Token: none), which pace spends.
+func (e *Engine) pacedSendWith(ctx context.Context, m card.Message, tok storage.Token) (int, error) {
+	if err := e.paceWith(ctx, m.ChatID, tok); err != nil {
 		return 0, err
 	}
 	for {
@@ -83,10 +89,35 @@ func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
 // pace waits for a token of the chat's limit and a slot of the bot-wide
 // rate, as long as ctx allows: one send may go.
 func (e *Engine) pace(ctx context.Context, chatID int64) error {
+	return e.paceWith(ctx, chatID, storage.Token{})
+}
+
+// tokenFresh bounds how old a token of the chat's limit l asked for ahead
+// (storage.Token) may be and still be spent: half the limit's interval, at
+// most staleSlot and at least WindowGuard. A reply leaves after its token
+// by the wait for its slot of the bot-wide rate anyway, and its answer
+// pushes the chat's bucket (Push) so that the chat's next send keeps an
+// interval from it; a token at most half an interval old also keeps the
+// reply half an interval from the chat's next token. An older one is left
+// unused (the chat's next event waits for it) and another taken.
+func tokenFresh(l storage.Limit) time.Duration {
+	return max(WindowGuard, min(staleSlot, l.Period/time.Duration(max(l.Rate, 1))/2))
+}
+
+// paceWith is pace spending tok, a token of the chat's limit asked for
+// ahead, first: taken (and fresh), the send needs no Allow of its own;
+// denied, it waits as long as the bucket said before asking again.
+func (e *Engine) paceWith(ctx context.Context, chatID int64, tok storage.Token) error {
+	ahead := !tok.At.IsZero() && time.Since(tok.At) <= tokenFresh(e.chatLimit(chatID))
 	for {
-		wait, err := e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID))
-		if err != nil {
-			return err
+		var wait time.Duration
+		if ahead {
+			wait, ahead = tok.Wait, false
+		} else {
+			var err error
+			if wait, err = e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID)); err != nil {
+				return err
+			}
 		}
 		if wait <= 0 {
 			break

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/tls"
@@ -315,7 +316,12 @@ func loadCPURun(t *testing.T, bin string, naive bool) loadResult {
 	// the same time: each getUpdates batch holds one command of each of 100
 	// people (a batch of one person's 21 commands would wait 21 intervals
 	// of the per-chat limit for its replies).
+	atStart := p.snapshot(t, lt) // the program's start and first polls, before the commands
 	setupStart := time.Now()
+	// With AKHBAR_LOAD_PROFILE, the setup's own CPU profile
+	// (<test>-setup-cpu.pprof): its first 8 seconds, which the publishing's
+	// profile waits for (one profile at a time).
+	setupProfile := p.startCPUProfileNamed(t, "setup-cpu", 8*time.Second)
 	for k := range 1 + sources {
 		for c := range chats {
 			u := telegramtest.User{ID: int64(10001 + c), FirstName: "قارئ", LanguageCode: "ar"}
@@ -352,6 +358,7 @@ func loadCPURun(t *testing.T, bin string, naive bool) loadResult {
 
 	// Publishing: feed i gains its n-th item at n minutes and i/20 of one.
 	atSetup := p.snapshot(t, lt)
+	setupProfile.wait(t)
 	profile := p.startCPUProfile(t, time.Duration(publishing+grace)*minute)
 	pubStart := time.Now()
 	for n := range publishing {
@@ -429,6 +436,11 @@ func loadCPURun(t *testing.T, bin string, naive bool) loadResult {
 	}
 	t.Logf("setup: %.2f CPU-s for %d commands and the first polls (%.2f ms each), %d round trips (%.1f each), %.0f allocs each",
 		atSetup.cpu.Seconds(), commands, atSetup.cpu.Seconds()*1000/commands, atSetup.trips, float64(atSetup.trips)/commands, float64(atSetup.mallocs)/commands)
+	cmdCPU := atSetup.cpu - atStart.cpu
+	t.Logf("setup, the commands alone (from the first polls' end): %.2f CPU-s (%.3f ms each), %.2f round trips each, %.0f allocs each",
+		cmdCPU.Seconds(), cmdCPU.Seconds()*1000/commands, float64(atSetup.trips-atStart.trips)/commands, float64(atSetup.mallocs-atStart.mallocs)/commands)
+	t.Logf("Redis commands, setup, per command: %s", topCounts(atSetup.byName, commands, 16))
+	t.Logf("Redis round trips, setup, per command, by what they carried: %s", topCounts(atSetup.shapes, commands, 12))
 	t.Logf("Redis commands, publishing + grace, per delivery: %s", lt.proxy.top(atSetup.byName, cards, 12))
 
 	lt.checkProto(t)
@@ -763,12 +775,13 @@ type loadSnapshot struct {
 	mallocs         int64
 	trips, commands int64
 	byName          map[string]int64
+	shapes          map[string]int64 // round trips by what they carried (tripShape)
 }
 
 func (p *loadProc) snapshot(t *testing.T, lt *loadTarget) loadSnapshot {
 	t.Helper()
 	s := loadSnapshot{cpu: procCPU(t, p.cmd.Process.Pid), mallocs: p.metric(t, "go_memstats_mallocs_total")}
-	s.trips, s.byName = lt.proxy.trips.Load(), lt.proxy.byName()
+	s.trips, s.byName, s.shapes = lt.proxy.trips.Load(), lt.proxy.byName(), lt.proxy.shapes()
 	for _, n := range s.byName {
 		s.commands += n
 	}
@@ -850,13 +863,18 @@ type profileRun struct {
 // startCPUProfile takes a CPU profile of the program for d into
 // $AKHBAR_LOAD_PROFILE/<test>-cpu.pprof.
 func (p *loadProc) startCPUProfile(t *testing.T, d time.Duration) *profileRun {
+	return p.startCPUProfileNamed(t, "cpu", d)
+}
+
+// startCPUProfileNamed is startCPUProfile into <test>-<name>.pprof.
+func (p *loadProc) startCPUProfileNamed(t *testing.T, name string, d time.Duration) *profileRun {
 	dir := os.Getenv("AKHBAR_LOAD_PROFILE")
 	if dir == "" {
 		return nil
 	}
 	r := &profileRun{done: make(chan error, 1)}
 	u := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.admin, int(d.Seconds()))
-	path := filepath.Join(dir, t.Name()+"-cpu.pprof")
+	path := filepath.Join(dir, t.Name()+"-"+name+".pprof")
 	go func() { r.done <- fetchTo(u, path) }()
 	return r
 }
@@ -1048,6 +1066,7 @@ type redisProxy struct {
 	trips atomic.Int64
 	mu    sync.Mutex
 	names map[string]int64
+	shape map[string]int64 // round trips by what they carried: the commands' names, joined by +
 }
 
 // newRedisProxy starts a proxy to the Redis of redisURL and returns the
@@ -1063,7 +1082,7 @@ func newRedisProxy(t *testing.T, redisURL string) (*redisProxy, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	p := &redisProxy{names: map[string]int64{}}
+	p := &redisProxy{names: map[string]int64{}, shape: map[string]int64{}}
 	upstream := u.Host
 	go func() {
 		for {
@@ -1110,6 +1129,7 @@ func (p *redisProxy) serve(client net.Conn, upstream string) {
 		for _, n := range names {
 			p.names[n]++
 		}
+		p.shape[tripShape(names)]++
 		p.mu.Unlock()
 		batch, names = batch[:0], names[:0]
 	}
@@ -1147,8 +1167,13 @@ func readRESPCommand(r *bufio.Reader) (raw []byte, name string, err error) {
 			return nil, "", err
 		}
 		raw = append(append(raw, hdr...), arg...)
-		if k == 0 {
+		switch {
+		case k == 0:
 			name = strings.ToUpper(string(arg[:size]))
+		case k == 1 && (name == "EVALSHA" || name == "EVALSHA_RO"):
+			// A script by the start of its SHA1, so that the counts tell
+			// the scripts apart.
+			name += ":" + string(arg[:min(size, 8)])
 		}
 	}
 	return raw, name, nil
@@ -1162,6 +1187,46 @@ func (p *redisProxy) byName() map[string]int64 {
 		out[k] = v
 	}
 	return out
+}
+
+// tripShape names a round trip by its commands: the first five, then how
+// many more.
+func tripShape(names []string) string {
+	if len(names) <= 5 {
+		return strings.Join(names, "+")
+	}
+	return strings.Join(names[:5], "+") + fmt.Sprintf("+%d more", len(names)-5)
+}
+
+// shapes is the round trips so far by what they carried.
+func (p *redisProxy) shapes() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int64, len(p.shape))
+	for k, v := range p.shape {
+		out[k] = v
+	}
+	return out
+}
+
+// topCounts lists counts, most first, per unit of per.
+func topCounts(m map[string]int64, per float64, k int) string {
+	type count struct {
+		name string
+		n    int64
+	}
+	var cs []count
+	for name, v := range m {
+		if v > 0 {
+			cs = append(cs, count{name, v})
+		}
+	}
+	slices.SortFunc(cs, func(a, b count) int { return cmp.Or(int(b.n-a.n), strings.Compare(a.name, b.name)) })
+	var parts []string
+	for _, c := range cs[:min(k, len(cs))] {
+		parts = append(parts, fmt.Sprintf("%s %.2f", c.name, float64(c.n)/per))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (p *redisProxy) commands() int64 {
