@@ -293,38 +293,3 @@ func subscribe(t *testing.T, s *storage.Store, chat int64, target string) {
 		t.Fatalf("Subscribe(%d, %s)=%v, %v; want true, nil", chat, target, ok, err)
 	}
 }
-
-// ChatAndAllow reads a chat's record and takes a token of a limit in one
-// round trip: the token is taken whether or not the chat has a record, and
-// a second within the interval is denied with the wait, as Allow's.
-func TestChatAndAllow(t *testing.T) {
-	t.Parallel()
-	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
-		ctx := t.Context()
-		l := storage.Limit{Rate: 1, Period: time.Minute}
-		before := time.Now()
-		_, tok, err := s.ChatAndAllow(ctx, 31, "chat:31", l)
-		if !errors.Is(err, storage.ErrNotFound) {
-			t.Fatalf("a chat without a record: %v, want ErrNotFound", err)
-		}
-		if tok.Wait != 0 || tok.At.Before(before) || tok.At.After(time.Now()) {
-			t.Errorf("token %+v, want taken, asked for during the call", tok)
-		}
-		if err := s.SaveChat(ctx, storage.Chat{ID: 31, Kind: "private", Lang: "en"}); err != nil {
-			t.Fatal(err)
-		}
-		c, tok, err := s.ChatAndAllow(ctx, 31, "chat:31", l)
-		if err != nil || c.ID != 31 || c.Kind != "private" || c.Lang != "en" {
-			t.Fatalf("ChatAndAllow = %+v, %v; want the saved record", c, err)
-		}
-		if tok.Wait < 50*time.Second || tok.Wait > time.Minute {
-			t.Errorf("a second token within the minute: wait %v, want about a minute", tok.Wait)
-		}
-		if wait, err := s.Allow(ctx, "chat:31", l); err != nil || wait == 0 {
-			t.Errorf("Allow after ChatAndAllow = %v, %v; want a wait: the same bucket", wait, err)
-		}
-		if _, _, err := s.ChatAndAllow(ctx, 31, "chat:31", storage.Limit{}); err == nil {
-			t.Error("ChatAndAllow took an invalid limit")
-		}
-	})
-}
