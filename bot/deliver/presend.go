@@ -92,23 +92,19 @@ func (e *Engine) pace(ctx context.Context, chatID int64) error {
 	return e.paceWith(ctx, chatID, storage.Token{})
 }
 
-// tokenFresh bounds how old a token of the chat's limit l asked for ahead
-// (storage.Token) may be and still be spent: half the limit's interval, at
-// most staleSlot and at least WindowGuard. A reply leaves after its token
-// by the wait for its slot of the bot-wide rate anyway, and its answer
-// pushes the chat's bucket (Push) so that the chat's next send keeps an
-// interval from it; a token at most half an interval old also keeps the
-// reply half an interval from the chat's next token. An older one is left
-// unused (the chat's next event waits for it) and another taken.
-func tokenFresh(l storage.Limit) time.Duration {
-	return max(WindowGuard, min(staleSlot, l.Period/time.Duration(max(l.Rate, 1))/2))
-}
+// tokenFresh bounds how long a token asked for ahead (storage.Token) is
+// spent: a send within it of its token leaves as soon after it as one
+// whose token came from its own Allow just before. A token older than
+// that is left unused (the chat's next event waits for it) and another
+// taken: a send long after its token could arrive bunched with the
+// chat's next one.
+const tokenFresh = WindowGuard
 
 // paceWith is pace spending tok, a token of the chat's limit asked for
 // ahead, first: taken (and fresh), the send needs no Allow of its own;
 // denied, it waits as long as the bucket said before asking again.
 func (e *Engine) paceWith(ctx context.Context, chatID int64, tok storage.Token) error {
-	ahead := !tok.At.IsZero() && time.Since(tok.At) <= tokenFresh(e.chatLimit(chatID))
+	ahead := !tok.At.IsZero() && time.Since(tok.At) <= tokenFresh
 	for {
 		var wait time.Duration
 		if ahead {
