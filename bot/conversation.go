@@ -29,12 +29,8 @@ type outbox struct{ b *Bot }
 
 func (o outbox) Reply(ctx context.Context, m Message) error { return o.b.reply(ctx, m) }
 
-func (o outbox) ReplyIn(ctx context.Context, m Message, to storage.Chat, tok storage.Token) error {
-	return o.b.replyIn(ctx, m, to, tok)
-}
-
-func (o outbox) ChatForReply(ctx context.Context, chatID int64) (storage.Chat, storage.Token, error) {
-	return o.b.eng.ChatForReply(ctx, chatID)
+func (o outbox) ReplyIn(ctx context.Context, m Message, to storage.Chat) error {
+	return o.b.replyIn(ctx, m, to)
 }
 
 func (o outbox) PacedSend(ctx context.Context, m Message) (int, error) {

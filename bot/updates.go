@@ -26,15 +26,13 @@ func (b *Bot) reply(ctx context.Context, m Message) error {
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("reply to %d: %w", m.ChatID, err)
 	}
-	return b.replyIn(ctx, m, c, storage.Token{})
+	return b.replyIn(ctx, m, c)
 }
 
 // replyIn is reply to a chat whose record the caller has read (c; the
 // zero Chat when there is none): a command's turn reads it first, and the
-// reply takes that read instead of a second one of its own; tok is the
-// chat's token asked for with the read (chat.Outbox.ChatForReply), or the
-// zero Token.
-func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat, tok storage.Token) error {
+// reply takes that read instead of a second one of its own.
+func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat) error {
 	if !c.Paused.IsZero() {
 		b.log.Debug("reply to a paused chat not sent", "chat_id", m.ChatID, "paused_why", c.PausedWhy)
 		return nil
@@ -42,8 +40,7 @@ func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat, tok storag
 	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
-		_, err := b.eng.PacedSendWith(ctx, m, tok)
-		tok = storage.Token{} // spent: a second attempt takes its own
+		_, err := b.pacedSend(ctx, m)
 		var rl *RateLimitError
 		if errors.As(err, &rl) && attempt == 0 && rl.RetryAfter < maxReplyWait {
 			if !deliver.Sleep(ctx, rl.RetryAfter) {

@@ -168,50 +168,6 @@ func (s *Store) Chat(ctx context.Context, id int64) (Chat, error) {
 	return decodeChat(id, m), nil
 }
 
-// Token is a token of a limit asked for ahead of its event, with another
-// read (ChatAndAllow): At, this process's clock, when it was asked for;
-// Wait, zero when it was taken, else how long the bucket wanted. The zero
-// Token is none asked for.
-type Token struct {
-	At   time.Time
-	Wait time.Duration
-}
-
-// ChatAndAllow is Chat and Allow(key, l) in one round trip: the record a
-// command's turn reads first, and the chat's token its reply will take.
-// The token is asked for whether or not the chat has a record; with an
-// error other than ErrNotFound, it is the zero Token.
-func (s *Store) ChatAndAllow(ctx context.Context, id int64, key string, l Limit) (Chat, Token, error) {
-	if l.Rate <= 0 || l.Period <= 0 {
-		return Chat{}, Token{}, fmt.Errorf("chat %d: allow %s: invalid limit %d/%v", id, key, l.Rate, l.Period)
-	}
-	at := time.Now()
-	var read *redis.MapStringStringCmd
-	var take *redis.Cmd
-	// A NOSCRIPT fails the one script: the rerun reads again and takes
-	// the token once.
-	if _, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
-		read = p.HGetAll(ctx, s.k.chat(id))
-		take = s.queueGCRA(ctx, p, key, l, 1)
-		return nil
-	}); err != nil {
-		return Chat{}, Token{}, fmt.Errorf("chat %d: %w", id, err)
-	}
-	r, err := parseGCRA(take)
-	if err != nil {
-		return Chat{}, Token{}, fmt.Errorf("chat %d: allow %s: %w", id, key, err)
-	}
-	tok := Token{At: at}
-	if r.allowed <= 0 {
-		tok.Wait = max(r.retryAfter, time.Millisecond)
-	}
-	m := read.Val()
-	if len(m) == 0 {
-		return Chat{}, tok, fmt.Errorf("chat %d: %w", id, ErrNotFound)
-	}
-	return decodeChat(id, m), tok, nil
-}
-
 func decodeChat(id int64, m map[string]string) Chat {
 	return Chat{
 		ID:        id,

@@ -57,14 +57,8 @@ type Outbox interface {
 	// Reply sends an answer to a person, unless the chat is paused.
 	Reply(ctx context.Context, m tg.Message) error
 	// ReplyIn is Reply to a chat whose record the turn has just read (to,
-	// m.ChatID's): whether it is paused is to's, not read again; tok is
-	// the chat's token asked for with the read (ChatForReply), or the
-	// zero Token.
-	ReplyIn(ctx context.Context, m tg.Message, to storage.Chat, tok storage.Token) error
-	// ChatForReply reads a chat's record (storage.ErrNotFound: none) and
-	// asks for the token of the chat's limit its reply takes, in one
-	// round trip.
-	ChatForReply(ctx context.Context, chatID int64) (storage.Chat, storage.Token, error)
+	// m.ChatID's): whether it is paused is to's, not read again.
+	ReplyIn(ctx context.Context, m tg.Message, to storage.Chat) error
 	// PacedSend sends one message within the chat's and the bot's limits
 	// and returns its id.
 	PacedSend(ctx context.Context, m tg.Message) (int, error)

@@ -142,7 +142,6 @@ type fakeOutbox struct {
 	Outbox
 	replies []tg.Message
 	cat     Catalog
-	store   *fakeStore // ChatForReply's reads
 }
 
 func (o *fakeOutbox) Card(it feeds.Item, c storage.Chat) card.Card {
@@ -154,14 +153,8 @@ func (o *fakeOutbox) Reply(_ context.Context, m tg.Message) error {
 	return nil
 }
 
-func (o *fakeOutbox) ReplyIn(ctx context.Context, m tg.Message, _ storage.Chat, _ storage.Token) error {
+func (o *fakeOutbox) ReplyIn(ctx context.Context, m tg.Message, _ storage.Chat) error {
 	return o.Reply(ctx, m)
-}
-
-// ChatForReply reads the fake store; it has no limits, so no token.
-func (o *fakeOutbox) ChatForReply(ctx context.Context, id int64) (storage.Chat, storage.Token, error) {
-	c, err := o.store.Chat(ctx, id)
-	return c, storage.Token{}, err
 }
 
 func (o *fakeOutbox) Location(string) *time.Location { return time.UTC }
@@ -183,8 +176,7 @@ var testSources = []feeds.Source{
 // newTestConversation wires a conversation to the fakes, with the bot's
 // own user id botID.
 func newTestConversation(botID int64) (*Conversation, *fakeStore, *fakeSender, *fakeOutbox) {
-	store, sender := newFakeStore(), &fakeSender{status: map[[2]int64]string{}, chats: map[string]tg.Chat{}}
-	out := &fakeOutbox{store: store}
+	store, sender, out := newFakeStore(), &fakeSender{status: map[[2]int64]string{}, chats: map[string]tg.Chat{}}, &fakeOutbox{}
 	now := time.Date(2026, 4, 2, 12, 0, 0, 0, time.UTC)
 	c := New(Config{BotID: botID, Now: func() time.Time { return now }}, store, sender, out, staticCatalog{NewLineup(testSources)}, nil)
 	return c, store, sender, out

@@ -57,20 +57,16 @@ func (h *turn) handleMessage(ctx context.Context, m *tg.InMessage) error {
 	if !ok {
 		return h.handleText(ctx, m)
 	}
-	chat, tok, err := h.remember(ctx, m.Chat, m.From, answeredAtOnce(m.Chat, cmd, args))
+	chat, err := h.rememberChat(ctx, m.Chat, m.From)
 	if err != nil {
 		return err
 	}
 	lang := chatLang(m, chat)
 	t := card.Texts(lang)
-	// The chat's record was read above (remember): the reply's pause
-	// check takes it instead of a second read, and the reply spends the
-	// token asked for with it, if any.
+	// The chat's record was read above (rememberChat): the reply's pause
+	// check takes it instead of a second read.
 	reply := func(text string, buttons [][]tg.Button) error {
-		m := tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true}
-		spent := tok
-		tok = storage.Token{}
-		return h.out.ReplyIn(ctx, m, chat, spent)
+		return h.out.ReplyIn(ctx, tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true}, chat)
 	}
 	if handled, err := h.operatorCommand(ctx, m, cmd, lang); handled {
 		return err
@@ -212,47 +208,12 @@ func (h *turn) subscribeReply(ctx context.Context, chatID int64, lang, target st
 	return reply(fmt.Sprintf(t.Subscribed, name), nil)
 }
 
-// answeredAtOnce reports whether a command is answered in its chat right
-// after a read or a change of the store, its reply's token then asked for
-// with the chat's read (remember): in a private chat, /start (without a
-// deep link's payload), /help, /sources, and /subscribe or /unsubscribe
-// of a source or topic named (a channel's, @name, asks Telegram first).
-// Any other command's token would risk going unspent (no reply, or one
-// after slower work), which would hold the chat's next message an
-// interval.
-func answeredAtOnce(c tg.Chat, cmd string, args []string) bool {
-	if c.Type != "private" {
-		return false
-	}
-	switch cmd {
-	case "start":
-		return len(args) == 0
-	case "help", "sources":
-		return true
-	case "subscribe", "unsubscribe":
-		return len(args) > 0 && !strings.HasPrefix(args[0], "@")
-	}
-	return false
-}
-
 // rememberChat records the chat on first contact (and refreshes its title),
 // taking the first user's language as the chat's card language.
 func (h *turn) rememberChat(ctx context.Context, c tg.Chat, from tg.User) (storage.Chat, error) {
-	sc, _, err := h.remember(ctx, c, from, false)
-	return sc, err
-}
-
-// remember is rememberChat, which, forReply, also asks for the token of
-// the chat's limit its reply will take, in the chat read's round trip
-// (Outbox.ChatForReply); else tok is the zero Token.
-func (h *turn) remember(ctx context.Context, c tg.Chat, from tg.User, forReply bool) (sc storage.Chat, tok storage.Token, err error) {
-	if forReply {
-		sc, tok, err = h.out.ChatForReply(ctx, c.ID)
-	} else {
-		sc, err = h.store.Chat(ctx, c.ID)
-	}
+	sc, err := h.store.Chat(ctx, c.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return sc, storage.Token{}, err
+		return sc, err
 	}
 	fresh := errors.Is(err, storage.ErrNotFound)
 	if fresh {
@@ -262,10 +223,10 @@ func (h *turn) remember(ctx context.Context, c tg.Chat, from tg.User, forReply b
 		}
 	}
 	if !fresh && sc.Kind == c.Type && sc.Title == c.Title && sc.Username == c.Username {
-		return sc, tok, nil
+		return sc, nil
 	}
 	sc.Kind, sc.Title, sc.Username = c.Type, c.Title, c.Username
-	return sc, tok, h.store.SaveChat(ctx, sc)
+	return sc, h.store.SaveChat(ctx, sc)
 }
 
 // adminStatus reports whether a getChatMember status is an admin's.

@@ -18,7 +18,6 @@ import (
 type digestStore interface {
 	Allow(ctx context.Context, key string, l storage.Limit) (time.Duration, error)
 	Chat(ctx context.Context, id int64) (storage.Chat, error)
-	ChatAndAllow(ctx context.Context, id int64, key string, l storage.Limit) (storage.Chat, storage.Token, error)
 	DeliveredMany(ctx context.Context, sent []storage.Sent) error
 	DueDigests(ctx context.Context, now time.Time, n int) ([]int64, error)
 	ForgetChat(ctx context.Context, id int64) error

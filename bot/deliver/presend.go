@@ -59,13 +59,7 @@ func (e *Engine) ready(ctx context.Context, chatID int64, sc storage.SendCheck, 
 // to (without the photo, the copy button, the buttons; see sendNews), each
 // in a slot of the bot-wide rate; a reply has no plain-text form of its own.
 func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
-	return e.pacedSendWith(ctx, m, storage.Token{})
-}
-
-// pacedSendWith is pacedSend with a token of the chat's limit asked for
-// ahead (tok; the zero Token: none), which pace spends.
-func (e *Engine) pacedSendWith(ctx context.Context, m card.Message, tok storage.Token) (int, error) {
-	if err := e.paceWith(ctx, m.ChatID, tok); err != nil {
+	if err := e.pace(ctx, m.ChatID); err != nil {
 		return 0, err
 	}
 	for {
@@ -89,31 +83,10 @@ func (e *Engine) pacedSendWith(ctx context.Context, m card.Message, tok storage.
 // pace waits for a token of the chat's limit and a slot of the bot-wide
 // rate, as long as ctx allows: one send may go.
 func (e *Engine) pace(ctx context.Context, chatID int64) error {
-	return e.paceWith(ctx, chatID, storage.Token{})
-}
-
-// tokenFresh bounds how long a token asked for ahead (storage.Token) is
-// spent: a send within it of its token leaves as soon after it as one
-// whose token came from its own Allow just before. A token older than
-// that is left unused (the chat's next event waits for it) and another
-// taken: a send long after its token could arrive bunched with the
-// chat's next one.
-const tokenFresh = WindowGuard
-
-// paceWith is pace spending tok, a token of the chat's limit asked for
-// ahead, first: taken (and fresh), the send needs no Allow of its own;
-// denied, it waits as long as the bucket said before asking again.
-func (e *Engine) paceWith(ctx context.Context, chatID int64, tok storage.Token) error {
-	ahead := !tok.At.IsZero() && time.Since(tok.At) <= tokenFresh
 	for {
-		var wait time.Duration
-		if ahead {
-			wait, ahead = tok.Wait, false
-		} else {
-			var err error
-			if wait, err = e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID)); err != nil {
-				return err
-			}
+		wait, err := e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID))
+		if err != nil {
+			return err
 		}
 		if wait <= 0 {
 			break

@@ -147,17 +147,3 @@ func (e *Engine) PacedSend(ctx context.Context, m card.Message) (int, error) {
 }
 
 func (e *Engine) Pace(ctx context.Context, chatID int64) error { return e.pace(ctx, chatID) }
-
-// ChatForReply reads a chat's record and asks for the token of its limit
-// that a reply takes, in one round trip (storage.ChatAndAllow): a
-// command's turn reads the chat first and replies at its end.
-// PacedSendWith spends the token.
-func (e *Engine) ChatForReply(ctx context.Context, chatID int64) (storage.Chat, storage.Token, error) {
-	return e.store.ChatAndAllow(ctx, chatID, chatKey(chatID), e.chatLimit(chatID))
-}
-
-// PacedSendWith is PacedSend with the chat's token asked for ahead
-// (ChatForReply; the zero Token: none).
-func (e *Engine) PacedSendWith(ctx context.Context, m card.Message, tok storage.Token) (int, error) {
-	return e.pacedSendWith(ctx, m, tok)
-}
