@@ -140,7 +140,12 @@ type Dispatcher struct {
 	room     chan struct{}          // closed when an update is let go
 	stopping bool
 	stats    DispatchStats
-	handling int     // updates being handled now
+	handling int // updates being handled now
+	// verdicts holds the rate's verdict (true: over) for updates whose
+	// sender's token was taken by an Accept that then failed to keep
+	// them: the batch comes again (telegram.Poll asks for it again, a
+	// webhook's 503 is sent again) and must not take a second token.
+	verdicts map[int64]bool
 	finished []int64 // updates handled, to be removed from the inbox (flushDone)
 	// finishedWake wakes flushDone: an update was handled.
 	finishedWake chan struct{}
@@ -198,7 +203,7 @@ func NewDispatcher(h Handler, inbox Inbox, log *slog.Logger, opts DispatchOption
 	d := &Dispatcher{
 		h: h, inbox: inbox, log: log, opts: opts.withDefaults(),
 		queues: map[int64]*updateQueue{}, held: map[int64]bool{}, room: make(chan struct{}),
-		finishedWake: make(chan struct{}, 1),
+		finishedWake: make(chan struct{}, 1), verdicts: map[int64]bool{},
 		m: dispatchMetrics{
 			dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "akhbar_updates_dropped_total",
 				Help: "Updates dropped without a reply, by reason: queue_full (their chat's queue was full) or user_rate (their sender was over the rate)."}, []string{"reason"}),
@@ -271,13 +276,23 @@ func (d *Dispatcher) Accept(ctx context.Context, us []tg.Update) error {
 		byID[u.ID] = u
 	}
 	d.mu.Unlock()
-	fresh, err := d.rate(ctx, fresh, byID)
+	asked := fresh
+	fresh, over, err := d.rate(ctx, fresh, byID)
 	if err != nil {
 		return fmt.Errorf("accept updates: %w", err)
 	}
 	added, err := d.inbox.KeepUpdates(ctx, fresh, d.opts.Lease)
 	if err != nil {
 		return fmt.Errorf("accept updates: %w", err)
+	}
+	d.mu.Lock()
+	for _, u := range asked {
+		delete(d.verdicts, u.ID)
+	}
+	d.stats.UserRate += int64(over)
+	d.mu.Unlock()
+	if over > 0 {
+		d.m.dropped.WithLabelValues("user_rate").Add(float64(over))
 	}
 	if full > 0 {
 		d.mu.Lock()
@@ -295,49 +310,57 @@ func (d *Dispatcher) Accept(ctx context.Context, us []tg.Update) error {
 
 // rate takes a token of its sender's rate for each update of us that
 // counts (rated), all in one round trip, and returns us without those over
-// the rate, which are dropped. When the store fails they all go on, as
-// their handling would fail and say so; an error only when ctx ended.
-func (d *Dispatcher) rate(ctx context.Context, us []storage.InboxUpdate, byID map[int64]tg.Update) ([]storage.InboxUpdate, error) {
+// the rate, which are dropped, and how many those are. An update whose
+// token an Accept that failed took already (d.verdicts) keeps that verdict
+// without another token. When the store fails they all go on, as their
+// handling would fail and say so; an error only when ctx ended.
+func (d *Dispatcher) rate(ctx context.Context, us []storage.InboxUpdate, byID map[int64]tg.Update) ([]storage.InboxUpdate, int, error) {
 	var keys []string
 	var at []int // the index in us of keys[i]'s update
+	over := map[int]bool{}
+	d.mu.Lock()
 	for i, u := range us {
+		if o, ok := d.verdicts[u.ID]; ok {
+			over[i] = o
+			continue
+		}
 		if key, ok := d.rated(byID[u.ID]); ok {
 			keys = append(keys, "user:"+strconv.FormatInt(key, 10))
 			at = append(at, i)
 		}
 	}
-	if len(keys) == 0 {
-		return us, nil
-	}
-	waits, err := d.inbox.AllowMany(ctx, keys, d.opts.UserRate)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return nil, err
-	case err != nil:
-		d.log.Warn("user rate", "updates", len(keys), "error", err)
-		return us, nil
-	}
-	over := map[int]bool{}
-	for i, w := range waits {
-		if w > 0 {
-			over[at[i]] = true
+	d.mu.Unlock()
+	if len(keys) > 0 {
+		waits, err := d.inbox.AllowMany(ctx, keys, d.opts.UserRate)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, 0, err
+		case err != nil:
+			d.log.Warn("user rate", "updates", len(keys), "error", err)
+		default:
+			d.mu.Lock()
+			if len(d.verdicts) > maxRated { // batches never asked for again
+				clear(d.verdicts)
+			}
+			for i, w := range waits {
+				over[at[i]] = w > 0
+				d.verdicts[us[at[i]].ID] = w > 0
+			}
+			d.mu.Unlock()
 		}
 	}
-	if len(over) == 0 {
-		return us, nil
-	}
-	kept := us[:0]
+	kept := make([]storage.InboxUpdate, 0, len(us))
 	for i, u := range us {
 		if !over[i] {
 			kept = append(kept, u)
 		}
 	}
-	d.mu.Lock()
-	d.stats.UserRate += int64(len(over))
-	d.mu.Unlock()
-	d.m.dropped.WithLabelValues("user_rate").Add(float64(len(over)))
-	return kept, nil
+	return kept, len(us) - len(kept), nil
 }
+
+// maxRated bounds Dispatcher.verdicts: verdicts of batches refused and never
+// sent again are forgotten past it.
+const maxRated = 10000
 
 // queue puts updates already in the inbox in their chats' queues, and
 // removes from the inbox those dropped for a full queue.
