@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -1182,11 +1183,7 @@ func readRESPCommand(r *bufio.Reader) (raw []byte, name string, err error) {
 func (p *redisProxy) byName() map[string]int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[string]int64, len(p.names))
-	for k, v := range p.names {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.names)
 }
 
 // tripShape names a round trip by its commands: the first five, then how
@@ -1202,11 +1199,7 @@ func tripShape(names []string) string {
 func (p *redisProxy) shapes() map[string]int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[string]int64, len(p.shape))
-	for k, v := range p.shape {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.shape)
 }
 
 // topCounts lists counts, most first, per unit of per.
