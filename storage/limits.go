@@ -24,25 +24,11 @@ type Limit struct {
 // every path draws from the same bucket). It returns 0 when the event may
 // happen now, else how long to wait before trying again.
 func (s *Store) Allow(ctx context.Context, key string, l Limit) (time.Duration, error) {
-	if l.Rate <= 0 || l.Period <= 0 {
-		return 0, fmt.Errorf("allow %s: invalid limit %d/%v", key, l.Rate, l.Period)
-	}
-	var cmd *redis.Cmd
-	if _, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
-		cmd = s.queueGCRA(ctx, p, key, l, 1)
-		return nil
-	}); err != nil {
-		return 0, fmt.Errorf("allow %s: %w", key, err)
-	}
-	r, err := parseGCRA(cmd)
+	waits, err := s.AllowMany(ctx, []string{key}, l)
 	if err != nil {
-		return 0, fmt.Errorf("allow %s: %w", key, err)
+		return 0, err
 	}
-	if r.allowed > 0 {
-		return 0, nil
-	}
-	// Never report "allowed" for a denied call, even if rounding gives 0.
-	return max(r.retryAfter, time.Millisecond), nil
+	return waits[0], nil
 }
 
 // AllowMany is Allow for each of keys, one token each, in one round trip:
@@ -52,19 +38,21 @@ func (s *Store) AllowMany(ctx context.Context, keys []string, l Limit) ([]time.D
 	if len(keys) == 0 {
 		return nil, nil
 	}
+	what := keys[0]
+	if len(keys) > 1 {
+		what = fmt.Sprintf("%d keys", len(keys))
+	}
 	if l.Rate <= 0 || l.Period <= 0 {
-		return nil, fmt.Errorf("allow %d keys: invalid limit %d/%v", len(keys), l.Rate, l.Period)
+		return nil, fmt.Errorf("allow %s: invalid limit %d/%v", what, l.Rate, l.Period)
 	}
 	cmds := make([]*redis.Cmd, len(keys))
-	// Every command is the one script: a NOSCRIPT fails them all, so the
-	// rerun takes no token twice.
 	if _, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
 			cmds[i] = s.queueGCRA(ctx, p, key, l, 1)
 		}
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("allow %d keys: %w", len(keys), err)
+		return nil, fmt.Errorf("allow %s: %w", what, err)
 	}
 	waits := make([]time.Duration, len(keys))
 	for i, cmd := range cmds {
@@ -73,6 +61,7 @@ func (s *Store) AllowMany(ctx context.Context, keys []string, l Limit) ([]time.D
 			return nil, fmt.Errorf("allow %s: %w", keys[i], err)
 		}
 		if r.allowed <= 0 {
+			// Never "allowed" for a denied call, even if rounding gives 0.
 			waits[i] = max(r.retryAfter, time.Millisecond)
 		}
 	}
