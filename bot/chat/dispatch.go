@@ -317,7 +317,7 @@ func (d *Dispatcher) Accept(ctx context.Context, us []tg.Update) error {
 func (d *Dispatcher) rate(ctx context.Context, us []storage.InboxUpdate, byID map[int64]tg.Update) ([]storage.InboxUpdate, int, error) {
 	var keys []string
 	var at []int // the index in us of keys[i]'s update
-	over := map[int]bool{}
+	over := make([]bool, len(us))
 	d.mu.Lock()
 	for i, u := range us {
 		if o, ok := d.verdicts[u.ID]; ok {
