@@ -25,6 +25,7 @@ func TestNewClientForms(t *testing.T) {
 		"cluster param":     {url: "redis://h1:1?cluster=true&addr=h2:2", wantAddrs: []string{"h1:1", "h2:2"}},
 		"cluster param one": {url: "redis://h1:1?cluster=1", wantAddrs: []string{"h1:1"}},
 		"cluster false":     {url: "redis://h1:1?cluster=false", wantAddr: "h1:1"},
+		"retries asked":     {url: "redis://h:1?max_retries=3", wantAddr: "h:1"}, // overridden: see singleOptions
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -52,6 +53,9 @@ func TestNewClientForms(t *testing.T) {
 				o := c.Options()
 				if o.Addr != tc.wantAddr || o.DB != tc.wantDB || (o.TLSConfig != nil) != tc.wantTLS {
 					t.Fatalf("Addr=%q DB=%d TLS=%v, want %q %d %v", o.Addr, o.DB, o.TLSConfig != nil, tc.wantAddr, tc.wantDB, tc.wantTLS)
+				}
+				if o.MaxRetries != 0 { // -1 as go-redis keeps it
+					t.Fatalf("MaxRetries=%d, want none: a command Redis may have run is not sent again", o.MaxRetries)
 				}
 			default:
 				t.Fatalf("got %T", c)

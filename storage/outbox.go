@@ -125,7 +125,42 @@ func decodeJob(v map[string]any) (Job, error) {
 
 // EnsureGroup creates the shared delivery streams and their consumer group
 // "senders" where missing. Safe to call from every replica at start.
+//
+// A network error is tried again, ensureGroupTries times in all: a
+// replica's delivery does not start without the group, and creating it
+// again is safe (BUSYGROUP), which the client, sending nothing twice by
+// itself (singleOptions), cannot know.
 func (s *Store) EnsureGroup(ctx context.Context) error {
+	var err error
+	for try := range ensureGroupTries {
+		if try > 0 {
+			t := time.NewTimer(time.Duration(try) * 100 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("ensure group: %w (after %w)", ctx.Err(), err)
+			case <-t.C:
+			}
+		}
+		if err = s.ensureGroup(ctx); err == nil || !isNetworkError(ctx, err) {
+			return err
+		}
+	}
+	return err
+}
+
+// ensureGroupTries bounds EnsureGroup's tries, as go-redis's default
+// (MaxRetries 3) did: four, over 0.6 s.
+const ensureGroupTries = 4
+
+// isNetworkError reports whether err is none of Redis's answers nor ctx's
+// end: the connection failed (an EOF, a reset, a timeout, a refused dial).
+func isNetworkError(ctx context.Context, err error) bool {
+	var rerr redis.Error
+	return err != nil && ctx.Err() == nil && !errors.As(err, &rerr)
+}
+
+func (s *Store) ensureGroup(ctx context.Context) error {
 	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for k := range Shards {
 			p.XGroupCreateMkStream(ctx, s.k.shard(k), group, "0")

@@ -234,7 +234,27 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 	if err != nil {
 		return nil, shown, fmt.Errorf("open redis %s: %w", shown, redactErr(err, u))
 	}
+	singleOptions(o)
 	return redis.NewClient(o), shown, nil
+}
+
+// singleOptions sets what the store needs of a single Redis's client,
+// whatever the URL asked.
+//
+// No retries (MaxRetries -1, where go-redis's default is 3): after a
+// network error (an EOF, a reset, a read timeout) go-redis sends the
+// command, or the whole pipeline, again on a new connection, though Redis
+// may have run it before the connection ended. Most of the store's
+// commands are not safe to run twice: the GCRA takes a token again,
+// holdMany books its slots again, XAUTOCLAIM and XREADGROUP take jobs the
+// first answer's reader never saw, XADD enqueues a job twice, INCR counts
+// twice. So a network error is the caller's: its loop tries again at its
+// own pace (TestPipelineCutAfterRunTakesOneToken). What go-redis does
+// before a command reaches Redis is kept: a pooled connection Redis closed
+// (a restart) is found by the pool's health check and dropped before use,
+// and a dial that fails is dialled again (DialerRetries).
+func singleOptions(o *redis.Options) {
+	o.MaxRetries = -1
 }
 
 // redactErr guards against a parse error that quotes the URL back.
