@@ -106,10 +106,24 @@ func MiniredisCluster(t testing.TB, opts ...storage.Options) *storage.Store {
 		o = opts[0]
 	}
 	o.Prefix = newPrefix(t)
-	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{m.Addr()}})
+	s := openStore(t, "redis-cluster://"+m.Addr(), o)
+	client := s.Client()
 	client.AddHook(slotHook{t: t})
 	t.Cleanup(func() { _ = client.Close() })
-	return storage.New(client, o)
+	return s
+}
+
+// openStore opens a Store as the program does (storage.Open: the client's
+// options are the store's, so the tests run what ships).
+func openStore(t testing.TB, url string, o storage.Options) *storage.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := storage.Open(ctx, url, o)
+	if err != nil {
+		t.Fatalf("storagetest: %v", err)
+	}
+	return s
 }
 
 // URL is New for tests that run the whole program, which opens its own
@@ -166,12 +180,7 @@ func Cluster(t testing.TB, opts ...storage.Options) *storage.Store {
 		o = opts[0]
 	}
 	o.Prefix = newPrefix(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := storage.Open(ctx, url, o)
-	if err != nil {
-		t.Fatalf("storagetest: %v", err)
-	}
+	s := openStore(t, url, o)
 	client := s.Client()
 	client.AddHook(slotHook{t: t})
 	t.Cleanup(func() {
@@ -239,13 +248,9 @@ func open(t testing.TB, url string, opts []storage.Options) *storage.Store {
 		o = opts[0]
 	}
 	o.Prefix = newPrefix(t)
-	ro, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("storagetest: parse URL: %v", err)
-	}
-	client := redis.NewClient(ro)
+	s := openStore(t, url, o)
+	client := s.Client()
 	client.AddHook(slotHook{t: t})
-	s := storage.New(client, o)
 	cleanupPrefix(t, url, o.Prefix)
 	// Registered after cleanupPrefix so it runs first (cleanups are LIFO);
 	// the key deletion uses its own client, as the test may close s itself.
