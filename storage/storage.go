@@ -228,6 +228,7 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 		if err != nil {
 			return nil, shown, fmt.Errorf("open redis %s: %w", shown, redactErr(err, u))
 		}
+		clusterOptions(o)
 		return redis.NewClusterClient(o), shown, nil
 	}
 	o, err := redis.ParseURL(u.String())
@@ -253,8 +254,24 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 // before a command reaches Redis is kept: a pooled connection Redis closed
 // (a restart) is found by the pool's health check and dropped before use,
 // and a dial that fails is dialled again (DialerRetries).
+//
+// RESP2 (Protocol 2, where go-redis's default is 3): the store uses
+// nothing RESP3 brings (no client-side caching, no push messages, no
+// reply read as a RESP3 type: its scripts return numbers, strings and
+// arrays, the same in both), and with RESP3 go-redis looks for push
+// messages on the connection before every reply it reads.
 func singleOptions(o *redis.Options) {
 	o.MaxRetries = -1
+	o.Protocol = 2
+}
+
+// clusterOptions is singleOptions for a cluster's client, but for the
+// retries: its nodes' clients have none already (go-redis's default
+// there), and the ClusterClient's own, within its MaxRedirects loop, are
+// not turned off here: that loop follows MOVED and ASK too
+// (TestClusterPipelineCutAfterRunTakesOneToken, skipped, shows them).
+func clusterOptions(o *redis.ClusterOptions) {
+	o.Protocol = 2
 }
 
 // redactErr guards against a parse error that quotes the URL back.
