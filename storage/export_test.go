@@ -35,3 +35,6 @@ func QueueGCRA(ctx context.Context, s *Store, p redis.Pipeliner, key string, l L
 func QueueDelivered(ctx context.Context, s *Store, p redis.Pipeliner, sent []Sent) {
 	s.queueDelivered(ctx, p, sent)
 }
+
+// ClusterOptions sets what Open sets of a cluster's client options.
+func ClusterOptions(o *redis.ClusterOptions) { clusterOptions(o) }
