@@ -46,9 +46,6 @@ func TestNewClientForms(t *testing.T) {
 				if got := o.TLSConfig != nil; got != tc.wantTLS {
 					t.Fatalf("TLS=%v, want %v", got, tc.wantTLS)
 				}
-				if o.Protocol != 2 {
-					t.Fatalf("Protocol=%d, want RESP2", o.Protocol)
-				}
 			case *redis.Client:
 				if tc.wantAddrs != nil {
 					t.Fatalf("got a single-node client, want a cluster")
@@ -59,9 +56,6 @@ func TestNewClientForms(t *testing.T) {
 				}
 				if o.MaxRetries != 0 { // -1 as go-redis keeps it
 					t.Fatalf("MaxRetries=%d, want none: a command Redis may have run is not sent again", o.MaxRetries)
-				}
-				if o.Protocol != 2 {
-					t.Fatalf("Protocol=%d, want RESP2", o.Protocol)
 				}
 			default:
 				t.Fatalf("got %T", c)
