@@ -597,7 +597,18 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 	before := p.snapshot(t, lt)
 	ok0, nm0 := lf.ok.Load(), lf.notModified.Load()
 	profile := p.startCPUProfile(t, window)
+	// The scheduler's counts are read inside the snapshots, so that the
+	// window holds neither /metrics scrape.
+	pid := p.cmd.Process.Pid
+	sched0, err := readSched(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(window)
+	sched1, err := readSched(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
 	after := p.snapshot(t, lt)
 	profile.wait(t)
 	p.writeAllocProfile(t)
@@ -605,11 +616,13 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 	peakRSS := p.peakRSS(t)
 	p.kill(syscall.SIGTERM)
 	cpu := after.cpu - before.cpu
-	t.Logf("%d sources polled every minute, no chats: first polls done %v after start; over %v: %.2f CPU-s = %.3f%% of a core; polls answered %d×304, %d×200 (%.1f%% 304); %d Redis round trips (%.1f/s), %d commands; %.0f allocs/s; max RSS %.1f MiB",
+	t.Logf("%d sources polled every minute, no chats: first polls done %v after start; over %v: %.2f CPU-s (utime+stime, 10ms ticks) = %.3f%% of a core; polls answered %d×304, %d×200 (%.1f%% 304); %d Redis round trips (%.1f/s), %d commands; %.0f allocs/s; max RSS %.1f MiB",
 		n, firstPolls.Round(time.Millisecond), window, cpu.Seconds(), 100*cpu.Seconds()/window.Seconds(), nm, ok,
 		100*float64(nm)/float64(max(nm+ok, 1)), after.trips-before.trips, float64(after.trips-before.trips)/window.Seconds(),
 		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), peakRSS)
+	t.Logf("scheduler over the window: %s", sched1.since(sched0).per(window))
 	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
+	t.Logf("Redis round trips over the window, per second, by what they carried: %s", topCounts(countsSince(after.shapes, before.shapes), window.Seconds(), 16))
 	lt.checkProto(t)
 }
 
@@ -1220,6 +1233,15 @@ func topCounts(m map[string]int64, per float64, k int) string {
 		parts = append(parts, fmt.Sprintf("%s %.2f", c.name, float64(c.n)/per))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// countsSince is now's counts less then's.
+func countsSince(now, then map[string]int64) map[string]int64 {
+	d := make(map[string]int64, len(now))
+	for k, v := range now {
+		d[k] = v - then[k]
+	}
+	return d
 }
 
 func (p *redisProxy) commands() int64 {
