@@ -597,18 +597,21 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 	before := p.snapshot(t, lt)
 	ok0, nm0 := lf.ok.Load(), lf.notModified.Load()
 	profile := p.startCPUProfile(t, window)
-	// The scheduler's counts are read inside the snapshots, so that the
-	// window holds neither /metrics scrape.
+	// The scheduler's and the proxy's counts are read inside the
+	// snapshots, so that the window holds neither /metrics scrape (which
+	// wakes the program and reads the queue from Redis).
 	pid := p.cmd.Process.Pid
 	sched0, err := readSched(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
+	trips0, shapes0 := lt.proxy.trips.Load(), lt.proxy.shapes()
 	time.Sleep(window)
 	sched1, err := readSched(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
+	trips1, shapes1 := lt.proxy.trips.Load(), lt.proxy.shapes()
 	after := p.snapshot(t, lt)
 	profile.wait(t)
 	p.writeAllocProfile(t)
@@ -622,7 +625,8 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), peakRSS)
 	t.Logf("scheduler over the window: %s", sched1.since(sched0).per(window))
 	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
-	t.Logf("Redis round trips over the window, per second, by what they carried: %s", topCounts(countsSince(after.shapes, before.shapes), window.Seconds(), 16))
+	t.Logf("Redis round trips over the window (%d, %.2f/s), per second, by what they carried: %s", trips1-trips0, float64(trips1-trips0)/window.Seconds(),
+		topCounts(countsSince(shapes1, shapes0), window.Seconds(), 16))
 	lt.checkProto(t)
 }
 
