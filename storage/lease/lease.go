@@ -31,8 +31,9 @@ type Spec struct {
 	TTL time.Duration
 	// Renew is the most time from the start of one renewal to the next
 	// (at once when one took longer; after a failed one, at most half the
-	// time left before Stop). Renewals come on the clock's multiples of
-	// Renew (Next): the first after Take or Hold may come sooner.
+	// time left before Stop). The first comes Renew after Take or Hold,
+	// the following ones on the clock's multiples of Renew (Next), which
+	// may be sooner.
 	Renew time.Duration
 	// Stop bounds the time without a renewal, counted from the start of
 	// the last one that succeeded (the store extended the lease no sooner,
@@ -149,7 +150,11 @@ func (h *Held) Context() context.Context { return h.ctx }
 
 func (h *Held) renew(ctx context.Context, renewed time.Time) {
 	defer close(h.done)
-	t := time.NewTimer(time.Until(Next(renewed, h.spec.Renew)))
+	// The first renewal comes a whole Renew after the lease was taken:
+	// a poll's lock, held for a few milliseconds, would otherwise be
+	// renewed whenever its poll crossed a multiple of Renew. The
+	// following ones come on the multiples (Next).
+	t := time.NewTimer(h.spec.Renew - time.Since(renewed))
 	defer t.Stop()
 	for {
 		select {

@@ -437,3 +437,33 @@ func TestNextAlignsWithinThePeriod(t *testing.T) {
 		t.Errorf("Next dropped the monotonic reading: %s", s)
 	}
 }
+
+// A held lease is first renewed a whole Renew after it was taken (a poll's
+// lock, held a few milliseconds, is not renewed because its poll crossed a
+// multiple of Renew), then on the clock's multiples of Renew (Next).
+func TestRenewalsComeOnTheMultiplesAfterTheFirst(t *testing.T) {
+	const renew = 300 * time.Millisecond
+	sp := lease.Spec{Name: "l", Owner: "a", TTL: 3 * time.Second, Renew: renew, Stop: time.Second}
+	// Taken 50 ms before a multiple of Renew.
+	for time.Until(time.Now().Truncate(renew).Add(renew)) > 60*time.Millisecond ||
+		time.Until(time.Now().Truncate(renew).Add(renew)) < 40*time.Millisecond {
+		time.Sleep(time.Millisecond)
+	}
+	m := newMem()
+	taken := time.Now()
+	h, err := lease.Take(context.Background(), m, sp)
+	if err != nil || h == nil {
+		t.Fatalf("Take = %v, %v", h, err)
+	}
+	defer h.Release()
+	time.Sleep(renew / 2) // past the multiple, short of a whole Renew
+	if n, _, _ := m.get(); n != 1 {
+		t.Fatalf("%d renewals %v after Take, want none before a whole Renew (%v)", n-1, time.Since(taken), renew)
+	}
+	waitFor(t, "three renewals", func() bool { n, _, _ := m.get(); return n >= 4 })
+	_, last, _ := m.get()
+	// The renewal began on a multiple; the store saw it a little later.
+	if off := last.Sub(last.Truncate(renew)); off > 100*time.Millisecond {
+		t.Errorf("renewal at %v, %v past a multiple of %v, want on one", last, off, renew)
+	}
+}
