@@ -56,7 +56,10 @@ import (
 //	AKHBAR_LOAD_CPU_NAIVE_RATE=r  the naive bot spaces its sends evenly at r per second, bot-wide
 //	                          (akhbar's pacer books slots at 98% of global_per_second: 980)
 //	AKHBAR_LOAD_CPU_NAIVE_BURST=n  ... and lets n of them go together every n intervals (same rate)
-//	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
+//	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s),
+//	                          by the process's CPU clock in ns (readSched; utime+stime's 10ms ticks are
+//	                          printed too), with its wake-ups and context switches per second and its
+//	                          Redis round trips by what they carried
 //	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
 //	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
 //	AKHBAR_LOAD_TLS=1         serve the fake Bot API over TLS offering HTTP/2 and HTTP/1.1, as
