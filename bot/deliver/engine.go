@@ -189,10 +189,10 @@ func (e *Engine) RunDelivery(ctx context.Context, consumer string) error {
 //
 // Every ShardLease/4 it takes this replica's turn at sharing the shards of
 // chats (BalanceShards), on the clock's multiples of ShardLease/4
-// (lease.Next: the first turn after a start, or after one that failed,
-// may come sooner, none later), where an idle replica's other periodic
-// work comes due too, so that it wakes once for all of it. A shard it gains brings the jobs its last owner
-// left (ClaimShard). A shard beyond its fair share is drained first: its
+// (lease.Next: the first turn after a start may come sooner, none later),
+// where an idle replica's other periodic work comes due too, so that it
+// wakes once for all of it. A shard it gains brings the jobs its last
+// owner left (ClaimShard). A shard beyond its fair share is drained first: its
 // chats are no longer handed out, and once none of them has a send in
 // flight the shard is given back, so it changes hands with nothing in
 // flight. The scheduler serves a chat, and a sender sends, only while the

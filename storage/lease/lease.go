@@ -131,7 +131,7 @@ func hold(ctx context.Context, s Store, spec Spec, taken time.Time) *Held {
 // digests every 15 s), each on its own phase, woke it at as many instants;
 // on the same clock multiples they come due together and one wake-up
 // serves them all. Running early never weakens a bound that says "within
-// every": the first run after a start comes sooner, none comes later.
+// every": the first run on a multiple comes sooner, none comes later.
 //
 // The result keeps last's monotonic reading: a jump of the wall clock
 // moves the multiples, not the bound, and time.Until of the result is at
