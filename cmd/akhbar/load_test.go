@@ -626,7 +626,7 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 		n, firstPolls.Round(time.Millisecond), window, cpu.Seconds(), 100*cpu.Seconds()/window.Seconds(), nm, ok,
 		100*float64(nm)/float64(max(nm+ok, 1)), after.trips-before.trips, float64(after.trips-before.trips)/window.Seconds(),
 		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), peakRSS)
-	t.Logf("scheduler over the window: %s", sched1.since(sched0).per(window))
+	t.Logf("scheduler over the window: %s; machine load average at its end %s", sched1.since(sched0).per(window), loadAvg())
 	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
 	t.Logf("Redis round trips over the window (%d, %.2f/s), per second, by what they carried: %s", trips1-trips0, float64(trips1-trips0)/window.Seconds(),
 		topCounts(countsSince(shapes1, shapes0), window.Seconds(), 16))
