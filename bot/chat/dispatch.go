@@ -12,6 +12,7 @@ import (
 
 	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/lease"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -494,16 +495,21 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 }
 
 // keep renews the leases on the updates held, and claims updates whose
-// lease ended, at once and then every quarter lease, until ctx ends.
+// lease ended, at once and then at most every quarter lease, until ctx
+// ends: on the clock's multiples of the quarter lease (lease.Next), where
+// an idle replica's other periodic work comes due too, so that it wakes
+// once for all of them.
 //
 // It is not a lease.Lead loop: there is no one named lease to take, lose
 // or give back, but one deadline per update held, pushed back together
 // (RenewUpdates, which names no owner), and the claim of updates whose
 // deadline passed, in the same turn.
 func (d *Dispatcher) keep(ctx context.Context) {
-	t := time.NewTicker(d.opts.Lease / 4)
+	every := d.opts.Lease / 4
+	t := time.NewTimer(every)
 	defer t.Stop()
 	for {
+		start := time.Now()
 		d.mu.Lock()
 		ids := make([]int64, 0, len(d.held))
 		for id := range d.held {
@@ -519,6 +525,7 @@ func (d *Dispatcher) keep(ctx context.Context) {
 		if room > 0 {
 			d.recover(ctx, room)
 		}
+		t.Reset(time.Until(lease.Next(start, every)))
 		select {
 		case <-ctx.Done():
 			return

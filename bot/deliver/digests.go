@@ -69,16 +69,17 @@ func (e *Engine) RunDigests(ctx context.Context, owner string) error {
 	// it and send the same digests.
 	spec := lease.Spec{Name: "digests", Owner: owner, TTL: digestLeaseTTL, Renew: digestEvery, Stop: digestLeaseTTL / 2}
 	return lease.Lead(ctx, e.store, spec, digestEvery, e.log, func(ctx context.Context) error {
-		t := time.NewTicker(digestEvery)
-		defer t.Stop()
 		for {
+			// Each look comes at most digestEvery after the last began,
+			// on the clock's multiples of it (lease.Next): with the
+			// lease's renewals and the program's other periodic work,
+			// one wake-up of an idle replica.
+			start := time.Now()
 			if err := e.SendDueDigests(ctx); err != nil && ctx.Err() == nil {
 				e.log.Warn("send digests", "error", err)
 			}
-			select {
-			case <-ctx.Done():
+			if !Sleep(ctx, time.Until(lease.Next(start, digestEvery))) {
 				return nil
-			case <-t.C:
 			}
 		}
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/akhbar/akhbar/bot/tg"
 	"github.com/akhbar/akhbar/feeds"
 	"github.com/akhbar/akhbar/storage"
+	"github.com/akhbar/akhbar/storage/lease"
 )
 
 // Delivery tuning. The streams are read in batches; a replica holds at most
@@ -187,8 +188,11 @@ func (e *Engine) RunDelivery(ctx context.Context, consumer string) error {
 // readJobs moves jobs from the streams into the scheduler.
 //
 // Every ShardLease/4 it takes this replica's turn at sharing the shards of
-// chats (BalanceShards). A shard it gains brings the jobs its last owner
-// left (ClaimShard). A shard beyond its fair share is drained first: its
+// chats (BalanceShards), on the clock's multiples of ShardLease/4
+// (lease.Next: the first turn after a start may come sooner, none later),
+// where an idle replica's other periodic work comes due too, so that it
+// wakes once for all of it. A shard it gains brings the jobs its last
+// owner left (ClaimShard). A shard beyond its fair share is drained first: its
 // chats are no longer handed out, and once none of them has a send in
 // flight the shard is given back, so it changes hands with nothing in
 // flight. The scheduler serves a chat, and a sender sends, only while the
@@ -208,7 +212,7 @@ func (e *Engine) RunDelivery(ctx context.Context, consumer string) error {
 func (e *Engine) readJobs(ctx context.Context, consumer string, s *scheduler, rec *recorder) error {
 	r := &reader{e: e, consumer: consumer, s: s, rec: rec, ttl: e.cfg.ShardLease}
 	for ctx.Err() == nil {
-		if time.Since(r.lastBalance) > r.ttl/4 {
+		if !time.Now().Before(r.turnDue()) {
 			r.balance(ctx)
 		}
 		if time.Since(r.lastBalance) >= r.ttl/2 {
@@ -216,7 +220,7 @@ func (e *Engine) readJobs(ctx context.Context, consumer string, s *scheduler, re
 			Sleep(ctx, min(100*time.Millisecond, r.ttl/8))
 			continue
 		}
-		if time.Since(r.lastSweep) > r.ttl {
+		if !time.Now().Before(r.sweepDue()) {
 			r.sweep(ctx) // the turn could not sweep (see balance)
 		}
 		r.refreshLanes(ctx)
@@ -245,6 +249,15 @@ type reader struct {
 // waits longer on the streams, and reads the lanes less often.
 func (r *reader) idle() bool { return r.empty >= idleAfterReads }
 
+// turnDue is when the next shard turn is due: ttl/4 after the last one
+// began, or sooner, on the clock's multiples of ttl/4 (lease.Next).
+func (r *reader) turnDue() time.Time { return lease.Next(r.lastBalance, r.ttl/4) }
+
+// sweepDue is when the next sweep is due: ttl after the last, or sooner,
+// on the clock's multiples of ttl, which are turns' (a sweep counted from
+// the end of the last one would wait for the turn after, 5/4 ttl apart).
+func (r *reader) sweepDue() time.Time { return lease.Next(r.lastSweep, r.ttl) }
+
 // balance takes this replica's turn at sharing the shards: it gives back
 // the drained shards once their sends are recorded, takes its share, and
 // claims the jobs the last owner of a shard it gained left.
@@ -271,7 +284,7 @@ func (r *reader) balance(ctx context.Context) {
 	// turn, so only while they are surely still this replica's; otherwise
 	// readJobs sweeps after the turn, as a round trip of its own.
 	turn := storage.ShardTurn{Take: true, Give: give, Lanes: true}
-	sweep := time.Since(r.lastSweep) > ttl && len(r.owned) > 0 && time.Since(r.lastBalance) < ttl/2
+	sweep := !start.Before(r.sweepDue()) && len(r.owned) > 0 && time.Since(r.lastBalance) < ttl/2
 	if sweep {
 		turn.Sweep = storage.Sweep{Shards: r.owned, Lanes: laneIDs(e.dl.openLanes()), MinIdle: 2 * ttl, Count: e.cfg.Backlog}
 	}
@@ -408,7 +421,7 @@ func (r *reader) read(ctx context.Context) bool {
 	// The wait ends by the next balance turn, so the lease stays sure.
 	block := min(readBlock, ttl/4)
 	if r.idle() {
-		block = max(min(idleReadBlock, time.Until(r.lastBalance.Add(ttl/4))), block)
+		block = max(min(idleReadBlock, time.Until(r.turnDue())), block)
 	}
 	ds, err := e.store.ReadShards(ctx, r.consumer, r.owned, laneIDs, count, block)
 	if err != nil {

@@ -56,7 +56,10 @@ import (
 //	AKHBAR_LOAD_CPU_NAIVE_RATE=r  the naive bot spaces its sends evenly at r per second, bot-wide
 //	                          (akhbar's pacer books slots at 98% of global_per_second: 980)
 //	AKHBAR_LOAD_CPU_NAIVE_BURST=n  ... and lets n of them go together every n intervals (same rate)
-//	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s)
+//	AKHBAR_LOAD_IDLE=1        20 sources, no traffic: the share of a core over AKHBAR_LOAD_IDLE_WINDOW (60s),
+//	                          by the process's CPU clock in ns (readSched; utime+stime's 10ms ticks are
+//	                          printed too), with its wake-ups and context switches per second and its
+//	                          Redis round trips by what they carried
 //	AKHBAR_LOAD_IDLE304=1     1,000 unchanged sources polled every minute, answering 304 (window 120s)
 //	AKHBAR_LOAD_PROFILE=dir   also write the program's CPU and allocation profiles there (pprof)
 //	AKHBAR_LOAD_TLS=1         serve the fake Bot API over TLS offering HTTP/2 and HTTP/1.1, as
@@ -597,7 +600,21 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 	before := p.snapshot(t, lt)
 	ok0, nm0 := lf.ok.Load(), lf.notModified.Load()
 	profile := p.startCPUProfile(t, window)
+	// The scheduler's and the proxy's counts are read inside the
+	// snapshots, so that the window holds neither /metrics scrape (which
+	// wakes the program and reads the queue from Redis).
+	pid := p.cmd.Process.Pid
+	sched0, err := readSched(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trips0, shapes0 := lt.proxy.trips.Load(), lt.proxy.shapes()
 	time.Sleep(window)
+	sched1, err := readSched(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trips1, shapes1 := lt.proxy.trips.Load(), lt.proxy.shapes()
 	after := p.snapshot(t, lt)
 	profile.wait(t)
 	p.writeAllocProfile(t)
@@ -605,11 +622,14 @@ func idleRun(t *testing.T, n int, window time.Duration) {
 	peakRSS := p.peakRSS(t)
 	p.kill(syscall.SIGTERM)
 	cpu := after.cpu - before.cpu
-	t.Logf("%d sources polled every minute, no chats: first polls done %v after start; over %v: %.2f CPU-s = %.3f%% of a core; polls answered %d×304, %d×200 (%.1f%% 304); %d Redis round trips (%.1f/s), %d commands; %.0f allocs/s; max RSS %.1f MiB",
+	t.Logf("%d sources polled every minute, no chats: first polls done %v after start; over %v: %.2f CPU-s (utime+stime, 10ms ticks) = %.3f%% of a core; polls answered %d×304, %d×200 (%.1f%% 304); %d Redis round trips (%.1f/s), %d commands; %.0f allocs/s; max RSS %.1f MiB",
 		n, firstPolls.Round(time.Millisecond), window, cpu.Seconds(), 100*cpu.Seconds()/window.Seconds(), nm, ok,
 		100*float64(nm)/float64(max(nm+ok, 1)), after.trips-before.trips, float64(after.trips-before.trips)/window.Seconds(),
 		after.commands-before.commands, float64(after.mallocs-before.mallocs)/window.Seconds(), peakRSS)
+	t.Logf("scheduler over the window: %s; machine load average at its end %s", sched1.since(sched0).per(window), loadAvg())
 	t.Logf("Redis commands over the window, per second: %s", lt.proxy.topPer(before.byName, window.Seconds(), 12))
+	t.Logf("Redis round trips over the window (%d, %.2f/s), per second, by what they carried: %s", trips1-trips0, float64(trips1-trips0)/window.Seconds(),
+		topCounts(countsSince(shapes1, shapes0), window.Seconds(), 16))
 	lt.checkProto(t)
 }
 
@@ -1220,6 +1240,15 @@ func topCounts(m map[string]int64, per float64, k int) string {
 		parts = append(parts, fmt.Sprintf("%s %.2f", c.name, float64(c.n)/per))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// countsSince is now's counts less then's.
+func countsSince(now, then map[string]int64) map[string]int64 {
+	d := make(map[string]int64, len(now))
+	for k, v := range now {
+		d[k] = v - then[k]
+	}
+	return d
 }
 
 func (p *redisProxy) commands() int64 {

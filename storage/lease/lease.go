@@ -29,9 +29,11 @@ type Spec struct {
 	// TTL is how long the lease outlives its last renewal: how long a
 	// replica that died holds up the others.
 	TTL time.Duration
-	// Renew is the time from the start of one renewal to the next (at
-	// once when one took longer; after a failed one, at most half the time
-	// left before Stop).
+	// Renew is the most time from the start of one renewal to the next
+	// (at once when one took longer; after a failed one, at most half the
+	// time left before Stop). The first comes Renew after Take or Hold,
+	// the following ones on the clock's multiples of Renew (Next), which
+	// may be sooner.
 	Renew time.Duration
 	// Stop bounds the time without a renewal, counted from the start of
 	// the last one that succeeded (the store extended the lease no sooner,
@@ -119,12 +121,39 @@ func hold(ctx context.Context, s Store, spec Spec, taken time.Time) *Held {
 	return h
 }
 
+// Next is when a loop that last ran at last, and must run again within
+// every, runs next: the last multiple of every on the clock (counted from
+// Go's zero time, as Time.Truncate) that is after last, which is never
+// later than last + every, and is exactly that once the loop runs on a
+// multiple. An idle program's cost is its wake-ups, not its round trips:
+// the loops that renew leases and take turns (the updates lease every
+// 2.5 s, the shard turns every 2.5 s, the inbox's keeper every 5 s, the
+// digests every 15 s), each on its own phase, woke it at as many instants;
+// on the same clock multiples they come due together and one wake-up
+// serves them all. Running early never weakens a bound that says "within
+// every": the first run on a multiple comes sooner, none comes later.
+//
+// The result keeps last's monotonic reading: a jump of the wall clock
+// moves the multiples, not the bound, and time.Until of the result is at
+// most every after last however the wall clock moves.
+func Next(last time.Time, every time.Duration) time.Time {
+	due := last.Add(every)
+	if every <= 0 {
+		return due
+	}
+	return due.Add(-due.Sub(due.Truncate(every)))
+}
+
 // Context is the work's context: it ends when the lease is lost, was not
 // renewed in time, or is released.
 func (h *Held) Context() context.Context { return h.ctx }
 
 func (h *Held) renew(ctx context.Context, renewed time.Time) {
 	defer close(h.done)
+	// The first renewal comes a whole Renew after the lease was taken:
+	// a poll's lock, held for a few milliseconds, would otherwise be
+	// renewed whenever its poll crossed a multiple of Renew. The
+	// following ones come on the multiples (Next).
 	t := time.NewTimer(h.spec.Renew - time.Since(renewed))
 	defer t.Stop()
 	for {
@@ -148,8 +177,10 @@ func (h *Held) renew(ctx context.Context, renewed time.Time) {
 			// The lease runs TTL from when the store extended it, at or
 			// after start: counted from the answer, a slow one would eat
 			// into TTL - Stop.
+			// The next renewal comes on the clock's multiples of Renew
+			// (Next), with the program's other periodic work.
 			renewed = start
-			next -= time.Since(start)
+			next = time.Until(Next(start, h.spec.Renew))
 		case err == nil:
 			h.cancel(ErrLost)
 			return

@@ -3,6 +3,7 @@ package lease_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -389,5 +390,80 @@ func TestHoldRenewsATakenLease(t *testing.T) {
 	}
 	if _, err := lease.Hold(context.Background(), m, lease.Spec{Name: "l", Owner: "a"}); err == nil {
 		t.Errorf("Hold accepted a spec without timing")
+	}
+}
+
+// Next runs a loop within its period, never later, and puts loops whose
+// periods divide each other on the same instants after their first run
+// (one wake-up of an idle program for all of them).
+func TestNextAlignsWithinThePeriod(t *testing.T) {
+	base := time.Date(2026, 12, 3, 15, 4, 5, 123456789, time.UTC)
+	for _, every := range []time.Duration{time.Second, 2500 * time.Millisecond, 5 * time.Second, 15 * time.Second, 600 * time.Millisecond} {
+		for _, off := range []time.Duration{0, time.Millisecond, 777 * time.Millisecond, every - time.Nanosecond, every, 3*every + 1} {
+			last := base.Add(off)
+			n := lease.Next(last, every)
+			if !n.After(last) || n.After(last.Add(every)) {
+				t.Errorf("Next(%v, %v) = %v: want after last, at most %v later", last, every, n, every)
+			}
+			if !n.Truncate(every).Equal(n) {
+				t.Errorf("Next(%v, %v) = %v: not a multiple of the period", last, every, n)
+			}
+			if again := lease.Next(n, every); again.Sub(n) != every {
+				t.Errorf("Next of an aligned run %v is %v later, want %v", n, again.Sub(n), every)
+			}
+		}
+	}
+	// The shard turns (2.5 s) and the inbox's keeper (5 s), started 1.3 s
+	// apart: after one run each, every keeper run is also a turn's.
+	turn, keep := base, base.Add(1300*time.Millisecond)
+	turns := map[time.Time]bool{}
+	for range 20 {
+		turn = lease.Next(turn, 2500*time.Millisecond)
+		turns[turn] = true
+	}
+	for range 5 {
+		keep = lease.Next(keep, 5*time.Second)
+		if !turns[keep] {
+			t.Errorf("keeper run at %v is no turn's", keep)
+		}
+	}
+	// A time with a monotonic reading keeps it: the wait is bounded by the
+	// period whatever the wall clock does.
+	now := time.Now()
+	if d := time.Until(lease.Next(now, time.Second)); d > time.Second {
+		t.Errorf("wait %v past the period", d)
+	}
+	if s := lease.Next(now, time.Second).String(); !strings.Contains(s, "m=+") {
+		t.Errorf("Next dropped the monotonic reading: %s", s)
+	}
+}
+
+// A held lease is first renewed a whole Renew after it was taken (a poll's
+// lock, held a few milliseconds, is not renewed because its poll crossed a
+// multiple of Renew), then on the clock's multiples of Renew (Next).
+func TestRenewalsComeOnTheMultiplesAfterTheFirst(t *testing.T) {
+	const renew = 300 * time.Millisecond
+	sp := lease.Spec{Name: "l", Owner: "a", TTL: 3 * time.Second, Renew: renew, Stop: time.Second}
+	// Taken 50 ms before a multiple of Renew.
+	for time.Until(time.Now().Truncate(renew).Add(renew)) > 60*time.Millisecond ||
+		time.Until(time.Now().Truncate(renew).Add(renew)) < 40*time.Millisecond {
+		time.Sleep(time.Millisecond)
+	}
+	m := newMem()
+	taken := time.Now()
+	h, err := lease.Take(context.Background(), m, sp)
+	if err != nil || h == nil {
+		t.Fatalf("Take = %v, %v", h, err)
+	}
+	defer h.Release()
+	time.Sleep(renew / 2) // past the multiple, short of a whole Renew
+	if n, _, _ := m.get(); n != 1 {
+		t.Fatalf("%d renewals %v after Take, want none before a whole Renew (%v)", n-1, time.Since(taken), renew)
+	}
+	waitFor(t, "three renewals", func() bool { n, _, _ := m.get(); return n >= 4 })
+	_, last, _ := m.get()
+	// The renewal began on a multiple; the store saw it a little later.
+	if off := last.Sub(last.Truncate(renew)); off > 100*time.Millisecond {
+		t.Errorf("renewal at %v, %v past a multiple of %v, want on one", last, off, renew)
 	}
 }
