@@ -66,11 +66,15 @@ func (s *Store) ChangeSub(ctx context.Context, ch SubChange) (bool, error) {
 
 // ChangeSubAndAllow makes ch, then takes a token of key's bucket (Allow),
 // in one round trip: a reply that says what ch did takes its chat's token
-// in the round trip that writes ch, instead of one each. Redis runs a
-// pipeline's commands in order, so ch is stored before the answer comes
-// back, and before the reply it lets go leaves. It reports whether ch
-// changed anything and Allow's wait. An error may leave ch made (as
-// ChangeSub's may leave half of it), the token untaken.
+// in the round trip that writes ch, instead of one each. ch is stored
+// before the call returns, so before the reply it lets go leaves: not
+// because a pipeline runs in order (on a Redis Cluster the chat's set,
+// the target's and the bucket are in different slots, and go-redis sends
+// each node its part at once), but because Pipelined returns only once
+// every command is answered. It reports whether ch changed anything and
+// Allow's wait. An error may leave ch made (as ChangeSub's may leave half
+// of it), and the token taken or not: a token taken for no send only
+// spaces the chat's next one.
 func (s *Store) ChangeSubAndAllow(ctx context.Context, ch SubChange, key string, l Limit) (changed bool, wait time.Duration, err error) {
 	if err := ch.check(); err != nil {
 		return false, 0, err

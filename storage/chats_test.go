@@ -351,3 +351,22 @@ func TestChangeSubAndAllow(t *testing.T) {
 		}
 	})
 }
+
+// TestChangeSubAndAllowErrorMayTakeToken: a change that fails in Redis
+// (here the chat's set holds a string: WRONGTYPE) does not stop the token
+// queued after it, on one Redis or a Cluster, whose nodes get their parts
+// at once: the call fails with the token taken, as its comment says.
+func TestChangeSubAndAllowErrorMayTakeToken(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 1, Burst: 1, Period: time.Hour}
+		must(t, s.Client().Set(ctx, storage.ChatSubsKey(s, 41), "not a set", 0).Err())
+		if _, _, err := s.ChangeSubAndAllow(ctx, storage.SubChange{ChatID: 41, Target: "s:x"}, "chat:41", l); err == nil {
+			t.Fatal("a change into a string key succeeded")
+		}
+		if wait, err := s.Allow(ctx, "chat:41", l); err != nil || wait == 0 {
+			t.Errorf("Allow = %v, %v after the failed change; want a wait: its token was taken", wait, err)
+		}
+	})
+}

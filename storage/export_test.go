@@ -35,3 +35,6 @@ func QueueGCRA(ctx context.Context, s *Store, p redis.Pipeliner, key string, l L
 func QueueDelivered(ctx context.Context, s *Store, p redis.Pipeliner, sent []Sent) {
 	s.queueDelivered(ctx, p, sent)
 }
+
+// ChatSubsKey is the key of a chat's set of subscriptions.
+func ChatSubsKey(s *Store, id int64) string { return s.k.chatSubs(id) }
