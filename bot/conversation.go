@@ -33,6 +33,10 @@ func (o outbox) ReplyIn(ctx context.Context, m Message, to storage.Chat) error {
 	return o.b.replyIn(ctx, m, to)
 }
 
+func (o outbox) ReplyChange(ctx context.Context, to storage.Chat, ch storage.SubChange, reply func(changed bool) Message) error {
+	return o.b.replyChange(ctx, to, ch, reply)
+}
+
 func (o outbox) PacedSend(ctx context.Context, m Message) (int, error) {
 	return o.b.pacedSend(ctx, m)
 }

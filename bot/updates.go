@@ -52,6 +52,38 @@ func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat) error {
 	}
 }
 
+// replyChange makes a subscription change and sends the reply that
+// reports it (reply(changed)) to a chat whose record the caller has read
+// (to), as replyIn does. The change goes in the round trip of the reply's
+// chat token (deliver's PacedSendChange): it is stored before the reply
+// leaves, and costs no round trip of its own. A paused chat gets the
+// change alone.
+func (b *Bot) replyChange(ctx context.Context, to storage.Chat, ch storage.SubChange, reply func(changed bool) Message) error {
+	if !to.Paused.IsZero() {
+		b.log.Debug("reply to a paused chat not sent", "chat_id", ch.ChatID, "paused_why", to.PausedWhy)
+		var err error
+		if ch.Remove {
+			_, err = b.store.Unsubscribe(ctx, ch.ChatID, ch.Target)
+		} else {
+			_, err = b.store.Subscribe(ctx, ch.ChatID, ch.Target)
+		}
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
+	defer cancel()
+	m, _, err := b.eng.PacedSendChange(ctx, ch, reply)
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter >= maxReplyWait {
+		return err
+	}
+	// A short 429, waited out once as replyIn does; the change is made.
+	if !deliver.Sleep(ctx, rl.RetryAfter) {
+		return err
+	}
+	_, err = b.pacedSend(ctx, m)
+	return err
+}
+
 // Command is one entry of the bot's command menu (chat.Command).
 type Command = chat.Command
 

@@ -32,33 +32,105 @@ func checkTarget(target string) error {
 // they live in different slots, and a crash between them leaves at most a
 // fan-out entry that ForgetChat or Unsubscribe cleans.
 func (s *Store) Subscribe(ctx context.Context, chatID int64, target string) (bool, error) {
-	if err := checkTarget(target); err != nil {
-		return false, fmt.Errorf("subscribe %d: %w", chatID, err)
-	}
-	var added *redis.IntCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		added = p.SAdd(ctx, s.k.chatSubs(chatID), target)
-		p.SAdd(ctx, s.k.subs(target), chatID)
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("subscribe %d to %s: %w", chatID, target, err)
-	}
-	return added.Val() == 1, nil
+	return s.ChangeSub(ctx, SubChange{ChatID: chatID, Target: target})
 }
 
 // Unsubscribe removes target from a chat and reports whether it was there.
 func (s *Store) Unsubscribe(ctx context.Context, chatID int64, target string) (bool, error) {
-	var removed *redis.IntCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		removed = p.SRem(ctx, s.k.chatSubs(chatID), target)
-		p.SRem(ctx, s.k.subs(target), chatID)
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("unsubscribe %d from %s: %w", chatID, target, err)
+	return s.ChangeSub(ctx, SubChange{ChatID: chatID, Target: target, Remove: true})
+}
+
+// SubChange is one change to a chat's subscriptions: Target added to chat
+// ChatID (Subscribe), or removed from it when Remove (Unsubscribe).
+type SubChange struct {
+	ChatID int64
+	Target string
+	Remove bool
+}
+
+// ChangeSub makes ch, Subscribe's or Unsubscribe's, and reports whether it
+// changed anything (the target was new, or was there).
+func (s *Store) ChangeSub(ctx context.Context, ch SubChange) (bool, error) {
+	if err := ch.check(); err != nil {
+		return false, err
 	}
-	return removed.Val() == 1, nil
+	var changed *redis.IntCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		changed = s.queueSubChange(ctx, p, ch)
+		return nil
+	}); err != nil {
+		return false, fmt.Errorf("%s: %w", ch.what(), err)
+	}
+	return changed.Val() == 1, nil
+}
+
+// ChangeSubAndAllow makes ch, then takes a token of key's bucket (Allow),
+// in one round trip: a reply that says what ch did takes its chat's token
+// in the round trip that writes ch, instead of one each. ch is stored
+// before the call returns, so before the reply it lets go leaves: not
+// because a pipeline runs in order (on a Redis Cluster the chat's set,
+// the target's and the bucket are in different slots, and go-redis sends
+// each node its part at once), but because Pipelined returns only once
+// every command is answered. It reports whether ch changed anything and
+// Allow's wait. An error may leave ch made (as ChangeSub's may leave half
+// of it), and the token taken or not: a token taken for no send only
+// spaces the chat's next one.
+func (s *Store) ChangeSubAndAllow(ctx context.Context, ch SubChange, key string, l Limit) (changed bool, wait time.Duration, err error) {
+	if err := ch.check(); err != nil {
+		return false, 0, err
+	}
+	if err := l.check(key); err != nil {
+		return false, 0, err
+	}
+	var sub *redis.IntCmd
+	var gcraCmd *redis.Cmd
+	// The change first: a NOSCRIPT reruns the script alone (pipelined),
+	// never the change.
+	if _, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
+		sub = s.queueSubChange(ctx, p, ch)
+		gcraCmd = s.queueGCRA(ctx, p, key, l, 1)
+		return nil
+	}); err != nil {
+		return false, 0, fmt.Errorf("%s and allow %s: %w", ch.what(), key, err)
+	}
+	wait, err = gcraWait(gcraCmd)
+	if err != nil {
+		return sub.Val() == 1, 0, fmt.Errorf("allow %s: %w", key, err)
+	}
+	return sub.Val() == 1, wait, nil
+}
+
+// queueSubChange queues ch's two writes, the chat's set and the target's
+// fan-out set, and returns the chat's, which says whether ch changed it.
+func (s *Store) queueSubChange(ctx context.Context, p redis.Pipeliner, ch SubChange) *redis.IntCmd {
+	if ch.Remove {
+		removed := p.SRem(ctx, s.k.chatSubs(ch.ChatID), ch.Target)
+		p.SRem(ctx, s.k.subs(ch.Target), ch.ChatID)
+		return removed
+	}
+	added := p.SAdd(ctx, s.k.chatSubs(ch.ChatID), ch.Target)
+	p.SAdd(ctx, s.k.subs(ch.Target), ch.ChatID)
+	return added
+}
+
+// check refuses a bad target to subscribe to; a bad one is never there to
+// remove, so Unsubscribe takes any.
+func (ch SubChange) check() error {
+	if ch.Remove {
+		return nil
+	}
+	if err := checkTarget(ch.Target); err != nil {
+		return fmt.Errorf("subscribe %d: %w", ch.ChatID, err)
+	}
+	return nil
+}
+
+// what names ch in an error: "subscribe 5 to s:x", "unsubscribe 5 from s:x".
+func (ch SubChange) what() string {
+	if ch.Remove {
+		return fmt.Sprintf("unsubscribe %d from %s", ch.ChatID, ch.Target)
+	}
+	return fmt.Sprintf("subscribe %d to %s", ch.ChatID, ch.Target)
 }
 
 // Subscriptions returns a chat's targets, sorted.

@@ -293,3 +293,80 @@ func subscribe(t *testing.T, s *storage.Store, chat int64, target string) {
 		t.Fatalf("Subscribe(%d, %s)=%v, %v; want true, nil", chat, target, ok, err)
 	}
 }
+
+// TestChangeSubAndAllow: the change is made in both directions and says
+// whether it changed anything, and the token is taken of the bucket named,
+// as Allow takes it, in the same call.
+func TestChangeSubAndAllow(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 1, Burst: 1, Period: time.Minute}
+		sub := storage.SubChange{ChatID: 5, Target: "s:almamlaka"}
+		unsub := storage.SubChange{ChatID: 5, Target: "s:almamlaka", Remove: true}
+		steps := []struct {
+			ch          storage.SubChange
+			key         string
+			wantChanged bool
+			wantWait    bool
+			wantSubs    int
+		}{
+			{sub, "chat:5", true, false, 1},
+			{sub, "chat:5", false, true, 1}, // already; the bucket's one token is gone
+			{unsub, "chat:6", true, false, 0},
+			{unsub, "chat:6", false, true, 0}, // already gone
+		}
+		for i, st := range steps {
+			changed, wait, err := s.ChangeSubAndAllow(ctx, st.ch, st.key, l)
+			if err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			if changed != st.wantChanged || (wait > 0) != st.wantWait {
+				t.Errorf("step %d: changed %v, wait %v; want changed %v, a wait %v", i, changed, wait, st.wantChanged, st.wantWait)
+			}
+			subs, err := s.Subscriptions(ctx, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fans, err := s.Subscribers(ctx, []string{"s:almamlaka"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(subs) != st.wantSubs || len(fans) != st.wantSubs {
+				t.Errorf("step %d: subscriptions %v, subscribers %v; want %d of each", i, subs, fans, st.wantSubs)
+			}
+		}
+		if _, _, err := s.ChangeSubAndAllow(ctx, storage.SubChange{ChatID: 5, Target: "bad"}, "chat:7", l); !errors.Is(err, storage.ErrBadTarget) {
+			t.Errorf("a bad target: %v, want ErrBadTarget", err)
+		}
+		if _, _, err := s.ChangeSubAndAllow(ctx, sub, "chat:7", storage.Limit{}); err == nil {
+			t.Error("an invalid limit was taken")
+		}
+		// Neither refusal made its change or took a token.
+		if subs, err := s.Subscriptions(ctx, 5); err != nil || len(subs) != 0 {
+			t.Errorf("subscriptions %v (%v) after the refusals, want none", subs, err)
+		}
+		if wait, err := s.Allow(ctx, "chat:7", l); err != nil || wait != 0 {
+			t.Errorf("Allow chat:7 = %v, %v; want its token, untaken by the refusals", wait, err)
+		}
+	})
+}
+
+// TestChangeSubAndAllowErrorMayTakeToken: a change that fails in Redis
+// (here the chat's set holds a string: WRONGTYPE) does not stop the token
+// queued after it, on one Redis or a Cluster, whose nodes get their parts
+// at once: the call fails with the token taken, as its comment says.
+func TestChangeSubAndAllowErrorMayTakeToken(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		l := storage.Limit{Rate: 1, Burst: 1, Period: time.Hour}
+		must(t, s.Client().Set(ctx, storage.ChatSubsKey(s, 41), "not a set", 0).Err())
+		if _, _, err := s.ChangeSubAndAllow(ctx, storage.SubChange{ChatID: 41, Target: "s:x"}, "chat:41", l); err == nil {
+			t.Fatal("a change into a string key succeeded")
+		}
+		if wait, err := s.Allow(ctx, "chat:41", l); err != nil || wait == 0 {
+			t.Errorf("Allow = %v, %v after the failed change; want a wait: its token was taken", wait, err)
+		}
+	})
+}

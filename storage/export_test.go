@@ -38,3 +38,6 @@ func QueueDelivered(ctx context.Context, s *Store, p redis.Pipeliner, sent []Sen
 
 // ClusterOptions sets what Open sets of a cluster's client options.
 func ClusterOptions(o *redis.ClusterOptions) { clusterOptions(o) }
+
+// ChatSubsKey is the key of a chat's set of subscriptions.
+func ChatSubsKey(s *Store, id int64) string { return s.k.chatSubs(id) }

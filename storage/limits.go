@@ -42,8 +42,8 @@ func (s *Store) AllowMany(ctx context.Context, keys []string, l Limit) ([]time.D
 	if len(keys) > 1 {
 		what = fmt.Sprintf("%d keys", len(keys))
 	}
-	if l.Rate <= 0 || l.Period <= 0 {
-		return nil, fmt.Errorf("allow %s: invalid limit %d/%v", what, l.Rate, l.Period)
+	if err := l.check(what); err != nil {
+		return nil, err
 	}
 	cmds := make([]*redis.Cmd, len(keys))
 	if _, err := s.pipelined(ctx, func(p redis.Pipeliner) error {
@@ -56,16 +56,35 @@ func (s *Store) AllowMany(ctx context.Context, keys []string, l Limit) ([]time.D
 	}
 	waits := make([]time.Duration, len(keys))
 	for i, cmd := range cmds {
-		r, err := parseGCRA(cmd)
+		w, err := gcraWait(cmd)
 		if err != nil {
 			return nil, fmt.Errorf("allow %s: %w", keys[i], err)
 		}
-		if r.allowed <= 0 {
-			// Never "allowed" for a denied call, even if rounding gives 0.
-			waits[i] = max(r.retryAfter, time.Millisecond)
-		}
+		waits[i] = w
 	}
 	return waits, nil
+}
+
+// check refuses a limit that allows nothing; what names the bucket.
+func (l Limit) check(what string) error {
+	if l.Rate <= 0 || l.Period <= 0 {
+		return fmt.Errorf("allow %s: invalid limit %d/%v", what, l.Rate, l.Period)
+	}
+	return nil
+}
+
+// gcraWait reads one token's answer (queueGCRA): 0 when it was taken,
+// else how long to wait before trying again.
+func gcraWait(cmd *redis.Cmd) (time.Duration, error) {
+	r, err := parseGCRA(cmd)
+	if err != nil {
+		return 0, err
+	}
+	if r.allowed <= 0 {
+		// Never "allowed" for a denied call, even if rounding gives 0.
+		return max(r.retryAfter, time.Millisecond), nil
+	}
+	return 0, nil
 }
 
 // Park stops deliveries to a chat until the given time (a 429's retry_after

@@ -242,3 +242,35 @@ func TestPipelineNoScriptReadBeforeLaterWrite(t *testing.T) {
 		})
 	})
 }
+
+// TestChangeSubAndAllowNoScript: when Redis lost the GCRA script, the
+// subscription queued before it runs once, so it still says it was new
+// (a second SADD would answer 0, and the reply would say "already"), and
+// the token is taken after the reload.
+//
+// Not parallel: the flush empties the script cache of every test sharing
+// the Redis (see TestScriptsSurviveAFlush).
+func TestChangeSubAndAllowNoScript(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		c := &noScriptCounter{}
+		s.Client().AddHook(c)
+		l := storage.Limit{Rate: 1, Burst: 1, Period: time.Hour}
+		for n := range 5 {
+			chat := int64(300 + n)
+			must(t, s.Client().ScriptFlush(ctx).Err())
+			c.n.Store(0)
+			changed, wait, err := s.ChangeSubAndAllow(ctx, storage.SubChange{ChatID: chat, Target: "s:x"}, "chat:"+itoa(int(chat)), l)
+			if err != nil || !changed || wait != 0 {
+				t.Fatalf("ChangeSubAndAllow = %v, %v, %v; want a new subscription and the token", changed, wait, err)
+			}
+			if wait, err := s.Allow(ctx, "chat:"+itoa(int(chat)), l); err != nil || wait == 0 {
+				t.Errorf("Allow = %v, %v; want a wait: the token was taken", wait, err)
+			}
+			if c.n.Load() > 0 {
+				return
+			}
+		}
+		t.Fatal("no command answered NOSCRIPT in 5 tries: the test checked nothing")
+	})
+}

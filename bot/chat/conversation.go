@@ -59,6 +59,11 @@ type Outbox interface {
 	// ReplyIn is Reply to a chat whose record the turn has just read (to,
 	// m.ChatID's): whether it is paused is to's, not read again.
 	ReplyIn(ctx context.Context, m tg.Message, to storage.Chat) error
+	// ReplyChange makes a subscription change (ch, of to's chat) and
+	// sends the reply that reports it, reply(changed), as ReplyIn: the
+	// change is stored before the reply leaves, written in the round trip
+	// of the reply's chat token. A paused chat gets the change alone.
+	ReplyChange(ctx context.Context, to storage.Chat, ch storage.SubChange, reply func(changed bool) tg.Message) error
 	// PacedSend sends one message within the chat's and the bot's limits
 	// and returns its id.
 	PacedSend(ctx context.Context, m tg.Message) (int, error)

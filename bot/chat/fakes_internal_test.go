@@ -142,6 +142,7 @@ type fakeOutbox struct {
 	Outbox
 	replies []tg.Message
 	cat     Catalog
+	store   *fakeStore // where ReplyChange makes its change
 }
 
 func (o *fakeOutbox) Card(it feeds.Item, c storage.Chat) card.Card {
@@ -155,6 +156,20 @@ func (o *fakeOutbox) Reply(_ context.Context, m tg.Message) error {
 
 func (o *fakeOutbox) ReplyIn(ctx context.Context, m tg.Message, _ storage.Chat) error {
 	return o.Reply(ctx, m)
+}
+
+// ReplyChange makes the change in the fake store, then replies: the bot
+// does both in one round trip, in this order.
+func (o *fakeOutbox) ReplyChange(ctx context.Context, _ storage.Chat, ch storage.SubChange, reply func(changed bool) tg.Message) error {
+	change := o.store.Subscribe
+	if ch.Remove {
+		change = o.store.Unsubscribe
+	}
+	changed, err := change(ctx, ch.ChatID, ch.Target)
+	if err != nil {
+		return err
+	}
+	return o.Reply(ctx, reply(changed))
 }
 
 func (o *fakeOutbox) Location(string) *time.Location { return time.UTC }
@@ -176,7 +191,8 @@ var testSources = []feeds.Source{
 // newTestConversation wires a conversation to the fakes, with the bot's
 // own user id botID.
 func newTestConversation(botID int64) (*Conversation, *fakeStore, *fakeSender, *fakeOutbox) {
-	store, sender, out := newFakeStore(), &fakeSender{status: map[[2]int64]string{}, chats: map[string]tg.Chat{}}, &fakeOutbox{}
+	store, sender := newFakeStore(), &fakeSender{status: map[[2]int64]string{}, chats: map[string]tg.Chat{}}
+	out := &fakeOutbox{store: store}
 	now := time.Date(2026, 4, 2, 12, 0, 0, 0, time.UTC)
 	c := New(Config{BotID: botID, Now: func() time.Time { return now }}, store, sender, out, staticCatalog{NewLineup(testSources)}, nil)
 	return c, store, sender, out

@@ -66,7 +66,7 @@ func (h *turn) handleMessage(ctx context.Context, m *tg.InMessage) error {
 	// The chat's record was read above (rememberChat): the reply's pause
 	// check takes it instead of a second read.
 	reply := func(text string, buttons [][]tg.Button) error {
-		return h.out.ReplyIn(ctx, tg.Message{ChatID: m.Chat.ID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true}, chat)
+		return h.out.ReplyIn(ctx, replyMessage(m.Chat.ID, text, buttons), chat)
 	}
 	if handled, err := h.operatorCommand(ctx, m, cmd, lang); handled {
 		return err
@@ -94,6 +94,11 @@ func (h *turn) handleMessage(ctx context.Context, m *tg.InMessage) error {
 	return h.command(ctx, m, chat, cmd, args, lang, reply)
 }
 
+// replyMessage is a command's reply: HTML, no link preview.
+func replyMessage(chatID int64, text string, buttons [][]tg.Button) tg.Message {
+	return tg.Message{ChatID: chatID, Text: text, HTML: true, Buttons: buttons, DisablePreview: true}
+}
+
 // command answers cmd, which handleMessage has let through: the sender may
 // give it in this chat.
 func (h *turn) command(ctx context.Context, m *tg.InMessage, chat storage.Chat, cmd string, args []string, lang string, reply func(string, [][]tg.Button) error) error {
@@ -105,7 +110,7 @@ func (h *turn) command(ctx context.Context, m *tg.InMessage, chat storage.Chat, 
 		}
 		if len(args) > 0 && strings.HasPrefix(args[0], "s_") {
 			if src, ok := h.cat().byID[strings.TrimPrefix(args[0], "s_")]; ok {
-				return h.subscribeReply(ctx, m.Chat.ID, lang, poll.SourceTarget(src.ID), reply)
+				return h.subscribeReply(ctx, chat, m.Chat.ID, lang, poll.SourceTarget(src.ID))
 			}
 		}
 		return reply(h.welcome(m.Chat, lang), h.mainMenu(lang))
@@ -118,9 +123,9 @@ func (h *turn) command(ctx context.Context, m *tg.InMessage, chat storage.Chat, 
 		}
 		return reply(text, buttons)
 	case "subscribe":
-		return h.subscribeCommand(ctx, m, args, lang, reply)
+		return h.subscribeCommand(ctx, m, chat, args, lang, reply)
 	case "unsubscribe":
-		return h.unsubscribeCommand(ctx, m, args, lang, reply)
+		return h.unsubscribeCommand(ctx, m, chat, args, lang, reply)
 	case "latest":
 		text, buttons, err := h.latest(ctx, args, chat, lang)
 		if err != nil {
@@ -153,8 +158,9 @@ func (h *turn) command(ctx context.Context, m *tg.InMessage, chat storage.Chat, 
 }
 
 // subscribeCommand is /subscribe: with no argument the sources menu, else
-// the source or topic named.
-func (h *turn) subscribeCommand(ctx context.Context, m *tg.InMessage, args []string, lang string, reply func(string, [][]tg.Button) error) error {
+// the source or topic named. chat is the chat's record, as the turn read
+// it.
+func (h *turn) subscribeCommand(ctx context.Context, m *tg.InMessage, chat storage.Chat, args []string, lang string, reply func(string, [][]tg.Button) error) error {
 	t := card.Texts(lang)
 	if len(args) == 0 { // the sources menu, with its one instruction
 		text, buttons, err := h.sourcesPage(ctx, m.Chat.ID, lang, 0)
@@ -167,12 +173,13 @@ func (h *turn) subscribeCommand(ctx context.Context, m *tg.InMessage, args []str
 	if target == "" {
 		return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
 	}
-	return h.subscribeReply(ctx, m.Chat.ID, lang, target, reply)
+	return h.subscribeReply(ctx, chat, m.Chat.ID, lang, target)
 }
 
 // unsubscribeCommand is /unsubscribe: with no argument the list to pick
-// from, else the source or topic named.
-func (h *turn) unsubscribeCommand(ctx context.Context, m *tg.InMessage, args []string, lang string, reply func(string, [][]tg.Button) error) error {
+// from, else the source or topic named. chat is the chat's record, as the
+// turn read it.
+func (h *turn) unsubscribeCommand(ctx context.Context, m *tg.InMessage, chat storage.Chat, args []string, lang string, reply func(string, [][]tg.Button) error) error {
 	t := card.Texts(lang)
 	if len(args) == 0 {
 		text, buttons, err := h.unsubscribeList(ctx, m.Chat.ID, lang)
@@ -185,27 +192,30 @@ func (h *turn) unsubscribeCommand(ctx context.Context, m *tg.InMessage, args []s
 	if target == "" {
 		return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
 	}
-	removed, err := h.store.Unsubscribe(ctx, m.Chat.ID, target)
-	if err != nil {
-		return err
-	}
-	if !removed {
-		return reply(fmt.Sprintf(t.NotSubscribed, card.Escape(h.targetLabel(target, lang))), nil)
-	}
-	return reply(fmt.Sprintf(t.Unsubscribed, card.Escape(h.targetLabel(target, lang))), nil)
+	label := card.Escape(h.targetLabel(target, lang))
+	// The removal goes in the round trip of the reply's token
+	// (ReplyChange), stored before the reply says it was made.
+	return h.out.ReplyChange(ctx, chat, storage.SubChange{ChatID: m.Chat.ID, Target: target, Remove: true}, func(removed bool) tg.Message {
+		if !removed {
+			return replyMessage(m.Chat.ID, fmt.Sprintf(t.NotSubscribed, label), nil)
+		}
+		return replyMessage(m.Chat.ID, fmt.Sprintf(t.Unsubscribed, label), nil)
+	})
 }
 
-func (h *turn) subscribeReply(ctx context.Context, chatID int64, lang, target string, reply func(string, [][]tg.Button) error) error {
+// subscribeReply subscribes chatID (whose record, as the turn read it, is
+// chat) to target and says so. The subscription goes in the round trip
+// of the reply's token (ReplyChange), stored before the reply says it was
+// made.
+func (h *turn) subscribeReply(ctx context.Context, chat storage.Chat, chatID int64, lang, target string) error {
 	t := card.Texts(lang)
-	added, err := h.store.Subscribe(ctx, chatID, target)
-	if err != nil {
-		return err
-	}
 	name := card.Escape(h.targetLabel(target, lang))
-	if !added {
-		return reply(fmt.Sprintf(t.AlreadySub, name), nil)
-	}
-	return reply(fmt.Sprintf(t.Subscribed, name), nil)
+	return h.out.ReplyChange(ctx, chat, storage.SubChange{ChatID: chatID, Target: target}, func(added bool) tg.Message {
+		if !added {
+			return replyMessage(chatID, fmt.Sprintf(t.AlreadySub, name), nil)
+		}
+		return replyMessage(chatID, fmt.Sprintf(t.Subscribed, name), nil)
+	})
 }
 
 // rememberChat records the chat on first contact (and refreshes its title),

@@ -62,6 +62,45 @@ func (e *Engine) pacedSend(ctx context.Context, m card.Message) (int, error) {
 	if err := e.pace(ctx, m.ChatID); err != nil {
 		return 0, err
 	}
+	return e.sendPaced(ctx, m)
+}
+
+// replyStore writes a subscription change in the round trip of the
+// chat's token for the reply that reports it (PacedSendChange).
+type replyStore interface {
+	ChangeSubAndAllow(ctx context.Context, ch storage.SubChange, key string, l storage.Limit) (changed bool, wait time.Duration, err error)
+}
+
+// pacedSendChange makes ch, then sends reply(changed) to ch's chat as
+// pacedSend does, and returns the message sent. The first token of the
+// chat's limit is asked in the round trip that writes ch
+// (ChangeSubAndAllow): the change is stored before the reply leaves, at
+// no round trip of its own. When the token must be waited for, pace asks
+// again; the change stays made. An error may leave ch made, unanswered,
+// as a failed reply after Subscribe would.
+func (e *Engine) pacedSendChange(ctx context.Context, ch storage.SubChange, reply func(changed bool) card.Message) (card.Message, int, error) {
+	changed, wait, err := e.store.ChangeSubAndAllow(ctx, ch, chatKey(ch.ChatID), e.chatLimit(ch.ChatID))
+	if err != nil {
+		return card.Message{}, 0, err
+	}
+	m := reply(changed)
+	if wait > 0 {
+		if !Sleep(ctx, wait) {
+			return m, 0, ctx.Err()
+		}
+		if err := e.pace(ctx, m.ChatID); err != nil {
+			return m, 0, err
+		}
+	} else if _, _, err := e.replyGate().Clear(ctx, m.ChatID, e.now()); err != nil {
+		return m, 0, err
+	}
+	id, err := e.sendPaced(ctx, m)
+	return m, id, err
+}
+
+// sendPaced sends m, whose chat's token and bot-wide slot are taken
+// (pace), stepping down to a simpler form when Telegram refuses one.
+func (e *Engine) sendPaced(ctx context.Context, m card.Message) (int, error) {
 	for {
 		id, err := e.send(ctx, m, time.Time{})
 		if err == nil {

@@ -22,6 +22,7 @@ type Store interface {
 	broadcastStore
 	SlotStore
 	SendChecker
+	replyStore
 	lease.Store
 }
 
@@ -147,3 +148,10 @@ func (e *Engine) PacedSend(ctx context.Context, m card.Message) (int, error) {
 }
 
 func (e *Engine) Pace(ctx context.Context, chatID int64) error { return e.pace(ctx, chatID) }
+
+// PacedSendChange makes a subscription change and sends the reply that
+// reports it (reply(changed)) as PacedSend does, the change written in
+// the round trip of the reply's first token; it returns the message sent.
+func (e *Engine) PacedSendChange(ctx context.Context, ch storage.SubChange, reply func(changed bool) card.Message) (card.Message, int, error) {
+	return e.pacedSendChange(ctx, ch, reply)
+}
