@@ -125,15 +125,7 @@ func TestPipelineCutAfterRunTakesOneToken(t *testing.T) {
 		if counter.n.Load() > 0 {
 			continue // the script was lost (another test's flush): the cut run may have done nothing
 		}
-		if err2 != nil || err3 != nil {
-			t.Fatal(err2, err3)
-		}
-		if wait3 == 0 {
-			t.Fatal("a third Allow took a token: the cut run took none, the test checked nothing")
-		}
-		if wait2 != 0 {
-			t.Errorf("Allow after the cut one waits %v (the cut one: %v, %v), want the burst's second token: the cut pipeline's GCRA ran twice", wait2, wait, err)
-		}
+		checkCutTookOneToken(t, [3]time.Duration{wait, wait2, wait3}, err, err2, err3)
 		return
 	}
 	t.Fatal("the script answered NOSCRIPT in 5 tries: the test checked nothing")
@@ -210,13 +202,22 @@ func TestClusterPipelineCutAfterRunTakesOneToken(t *testing.T) {
 	}
 	wait2, err2 := s.Allow(ctx, "chat:cut", lim)
 	wait3, err3 := s.Allow(ctx, "chat:cut", lim)
+	checkCutTookOneToken(t, [3]time.Duration{wait, wait2, wait3}, err, err2, err3)
+}
+
+// checkCutTookOneToken judges the Allows after a cut one (waits[0], cut)
+// on a bucket of two: the second must get the burst's second token (the
+// cut run took one, not two), the third must wait (else the cut run took
+// none and nothing was checked).
+func checkCutTookOneToken(t *testing.T, waits [3]time.Duration, cut, err2, err3 error) {
+	t.Helper()
 	if err2 != nil || err3 != nil {
 		t.Fatal(err2, err3)
 	}
-	if wait3 == 0 {
+	if waits[2] == 0 {
 		t.Fatal("a third Allow took a token: the cut run took none, the test checked nothing")
 	}
-	if wait2 != 0 {
-		t.Errorf("Allow after the cut one waits %v (the cut one: %v, %v), want the burst's second token: the cut pipeline's GCRA ran twice", wait2, wait, err)
+	if waits[1] != 0 {
+		t.Errorf("Allow after the cut one waits %v (the cut one: %v, %v), want the burst's second token: the cut pipeline's GCRA ran twice", waits[1], waits[0], cut)
 	}
 }
