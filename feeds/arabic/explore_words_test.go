@@ -481,25 +481,7 @@ func TestExploreWords6(t *testing.T) {
 // same number of words, while one raises it and fits; fill: then the best scored sentence
 // left, after the last chosen, cut to the words left (pickOrdered's cut).
 func gainWords(sents []sentInfo, key []float64, b Budget, first int, fill bool) []int {
-	cumWords := []int{0}
-	cumValue := []float64{0}
-	for i := first; i < len(sents); i++ {
-		if s := &sents[i]; s.score >= 0 {
-			cumWords = append(cumWords, cumWords[len(cumWords)-1]+s.words)
-			cumValue = append(cumValue, cumValue[len(cumValue)-1]+s.score*float64(s.words))
-		}
-	}
-	leadValue := func(w int) float64 {
-		k, _ := slices.BinarySearch(cumWords, w)
-		if k >= len(cumWords) {
-			return cumValue[len(cumValue)-1]
-		}
-		if k == 0 {
-			return 0
-		}
-		s := (cumValue[k] - cumValue[k-1]) / float64(cumWords[k]-cumWords[k-1])
-		return cumValue[k-1] + s*float64(w-cumWords[k-1])
-	}
+	lv := newLeadCurve(sents, first)
 	f := &sents[first]
 	if !fits(f, 0, 0, 0, b) {
 		return nil
@@ -508,7 +490,7 @@ func gainWords(sents []sentInfo, key []float64, b Budget, first int, fill bool) 
 	used := make([]bool, len(sents))
 	used[first] = true
 	words, value := f.words, f.score*float64(f.words)
-	gain := value - leadValue(words)
+	gain := value - lv.value(words)
 	for {
 		best, bestGain := -1, gain
 		for i := range sents {
@@ -516,7 +498,7 @@ func gainWords(sents []sentInfo, key []float64, b Budget, first int, fill bool) 
 			if used[i] || s.score < 0 || !fits(s, len(out), 0, words, b) {
 				continue
 			}
-			if g := value + s.score*float64(s.words) - leadValue(words+s.words); g > bestGain {
+			if g := value + s.score*float64(s.words) - lv.value(words+s.words); g > bestGain {
 				best, bestGain = i, g
 			}
 		}

@@ -727,37 +727,15 @@ const maxPickSets = 3
 // may take two sentences where three fit: there the summaries are shorter, and their own
 // ROUGE-1 at three sentences fell from 44.46 to 44.08 while Lead at their length fell
 // from 43.90 to 43.16 (TestFit, six shuffles). Every set is tried: at most n²/2 for three
-// sentences, each in O(log n) (leadValue).
+// sentences, each in O(log n) (leadCurve.value).
 func pickByGain(sents []sentInfo, b Budget, lead []int) []int {
 	first := lead[0]
-	// cumWords[k], cumValue[k]: words and score × words of the first k pickable sentences
-	// from first on, in document order: the lead read on.
-	cumWords := make([]int, 1, len(sents)+1)
-	cumValue := make([]float64, 1, len(sents)+1)
+	lv := newLeadCurve(sents, first)
 	cand := make([]int, 0, len(sents))
-	for i := first; i < len(sents); i++ {
-		s := &sents[i]
-		if s.score < 0 {
-			continue
-		}
-		cumWords = append(cumWords, cumWords[len(cumWords)-1]+s.words)
-		cumValue = append(cumValue, cumValue[len(cumValue)-1]+s.score*float64(s.words))
-		if i != first {
+	for i := first + 1; i < len(sents); i++ {
+		if sents[i].score >= 0 {
 			cand = append(cand, i)
 		}
-	}
-	// leadValue is the lead's score × words over its first w words (the last sentence in
-	// part).
-	leadValue := func(w int) float64 {
-		k, _ := slices.BinarySearch(cumWords, w) // cumWords[k-1] < w <= cumWords[k]
-		if k >= len(cumWords) {
-			return cumValue[len(cumValue)-1]
-		}
-		if k == 0 {
-			return 0
-		}
-		s := (cumValue[k] - cumValue[k-1]) / float64(cumWords[k]-cumWords[k-1])
-		return cumValue[k-1] + s*float64(w-cumWords[k-1])
 	}
 	f := &sents[first]
 	var best [3]int // the best set so far, nBest long (none: the lead)
@@ -766,7 +744,7 @@ func pickByGain(sents []sentInfo, b Budget, lead []int) []int {
 		if words == 0 {
 			return
 		}
-		if g := value - leadValue(words); g > bestGain {
+		if g := value - lv.value(words); g > bestGain {
 			nBest, bestGain = copy(best[:], set), g
 		}
 	}
@@ -793,6 +771,39 @@ func pickByGain(sents []sentInfo, b Budget, lead []int) []int {
 		return lead
 	}
 	return slices.Clone(best[:nBest])
+}
+
+// leadCurve is the lead read on from its first sentence: cumWords[k], cumValue[k] are the
+// words and score × words of the first k pickable sentences from there, in document
+// order.
+type leadCurve struct {
+	cumWords []int
+	cumValue []float64
+}
+
+func newLeadCurve(sents []sentInfo, first int) leadCurve {
+	c := leadCurve{cumWords: make([]int, 1, len(sents)+1), cumValue: make([]float64, 1, len(sents)+1)}
+	for i := first; i < len(sents); i++ {
+		if s := &sents[i]; s.score >= 0 {
+			c.cumWords = append(c.cumWords, c.cumWords[len(c.cumWords)-1]+s.words)
+			c.cumValue = append(c.cumValue, c.cumValue[len(c.cumValue)-1]+s.score*float64(s.words))
+		}
+	}
+	return c
+}
+
+// value is the lead's score × words over its first w words (the last sentence in
+// part), in O(log n).
+func (c leadCurve) value(w int) float64 {
+	k, _ := slices.BinarySearch(c.cumWords, w) // cumWords[k-1] < w <= cumWords[k]
+	if k >= len(c.cumWords) {
+		return c.cumValue[len(c.cumValue)-1]
+	}
+	if k == 0 {
+		return 0
+	}
+	s := (c.cumValue[k] - c.cumValue[k-1]) / float64(c.cumWords[k]-c.cumWords[k-1])
+	return c.cumValue[k-1] + s*float64(w-c.cumWords[k-1])
 }
 
 // fits reports whether adding s to k chosen sentences totalling chars and words keeps
