@@ -151,8 +151,7 @@ func TestExploreGate(t *testing.T) {
 func fitScorerWith(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]float64) gatedScorer {
 	w := fitW(docs)
 	m := gatedScorer{scorer: scorer{w: [2][numFeatures]float64{w, w}}}
-	type cand struct{ adv, gain float64 }
-	var cands [2][]cand
+	var cands [2][]marginCand
 	for f := range fitInner {
 		train, held := innerSplit(docs, f)
 		iw := fitW(train)
@@ -165,27 +164,12 @@ func fitScorerWith(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]
 					continue
 				}
 				ours, ld := versusLead(texts(sents, chosen, true), d.lead, d.refs, in)
-				cands[modeOf(b)] = append(cands[modeOf(b)], cand{adv, ours - ld})
+				cands[modeOf(b)] = append(cands[modeOf(b)], marginCand{adv, ours - ld})
 			}
 		}
 	}
 	for mode, cs := range cands {
-		best, bestGain := 1.0, 0.0
-		for _, t := range cs {
-			if t.adv < 0 {
-				continue
-			}
-			gain := 0.0
-			for _, c := range cs {
-				if c.adv > t.adv {
-					gain += c.gain
-				}
-			}
-			if gain > bestGain || gain == bestGain && t.adv > best {
-				best, bestGain = t.adv, gain
-			}
-		}
-		m.margin[mode] = best
+		m.margin[mode], _ = bestMargin(cs)
 	}
 	return m
 }
@@ -492,8 +476,7 @@ func cmpF(a, b float64) int {
 
 func fitOpts2(docs []fitDoc, in interner, fitW func([]fitDoc) [2][numFeatures]float64, o selOpts) gatedScorer {
 	m := gatedScorer{scorer: scorer{w: fitW(docs)}}
-	type cand struct{ adv, gain float64 }
-	var cands [2][]cand
+	var cands [2][]marginCand
 	for f := range fitInner {
 		train, held := innerSplit(docs, f)
 		im := scorer{w: fitW(train)}
@@ -505,27 +488,12 @@ func fitOpts2(docs []fitDoc, in interner, fitW func([]fitDoc) [2][numFeatures]fl
 					continue
 				}
 				ours, ld := versusLead(texts(sents, chosen, true), d.lead, d.refs, in)
-				cands[modeOf(b)] = append(cands[modeOf(b)], cand{adv, ours - ld})
+				cands[modeOf(b)] = append(cands[modeOf(b)], marginCand{adv, ours - ld})
 			}
 		}
 	}
 	for mode, cs := range cands {
-		best, bestGain := 1.0, 0.0
-		for _, t := range cs {
-			if t.adv < 0 {
-				continue
-			}
-			gain := 0.0
-			for _, c := range cs {
-				if c.adv > t.adv {
-					gain += c.gain
-				}
-			}
-			if gain > bestGain || gain == bestGain && t.adv > best {
-				best, bestGain = t.adv, gain
-			}
-		}
-		m.margin[mode] = best
+		m.margin[mode], _ = bestMargin(cs)
 	}
 	return m
 }

@@ -312,8 +312,7 @@ func (v *wordsVar) fit(docs []fitDoc, in interner) wordsChoice {
 			opts = append(opts, opt{beta, sc})
 		}
 	}
-	type cand struct{ adv, gain float64 }
-	cands := make([][]cand, len(opts))
+	cands := make([][]marginCand, len(opts))
 	for f := range fitInner {
 		train, held := innerSplit(docs, f)
 		iw := fitW(train)
@@ -325,7 +324,7 @@ func (v *wordsVar) fit(docs []fitDoc, in interner) wordsChoice {
 					continue
 				}
 				ours, ld := versusLead(texts(sents, chosen, true), d.lead, d.refs, in)
-				cands[bi] = append(cands[bi], cand{adv, ours - ld})
+				cands[bi] = append(cands[bi], marginCand{adv, ours - ld})
 			}
 		}
 	}
@@ -334,21 +333,7 @@ func (v *wordsVar) fit(docs []fitDoc, in interner) wordsChoice {
 	for bi, cs := range cands {
 		margin, gain := 0.0, 0.0
 		if v.gate {
-			margin, gain = 1.0, 0.0
-			for _, t := range cs {
-				if t.adv < 0 {
-					continue
-				}
-				g := 0.0
-				for _, c := range cs {
-					if c.adv > t.adv {
-						g += c.gain
-					}
-				}
-				if g > gain || g == gain && t.adv > margin {
-					margin, gain = t.adv, g
-				}
-			}
+			margin, gain = bestMargin(cs)
 		} else {
 			for _, c := range cs {
 				if c.adv > 0 {

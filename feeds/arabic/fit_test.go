@@ -358,8 +358,7 @@ func calibrate(docs []fitDoc, w [numFeatures]float64) [numFeatures]float64 {
 // picks get no margin (see scorer).
 func fitScorer(docs []fitDoc, in interner) scorer {
 	m := scorer{w: fitBoth(docs)}
-	type cand struct{ adv, gain float64 }
-	var cands []cand
+	var cands []marginCand
 	for f := range fitInner {
 		train, held := innerSplit(docs, f)
 		im := scorer{w: fitBoth(train)}
@@ -369,26 +368,37 @@ func fitScorer(docs []fitDoc, in interner) scorer {
 				continue
 			}
 			ours, ld := versusLead(texts(sents, chosen, true), d.lead, d.refs, in)
-			cands = append(cands, cand{adv, ours - ld})
+			cands = append(cands, marginCand{adv, ours - ld})
 		}
 	}
-	best, bestGain := 1.0, 0.0
+	m.margin, _ = bestMargin(cands)
+	return m
+}
+
+// marginCand is a choice made out of fold: the scorer's advantage for it over the lead,
+// and what it gained in ROUGE-1 over Lead at equal length.
+type marginCand struct{ adv, gain float64 }
+
+// bestMargin is the margin (never below 0) above which taking the choices gains most
+// over Lead at equal length, the largest such margin on a tie, and that gain; 1 (above
+// any advantage: the lead is always kept) when no margin gains.
+func bestMargin(cands []marginCand) (margin, gain float64) {
+	margin = 1
 	for _, t := range cands {
 		if t.adv < 0 {
 			continue
 		}
-		gain := 0.0
+		g := 0.0
 		for _, c := range cands {
 			if c.adv > t.adv {
-				gain += c.gain
+				g += c.gain
 			}
 		}
-		if gain > bestGain || gain == bestGain && t.adv > best {
-			best, bestGain = t.adv, gain
+		if g > gain || g == gain && t.adv > margin {
+			margin, gain = t.adv, g
 		}
 	}
-	m.margin = best
-	return m
+	return margin, gain
 }
 
 // headlineItem is a real news item: its headline and its text.
