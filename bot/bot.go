@@ -17,6 +17,7 @@ import (
 	"github.com/akhbar/akhbar/bot/deliver"
 	"github.com/akhbar/akhbar/bot/poll"
 	"github.com/akhbar/akhbar/feeds"
+	"github.com/akhbar/akhbar/storage"
 	"github.com/akhbar/akhbar/storage/lease"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -99,6 +100,9 @@ type Store interface {
 	// deliver.Store is the delivery engine's (bot/deliver): the outbox,
 	// digests, edits, pauses, the shared limits and the pre-send checks.
 	deliver.Store
+	// ChangeSub makes a subscription change alone: a paused chat's, which
+	// gets no reply to carry it (replyChange).
+	ChangeSub(ctx context.Context, ch storage.SubChange) (bool, error)
 	lease.Store
 	// poll.Store is the poll use case's own (bot/poll); the Bot wires
 	// the poller with the same store.

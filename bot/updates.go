@@ -39,17 +39,19 @@ func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
 	defer cancel()
-	for attempt := 0; ; attempt++ {
-		_, err := b.pacedSend(ctx, m)
-		var rl *RateLimitError
-		if errors.As(err, &rl) && attempt == 0 && rl.RetryAfter < maxReplyWait {
-			if !deliver.Sleep(ctx, rl.RetryAfter) {
-				return err
-			}
-			continue
-		}
-		return err
+	_, err := b.pacedSend(ctx, m)
+	if waitedShort429(ctx, err) {
+		_, err = b.pacedSend(ctx, m)
 	}
+	return err
+}
+
+// waitedShort429 waits out err when it is a 429 shorter than maxReplyWait
+// and reports whether it did: a reply is sent once more, not again after
+// a second 429.
+func waitedShort429(ctx context.Context, err error) bool {
+	var rl *RateLimitError
+	return errors.As(err, &rl) && rl.RetryAfter < maxReplyWait && deliver.Sleep(ctx, rl.RetryAfter)
 }
 
 // replyChange makes a subscription change and sends the reply that
@@ -61,26 +63,15 @@ func (b *Bot) replyIn(ctx context.Context, m Message, c storage.Chat) error {
 func (b *Bot) replyChange(ctx context.Context, to storage.Chat, ch storage.SubChange, reply func(changed bool) Message) error {
 	if !to.Paused.IsZero() {
 		b.log.Debug("reply to a paused chat not sent", "chat_id", ch.ChatID, "paused_why", to.PausedWhy)
-		var err error
-		if ch.Remove {
-			_, err = b.store.Unsubscribe(ctx, ch.ChatID, ch.Target)
-		} else {
-			_, err = b.store.Subscribe(ctx, ch.ChatID, ch.Target)
-		}
+		_, err := b.store.ChangeSub(ctx, ch)
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, maxReplyWait)
 	defer cancel()
 	m, _, err := b.eng.PacedSendChange(ctx, ch, reply)
-	var rl *RateLimitError
-	if !errors.As(err, &rl) || rl.RetryAfter >= maxReplyWait {
-		return err
+	if waitedShort429(ctx, err) { // the change is made: only the reply again
+		_, err = b.pacedSend(ctx, m)
 	}
-	// A short 429, waited out once as replyIn does; the change is made.
-	if !deliver.Sleep(ctx, rl.RetryAfter) {
-		return err
-	}
-	_, err = b.pacedSend(ctx, m)
 	return err
 }
 

@@ -84,14 +84,7 @@ func (e *Engine) pacedSendChange(ctx context.Context, ch storage.SubChange, repl
 		return card.Message{}, 0, err
 	}
 	m := reply(changed)
-	if wait > 0 {
-		if !Sleep(ctx, wait) {
-			return m, 0, ctx.Err()
-		}
-		if err := e.pace(ctx, m.ChatID); err != nil {
-			return m, 0, err
-		}
-	} else if _, _, err := e.replyGate().Clear(ctx, m.ChatID, e.now()); err != nil {
+	if err := e.paceFrom(ctx, m.ChatID, wait); err != nil {
 		return m, 0, err
 	}
 	id, err := e.sendPaced(ctx, m)
@@ -122,16 +115,24 @@ func (e *Engine) sendPaced(ctx context.Context, m card.Message) (int, error) {
 // pace waits for a token of the chat's limit and a slot of the bot-wide
 // rate, as long as ctx allows: one send may go.
 func (e *Engine) pace(ctx context.Context, chatID int64) error {
-	for {
-		wait, err := e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID))
-		if err != nil {
-			return err
-		}
-		if wait <= 0 {
-			break
-		}
+	wait, err := e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID))
+	if err != nil {
+		return err
+	}
+	return e.paceFrom(ctx, chatID, wait)
+}
+
+// paceFrom is pace after its first Allow, whose answer is wait (0: the
+// token taken): it waits and asks again until a token is taken, then
+// takes a slot of the bot-wide rate.
+func (e *Engine) paceFrom(ctx context.Context, chatID int64, wait time.Duration) error {
+	for wait > 0 {
 		if !Sleep(ctx, wait) {
 			return ctx.Err()
+		}
+		var err error
+		if wait, err = e.store.Allow(ctx, chatKey(chatID), e.chatLimit(chatID)); err != nil {
+			return err
 		}
 	}
 	_, _, err := e.replyGate().Clear(ctx, chatID, e.now())
