@@ -192,29 +192,31 @@ func (h *turn) unsubscribeCommand(ctx context.Context, m *tg.InMessage, chat sto
 	if target == "" {
 		return reply(fmt.Sprintf(t.UnknownTarget, card.Escape(card.Embed(lang, name))), nil)
 	}
-	label := card.Escape(h.targetLabel(target, lang))
-	// The removal goes in the round trip of the reply's token
-	// (ReplyChange), stored before the reply says it was made.
-	return h.out.ReplyChange(ctx, chat, storage.SubChange{ChatID: m.Chat.ID, Target: target, Remove: true}, func(removed bool) tg.Message {
-		if !removed {
-			return replyMessage(m.Chat.ID, fmt.Sprintf(t.NotSubscribed, label), nil)
-		}
-		return replyMessage(m.Chat.ID, fmt.Sprintf(t.Unsubscribed, label), nil)
-	})
+	return h.changeReply(ctx, chat, storage.SubChange{ChatID: m.Chat.ID, Target: target, Remove: true}, lang)
 }
 
 // subscribeReply subscribes chatID (whose record, as the turn read it, is
-// chat) to target and says so. The subscription goes in the round trip
-// of the reply's token (ReplyChange), stored before the reply says it was
-// made.
+// chat) to target and says so (changeReply).
 func (h *turn) subscribeReply(ctx context.Context, chat storage.Chat, chatID int64, lang, target string) error {
+	return h.changeReply(ctx, chat, storage.SubChange{ChatID: chatID, Target: target}, lang)
+}
+
+// changeReply makes ch to a chat whose record, as the turn read it, is
+// chat, and says what it did: subscribed or already, unsubscribed or not
+// subscribed. The change goes in the round trip of the reply's token
+// (ReplyChange), stored before the reply says it was made.
+func (h *turn) changeReply(ctx context.Context, chat storage.Chat, ch storage.SubChange, lang string) error {
 	t := card.Texts(lang)
-	name := card.Escape(h.targetLabel(target, lang))
-	return h.out.ReplyChange(ctx, chat, storage.SubChange{ChatID: chatID, Target: target}, func(added bool) tg.Message {
-		if !added {
-			return replyMessage(chatID, fmt.Sprintf(t.AlreadySub, name), nil)
+	done, same := t.Subscribed, t.AlreadySub
+	if ch.Remove {
+		done, same = t.Unsubscribed, t.NotSubscribed
+	}
+	name := card.Escape(h.targetLabel(ch.Target, lang))
+	return h.out.ReplyChange(ctx, chat, ch, func(changed bool) tg.Message {
+		if !changed {
+			return replyMessage(ch.ChatID, fmt.Sprintf(same, name), nil)
 		}
-		return replyMessage(chatID, fmt.Sprintf(t.Subscribed, name), nil)
+		return replyMessage(ch.ChatID, fmt.Sprintf(done, name), nil)
 	})
 }
 
