@@ -81,20 +81,20 @@ func readSched(pid int) (schedStat, error) {
 			if !ok {
 				continue
 			}
+			var sum *int64
 			switch name {
 			case "voluntary_ctxt_switches":
-				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				if err != nil {
-					return s, fmt.Errorf("%s/status: %q: %w", task, line, err)
-				}
-				s.vcsw += n
+				sum = &s.vcsw
 			case "nonvoluntary_ctxt_switches":
-				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				if err != nil {
-					return s, fmt.Errorf("%s/status: %q: %w", task, line, err)
-				}
-				s.ivcsw += n
+				sum = &s.ivcsw
+			default:
+				continue
 			}
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return s, fmt.Errorf("%s/status: %q: %w", task, line, err)
+			}
+			*sum += n
 		}
 		s.run += time.Duration(run)
 		s.slices += slices
@@ -115,7 +115,7 @@ func (a schedStat) since(b schedStat) schedDelta {
 		vcsw: a.vcsw - b.vcsw, ivcsw: a.ivcsw - b.ivcsw, threadsBefore: b.threads, threadsAfter: a.threads}
 }
 
-// String reports a window's counts per second of window.
+// per reports a window's counts per second of window.
 func (d schedDelta) per(window time.Duration) string {
 	s := window.Seconds()
 	return fmt.Sprintf("CPU clock %.1f ms = %.3f%% of a core (live threads' schedstat %.1f ms); %.1f wake-ups/s (time slices), context switches %.1f/s voluntary, %.2f/s involuntary; threads %d → %d",
