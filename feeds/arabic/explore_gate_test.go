@@ -438,13 +438,7 @@ func fitOpts(docs []fitDoc, in interner, fitW func([]fitDoc) [numFeatures]float6
 // pickOrderedFill is pickOrdered that passes over a sentence that neither fits nor cuts to
 // minCutWords (one before the last chosen is never cut) and goes on down the order.
 func pickOrderedFill(sents []sentInfo, b Budget) []int {
-	order := make([]int, 0, len(sents))
-	for i := range sents {
-		if sents[i].score >= 0 {
-			order = append(order, i)
-		}
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return cmpF(sents[y].score, sents[x].score) })
+	order := pickableBy(sents, func(i int) float64 { return sents[i].score })
 	var out []int
 	words, last := 0, -1
 	for _, i := range order {

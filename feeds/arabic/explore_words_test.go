@@ -93,13 +93,7 @@ const (
 
 // orderedBy is pickOrdered with another order (key, higher first) and cut mode.
 func orderedBy(sents []sentInfo, key []float64, b Budget, mode int) []int {
-	order := make([]int, 0, len(sents))
-	for i := range sents {
-		if sents[i].score >= 0 {
-			order = append(order, i)
-		}
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(key[y], key[x]) })
+	order := pickableBy(sents, func(i int) float64 { return key[i] })
 	var out []int
 	words, last := 0, -1
 	for x, i := range order {

@@ -823,13 +823,7 @@ func fits(s *sentInfo, k, chars, words int, b Budget) bool {
 // EASC packing whole sentences exactly lost to the lead by a point: the sentence passed
 // over is worth more than the later ones that fit).
 func pickOrdered(sents []sentInfo, b Budget) []int {
-	order := make([]int, 0, len(sents))
-	for i := range sents {
-		if sents[i].score >= 0 {
-			order = append(order, i)
-		}
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(sents[y].score, sents[x].score) })
+	order := pickableBy(sents, func(i int) float64 { return sents[i].score })
 	var out []int
 	words, last := 0, -1
 	for _, i := range order {
@@ -849,6 +843,19 @@ func pickOrdered(sents []sentInfo, b Budget) []int {
 		break
 	}
 	return out
+}
+
+// pickableBy lists the sentences that may be picked (score ≥ 0), highest key first, in
+// document order on a tie.
+func pickableBy(sents []sentInfo, key func(i int) float64) []int {
+	order := make([]int, 0, len(sents))
+	for i := range sents {
+		if sents[i].score >= 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(key(y), key(x)) })
+	return order
 }
 
 // forEachDistinct calls f with each distinct id of a sorted id list and its count.
